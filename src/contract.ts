@@ -1,0 +1,218 @@
+/**
+ * The IPC contract: every command the renderer can invoke and every event it can receive, in one map.
+ * Electron main, the preload, the browser-mode server and bridge, and the renderer all use it.
+ * Argument schemas (zod) are the single source of truth: hosts validate every argument against them,
+ * and the argument types are inferred from them.
+ */
+import { z } from 'zod';
+import type { TitleRecord, TitlesProgress, TitlesSummary } from './titles/types.js';
+import type { PrimeCheckRecord, RangeProgress, RangeResult } from './primes/types.js';
+import type { ThumbRecord, ThumbsProgress } from './thumbs/types.js';
+
+const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/);
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const decimal = z.string().regex(/^\d{1,30}$/);
+const path = z.string().min(1).max(4096);
+
+export const titlesSettingsSchema = z.object({
+  concurrency: int(1, 1000),
+  perHost: int(1, 100),
+  timeoutMs: int(1000, 600_000),
+  retries: int(0, 10),
+  userAgent: z.string().max(500),
+});
+export type TitlesSettings = z.infer<typeof titlesSettingsSchema>;
+
+export const thumbsSettingsSchema = z.object({
+  sizes: z.array(int(1, 4096)).min(1).max(16),
+  format: z.enum(['png', 'webp', 'jpeg', 'avif']),
+  quality: int(1, 100),
+  outDir: path.nullable(),
+  pattern: z.string().min(1).max(200),
+  mirrorFolders: z.boolean(),
+  existing: z.enum(['skip', 'overwrite']),
+  keepMetadata: z.boolean(),
+});
+
+export const languageSchema = z.enum(['en', 'zh-CN']);
+export type Language = z.infer<typeof languageSchema>;
+
+/** Commands: name -> argument schema (a tuple) and result type. */
+export const commandArgs = {
+  // Host commands: implemented by each host (Electron main, browser-mode bridge/server).
+  'app.info': z.tuple([]),
+  'app.setLanguage': z.tuple([languageSchema]),
+  /** Let the user pick text files of URLs; returns their names and contents. */
+  'dialog.openTextFiles': z.tuple([]),
+  /** Save text the renderer made (exports) where the user chooses; resolves false when they cancel. */
+  'dialog.saveText': z.tuple([z.object({ suggestedName: z.string().min(1).max(255), text: z.string() })]),
+  /** Pick files or folders (thumbnail inputs); null when cancelled or not available on this host. */
+  'dialog.choosePaths': z.tuple([z.object({ folders: z.boolean() })]),
+  /** Pick a folder (thumbnail output) or a file to save to (primes list); null when cancelled or not available. */
+  'dialog.chooseFolder': z.tuple([]),
+  'dialog.chooseSaveFile': z.tuple([z.object({ suggestedName: z.string().min(1).max(255) })]),
+  /** Open an http(s) URL in the system browser. */
+  'shell.openExternal': z.tuple([z.string().url().max(8192)]),
+  /** Show a folder in the system file manager. */
+  'shell.openFolder': z.tuple([path]),
+
+  // Service commands: implemented once in src/services, the same behind both hosts.
+  'titles.start': z.tuple([z.object({ text: z.string().max(200 * 1024 * 1024), settings: titlesSettingsSchema, name: z.string().max(200).optional() })]),
+  'titles.pause': z.tuple([id]),
+  'titles.resume': z.tuple([id]),
+  'titles.cancel': z.tuple([id]),
+  /** Fetch the failed rows of a run again, in the same run (rows are updated in place). */
+  'titles.retryFailed': z.tuple([id]),
+  'history.list': z.tuple([]),
+  'history.load': z.tuple([id]),
+  /** Continue a run that was interrupted (crash, kill, cancel): fetch only the URLs without a record. */
+  'history.resume': z.tuple([id]),
+  'history.delete': z.tuple([id]),
+  'primes.check': z.tuple([z.object({ text: z.string().max(10 * 1024 * 1024) })]),
+  'primes.range': z.tuple([z.object({ from: decimal, to: decimal, mode: z.enum(['count', 'list']), output: path.nullable(), workers: int(1, 256).optional() })]),
+  'thumbs.scan': z.tuple([z.object({ paths: z.array(path).min(1).max(10_000) })]),
+  'thumbs.start': z.tuple([z.object({ paths: z.array(path).min(1).max(10_000), settings: thumbsSettingsSchema })]),
+  /** Cancel a primes or thumbnails job. */
+  'job.cancel': z.tuple([id]),
+} as const;
+
+export interface AppInfo {
+  version: string;
+  platform: string;
+  /** Language the UI should use now (OS language unless the user chose one). */
+  language: Language;
+  /** True when the host can show native open/save dialogs and give dropped files' paths. */
+  nativeDialogs: boolean;
+  cpus: number;
+  /** Default thumbnail output root and primes list file suggestions live beside the user's inputs; this is the home folder. */
+  homeDir: string;
+}
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  total: number;
+  done: number;
+  failed: number;
+  /** 'running' | 'paused' live in this session; 'interrupted' when a previous session ended before the run did. */
+  state: 'running' | 'paused' | 'done' | 'cancelled' | 'interrupted';
+  settings: TitlesSettings;
+}
+
+export interface ThumbsScanResult {
+  images: string[];
+  skipped: { path: string; reason: string }[];
+  /** Root folder each image was found under (for mirroring), by position in `images`; null for a file given directly. */
+  roots: (string | null)[];
+}
+
+/** Result types of each command. */
+export interface CommandResults {
+  'app.info': AppInfo;
+  'app.setLanguage': void;
+  'dialog.openTextFiles': { name: string; text: string }[] | null;
+  'dialog.saveText': boolean;
+  'dialog.choosePaths': string[] | null;
+  'dialog.chooseFolder': string | null;
+  'dialog.chooseSaveFile': string | null;
+  'shell.openExternal': void;
+  'shell.openFolder': void;
+  'titles.start': { runId: string };
+  'titles.pause': void;
+  'titles.resume': void;
+  'titles.cancel': void;
+  'titles.retryFailed': { runId: string; count: number };
+  'history.list': RunSummary[];
+  'history.load': { run: RunSummary; records: TitleRecord[]; urls: string[] };
+  'history.resume': { runId: string };
+  'history.delete': void;
+  'primes.check': { jobId: string };
+  'primes.range': { jobId: string };
+  'thumbs.scan': ThumbsScanResult;
+  'thumbs.start': { jobId: string };
+  'job.cancel': void;
+}
+
+export type CommandName = keyof typeof commandArgs;
+export type CommandArgs<C extends CommandName> = z.infer<(typeof commandArgs)[C]>;
+export type CommandResult<C extends CommandName> = CommandResults[C];
+
+/** Commands a host implements itself; the rest are the shared services'. */
+export const hostCommands = [
+  'app.info',
+  'app.setLanguage',
+  'dialog.openTextFiles',
+  'dialog.saveText',
+  'dialog.choosePaths',
+  'dialog.chooseFolder',
+  'dialog.chooseSaveFile',
+  'shell.openExternal',
+  'shell.openFolder',
+] as const satisfies readonly CommandName[];
+export type HostCommandName = (typeof hostCommands)[number];
+export type ServiceCommandName = Exclude<CommandName, HostCommandName>;
+
+export type JobState = 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
+
+/** Events: name -> payload. Records and progress arrive in batches, at most about 10 a second per job. */
+export interface Events {
+  'titles.update': { runId: string; state: JobState; records: TitleRecord[]; progress: TitlesProgress; summary?: TitlesSummary };
+  'primes.checkUpdate': { jobId: string; state: JobState; records: PrimeCheckRecord[]; done: number; total: number; elapsedMs: number };
+  'primes.rangeUpdate': {
+    jobId: string;
+    state: JobState;
+    progress: RangeProgress;
+    /** List mode: primes found since the last update, for the UI (capped; the file gets all of them). */
+    primes: string[];
+    result?: RangeResult;
+    error?: string;
+  };
+  'thumbs.update': { jobId: string; state: JobState; records: ThumbRecord[]; progress: ThumbsProgress; outDir: string | null };
+  'history.changed': { runs: RunSummary[] };
+  /** Application menu and shortcuts handled by the host. */
+  'menu.command': { command: MenuCommand };
+  'app.languageChanged': { language: Language };
+}
+export type EventName = keyof Events;
+
+export type MenuCommand = 'open' | 'export-csv' | 'export-json' | 'export-jsonl' | 'start' | 'cancel' | 'tab-titles' | 'tab-primes' | 'tab-thumbs';
+
+export const commandNames = Object.keys(commandArgs) as CommandName[];
+export const eventNames: readonly EventName[] = [
+  'titles.update',
+  'primes.checkUpdate',
+  'primes.rangeUpdate',
+  'thumbs.update',
+  'history.changed',
+  'menu.command',
+  'app.languageChanged',
+];
+
+/** What the renderer sees as `window.api`, whichever host is behind it. */
+export interface Api {
+  invoke<C extends CommandName>(command: C, ...args: CommandArgs<C>): Promise<CommandResult<C>>;
+  /** Subscribe to an event; returns the function that unsubscribes. */
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /** The filesystem path of a dropped File, or null where the host cannot know it (browser mode). */
+  pathForFile(file: unknown): string | null;
+}
+
+/** Validate a command's arguments; throws a readable error naming the command. */
+export function parseCommandArgs<C extends CommandName>(command: C, args: unknown): CommandArgs<C> {
+  const schema = commandArgs[command];
+  if (!schema) throw new Error(`Unknown command: ${String(command)}`);
+  const result = schema.safeParse(args);
+  if (!result.success) {
+    throw new Error(`Invalid arguments for ${command}: ${result.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ')}`);
+  }
+  return result.data as CommandArgs<C>;
+}
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.hasOwn(commandArgs, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (eventNames as readonly string[]).includes(name);
+}

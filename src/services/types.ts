@@ -1,0 +1,24 @@
+/** The services behind both hosts (Electron main and browser mode): one implementation of every service command. */
+import type { CommandArgs, CommandResult, EventName, Events, ServiceCommandName } from '../contract.js';
+import type { WorkerSpawner } from '../workers/types.js';
+
+export interface ServicesOptions {
+  /** Where run history (journals) lives: Electron's userData, or ~/.local/share/titlewave for browser mode. */
+  dataDir: string;
+  /** How worker processes start on this host (child_process.fork by default). */
+  spawnWorker?: WorkerSpawner;
+  workers?: number;
+  /**
+   * The URL under which the host serves a thumbnail preview, given an opaque token the services issued.
+   * Hosts resolve the token back with `resolvePreview`; no path ever travels in a URL.
+   */
+  previewUrl?: (token: string) => string;
+}
+
+export interface Services {
+  invoke<C extends ServiceCommandName>(command: C, args: CommandArgs<C>): Promise<CommandResult<C>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /** The output file behind a preview token, or null when the token is unknown. */
+  resolvePreview(token: string): string | null;
+  close(): Promise<void>;
+}

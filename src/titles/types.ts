@@ -1,0 +1,98 @@
+/** Public types of the titles engine, shared by the CLI, the services, the IPC contract and the renderer. */
+
+/** Documented error codes of a title record (see README "Error codes"). */
+export type TitleErrorCode =
+  | 'INVALID_URL'
+  | 'DNS'
+  | 'CONNECT'
+  | 'TLS'
+  | 'TIMEOUT'
+  | 'RESET'
+  | 'TOO_MANY_REDIRECTS'
+  | 'REDIRECT_LOOP'
+  | 'NOT_HTML'
+  | 'TOO_LARGE'
+  | 'PROTOCOL'
+  | 'ABORTED'
+  | 'NETWORK';
+
+export interface RecordError<Code extends string = string> {
+  code: Code;
+  message: string;
+}
+
+/** Where the encoding used to decode the page came from (WHATWG encoding sniffing order). */
+export type EncodingSource = 'bom' | 'http' | 'meta' | 'default';
+
+export interface RedirectHop {
+  /** The URL that answered with a redirect. */
+  url: string;
+  status: number;
+}
+
+/** One record per distinct input URL, streamed as soon as it is known. */
+export interface TitleRecord {
+  /** 0-based position of this URL among the job's distinct inputs (stable across resume and retry). */
+  index: number;
+  /** The input line as given (trimmed). */
+  url: string;
+  finalUrl: string | null;
+  status: number | null;
+  /** `document.title` as a browser shows it; null when there is no title element or no page. */
+  title: string | null;
+  ogTitle: string | null;
+  description: string | null;
+  canonical: string | null;
+  lang: string | null;
+  contentType: string | null;
+  /** WHATWG encoding name used to decode the page (e.g. "GBK", "windows-1252"), null when no body was decoded. */
+  encoding: string | null;
+  encodingSource: EncodingSource | null;
+  redirects: RedirectHop[];
+  /** Bytes read from the network (compressed, as on the wire). */
+  bytes: number;
+  durationMs: number;
+  attempts: number;
+  error: RecordError<TitleErrorCode> | null;
+}
+
+export interface TitlesOptions {
+  /** Requests in flight across all hosts (default 64). */
+  concurrency: number;
+  /** Requests in flight per host (default 6). */
+  perHost: number;
+  /** Whole-request deadline in milliseconds, body included (default 15000). */
+  timeoutMs: number;
+  /** Retries after the first attempt for retryable failures (default 2). */
+  retries: number;
+  userAgent: string;
+  /** Extra request headers. */
+  headers: Record<string, string>;
+  /** Redirects followed before TOO_MANY_REDIRECTS (default 10). */
+  maxRedirects: number;
+  /** Most bytes of a body ever read, decompressed (default 4 MiB). */
+  maxBodyBytes: number;
+}
+
+export interface TitlesProgress {
+  /** Distinct URLs known so far (grows while input streams in; final once `inputDone`). */
+  total: number;
+  inputDone: boolean;
+  done: number;
+  failed: number;
+  inFlight: number;
+  /** Records per second over a recent window. */
+  rate: number;
+  /** Estimated milliseconds left; null when unknown. */
+  etaMs: number | null;
+  elapsedMs: number;
+  /** Input lines that repeated an earlier URL and were not fetched again. */
+  duplicates: number;
+  paused: boolean;
+}
+
+export interface TitlesSummary extends TitlesProgress {
+  cancelled: boolean;
+  /** Event-loop delay p99 over the run, in milliseconds. */
+  eventLoopDelayP99Ms: number;
+}
