@@ -1,8 +1,13 @@
-/** Primes tab: check numbers and count or list primes in a range (issue 4). */
+/** Primes tab (issue 4): check a list of numbers, and count or list the primes in a range, side by side. */
+import '../styles/primes.css';
+import { CheckPanel } from './CheckPanel.js';
+import { RangePanel } from './RangePanel.js';
+
 export function PrimesTab() {
   return (
-    <section className="primes-tab" aria-label="Primes">
-      <h2>Primes</h2>
-    </section>
+    <div className="primes-tab">
+      <CheckPanel />
+      <RangePanel />
+    </div>
   );
 }

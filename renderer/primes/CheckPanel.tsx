@@ -1,0 +1,192 @@
+/** Check a list of numbers: a list box, Check, the tutorial's example, and a virtualised results table. */
+import { useDeferredValue, useId, useMemo, useRef, useState } from 'react';
+import type { Events, JobState } from '../../src/contract.js';
+import type { PrimeCheckRecord } from '../../src/primes/types.js';
+import { errorMessage, invoke, useApiEvent } from '../api.js';
+import { Button, modKey } from '../components/Button.js';
+import { EmptyState } from '../components/EmptyState.js';
+import { ProgressBar } from '../components/ProgressBar.js';
+import { useToast } from '../components/Toasts.js';
+import { useFormatters, useT } from '../i18n/index.js';
+import { primesMessages } from '../i18n/primes.js';
+import { tutorialExampleText } from './example.js';
+import { JobFollower } from './job-follower.js';
+import { CheckResultsTable } from './CheckResultsTable.js';
+
+/** The contract's limit on the list's size. */
+const maxTextLength = 10 * 1024 * 1024;
+
+export interface CheckRun {
+  state: JobState | 'starting';
+  /** Records by their token's index; holes are numbers still being checked. */
+  rows: (PrimeCheckRecord | undefined)[];
+  done: number;
+  total: number;
+  prime: number;
+  composite: number;
+  errors: number;
+  elapsedMs: number;
+}
+
+function countTokens(text: string): number {
+  let count = 0;
+  for (const _ of text.matchAll(/[^\s,]+/g)) count++;
+  return count;
+}
+
+export function CheckPanel() {
+  const t = useT(primesMessages);
+  const format = useFormatters();
+  const toast = useToast();
+  const textId = useId();
+  const [text, setText] = useState('');
+  const deferredText = useDeferredValue(text);
+  const tokenCount = useMemo(() => countTokens(deferredText), [deferredText]);
+  // Rows live in a mutable run object; `version` re-renders when a batch lands, without copying a big array.
+  const run = useRef<CheckRun | null>(null);
+  const [version, setVersion] = useState(0);
+  const bump = () => setVersion((v) => v + 1);
+
+  const follower = useMemo(
+    () =>
+      new JobFollower<Events['primes.checkUpdate']>((update) => {
+        const current = run.current;
+        if (!current) return;
+        if (current.rows.length !== update.total) current.rows.length = update.total;
+        for (const record of update.records) {
+          if (current.rows[record.index] === undefined) {
+            if (record.error) current.errors++;
+            else if (record.prime) current.prime++;
+            else current.composite++;
+          }
+          current.rows[record.index] = record;
+        }
+        current.done = update.done;
+        current.total = update.total;
+        current.elapsedMs = update.elapsedMs;
+        current.state = update.state;
+        bump();
+      }),
+    [],
+  );
+  useApiEvent('primes.checkUpdate', (update) => follower.receive(update));
+
+  const current = run.current;
+  const running = current?.state === 'running' || current?.state === 'starting';
+  const tooLong = text.length > maxTextLength;
+
+  const check = async () => {
+    if (running || tokenCount === 0 || tooLong) return;
+    run.current = { state: 'starting', rows: [], done: 0, total: countTokens(text), prime: 0, composite: 0, errors: 0, elapsedMs: 0 };
+    bump();
+    follower.begin();
+    try {
+      const { jobId } = await invoke('primes.check', { text });
+      follower.started(jobId);
+    } catch (error) {
+      follower.stop();
+      if (run.current) run.current.state = 'failed';
+      bump();
+      toast.show(t('commandFailed', { what: t('check'), message: errorMessage(error) }), 'error');
+    }
+  };
+
+  const cancel = async () => {
+    const jobId = follower.jobId;
+    if (!jobId) return;
+    try {
+      await invoke('job.cancel', jobId);
+    } catch (error) {
+      toast.show(t('commandFailed', { what: t('cancel'), message: errorMessage(error) }), 'error');
+    }
+  };
+
+  const status = current ? statusLine(current) : null;
+  function statusLine(r: CheckRun): string {
+    if (r.state === 'running' || r.state === 'starting') return t('checkProgress', { done: format.number(r.done), total: format.number(r.total) });
+    if (r.state === 'cancelled') return t('checkCancelled', { done: format.number(r.done), total: format.number(r.total) });
+    const summary = t('checkSummary', { total: format.number(r.done), prime: format.number(r.prime), composite: format.number(r.composite) });
+    return r.errors > 0 ? `${summary} · ${t('checkErrors', { count: format.number(r.errors) })}` : summary;
+  }
+
+  return (
+    <section className="primes-card primes-check" aria-labelledby={`${textId}-title`}>
+      <header className="primes-card__header">
+        <h2 className="primes-card__title" id={`${textId}-title`}>
+          {t('checkTitle')}
+        </h2>
+        <p className="primes-card__hint">{t('checkHint')}</p>
+      </header>
+
+      <div className="primes-check__input">
+        <label className="field__label" htmlFor={textId}>
+          {t('numbersLabel')}
+        </label>
+        <textarea
+          id={textId}
+          className="input primes-check__text"
+          value={text}
+          placeholder={t('numbersPlaceholder')}
+          spellCheck={false}
+          autoComplete="off"
+          rows={5}
+          aria-describedby={`${textId}-count`}
+          aria-invalid={tooLong || undefined}
+          onChange={(event) => setText(event.target.value)}
+          onKeyDown={(event) => {
+            if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+              event.preventDefault();
+              void check();
+            }
+          }}
+        />
+        <div className="primes-check__meta" id={`${textId}-count`}>
+          <span>{t('tokenCount', { count: format.number(tokenCount) })}</span>
+          <button type="button" className="link-button" onClick={() => setText(tutorialExampleText)} disabled={running}>
+            {t('useExample')}
+          </button>
+        </div>
+      </div>
+
+      <div className="primes-card__actions">
+        <Button variant="primary" onClick={() => void check()} disabled={running || tokenCount === 0 || tooLong} shortcut={`${modKey}+Enter`}>
+          {t('check')}
+        </Button>
+        {running ? (
+          <Button variant="danger" onClick={() => void cancel()} disabled={!follower.jobId}>
+            {t('cancel')}
+          </Button>
+        ) : (
+          <Button variant="ghost" onClick={() => setText('')} disabled={text === ''}>
+            {t('clear')}
+          </Button>
+        )}
+      </div>
+
+      {current ? (
+        <div className="primes-check__status">
+          {running ? (
+            <ProgressBar
+              value={current.done}
+              max={current.total}
+              label={t('checkTitle')}
+              valueText={`${format.number(current.done)} / ${format.number(current.total)}`}
+            />
+          ) : null}
+          <p className="primes-status" role="status" data-state={current.state}>
+            <span>{status}</span>
+            {current.state !== 'starting' ? <span className="primes-status__time">{format.duration(current.elapsedMs)}</span> : null}
+          </p>
+        </div>
+      ) : null}
+
+      {current && current.total > 0 ? (
+        <CheckResultsTable run={current} version={version} />
+      ) : (
+        <EmptyState title={t('checkEmptyTitle')} className="primes-empty">
+          {t('checkEmptyBody')}
+        </EmptyState>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,284 @@
+/** Count or list the primes in a range: the form, live progress with per-worker activity, and the result. */
+import { useId, useMemo, useRef, useState } from 'react';
+import type { Events, JobState } from '../../src/contract.js';
+import type { RangeMode, RangeProgress, RangeResult } from '../../src/primes/types.js';
+import { errorMessage, invoke, useApiEvent } from '../api.js';
+import { Button } from '../components/Button.js';
+import { EmptyState } from '../components/EmptyState.js';
+import { NumberField, TextField } from '../components/Fields.js';
+import { ProgressBar } from '../components/ProgressBar.js';
+import { useToast } from '../components/Toasts.js';
+import { useFormatters, useT } from '../i18n/index.js';
+import { primesMessages } from '../i18n/primes.js';
+import { compareDecimal, groupDigits, parseBound, type BoundError } from './bounds.js';
+import { JobFollower } from './job-follower.js';
+import { PrimeList } from './PrimeList.js';
+import { useAppInfo } from './use-app-info.js';
+import { WorkerBars } from './WorkerBars.js';
+
+/** At most this many listed primes are kept in the window; the user is told, and a file gets all of them. */
+export const listCap = 100_000;
+
+export interface RangeRun {
+  mode: RangeMode;
+  from: string;
+  to: string;
+  output: string | null;
+  state: JobState | 'starting';
+  progress: RangeProgress | null;
+  /** Listed primes kept for the window (at most listCap). */
+  primes: string[];
+  result: RangeResult | null;
+  error: string | null;
+}
+
+const boundErrorKey: Record<BoundError, 'errEmpty' | 'errNotInteger' | 'errNegative' | 'errTooLarge'> = {
+  empty: 'errEmpty',
+  notInteger: 'errNotInteger',
+  negative: 'errNegative',
+  tooLarge: 'errTooLarge',
+};
+
+export function RangePanel() {
+  const t = useT(primesMessages);
+  const format = useFormatters();
+  const toast = useToast();
+  const info = useAppInfo();
+  const titleId = useId();
+  const [fromText, setFromText] = useState('0');
+  const [toText, setToText] = useState('1e7');
+  const [workers, setWorkers] = useState<number | null>(null);
+  const [saveToFile, setSaveToFile] = useState(false);
+  const [outputPath, setOutputPath] = useState('');
+  const [submitted, setSubmitted] = useState(false);
+  const run = useRef<RangeRun | null>(null);
+  const [, setVersion] = useState(0);
+  const bump = () => setVersion((v) => v + 1);
+
+  const follower = useMemo(
+    () =>
+      new JobFollower<Events['primes.rangeUpdate']>((update) => {
+        const current = run.current;
+        if (!current) return;
+        current.state = update.state;
+        current.progress = update.progress;
+        if (update.primes.length > 0 && current.primes.length < listCap) {
+          const room = listCap - current.primes.length;
+          current.primes.push(...(update.primes.length > room ? update.primes.slice(0, room) : update.primes));
+        }
+        if (update.result) current.result = update.result;
+        if (update.error) current.error = update.error;
+        bump();
+      }),
+    [],
+  );
+  useApiEvent('primes.rangeUpdate', (update) => follower.receive(update));
+
+  const from = parseBound(fromText);
+  const to = parseBound(toText);
+  const orderError = from.ok && to.ok && compareDecimal(from.value, to.value) > 0;
+  const outputMissing = saveToFile && outputPath.trim() === '';
+  const showErrors = (text: string) => submitted || text.trim() !== '';
+  const fromError = !from.ok && showErrors(fromText) ? t(boundErrorKey[from.error]) : null;
+  const toError = !to.ok && showErrors(toText) ? t(boundErrorKey[to.error]) : orderError ? t('errOrder') : null;
+  const effectiveWorkers = workers ?? info?.cpus ?? 2;
+
+  const current = run.current;
+  const running = current?.state === 'running' || current?.state === 'starting';
+
+  const start = async (mode: RangeMode) => {
+    setSubmitted(true);
+    if (running || !from.ok || !to.ok || orderError || (mode === 'list' && outputMissing)) return;
+    const output = mode === 'list' && saveToFile ? outputPath.trim() : null;
+    run.current = { mode, from: from.value, to: to.value, output, state: 'starting', progress: null, primes: [], result: null, error: null };
+    bump();
+    follower.begin();
+    try {
+      const { jobId } = await invoke('primes.range', { from: from.value, to: to.value, mode, output, workers: effectiveWorkers });
+      follower.started(jobId);
+    } catch (error) {
+      follower.stop();
+      if (run.current) {
+        run.current.state = 'failed';
+        run.current.error = errorMessage(error);
+      }
+      bump();
+    }
+  };
+
+  const cancel = async () => {
+    const jobId = follower.jobId;
+    if (!jobId) return;
+    try {
+      await invoke('job.cancel', jobId);
+    } catch (error) {
+      toast.show(t('commandFailed', { what: t('cancel'), message: errorMessage(error) }), 'error');
+    }
+  };
+
+  const chooseOutput = async () => {
+    const suggestedName = `primes-${from.ok ? from.value : 'from'}-${to.ok ? to.value : 'to'}.txt`;
+    try {
+      const path = await invoke('dialog.chooseSaveFile', { suggestedName });
+      if (path) setOutputPath(path);
+    } catch (error) {
+      toast.show(t('commandFailed', { what: t('choose'), message: errorMessage(error) }), 'error');
+    }
+  };
+
+  const grouped = (value: string) => groupDigits(value, ',');
+
+  return (
+    <section className="primes-card primes-range" aria-labelledby={titleId}>
+      <header className="primes-card__header">
+        <h2 className="primes-card__title" id={titleId}>
+          {t('rangeTitle')}
+        </h2>
+        <p className="primes-card__hint">{t('rangeHint')}</p>
+      </header>
+
+      <form
+        className="primes-range__form"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          void start('count');
+        }}
+      >
+        <div className="primes-range__bounds">
+          <TextField label={t('from')} value={fromText} onChange={setFromText} error={fromError} disabled={running} maxLength={64} />
+          <TextField label={t('to')} value={toText} onChange={setToText} error={toError} disabled={running} maxLength={64} />
+          <NumberField
+            label={t('workers')}
+            value={effectiveWorkers}
+            min={1}
+            max={256}
+            onChange={setWorkers}
+            rangeError="1 – 256"
+            hint={info ? t('workersHint', { cpus: info.cpus }) : undefined}
+            disabled={running}
+            className="primes-range__workers"
+          />
+        </div>
+
+        <div className="primes-range__output">
+          <label className="checkbox">
+            <input type="checkbox" checked={saveToFile} disabled={running} onChange={(event) => setSaveToFile(event.target.checked)} />
+            <span>{t('saveToFile')}</span>
+          </label>
+          {saveToFile ? (
+            <div className="primes-range__path">
+              <TextField
+                label={t('outputPath')}
+                value={outputPath}
+                onChange={setOutputPath}
+                placeholder={t('outputPathPlaceholder')}
+                error={submitted && outputMissing ? t('errOutput') : null}
+                disabled={running}
+                maxLength={4096}
+              />
+              {info?.nativeDialogs ? (
+                <Button onClick={() => void chooseOutput()} disabled={running}>
+                  {t('choose')}
+                </Button>
+              ) : null}
+            </div>
+          ) : null}
+        </div>
+
+        <div className="primes-card__actions">
+          <Button variant="primary" type="submit" disabled={running}>
+            {t('count')}
+          </Button>
+          <Button onClick={() => void start('list')} disabled={running}>
+            {t('list')}
+          </Button>
+          {running ? (
+            <Button variant="danger" onClick={() => void cancel()} disabled={!follower.jobId}>
+              {t('cancel')}
+            </Button>
+          ) : null}
+        </div>
+        <p className="primes-range__note">
+          {saveToFile ? t('listCapNote', { cap: format.number(listCap) }) : t('listCapNoteNoFile', { cap: format.number(listCap) })}
+        </p>
+      </form>
+
+      {current ? <RangeStatus run={current} grouped={grouped} /> : <EmptyState title={t('rangeEmptyTitle')} className="primes-empty">{t('rangeEmptyBody')}</EmptyState>}
+
+      {current?.mode === 'list' && current.state !== 'starting' ? <PrimeList run={current} /> : null}
+    </section>
+  );
+}
+
+function RangeStatus(props: { run: RangeRun; grouped: (value: string) => string }) {
+  const t = useT(primesMessages);
+  const format = useFormatters();
+  const { run, grouped } = props;
+  const progress = run.progress;
+  const running = run.state === 'running' || run.state === 'starting';
+  const result = run.result;
+
+  return (
+    <div className="primes-range__status" data-state={run.state}>
+      {running || (progress && !result) ? (
+        <div className="primes-range__progress">
+          <ProgressBar
+            value={progress?.sieved ?? 0}
+            max={progress?.total ?? 1}
+            label={t('progressLabel')}
+            tone={running ? 'active' : 'stopped'}
+            valueText={progress ? t('sieved', { sieved: format.number(progress.sieved), total: format.number(progress.total) }) : undefined}
+          />
+          <dl className="primes-stats">
+            <div>
+              <dt>{t('found')}</dt>
+              <dd>{format.number(progress?.count ?? 0)}</dd>
+            </div>
+            <div>
+              <dt>{t('elapsed')}</dt>
+              <dd>{format.duration(progress?.elapsedMs ?? 0)}</dd>
+            </div>
+            <div>
+              <dt>{t('eta')}</dt>
+              <dd>{progress?.etaMs != null ? format.duration(progress.etaMs) : '–'}</dd>
+            </div>
+          </dl>
+        </div>
+      ) : null}
+
+      {result ? (
+        <div className="primes-result-card" role="status">
+          <p className="primes-result-card__count">
+            {result.cancelled
+              ? t('rangeCancelled', { count: format.number(result.count) })
+              : t('resultCount', { count: format.number(result.count), from: grouped(result.from), to: grouped(result.to) })}
+          </p>
+          <dl className="primes-stats">
+            <div>
+              <dt>{t('elapsed')}</dt>
+              <dd>{format.duration(result.ms)}</dd>
+            </div>
+            <div>
+              <dt>{t('workers')}</dt>
+              <dd>{format.number(result.workers)}</dd>
+            </div>
+            <div>
+              <dt>{t('speedup')}</dt>
+              <dd className="primes-stats__speedup">{t('speedupValue', { value: format.number(result.speedup, 2) })}</dd>
+            </div>
+          </dl>
+          {run.output && !result.cancelled ? <p className="primes-range__written">{t('writtenTo', { path: run.output })}</p> : null}
+        </div>
+      ) : null}
+
+      {run.state === 'failed' || run.error ? (
+        <p className="primes-error" role="alert">
+          {t('rangeFailed', { message: run.error ?? '' })}
+        </p>
+      ) : null}
+
+      {progress && progress.workers.length > 0 ? <WorkerBars progress={progress} running={running} /> : null}
+    </div>
+  );
+}
