@@ -1,0 +1,231 @@
+/**
+ * Browser mode's `window.api`: the same surface Electron's preload exposes, over the server's WebSocket. Loaded as
+ * a classic script before the renderer's module script, so the renderer finds `window.api` ready and cannot tell
+ * the two hosts apart. Host commands that need the page (file pickers, downloads, new tabs) run here.
+ */
+import type { Api, CommandArgs, CommandName, CommandResult, EventName, Events, Language } from '../../contract.js';
+import { WS_PATH, isPageCommand, type PageCommandName, type ServerMessage } from '../protocol.js';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+type AnyListener = (payload: unknown) => void;
+
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 5000;
+
+function createBridge(): Api {
+  const listeners = new Map<EventName, Set<AnyListener>>();
+  /** Calls sent and not yet answered. */
+  const inFlight = new Map<number, Pending>();
+  /** Calls made while the socket is connecting: sent once it opens, rejected if this attempt fails. */
+  let queued: { text: string; id: number }[] = [];
+  let nextId = 1;
+  let socket: WebSocket | null = null;
+  let reconnectDelay = RECONNECT_MIN_MS;
+  /** The language the user chose (saved by the server); null follows the browser's language. */
+  let savedLanguage: Language | null = null;
+
+  function connect(): void {
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${WS_PATH}`);
+    socket = ws;
+    ws.addEventListener('open', () => {
+      reconnectDelay = RECONNECT_MIN_MS;
+      const toSend = queued;
+      queued = [];
+      for (const { text } of toSend) ws.send(text);
+    });
+    ws.addEventListener('message', (event: MessageEvent) => {
+      if (typeof event.data === 'string') receive(event.data);
+    });
+    ws.addEventListener('close', () => {
+      if (socket === ws) socket = null;
+      const lost = new Error('The connection to Titlewave was lost; try again.');
+      for (const pending of inFlight.values()) pending.reject(lost);
+      inFlight.clear();
+      queued = [];
+      // Reconnect quietly (the server may be restarting); calls made before a socket exists again are rejected.
+      setTimeout(connect, reconnectDelay);
+      reconnectDelay = Math.min(reconnectDelay * 2, RECONNECT_MAX_MS);
+    });
+  }
+
+  function receive(text: string): void {
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(text) as ServerMessage;
+    } catch {
+      return;
+    }
+    if (message.type === 'hello') {
+      savedLanguage = message.language;
+    } else if (message.type === 'result') {
+      const pending = inFlight.get(message.id);
+      if (!pending) return;
+      inFlight.delete(message.id);
+      if (message.ok) pending.resolve(message.value);
+      else pending.reject(new Error(message.error));
+    } else if (message.type === 'event') {
+      if (message.event === 'app.languageChanged') savedLanguage = message.payload.language;
+      dispatch(message.event, message.payload);
+    }
+  }
+
+  function dispatch(event: EventName, payload: unknown): void {
+    const set = listeners.get(event);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        listener(payload);
+      } catch (error) {
+        // One broken listener must not starve the others.
+        console.error(`window.api listener of ${event} threw`, error);
+      }
+    }
+  }
+
+  function remote(command: CommandName, args: unknown[]): Promise<unknown> {
+    const id = nextId++;
+    const text = JSON.stringify({ type: 'invoke', id, command, args });
+    return new Promise((resolve, reject) => {
+      if (!socket) {
+        reject(new Error('The connection to Titlewave was lost; try again.'));
+        return;
+      }
+      inFlight.set(id, { resolve, reject });
+      if (socket.readyState === WebSocket.OPEN) socket.send(text);
+      else queued.push({ text, id });
+    });
+  }
+
+  async function appInfo(): Promise<CommandResult<'app.info'>> {
+    const info = (await remote('app.info', [])) as CommandResult<'app.info'>;
+    return { ...info, language: savedLanguage ?? browserLanguage() };
+  }
+
+  function page(command: PageCommandName, args: unknown[]): Promise<unknown> {
+    switch (command) {
+      case 'dialog.openTextFiles':
+        return openTextFiles();
+      case 'dialog.saveText':
+        return Promise.resolve(saveText(args[0] as CommandArgs<'dialog.saveText'>[0]));
+      case 'shell.openExternal':
+        return Promise.resolve(openExternal(args[0]));
+      case 'dialog.choosePaths':
+      case 'dialog.chooseFolder':
+      case 'dialog.chooseSaveFile':
+        // A browser has no native path pickers; the UI offers path fields instead (app.info says nativeDialogs false).
+        return Promise.resolve(null);
+    }
+  }
+
+  const api: Api = {
+    invoke<C extends CommandName>(command: C, ...args: CommandArgs<C>): Promise<CommandResult<C>> {
+      // Page commands run synchronously up to their first await, inside the caller's user activation.
+      try {
+        if (command === 'app.info') return appInfo() as Promise<CommandResult<C>>;
+        if (isPageCommand(command)) return page(command, args) as Promise<CommandResult<C>>;
+        return remote(command, args) as Promise<CommandResult<C>>;
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+    on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
+      let set = listeners.get(event);
+      if (!set) {
+        set = new Set();
+        listeners.set(event, set);
+      }
+      const entry = listener as AnyListener;
+      set.add(entry);
+      return () => {
+        set.delete(entry);
+      };
+    },
+    pathForFile(): string | null {
+      return null;
+    },
+  };
+
+  connect();
+  return Object.freeze(api);
+}
+
+function browserLanguage(): Language {
+  const languages = navigator.languages.length > 0 ? navigator.languages : [navigator.language];
+  for (const tag of languages) {
+    const lower = tag.toLowerCase();
+    if (lower.startsWith('zh')) return 'zh-CN';
+    if (lower.startsWith('en')) return 'en';
+  }
+  return 'en';
+}
+
+/**
+ * A hidden file input, clicked synchronously: browsers open a file chooser only inside a user activation, so this
+ * must run in the same task as the click that called `invoke`. Resolves null when the user cancels.
+ */
+function openTextFiles(): Promise<{ name: string; text: string }[] | null> {
+  const input = document.createElement('input');
+  input.type = 'file';
+  input.multiple = true;
+  input.accept = '.txt,.csv,text/plain,text/csv';
+  input.hidden = true;
+  document.body.append(input);
+  const result = new Promise<{ name: string; text: string }[] | null>((resolve, reject) => {
+    input.addEventListener(
+      'change',
+      () => {
+        const files = [...(input.files ?? [])];
+        input.remove();
+        if (files.length === 0) return resolve(null);
+        Promise.all(files.map(async (file) => ({ name: file.name, text: await file.text() }))).then(resolve, (error: unknown) =>
+          reject(new Error(`Could not read the file: ${error instanceof Error ? error.message : String(error)}`)),
+        );
+      },
+      { once: true },
+    );
+    input.addEventListener(
+      'cancel',
+      () => {
+        input.remove();
+        resolve(null);
+      },
+      { once: true },
+    );
+  });
+  input.click();
+  return result;
+}
+
+/** Download the text under the suggested name (the browser's own download flow decides where it goes). */
+function saveText({ suggestedName, text }: { suggestedName: string; text: string }): boolean {
+  const type = /\.csv$/i.test(suggestedName) ? 'text/csv;charset=utf-8' : /\.jsonl?$/i.test(suggestedName) ? 'application/json;charset=utf-8' : 'text/plain;charset=utf-8';
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const anchor = document.createElement('a');
+  anchor.href = url;
+  anchor.download = suggestedName;
+  anchor.rel = 'noopener';
+  anchor.hidden = true;
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  // Revoking at once can cancel the download in some browsers; a minute is plenty for it to start.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return true;
+}
+
+function openExternal(value: unknown): void {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new Error('Not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('Only http and https links open in the browser');
+  window.open(url.href, '_blank', 'noopener,noreferrer');
+}
+
+Object.defineProperty(window, 'api', { value: createBridge(), writable: false, configurable: false, enumerable: true });

@@ -1,0 +1,43 @@
+/**
+ * The browser-mode wire protocol between the bridge (src/server/client/bridge.ts, in the page) and the server, as
+ * JSON text frames over one WebSocket. No Node or DOM imports: both sides compile it.
+ */
+import type { CommandName, EventName, Events, Language } from '../contract.js';
+
+/** The WebSocket's path on the server. */
+export const WS_PATH = '/ws';
+/** Where the bridge script is served (injected into index.html before the renderer's module script). */
+export const BRIDGE_PATH = '/bridge.js';
+/** Thumbnail previews: `/preview/<token>`, only for tokens the services issued. */
+export const PREVIEW_PREFIX = '/preview/';
+
+export interface InvokeMessage {
+  type: 'invoke';
+  /** Chosen by the bridge; echoed in the result. */
+  id: number;
+  command: CommandName;
+  args: unknown[];
+}
+export type ClientMessage = InvokeMessage;
+
+export type ServerMessage =
+  /** First message on every connection. `language` is the user's saved choice, null when they have not chosen. */
+  | { type: 'hello'; version: string; language: Language | null }
+  | { type: 'result'; id: number; ok: true; value: unknown }
+  | { type: 'result'; id: number; ok: false; error: string }
+  | { [E in EventName]: { type: 'event'; event: E; payload: Events[E] } }[EventName];
+
+/** Host commands the bridge implements inside the page (they need the page: dialogs, downloads, new tabs). */
+export const pageCommands = [
+  'dialog.openTextFiles',
+  'dialog.saveText',
+  'dialog.choosePaths',
+  'dialog.chooseFolder',
+  'dialog.chooseSaveFile',
+  'shell.openExternal',
+] as const satisfies readonly CommandName[];
+export type PageCommandName = (typeof pageCommands)[number];
+
+export function isPageCommand(command: string): command is PageCommandName {
+  return (pageCommands as readonly string[]).includes(command);
+}

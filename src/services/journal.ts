@@ -1,0 +1,265 @@
+/**
+ * Run history on disk: one folder per titles run under `<dataDir>/runs/<id>/`, written as the run goes.
+ *
+ * - `input.txt`: the input exactly as given, written once (fsynced) before the run starts.
+ * - `meta.json`: name, settings, counts and state; replaced atomically (temporary file + rename) on every change.
+ * - `records.jsonl`: one TitleRecord per line, append-only, written in batches. A later line for the same index wins
+ *   (retry, resume). A kill loses nothing that was written; a torn last line (crash mid-write) is ignored on read and
+ *   cut off before the journal is appended to again.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { titlesSettingsSchema, type RunSummary } from '../contract.js';
+import type { TitleRecord, TitlesSummary } from '../titles/types.js';
+import { syncDirectory, writeFileAtomic } from './atomic.js';
+
+export const META_FILE = 'meta.json';
+export const INPUT_FILE = 'input.txt';
+export const RECORDS_FILE = 'records.jsonl';
+
+const runIdPattern = /^[A-Za-z0-9_-]{1,100}$/;
+
+const runMetaSchema = z.object({
+  version: z.literal(1),
+  id: z.string().regex(runIdPattern),
+  name: z.string().max(200),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  settings: titlesSettingsSchema,
+  total: z.number().int().min(0),
+  done: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  state: z.enum(['running', 'paused', 'done', 'cancelled', 'interrupted']),
+  /** The live process that owns the run (cleared when the run ends). */
+  owner: z.object({ pid: z.number().int(), session: z.string() }).nullable(),
+  summary: z.custom<TitlesSummary>((value) => typeof value === 'object' && value !== null).nullable(),
+});
+export type RunMeta = z.infer<typeof runMetaSchema>;
+
+export function summaryOf(meta: RunMeta, state: RunSummary['state'] = meta.state): RunSummary {
+  return { id: meta.id, name: meta.name, createdAt: meta.createdAt, total: meta.total, done: meta.done, failed: meta.failed, state, settings: meta.settings };
+}
+
+export function isRunId(id: string): boolean {
+  return runIdPattern.test(id);
+}
+
+/** The run folders of one data folder. */
+export class RunStore {
+  readonly runsDir: string;
+
+  constructor(dataDir: string) {
+    this.runsDir = join(dataDir, 'runs');
+  }
+
+  runDir(id: string): string {
+    // Ids come from the contract's schema already; this guards every other caller against path tricks.
+    if (!isRunId(id)) throw new Error(`Invalid run id: ${id}`);
+    return join(this.runsDir, id);
+  }
+
+  /** Create a run's folder with its input and first meta, durably, before any record is fetched. */
+  async create(meta: RunMeta, input: string): Promise<void> {
+    await mkdir(this.runsDir, { recursive: true });
+    const dir = this.runDir(meta.id);
+    await mkdir(dir); // fails if the id is taken: never write into another run
+    const handle = await open(join(dir, INPUT_FILE), 'wx', 0o600);
+    try {
+      await handle.writeFile(input);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await this.writeMeta(meta, true);
+    await syncDirectory(this.runsDir);
+  }
+
+  async writeMeta(meta: RunMeta, durable = false): Promise<void> {
+    await writeFileAtomic(join(this.runDir(meta.id), META_FILE), `${JSON.stringify(meta, null, 2)}\n`, { durable });
+  }
+
+  /** The run's meta, or null when the folder is missing or its meta unreadable (a run that never really started). */
+  async readMeta(id: string): Promise<RunMeta | null> {
+    let text: string;
+    try {
+      text = await readFile(join(this.runDir(id), META_FILE), 'utf8');
+    } catch {
+      return null;
+    }
+    try {
+      const parsed = runMetaSchema.safeParse(JSON.parse(text));
+      return parsed.success && parsed.data.id === id ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Every readable run, newest first. */
+  async list(): Promise<RunMeta[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.runsDir);
+    } catch {
+      return [];
+    }
+    const metas = await Promise.all(names.filter(isRunId).map((name) => this.readMeta(name)));
+    return metas
+      .filter((meta): meta is RunMeta => meta !== null)
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
+  }
+
+  readInput(id: string): Promise<string> {
+    return readFile(join(this.runDir(id), INPUT_FILE), 'utf8');
+  }
+
+  /** The run's records folded by index (last line wins); indices at or past `total` and unreadable lines are ignored. */
+  async readRecords(id: string, total: number): Promise<(TitleRecord | undefined)[]> {
+    const byIndex = new Array<TitleRecord | undefined>(total);
+    await readJsonLines(join(this.runDir(id), RECORDS_FILE), (value) => {
+      if (isTitleRecord(value) && value.index < total) byIndex[value.index] = value;
+    });
+    return byIndex;
+  }
+
+  openRecords(id: string): Promise<RecordJournal> {
+    return RecordJournal.open(join(this.runDir(id), RECORDS_FILE));
+  }
+
+  async delete(id: string): Promise<void> {
+    await rm(this.runDir(id), { recursive: true, force: true });
+  }
+}
+
+function isTitleRecord(value: unknown): value is TitleRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Partial<TitleRecord>;
+  return Number.isSafeInteger(record.index) && (record.index as number) >= 0 && typeof record.url === 'string' && (record.error === null || typeof record.error === 'object');
+}
+
+/** Call `onValue` for each line of a JSON-lines file that parses; a missing file has no lines. */
+export async function readJsonLines(path: string, onValue: (value: unknown) => void): Promise<void> {
+  let stream;
+  try {
+    await stat(path);
+    stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  } catch {
+    return;
+  }
+  let carry = '';
+  for await (const chunk of stream as AsyncIterable<string>) {
+    const text = carry + chunk;
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      parseLine(text.slice(start, end), onValue);
+      start = end + 1;
+    }
+    carry = text.slice(start);
+  }
+  // A last line without its newline is a torn write from a crash: ignored.
+}
+
+function parseLine(line: string, onValue: (value: unknown) => void): void {
+  if (!line) return;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return; // torn or damaged line
+  }
+  onValue(value);
+}
+
+/** How often appended records are forced to the disk (a kill loses nothing written; power loss at most this much). */
+const SYNC_INTERVAL_MS = 1000;
+
+/** The append side of a run's records.jsonl. Writes are serialized; `append` resolves once the kernel has the batch. */
+export class RecordJournal {
+  private chain: Promise<unknown> = Promise.resolve();
+  private syncTimer: NodeJS.Timeout | null = null;
+  private dirty = false;
+  private closed = false;
+
+  private constructor(private readonly handle: FileHandle) {}
+
+  static async open(path: string): Promise<RecordJournal> {
+    await cutTornTail(path);
+    return new RecordJournal(await open(path, 'a', 0o600));
+  }
+
+  append(records: readonly TitleRecord[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('The run journal is closed'));
+    if (records.length === 0) return Promise.resolve();
+    let text = '';
+    for (const record of records) text += `${JSON.stringify(record)}\n`;
+    const write = this.enqueue(async () => {
+      await this.handle.write(text);
+      this.dirty = true;
+    });
+    if (!this.syncTimer) {
+      this.syncTimer = setTimeout(() => {
+        this.syncTimer = null;
+        void this.sync().catch(() => undefined);
+      }, SYNC_INTERVAL_MS);
+    }
+    return write;
+  }
+
+  sync(): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      await this.handle.sync();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    try {
+      await this.sync();
+    } finally {
+      await this.enqueue(() => this.handle.close());
+    }
+  }
+
+  private enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(operation);
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** Cut a torn last line (no trailing newline) so the next append starts on a line of its own. */
+async function cutTornTail(path: string): Promise<void> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    return;
+  }
+  if (size === 0) return;
+  const handle = await open(path, 'r');
+  let keep = 0;
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    let end = size;
+    search: while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+      for (let i = bytesRead - 1; i >= 0; i--) {
+        if (chunk[i] === 0x0a) {
+          keep = start + i + 1;
+          break search;
+        }
+      }
+      end = start;
+    }
+  } finally {
+    await handle.close();
+  }
+  if (keep < size) await truncate(path, keep);
+}
