@@ -1,0 +1,184 @@
+/**
+ * The bridge script itself (the built IIFE), run in a VM context that plays the page: `window`, `location`,
+ * `navigator`, and a WebSocket that talks to a real server over loopback.
+ */
+import { readFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createContext, runInContext } from 'node:vm';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Api } from '../../src/contract.js';
+import { startBrowserServer, type BrowserServer } from '../../src/server/server.js';
+import { ScriptedServices, buildBridge, makeRendererDir } from './helpers.js';
+
+let bridgeSource: string;
+let rendererDir: string;
+const servers: BrowserServer[] = [];
+
+beforeAll(async () => {
+  bridgeSource = await readFile(await buildBridge(), 'utf8');
+  rendererDir = await makeRendererDir();
+});
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+interface Page {
+  api: Api;
+  window: Record<string, unknown>;
+  opened: unknown[][];
+  timers: (() => void)[];
+}
+
+async function startServer(services: ScriptedServices): Promise<BrowserServer> {
+  const server = await startBrowserServer({ services, dataDir: await mkdtemp(join(tmpdir(), 'titlewave-data-')), port: 0, rendererDir, bridgeFile: join(rendererDir, 'none.js') });
+  servers.push(server);
+  return server;
+}
+
+/** Load the bridge as the page would, its WebSocket carrying the cookie and Origin a browser would send. */
+function loadPage(server: BrowserServer, languages: string[] = ['en-US']): Page {
+  const cookie = `${server.cookieName}=${server.token}`;
+  class PageWebSocket extends WebSocket {
+    constructor(url: string) {
+      super(url, { headers: { Cookie: cookie, Origin: server.origin } });
+      // As in a browser, a failed connection is an 'error' then a 'close', never an exception.
+      this.on('error', () => undefined);
+    }
+  }
+  const opened: unknown[][] = [];
+  const timers: (() => void)[] = [];
+  const window: Record<string, unknown> = {
+    location: { protocol: 'http:', host: `127.0.0.1:${server.port}` },
+    navigator: { languages, language: languages[0] },
+    WebSocket: PageWebSocket,
+    URL,
+    console,
+    JSON,
+    // Reconnect timers are held, not run: the test decides when the page reconnects.
+    setTimeout: (callback: () => void) => {
+      timers.push(callback);
+      return 0;
+    },
+    open: (...args: unknown[]) => {
+      opened.push(args);
+      return null;
+    },
+  };
+  window.window = window;
+  createContext(window);
+  runInContext(bridgeSource, window);
+  return { api: window.api as Api, window, opened, timers };
+}
+
+describe('the bridge (window.api over the WebSocket)', () => {
+  it('is read-only, invokes with request ids, and propagates results and errors', async () => {
+    const services = new ScriptedServices();
+    services.handlers['history.list'] = () => [{ id: 'r1' }];
+    services.handlers['titles.start'] = (args) => ({ runId: `run-for-${(args[0] as { name: string }).name}` });
+    services.handlers['history.delete'] = () => {
+      throw new Error('That run is still going');
+    };
+    const server = await startServer(services);
+    const page = loadPage(server);
+    const { api } = page;
+
+    expect(Object.getOwnPropertyDescriptor(page.window, 'api')).toMatchObject({ writable: false, configurable: false });
+    expect(Object.isFrozen(api)).toBe(true);
+
+    // Calls made while the socket is still connecting are sent once it opens, and answered in any order.
+    const settings = { concurrency: 8, perHost: 2, timeoutMs: 5000, retries: 1, userAgent: '' };
+    const [list, started, failed] = await Promise.allSettled([
+      api.invoke('history.list'),
+      api.invoke('titles.start', { text: 'a.example', settings, name: 'n1' }),
+      api.invoke('history.delete', 'r1'),
+    ]);
+    expect(list).toEqual({ status: 'fulfilled', value: [{ id: 'r1' }] });
+    expect(started).toEqual({ status: 'fulfilled', value: { runId: 'run-for-n1' } });
+    expect(failed.status).toBe('rejected');
+    expect((failed as PromiseRejectedResult).reason).toBeInstanceOf(runInContext('Error', page.window));
+    expect((failed as PromiseRejectedResult).reason.message).toBe('That run is still going');
+
+    await expect(api.invoke('history.load', '../x')).rejects.toThrow(/Invalid arguments for history\.load/);
+    expect(api.pathForFile({ name: 'a.txt' })).toBeNull();
+  });
+
+  it('delivers events to every listener until it unsubscribes, even when one throws', async () => {
+    const services = new ScriptedServices();
+    services.handlers['history.list'] = () => [];
+    const server = await startServer(services);
+    const { api } = loadPage(server);
+    await api.invoke('history.list'); // connected
+
+    const seen: unknown[] = [];
+    const errors: unknown[] = [];
+    const originalError = console.error;
+    console.error = (...args: unknown[]) => errors.push(args);
+    try {
+      api.on('history.changed', () => {
+        throw new Error('a broken listener');
+      });
+      const off = api.on('history.changed', (payload) => seen.push(payload));
+      services.emit('history.changed', { runs: [] });
+      await api.invoke('history.list'); // the event was sent before this answer
+      expect(seen).toEqual([{ runs: [] }]);
+      off();
+      services.emit('history.changed', { runs: [] });
+      await api.invoke('history.list');
+      expect(seen).toHaveLength(1);
+      expect(errors).toHaveLength(2);
+    } finally {
+      console.error = originalError;
+    }
+  });
+
+  it('answers app.info with the browser language until the user picks one, then with the choice', async () => {
+    const services = new ScriptedServices();
+    const server = await startServer(services);
+    const { api } = loadPage(server, ['zh-TW', 'en']);
+    const info = await api.invoke('app.info');
+    expect(info).toMatchObject({ language: 'zh-CN', nativeDialogs: false });
+    const changed = new Promise((resolve) => api.on('app.languageChanged', resolve));
+    await api.invoke('app.setLanguage', 'en');
+    expect(await changed).toEqual({ language: 'en' });
+    expect((await api.invoke('app.info')).language).toBe('en');
+
+    const other = loadPage(server, ['de-DE']);
+    expect((await other.api.invoke('app.info')).language).toBe('en');
+  });
+
+  it('resolves native pickers to null and opens only http(s) links, with noopener', async () => {
+    const server = await startServer(new ScriptedServices());
+    const { api, opened } = loadPage(server);
+    expect(await api.invoke('dialog.choosePaths', { folders: true })).toBeNull();
+    expect(await api.invoke('dialog.chooseFolder')).toBeNull();
+    expect(await api.invoke('dialog.chooseSaveFile', { suggestedName: 'primes.txt' })).toBeNull();
+    await api.invoke('shell.openExternal', 'https://example.com/a?b=1');
+    expect(opened).toEqual([['https://example.com/a?b=1', '_blank', 'noopener,noreferrer']]);
+    await expect(api.invoke('shell.openExternal', 'javascript:alert(1)')).rejects.toThrow(/Only http and https/);
+    await expect(api.invoke('shell.openExternal', 'file:///etc/passwd')).rejects.toThrow(/Only http and https/);
+    expect(opened).toHaveLength(1);
+  });
+
+  it('rejects calls in flight when the connection drops, and reconnects', async () => {
+    const services = new ScriptedServices();
+    let release: (() => void) | null = null;
+    services.handlers['titles.pause'] = () => new Promise<void>((resolve) => (release = resolve));
+    services.handlers['history.list'] = () => [];
+    const server = await startServer(services);
+    const page = loadPage(server);
+    await page.api.invoke('history.list');
+
+    const inFlight = page.api.invoke('titles.pause', 'r1');
+    await expect.poll(() => services.calls.some((c) => c.command === 'titles.pause')).toBe(true);
+    const rejected = expect(inFlight).rejects.toThrow(/connection to Titlewave was lost/);
+    await server.close();
+    await rejected;
+    (release as (() => void) | null)?.();
+    // While disconnected, calls fail at once instead of hanging.
+    await expect(page.api.invoke('history.list')).rejects.toThrow(/connection to Titlewave was lost/);
+    expect(page.timers).toHaveLength(1);
+  });
+});

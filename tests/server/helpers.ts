@@ -1,0 +1,130 @@
+/** Shared pieces of the browser-mode server tests: a scripted Services, a tiny renderer build, raw HTTP requests. */
+import { request } from 'node:http';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import WebSocket from 'ws';
+import type { EventName, Events, ServiceCommandName } from '../../src/contract.js';
+import { EventHub } from '../../src/services/events.js';
+import type { Services } from '../../src/services/types.js';
+
+/** Services whose commands the test scripts: each call is recorded, and `handlers` answers it (or it throws). */
+export class ScriptedServices implements Services {
+  readonly calls: { command: ServiceCommandName; args: unknown[] }[] = [];
+  readonly hub = new EventHub();
+  readonly previews = new Map<string, string>();
+  handlers: Partial<Record<ServiceCommandName, (args: unknown[]) => unknown>> = {};
+  closed = false;
+
+  async invoke(command: ServiceCommandName, args: unknown[]): Promise<never> {
+    this.calls.push({ command, args });
+    const handler = this.handlers[command];
+    if (!handler) throw new Error(`${command} is not scripted`);
+    return (await handler(args)) as never;
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
+    return this.hub.on(event, listener);
+  }
+
+  emit<E extends EventName>(event: E, payload: Events[E]): void {
+    this.hub.emit(event, payload);
+  }
+
+  resolvePreview(token: string): string | null {
+    return this.previews.get(token) ?? null;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** A renderer build the way Vite makes one: index.html with a module script and an asset. */
+export async function makeRendererDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'titlewave-renderer-'));
+  await mkdir(join(dir, 'assets'));
+  await writeFile(
+    join(dir, 'index.html'),
+    '<!doctype html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8" />\n    <title>Titlewave</title>\n    <script type="module" crossorigin src="./assets/index-abc.js"></script>\n  </head>\n  <body><div id="root"></div></body>\n</html>\n',
+  );
+  await writeFile(join(dir, 'assets', 'index-abc.js'), 'document.getElementById("root").textContent = typeof window.api;\n');
+  await writeFile(join(dir, '.secret'), 'dotfiles are never served');
+  return dir;
+}
+
+/** Build the bridge from source into a temporary folder (the same esbuild options as scripts/build-web.mjs). */
+export async function buildBridge(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'titlewave-bridge-'));
+  const outfile = join(dir, 'bridge.js');
+  await build({
+    entryPoints: [join(import.meta.dirname, '..', '..', 'src', 'server', 'client', 'bridge.ts')],
+    outfile,
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+    logLevel: 'silent',
+  });
+  return outfile;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** An HTTP request with exactly the headers given (Host included), as a browser or an attacker would send it. */
+export function rawGet(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Open the server's WebSocket with the given headers; resolves with the socket, or with the refusal's status. */
+export function openSocket(port: number, headers: Record<string, string>, host = `127.0.0.1:${port}`): Promise<{ ws: WebSocket } | { status: number }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { Host: host, ...headers } });
+    ws.once('open', () => resolve({ ws }));
+    ws.once('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode ?? 0 });
+      ws.terminate();
+    });
+    ws.once('error', (error) => reject(error));
+  });
+}
+
+/** Collect a socket's JSON messages; `next(predicate)` waits for the first (past or future) one matching. */
+export class MessageLog {
+  readonly messages: Record<string, unknown>[] = [];
+  private waiters: { predicate: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
+
+  constructor(ws: WebSocket) {
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as Record<string, unknown>;
+      this.messages.push(message);
+      this.waiters = this.waiters.filter((waiter) => {
+        if (!waiter.predicate(message)) return true;
+        waiter.resolve(message);
+        return false;
+      });
+    });
+  }
+
+  next(predicate: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+    const found = this.messages.find(predicate);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve) => this.waiters.push({ predicate, resolve }));
+  }
+}
