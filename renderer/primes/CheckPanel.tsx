@@ -17,6 +17,8 @@ import { CheckResultsTable } from './CheckResultsTable.js';
 const maxTextLength = 10 * 1024 * 1024;
 
 export interface CheckRun {
+  /** Tells runs apart (a new run starts with a fresh table: no selection carried over). */
+  serial: number;
   state: JobState | 'starting';
   /** Records by their token's index; holes are numbers still being checked. */
   rows: (PrimeCheckRecord | undefined)[];
@@ -77,7 +79,7 @@ export function CheckPanel() {
 
   const check = async () => {
     if (running || tokenCount === 0 || tooLong) return;
-    run.current = { state: 'starting', rows: [], done: 0, total: countTokens(text), prime: 0, composite: 0, errors: 0, elapsedMs: 0 };
+    run.current = { serial: (run.current?.serial ?? 0) + 1, state: 'starting', rows: [], done: 0, total: countTokens(text), prime: 0, composite: 0, errors: 0, elapsedMs: 0 };
     bump();
     follower.begin();
     try {
@@ -181,7 +183,7 @@ export function CheckPanel() {
       ) : null}
 
       {current && current.total > 0 ? (
-        <CheckResultsTable run={current} version={version} />
+        <CheckResultsTable key={current.serial} run={current} version={version} />
       ) : (
         <EmptyState title={t('checkEmptyTitle')} className="primes-empty">
           {t('checkEmptyBody')}

@@ -1,14 +1,20 @@
-/** The results of a check, one row per number in input order, virtualised so a million numbers scroll smoothly. */
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useRef } from 'react';
+/**
+ * The results of a check, one row per number in input order, on the shared virtualised DataGrid (a million numbers
+ * scroll smoothly). Rows can be selected and copied (Ctrl/Cmd+C) as tab-separated text for a spreadsheet.
+ */
+import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { PrimalityMethod, PrimeCheckRecord } from '../../src/primes/types.js';
+import { DataGrid, type GridColumn, type SelectMode } from '../components/DataGrid.js';
+import { commonMessages } from '../i18n/common.js';
 import { useFormatters, useT, type Translator } from '../i18n/index.js';
 import { primesMessages } from '../i18n/primes.js';
 import type { CheckRun } from './CheckPanel.js';
 
-const rowHeight = 34;
-
 type PrimesT = Translator<(typeof primesMessages)['en']>;
+interface Row {
+  index: number;
+  record: PrimeCheckRecord | undefined;
+}
 
 function methodName(t: PrimesT, method: PrimalityMethod | null): string {
   switch (method) {
@@ -25,13 +31,19 @@ function methodName(t: PrimesT, method: PrimalityMethod | null): string {
   }
 }
 
+function verdict(t: PrimesT, record: PrimeCheckRecord): string {
+  if (record.error) return `${t('error')}: ${record.error.message}`;
+  if (!record.prime) return t('composite');
+  return record.proven === false ? t('probable') : t('prime');
+}
+
 function ResultCell(props: { record: PrimeCheckRecord | undefined; t: PrimesT }) {
   const { record, t } = props;
-  if (!record) return <span className="primes-pending" aria-label="…" />;
+  if (!record) return <span className="primes-pending" />;
   if (record.error) {
     return (
       <span className="primes-result">
-        <span className="badge badge--error">{t('error')}</span>
+        <span className="verdict verdict--error">{t('error')}</span>
         <span className="primes-result__error">{record.error.message}</span>
       </span>
     );
@@ -39,69 +51,112 @@ function ResultCell(props: { record: PrimeCheckRecord | undefined; t: PrimesT })
   const method = methodName(t, record.method);
   const probable = record.prime === true && record.proven === false;
   return (
-    <span className="primes-result" title={probable ? t('probableNote') : method}>
-      <span className={`badge ${record.prime ? 'badge--prime' : 'badge--composite'}`}>{record.prime ? t('prime') : t('composite')}</span>
-      <span className={`primes-result__how${probable ? ' primes-result__how--probable' : ''}`}>
-        {probable ? `${t('probable')} · ${method}` : method}
+    <span className="primes-result">
+      <span className={`verdict ${record.prime ? (probable ? 'verdict--probable' : 'verdict--prime') : 'verdict--composite'}`}>
+        {record.prime ? (probable ? t('probable') : t('prime')) : t('composite')}
       </span>
+      <span className="primes-result__how">{method}</span>
     </span>
   );
 }
 
 export function CheckResultsTable(props: { run: CheckRun; version: number }) {
   const t = useT(primesMessages);
+  const common = useT(commonMessages);
   const format = useFormatters();
-  const scrollRef = useRef<HTMLDivElement>(null);
   const rows = props.run.rows;
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => rowHeight,
-    overscan: 12,
-  });
+  const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
+  const [active, setActive] = useState(-1);
+  const anchor = useRef(-1);
+
+  const columns = useMemo<GridColumn<Row>[]>(
+    () => [
+      { id: 'index', header: t('colIndex'), width: '56px', minWidth: 56, align: 'end', render: (row) => <span className="muted">{format.number(row.index + 1)}</span> },
+      {
+        id: 'n',
+        header: t('colNumber'),
+        width: 'minmax(140px, 1.4fr)',
+        minWidth: 140,
+        render: (row) => <span className="primes-number">{row.record?.n ?? ''}</span>,
+        text: (row) => row.record?.n ?? null,
+      },
+      {
+        id: 'result',
+        header: t('colResult'),
+        width: 'minmax(200px, 1.2fr)',
+        minWidth: 200,
+        render: (row) => <ResultCell record={row.record} t={t} />,
+        text: (row) => (row.record ? (row.record.prime && row.record.proven === false ? t('probableNote') : verdict(t, row.record)) : null),
+      },
+      {
+        id: 'factor',
+        header: t('colFactor'),
+        width: 'minmax(110px, 0.8fr)',
+        minWidth: 110,
+        render: (row) =>
+          row.record && !row.record.error && row.record.prime === false ? (
+            row.record.factor !== null ? (
+              <span className="primes-number">{row.record.factor}</span>
+            ) : (
+              <span className="muted">{t('noCheapFactor')}</span>
+            )
+          ) : null,
+        text: (row) => row.record?.factor ?? null,
+      },
+    ],
+    [t, format],
+  );
+
+  const select = (viewIndex: number, mode: SelectMode) => {
+    setActive(viewIndex);
+    if (mode === 'replace' || anchor.current < 0) {
+      anchor.current = viewIndex;
+      setSelected(new Set([viewIndex]));
+    } else if (mode === 'toggle') {
+      anchor.current = viewIndex;
+      setSelected((current) => {
+        const next = new Set(current);
+        if (next.has(viewIndex)) next.delete(viewIndex);
+        else next.add(viewIndex);
+        return next;
+      });
+    } else {
+      const [low, high] = anchor.current < viewIndex ? [anchor.current, viewIndex] : [viewIndex, anchor.current];
+      const next = new Set<number>();
+      for (let i = low; i <= high; i++) next.add(i);
+      setSelected(next);
+    }
+  };
+
+  const copy = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (!((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'c') || selected.size === 0) return;
+    event.preventDefault();
+    const lines = [[t('colNumber'), t('colResult'), t('colFactor')].join('\t')];
+    for (const index of [...selected].sort((a, b) => a - b)) {
+      const record = rows[index];
+      if (record) lines.push([record.n, verdict(t, record), record.factor ?? ''].join('\t'));
+    }
+    void navigator.clipboard?.writeText(lines.join('\n')).catch(() => undefined);
+  };
 
   return (
-    <div className="primes-table" role="table" aria-label={t('resultsLabel')} aria-rowcount={rows.length + 1}>
-      <div className="primes-table__head" role="rowgroup">
-        <div className="primes-table__row primes-table__row--head" role="row" aria-rowindex={1}>
-          <span role="columnheader" className="primes-table__index">
-            {t('colIndex')}
-          </span>
-          <span role="columnheader">{t('colNumber')}</span>
-          <span role="columnheader">{t('colResult')}</span>
-          <span role="columnheader">{t('colFactor')}</span>
-        </div>
-      </div>
-      <div className="primes-table__body" role="rowgroup" ref={scrollRef} tabIndex={0} aria-label={t('resultsLabel')}>
-        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {virtualizer.getVirtualItems().map((item) => {
-            const record = rows[item.index];
-            return (
-              <div
-                key={item.index}
-                role="row"
-                aria-rowindex={item.index + 2}
-                data-state={record ? (record.error ? 'error' : record.prime ? 'prime' : 'composite') : 'pending'}
-                className="primes-table__row"
-                style={{ transform: `translateY(${item.start}px)`, height: rowHeight }}
-              >
-                <span role="cell" className="primes-table__index">
-                  {format.number(item.index + 1)}
-                </span>
-                <span role="cell" className="primes-table__number" title={record?.n}>
-                  {record?.n ?? ''}
-                </span>
-                <span role="cell">
-                  <ResultCell record={record} t={t} />
-                </span>
-                <span role="cell" className="primes-table__factor" title={record?.factor ?? undefined}>
-                  {record && !record.error && record.prime === false ? (record.factor ?? <span className="muted">{t('noCheapFactor')}</span>) : ''}
-                </span>
-              </div>
-            );
-          })}
-        </div>
-      </div>
+    <div className="primes-table">
+      <DataGrid<Row>
+        label={t('resultsLabel')}
+        columns={columns}
+        rowCount={rows.length}
+        getRow={(index) => ({ index, record: rows[index] })}
+        getRowKey={(row) => row.index}
+        version={props.version}
+        sort={null}
+        isSelected={(row) => selected.has(row.index)}
+        activeIndex={active}
+        onSelect={select}
+        onSelectAll={() => setSelected(new Set(rows.keys()))}
+        rowClassName={(row) => (row.record ? `primes-row--${row.record.error ? 'error' : row.record.prime ? 'prime' : 'composite'}` : 'primes-row--pending')}
+        onKeyDown={copy}
+        sortLabels={{ ascending: common('sortAscending'), descending: common('sortDescending') }}
+      />
     </div>
   );
 }
