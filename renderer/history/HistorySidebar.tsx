@@ -1,0 +1,92 @@
+/** The history sidebar: every saved run, newest first, to reopen, resume (when interrupted) or delete. */
+import { memo, useState } from 'react';
+import type { RunSummary } from '../../src/contract.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { EmptyState } from '../components/EmptyState.js';
+import { commonMessages } from '../i18n/common.js';
+import { useFormatters, useT } from '../i18n/index.js';
+import { titlesMessages } from '../i18n/titles.js';
+import { useRunStateLabel } from '../titles/RunBar.js';
+
+export const HistorySidebar = memo(function HistorySidebar(props: {
+  runs: readonly RunSummary[];
+  activeRunId: string | null;
+  onOpen: (run: RunSummary) => void;
+  onResume: (run: RunSummary) => void;
+  onDelete: (run: RunSummary) => void;
+}) {
+  const t = useT(titlesMessages);
+  const tc = useT(commonMessages);
+  const format = useFormatters();
+  const stateLabel = useRunStateLabel();
+  const [confirming, setConfirming] = useState<RunSummary | null>(null);
+
+  return (
+    <nav className="history" aria-labelledby="history-heading">
+      <h2 className="history__heading" id="history-heading">
+        {t('historyHeading')}
+      </h2>
+      {props.runs.length === 0 ? (
+        <EmptyState className="history__empty" title={t('historyEmpty')}>
+          {t('historyEmptyBody')}
+        </EmptyState>
+      ) : (
+        <ul className="history__list">
+          {props.runs.map((run) => {
+            const resumable = (run.state === 'interrupted' || run.state === 'cancelled') && run.done < run.total;
+            const fraction = run.total > 0 ? Math.min(1, run.done / run.total) : 0;
+            return (
+              <li key={run.id} className={`history__item${run.id === props.activeRunId ? ' history__item--active' : ''}`}>
+                <button
+                  type="button"
+                  className="history__open"
+                  aria-current={run.id === props.activeRunId ? 'true' : undefined}
+                  aria-label={t('historyOpen', { name: run.name })}
+                  onClick={() => props.onOpen(run)}
+                >
+                  <span className="history__name">{run.name}</span>
+                  <span className="history__meta">
+                    <span className={`badge badge--small badge--${run.state}`}>{stateLabel(run.state)}</span>
+                    <span className="history__date">{format.dateTime(run.createdAt)}</span>
+                  </span>
+                  <span className="history__bar" aria-hidden="true">
+                    <span className={`history__barfill history__barfill--${run.state}`} style={{ width: `${(fraction * 100).toFixed(2)}%` }} />
+                  </span>
+                  <span className="history__counts">
+                    <span>{t('historyCounts', { done: format.number(run.done), total: format.number(run.total) })}</span>
+                    {run.failed > 0 ? <span className="history__failed">{t('historyFailed', { count: run.failed, formatted: format.number(run.failed) })}</span> : null}
+                  </span>
+                </button>
+                <div className="history__actions">
+                  {resumable ? (
+                    <button type="button" className="link-button" aria-label={t('historyResumeLabel', { name: run.name })} onClick={() => props.onResume(run)}>
+                      {t('historyResume')}
+                    </button>
+                  ) : null}
+                  {run.state !== 'running' && run.state !== 'paused' ? (
+                    <button type="button" className="link-button link-button--danger" aria-label={t('historyDeleteLabel', { name: run.name })} onClick={() => setConfirming(run)}>
+                      {t('historyDelete')}
+                    </button>
+                  ) : null}
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <ConfirmDialog
+        open={confirming !== null}
+        title={t('deleteTitle')}
+        message={confirming ? t('deleteMessage', { name: confirming.name, count: format.number(confirming.done) }) : ''}
+        confirmLabel={t('historyDelete')}
+        cancelLabel={tc('cancel')}
+        danger
+        onCancel={() => setConfirming(null)}
+        onConfirm={() => {
+          if (confirming) props.onDelete(confirming);
+          setConfirming(null);
+        }}
+      />
+    </nav>
+  );
+});

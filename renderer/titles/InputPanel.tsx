@@ -1,0 +1,183 @@
+/**
+ * The "New run" panel: the URL list (paste, drop files, Open…), the live valid/invalid/duplicate count with the
+ * invalid lines pointed out (click one to jump to it), the settings, and Start.
+ */
+import { memo, useId, useRef, type RefObject } from 'react';
+import type { TitlesSettings } from '../../src/contract.js';
+import { Button, modKey } from '../components/Button.js';
+import { NumberField, TextField } from '../components/Fields.js';
+import { useFormatters, useT } from '../i18n/index.js';
+import { titlesMessages } from '../i18n/titles.js';
+import type { InputAnalysis } from './analysis.js';
+import { defaultTitlesSettings } from './settings.js';
+
+/** Select line `lineNumber` (1-based) of a textarea and scroll it into view. */
+export function jumpToLine(textarea: HTMLTextAreaElement, lineNumber: number): void {
+  const text = textarea.value;
+  let start = 0;
+  for (let line = 1; line < lineNumber; line++) {
+    const next = text.indexOf('\n', start);
+    if (next === -1) break;
+    start = next + 1;
+  }
+  let end = text.indexOf('\n', start);
+  if (end === -1) end = text.length;
+  textarea.focus();
+  textarea.setSelectionRange(start, end);
+  const lineHeight = Number.parseFloat(getComputedStyle(textarea).lineHeight) || 20;
+  textarea.scrollTop = Math.max(0, (lineNumber - 1) * lineHeight - textarea.clientHeight / 3);
+}
+
+export const InputPanel = memo(function InputPanel(props: {
+  text: string;
+  onTextChange: (text: string) => void;
+  analysis: InputAnalysis;
+  settings: TitlesSettings;
+  onSettingsChange: (settings: TitlesSettings) => void;
+  onOpen: () => void;
+  onStart: () => void;
+  starting: boolean;
+  textareaRef: RefObject<HTMLTextAreaElement | null>;
+  dragging: boolean;
+}) {
+  const t = useT(titlesMessages);
+  const format = useFormatters();
+  const { analysis, settings, onSettingsChange } = props;
+  const textareaId = useId();
+  const countsId = useId();
+  const invalidListRef = useRef<HTMLDivElement>(null);
+  const set = <K extends keyof TitlesSettings>(key: K, value: TitlesSettings[K]) => onSettingsChange({ ...settings, [key]: value });
+  const isDefault = JSON.stringify(settings) === JSON.stringify(defaultTitlesSettings);
+  const hiddenInvalid = analysis.invalidCount - analysis.invalid.length;
+
+  return (
+    <div className="input-panel">
+      <div className="input-panel__urls">
+        <div className="input-panel__labelrow">
+          <label htmlFor={textareaId} className="field__label">
+            {t('urlsLabel')}
+          </label>
+          <div className="input-panel__counts" id={countsId} aria-live="polite">
+            {analysis.pending && props.text ? <span className="count count--muted">{t('analyzing')}</span> : null}
+            <span className="count count--valid">{t('countValid', { count: analysis.valid, formatted: format.number(analysis.valid) })}</span>
+            <span className={`count${analysis.invalidCount ? ' count--invalid' : ''}`}>{t('countInvalid', { count: analysis.invalidCount, formatted: format.number(analysis.invalidCount) })}</span>
+            <span className={`count${analysis.duplicates ? ' count--duplicate' : ''}`}>
+              {t('countDuplicates', { count: analysis.duplicates, formatted: format.number(analysis.duplicates) })}
+            </span>
+          </div>
+        </div>
+        <div className={`input-panel__textwrap${props.dragging ? ' input-panel__textwrap--drop' : ''}`}>
+          <textarea
+            id={textareaId}
+            ref={props.textareaRef}
+            className="input input-panel__textarea"
+            value={props.text}
+            placeholder={t('urlsPlaceholder')}
+            spellCheck={false}
+            autoCapitalize="off"
+            autoCorrect="off"
+            wrap="off"
+            aria-describedby={countsId}
+            onChange={(event) => props.onTextChange(event.target.value)}
+          />
+          {props.dragging ? (
+            <div className="input-panel__dropnote" aria-hidden="true">
+              {t('dropHere')}
+            </div>
+          ) : null}
+        </div>
+        {analysis.invalidCount > 0 ? (
+          <div className="invalid-list" ref={invalidListRef}>
+            <div className="invalid-list__heading">{t('invalidHeading')}</div>
+            <ul className="invalid-list__items">
+              {analysis.invalid.map((item) => (
+                <li key={item.lineNumber}>
+                  <button
+                    type="button"
+                    className="invalid-list__item"
+                    aria-label={t('jumpToLine', { line: item.lineNumber })}
+                    onClick={() => {
+                      if (props.textareaRef.current) jumpToLine(props.textareaRef.current, item.lineNumber);
+                    }}
+                  >
+                    <span className="invalid-list__line">{t('invalidLine', { line: item.lineNumber })}</span>
+                    <span className="invalid-list__text">{item.line}</span>
+                    <span className="invalid-list__reason">{item.reason}</span>
+                  </button>
+                </li>
+              ))}
+              {hiddenInvalid > 0 ? <li className="invalid-list__more">{t('invalidMore', { count: hiddenInvalid, formatted: format.number(hiddenInvalid) })}</li> : null}
+            </ul>
+          </div>
+        ) : null}
+      </div>
+
+      <fieldset className="settings">
+        <legend className="settings__legend">
+          <span>{t('settingsHeading')}</span>
+          <button type="button" className="link-button" disabled={isDefault} onClick={() => onSettingsChange(defaultTitlesSettings)}>
+            {t('resetSettings')}
+          </button>
+        </legend>
+        <div className="settings__grid">
+          <NumberField
+            label={t('concurrency')}
+            hint={t('concurrencyHint')}
+            value={settings.concurrency}
+            min={1}
+            max={1000}
+            rangeError={t('rangeError', { min: 1, max: 1000 })}
+            onChange={(value) => set('concurrency', value)}
+          />
+          <NumberField
+            label={t('perHost')}
+            hint={t('perHostHint')}
+            value={settings.perHost}
+            min={1}
+            max={100}
+            rangeError={t('rangeError', { min: 1, max: 100 })}
+            onChange={(value) => set('perHost', value)}
+          />
+          <NumberField
+            label={t('timeout')}
+            hint={t('timeoutHint')}
+            unit={t('seconds')}
+            value={Math.round(settings.timeoutMs / 1000)}
+            min={1}
+            max={600}
+            rangeError={t('rangeError', { min: 1, max: 600 })}
+            onChange={(value) => set('timeoutMs', value * 1000)}
+          />
+          <NumberField
+            label={t('retries')}
+            hint={t('retriesHint')}
+            value={settings.retries}
+            min={0}
+            max={10}
+            rangeError={t('rangeError', { min: 0, max: 10 })}
+            onChange={(value) => set('retries', value)}
+          />
+          <TextField
+            className="settings__wide"
+            label={t('userAgent')}
+            value={settings.userAgent}
+            placeholder={t('userAgentPlaceholder')}
+            maxLength={500}
+            onChange={(value) => set('userAgent', value)}
+          />
+        </div>
+      </fieldset>
+
+      <div className="input-panel__actions">
+        <Button onClick={props.onOpen}>{t('open')}</Button>
+        <Button variant="ghost" disabled={!props.text} onClick={() => props.onTextChange('')}>
+          {t('clear')}
+        </Button>
+        <span className="input-panel__spacer" />
+        <Button variant="primary" shortcut={`${modKey}+Enter`} disabled={props.starting || !props.text.trim()} onClick={props.onStart}>
+          {props.starting ? t('starting') : t('start')}
+        </Button>
+      </div>
+    </div>
+  );
+});

@@ -1,0 +1,132 @@
+/** The run on screen: its name and state, the progress bar and counts, and what can be done with it. */
+import { memo } from 'react';
+import type { JobState } from '../../src/contract.js';
+import type { TitlesProgress } from '../../src/titles/types.js';
+import { Button } from '../components/Button.js';
+import { ProgressBar } from '../components/ProgressBar.js';
+import { useFormatters, useT } from '../i18n/index.js';
+import { titlesMessages } from '../i18n/titles.js';
+
+export type RunState = JobState | 'interrupted';
+export type ExportFormat = 'csv' | 'json' | 'jsonl';
+
+export interface RunInfo {
+  id: string;
+  name: string;
+  state: RunState;
+  progress: TitlesProgress;
+}
+
+const stateKey = {
+  running: 'runStateRunning',
+  paused: 'runStatePaused',
+  done: 'runStateDone',
+  cancelled: 'runStateCancelled',
+  failed: 'runStateFailed',
+  interrupted: 'runStateInterrupted',
+} as const;
+
+export function useRunStateLabel(): (state: RunState) => string {
+  const t = useT(titlesMessages);
+  return (state) => t(stateKey[state]);
+}
+
+export const RunBar = memo(function RunBar(props: {
+  run: RunInfo;
+  failedRows: number;
+  rows: number;
+  busy: boolean;
+  onPause: () => void;
+  onResume: () => void;
+  onCancel: () => void;
+  onResumeInterrupted: () => void;
+  onRetryFailed: () => void;
+  onExport: (format: ExportFormat) => void;
+}) {
+  const t = useT(titlesMessages);
+  const format = useFormatters();
+  const stateLabel = useRunStateLabel();
+  const { run } = props;
+  const { progress } = run;
+  const live = run.state === 'running' || run.state === 'paused';
+  const tone = run.state === 'running' ? 'active' : run.state === 'paused' ? 'paused' : run.state === 'done' ? 'done' : 'stopped';
+  const total = Math.max(progress.total, progress.done);
+  const stat = (label: string, value: string, className?: string) => (
+    <div className={`stat${className ? ` ${className}` : ''}`}>
+      <dt className="stat__label">{label}</dt>
+      <dd className="stat__value">{value}</dd>
+    </div>
+  );
+
+  return (
+    <div className="runbar">
+      <div className="runbar__top">
+        <div className="runbar__title">
+          <h2 className="runbar__name" title={run.name}>
+            {run.name}
+          </h2>
+          <span className={`badge badge--${run.state}`}>{stateLabel(run.state)}</span>
+        </div>
+        <div className="runbar__actions">
+          {run.state === 'running' ? (
+            <Button onClick={props.onPause} disabled={props.busy}>
+              {t('pause')}
+            </Button>
+          ) : null}
+          {run.state === 'paused' ? (
+            <Button variant="primary" onClick={props.onResume} disabled={props.busy}>
+              {t('resume')}
+            </Button>
+          ) : null}
+          {live ? (
+            <Button variant="danger" shortcut="Esc" onClick={props.onCancel} disabled={props.busy}>
+              {t('cancelRun')}
+            </Button>
+          ) : null}
+          {run.state === 'interrupted' || run.state === 'cancelled' ? (
+            progress.done < progress.total ? (
+              <Button variant="primary" onClick={props.onResumeInterrupted} disabled={props.busy}>
+                {t('resume')}
+              </Button>
+            ) : null
+          ) : null}
+          {!live && props.failedRows > 0 ? (
+            <Button onClick={props.onRetryFailed} disabled={props.busy}>
+              {t('retryFailed')}
+            </Button>
+          ) : null}
+          <div className="segmented" role="group" aria-label={t('export')}>
+            <span className="segmented__label" aria-hidden="true">
+              {t('export')}
+            </span>
+            <button type="button" className="segmented__item" disabled={props.rows === 0} onClick={() => props.onExport('csv')}>
+              CSV
+            </button>
+            <button type="button" className="segmented__item" disabled={props.rows === 0} onClick={() => props.onExport('json')}>
+              JSON
+            </button>
+            <button type="button" className="segmented__item" disabled={props.rows === 0} onClick={() => props.onExport('jsonl')}>
+              JSONL
+            </button>
+          </div>
+        </div>
+      </div>
+      <ProgressBar
+        label={t('progressLabel')}
+        value={progress.done}
+        max={total}
+        failed={progress.failed}
+        tone={tone}
+        valueText={t('progressText', { done: format.number(progress.done), total: format.number(total) })}
+      />
+      <dl className="runbar__stats">
+        {stat(t('statDone'), `${format.number(progress.done)} / ${format.number(total)}`, 'stat--done')}
+        {stat(t('statFailed'), format.number(progress.failed), progress.failed ? 'stat--failed' : undefined)}
+        {stat(t('statInFlight'), live ? format.number(progress.inFlight) : '0')}
+        {stat(t('statRate'), live && progress.rate > 0 ? t('perSecond', { value: format.number(progress.rate, progress.rate < 10 ? 1 : 0) }) : t('none'))}
+        {stat(t('statEta'), live && progress.etaMs !== null ? format.duration(progress.etaMs) : t('none'))}
+        {stat(t('statElapsed'), progress.elapsedMs > 0 ? format.duration(progress.elapsedMs) : t('none'))}
+      </dl>
+    </div>
+  );
+});
