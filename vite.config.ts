@@ -6,6 +6,13 @@ export default defineConfig({
   root: 'renderer',
   base: './',
   plugins: [react()],
+  resolve: {
+    alias: {
+      // src/titles/format.ts (shared with the CLI) uses csv-stringify; its Node build needs `Buffer`, so the renderer
+      // takes the same library's browser build (same code, with its own Buffer shim) and exports the same bytes.
+      'csv-stringify/sync': 'csv-stringify/browser/esm/sync',
+    },
+  },
   build: {
     outDir: '../dist/renderer',
     emptyOutDir: true,

@@ -52,12 +52,14 @@ export const HistorySidebar = memo(function HistorySidebar(props: {
                   <span className="history__bar" aria-hidden="true">
                     <span className={`history__barfill history__barfill--${run.state}`} style={{ width: `${(fraction * 100).toFixed(2)}%` }} />
                   </span>
+                </button>
+                {/* The counts belong to the row a pointer opens; keyboard users open it with the button above. */}
+                <div className="history__foot" onClick={() => props.onOpen(run)}>
                   <span className="history__counts">
                     <span>{t('historyCounts', { done: format.number(run.done), total: format.number(run.total) })}</span>
                     {run.failed > 0 ? <span className="history__failed">{t('historyFailed', { count: run.failed, formatted: format.number(run.failed) })}</span> : null}
                   </span>
-                </button>
-                <div className="history__actions">
+                  <span className={`history__actions${resumable ? ' history__actions--pinned' : ''}`} onClick={(event) => event.stopPropagation()}>
                   {resumable ? (
                     <button type="button" className="link-button" aria-label={t('historyResumeLabel', { name: run.name })} onClick={() => props.onResume(run)}>
                       {t('historyResume')}
@@ -68,6 +70,7 @@ export const HistorySidebar = memo(function HistorySidebar(props: {
                       {t('historyDelete')}
                     </button>
                   ) : null}
+                  </span>
                 </div>
               </li>
             );

@@ -83,7 +83,7 @@ function numberFormat(language: Language, maximumFractionDigits: number): Intl.N
 export function formatters(language: Language): Formatters {
   const zh = language === 'zh-CN';
   const number = (value: number, maximumFractionDigits = 0) => numberFormat(language, maximumFractionDigits).format(value);
-  const dateFormat = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' });
+  const dateFormat = new Intl.DateTimeFormat(language, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
   return {
     number,
     duration(ms) {

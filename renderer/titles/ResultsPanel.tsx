@@ -76,8 +76,8 @@ export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps)
       {
         id: 'status',
         header: t('colStatus'),
-        width: '76px',
-        minWidth: 76,
+        width: '92px',
+        minWidth: 92,
         sortable: true,
         align: 'end',
         render: (r) => (r.status === null ? <span className="muted">{t('none')}</span> : <span className={`status status--${statusTone(r.status)}`}>{r.status}</span>),
@@ -169,7 +169,7 @@ export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps)
     empty = props.running ? (
       <EmptyState title={t('waitingFirst')} />
     ) : (
-      <EmptyState title={t('emptyResultsTitle')} icon="⌁">
+      <EmptyState title={t('emptyResultsTitle')} icon={<WaveIcon />}>
         {t('emptyResultsBody', { shortcut: `${modKey}+Enter` })}
       </EmptyState>
     );
@@ -206,9 +206,11 @@ export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps)
             }}
           />
         </div>
-        <span className="results__count" aria-live="polite">
-          {t('shownOf', { shown: format.number(rowCount), total: format.number(total) })}
-        </span>
+        {total > 0 ? (
+          <span className="results__count" aria-live="polite">
+            {t('shownOf', { shown: format.number(rowCount), total: format.number(total) })}
+          </span>
+        ) : null}
         <span className="results__spacer" />
         {selectedVisible > 0 ? <span className="results__selected">{t('selectedCount', { count: selectedVisible, formatted: format.number(selectedVisible) })}</span> : null}
         <Button size="small" shortcut={`${modKey}+C`} disabled={selectedVisible === 0} onClick={() => void copySelected()}>
@@ -241,3 +243,13 @@ export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps)
   );
 });
 
+
+function WaveIcon() {
+  return (
+    <svg width="22" height="22" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+      <path d="M2 12c2.5-4 5-4 7.5 0s5 4 7.5 0 3.5-3 5-2" />
+      <path d="M2 18c2.5-3 5-3 7.5 0s5 3 7.5 0 3.5-2 5-1.5" opacity="0.5" />
+      <path d="M6 4h12" opacity="0.5" />
+    </svg>
+  );
+}

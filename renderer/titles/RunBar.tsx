@@ -122,10 +122,10 @@ export const RunBar = memo(function RunBar(props: {
       <dl className="runbar__stats">
         {stat(t('statDone'), `${format.number(progress.done)} / ${format.number(total)}`, 'stat--done')}
         {stat(t('statFailed'), format.number(progress.failed), progress.failed ? 'stat--failed' : undefined)}
-        {stat(t('statInFlight'), live ? format.number(progress.inFlight) : '0')}
-        {stat(t('statRate'), live && progress.rate > 0 ? t('perSecond', { value: format.number(progress.rate, progress.rate < 10 ? 1 : 0) }) : t('none'))}
-        {stat(t('statEta'), live && progress.etaMs !== null ? format.duration(progress.etaMs) : t('none'))}
-        {stat(t('statElapsed'), progress.elapsedMs > 0 ? format.duration(progress.elapsedMs) : t('none'))}
+        {live ? stat(t('statInFlight'), format.number(progress.inFlight)) : null}
+        {live ? stat(t('statRate'), progress.rate > 0 ? t('perSecond', { value: format.number(progress.rate, progress.rate < 10 ? 1 : 0) }) : t('none')) : null}
+        {live ? stat(t('statEta'), progress.etaMs !== null && !progress.paused ? format.duration(progress.etaMs) : t('none')) : null}
+        {progress.elapsedMs > 0 ? stat(t('statElapsed'), format.duration(progress.elapsedMs)) : null}
       </dl>
     </div>
   );
