@@ -49,7 +49,20 @@ export async function makeRendererDir(): Promise<string> {
     join(dir, 'index.html'),
     '<!doctype html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8" />\n    <title>Titlewave</title>\n    <script type="module" crossorigin src="./assets/index-abc.js"></script>\n  </head>\n  <body><div id="root"></div></body>\n</html>\n',
   );
-  await writeFile(join(dir, 'assets', 'index-abc.js'), 'document.getElementById("root").textContent = typeof window.api;\n');
+  // A stand-in for the renderer: shows whether window.api was there first, and offers a button that opens files
+  // from inside a click, as the Titles tab does.
+  await writeFile(
+    join(dir, 'assets', 'index-abc.js'),
+    [
+      'const root = document.getElementById("root");',
+      'root.textContent = typeof window.api;',
+      'const button = document.createElement("button");',
+      'button.id = "open"; button.textContent = "Open";',
+      'button.addEventListener("click", () => { window.opened = window.api.invoke("dialog.openTextFiles"); });',
+      'document.body.append(button);',
+      '',
+    ].join('\n'),
+  );
   await writeFile(join(dir, '.secret'), 'dotfiles are never served');
   return dir;
 }

@@ -1,0 +1,97 @@
+/**
+ * Browser mode in a real browser (Debian's Chromium through playwright-core): the token-to-cookie hop, the CSP
+ * letting the injected bridge run first, window.api over the WebSocket, and the page-side host commands (file
+ * picker inside a click, download for saves).
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBrowserServer, type BrowserServer } from '../../src/server/server.js';
+import { ScriptedServices, buildBridge, makeRendererDir } from './helpers.js';
+
+let browser: Browser;
+let server: BrowserServer;
+let services: ScriptedServices;
+let page: Page;
+const violations: string[] = [];
+
+beforeAll(async () => {
+  services = new ScriptedServices();
+  services.handlers['history.list'] = () => [{ id: 'r1', name: '<img src=x onerror=alert(1)>' }];
+  server = await startBrowserServer({
+    services,
+    dataDir: await mkdtemp(join(tmpdir(), 'titlewave-data-')),
+    port: 0,
+    rendererDir: await makeRendererDir(),
+    bridgeFile: await buildBridge(),
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  const context = await browser.newContext({ acceptDownloads: true });
+  page = await context.newPage();
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+  });
+  await page.goto(server.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('browser mode in Chromium', () => {
+  it('trades the token for the cookie, drops it from the address bar, and has window.api before the renderer runs', async () => {
+    expect(page.url()).toBe(`${server.origin}/`);
+    await expect.poll(() => page.textContent('#root')).toBe('object');
+    const cookies = await page.context().cookies();
+    expect(cookies).toEqual([expect.objectContaining({ name: server.cookieName, httpOnly: true, sameSite: 'Strict' })]);
+    // Scripts cannot read it.
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+  });
+
+  it('runs commands over the WebSocket and gets data back as data', async () => {
+    const list = await page.evaluate(() => (window as unknown as { api: { invoke(c: string): Promise<unknown> } }).api.invoke('history.list'));
+    expect(list).toEqual([{ id: 'r1', name: '<img src=x onerror=alert(1)>' }]);
+    const info = await page.evaluate(() => (window as unknown as { api: { invoke(c: string): Promise<{ nativeDialogs: boolean }> } }).api.invoke('app.info'));
+    expect(info.nativeDialogs).toBe(false);
+  });
+
+  it('opens the file picker inside the click and reads the chosen files', async () => {
+    const chooserShown = page.waitForEvent('filechooser');
+    await page.click('#open');
+    const chooser = await chooserShown;
+    expect(chooser.isMultiple()).toBe(true);
+    await chooser.setFiles([
+      { name: 'urls.txt', mimeType: 'text/plain', buffer: Buffer.from('https://jd.com\nhttps://taobao.com\n') },
+      { name: '列表.csv', mimeType: 'text/csv', buffer: Buffer.from('url\nhttps://douban.com\n') },
+    ]);
+    const files = await page.evaluate(() => (window as unknown as { opened: Promise<unknown> }).opened);
+    expect(files).toEqual([
+      { name: 'urls.txt', text: 'https://jd.com\nhttps://taobao.com\n' },
+      { name: '列表.csv', text: 'url\nhttps://douban.com\n' },
+    ]);
+    const accept = await page.evaluate(() => document.querySelector('input[type=file]')?.getAttribute('accept') ?? 'removed');
+    expect(accept).toBe('removed');
+  });
+
+  it('saves text as a download under the suggested name', async () => {
+    const downloaded = page.waitForEvent('download');
+    const saved = await page.evaluate(() =>
+      (window as unknown as { api: { invoke(c: string, a: unknown): Promise<boolean> } }).api.invoke('dialog.saveText', { suggestedName: 'titles.csv', text: '\uFEFFurl,title\nhttps://jd.com,京东\n' }),
+    );
+    expect(saved).toBe(true);
+    const download = await downloaded;
+    expect(download.suggestedFilename()).toBe('titles.csv');
+    const path = await download.path();
+    expect(await readFile(path, 'utf8')).toBe('\uFEFFurl,title\nhttps://jd.com,京东\n');
+  });
+
+  it('reported no CSP violation', () => {
+    expect(violations).toEqual([]);
+  });
+});
