@@ -50,14 +50,14 @@ describe('browser mode in Chromium', () => {
     await expect.poll(() => page.textContent('#root')).toBe('object');
     const cookies = await page.context().cookies();
     expect(cookies).toEqual([expect.objectContaining({ name: server.cookieName, httpOnly: true, sameSite: 'Strict' })]);
-    // Scripts cannot read it.
-    expect(await page.evaluate(() => document.cookie)).toBe('');
+    // Page scripts cannot read it.
+    expect(await page.evaluate('document.cookie')).toBe('');
   });
 
   it('runs commands over the WebSocket and gets data back as data', async () => {
-    const list = await page.evaluate(() => (window as unknown as { api: { invoke(c: string): Promise<unknown> } }).api.invoke('history.list'));
+    const list = await page.evaluate("window.api.invoke('history.list')");
     expect(list).toEqual([{ id: 'r1', name: '<img src=x onerror=alert(1)>' }]);
-    const info = await page.evaluate(() => (window as unknown as { api: { invoke(c: string): Promise<{ nativeDialogs: boolean }> } }).api.invoke('app.info'));
+    const info = await page.evaluate<{ nativeDialogs: boolean }>("window.api.invoke('app.info')");
     expect(info.nativeDialogs).toBe(false);
   });
 
@@ -70,20 +70,18 @@ describe('browser mode in Chromium', () => {
       { name: 'urls.txt', mimeType: 'text/plain', buffer: Buffer.from('https://jd.com\nhttps://taobao.com\n') },
       { name: '列表.csv', mimeType: 'text/csv', buffer: Buffer.from('url\nhttps://douban.com\n') },
     ]);
-    const files = await page.evaluate(() => (window as unknown as { opened: Promise<unknown> }).opened);
+    const files = await page.evaluate('window.opened');
     expect(files).toEqual([
       { name: 'urls.txt', text: 'https://jd.com\nhttps://taobao.com\n' },
       { name: '列表.csv', text: 'url\nhttps://douban.com\n' },
     ]);
-    const accept = await page.evaluate(() => document.querySelector('input[type=file]')?.getAttribute('accept') ?? 'removed');
+    const accept = await page.evaluate("document.querySelector('input[type=file]')?.getAttribute('accept') ?? 'removed'");
     expect(accept).toBe('removed');
   });
 
   it('saves text as a download under the suggested name', async () => {
     const downloaded = page.waitForEvent('download');
-    const saved = await page.evaluate(() =>
-      (window as unknown as { api: { invoke(c: string, a: unknown): Promise<boolean> } }).api.invoke('dialog.saveText', { suggestedName: 'titles.csv', text: '\uFEFFurl,title\nhttps://jd.com,京东\n' }),
-    );
+    const saved = await page.evaluate("window.api.invoke('dialog.saveText', { suggestedName: 'titles.csv', text: '\\uFEFFurl,title\\nhttps://jd.com,京东\\n' })");
     expect(saved).toBe(true);
     const download = await downloaded;
     expect(download.suggestedFilename()).toBe('titles.csv');
