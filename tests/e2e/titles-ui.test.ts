@@ -1,0 +1,136 @@
+/**
+ * The window's keyboard and language, end to end in Chromium through browser mode: tabs by arrow keys,
+ * Ctrl+Enter starts and Esc cancels a run, files come in by Open… and by drag and drop, the language switches to
+ * Chinese and stays switched after a reload, and history runs can be deleted after a confirmation.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  htmlPage,
+  launchChromium,
+  makeTempDir,
+  openApp,
+  removeDir,
+  sendHtml,
+  startFixtureWeb,
+  startServe,
+  waitForRunEnd,
+  type AppPage,
+  type FixtureWeb,
+  type ServeProcess,
+} from './helpers.js';
+
+let web: FixtureWeb;
+let serve: ServeProcess;
+let browser: Browser;
+let app: AppPage;
+let page: Page;
+let dataDir: string;
+
+beforeAll(async () => {
+  web = await startFixtureWeb({
+    '/quick/': (request, response) => sendHtml(response, htmlPage(`Quick ${request.url!.split('/').pop()}`)),
+    // Slow enough that a run is still going when Esc is pressed.
+    '/slow/': (request, response) => sendHtml(response, htmlPage('Slow'), 200, 3000),
+  });
+  dataDir = await makeTempDir();
+  [serve, browser] = await Promise.all([startServe(dataDir), launchChromium()]);
+  app = await openApp(browser, serve.url);
+  page = app.page;
+});
+
+afterAll(async () => {
+  await app?.context.close();
+  await browser?.close();
+  await serve?.stop();
+  await web?.close();
+  await removeDir(dataDir);
+});
+
+const runBadge = () => page.locator('.runbar .badge');
+
+describe('keyboard, files and language', () => {
+  it('moves between tabs with the arrow keys', async () => {
+    const titles = page.getByRole('tab', { name: 'Titles' });
+    expect(await titles.getAttribute('aria-selected')).toBe('true');
+    await titles.focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByRole('tab', { name: 'Primes' }).getAttribute('aria-selected')).toBe('true');
+    expect(await page.locator('#panel-primes').isVisible()).toBe(true);
+    expect(await page.locator('#panel-titles').isVisible()).toBe(false);
+    await page.keyboard.press('End');
+    expect(await page.getByRole('tab', { name: 'Thumbnails' }).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('Home');
+    expect(await titles.getAttribute('aria-selected')).toBe('true');
+    expect(await page.getByLabel('URLs').isVisible()).toBe(true);
+  });
+
+  it('adds URLs from files chosen with Open… and dropped on the window', async () => {
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Open…' }).click()]);
+    await chooser.setFiles({ name: 'list.txt', mimeType: 'text/plain', buffer: Buffer.from(`${web.origin}/quick/1\n${web.origin}/quick/2\n`) });
+    await expect.poll(() => page.getByLabel('URLs').inputValue()).toBe(`${web.origin}/quick/1\n${web.origin}/quick/2`);
+
+    // A CSV with a url column, dropped onto the URL box.
+    const csv = `name,url\nthree,${web.origin}/quick/3\n"four, quoted",${web.origin}/quick/4\n`;
+    const dataTransfer = await page.evaluateHandle((text) => {
+      const scope = globalThis as unknown as { DataTransfer: new () => { items: { add(file: unknown): void } }; File: new (parts: string[], name: string, options: { type: string }) => unknown };
+      const transfer = new scope.DataTransfer();
+      transfer.items.add(new scope.File([text], 'more.csv', { type: 'text/csv' }));
+      return transfer;
+    }, csv);
+    const box = page.getByLabel('URLs');
+    await box.dispatchEvent('dragenter', { dataTransfer });
+    await box.dispatchEvent('dragover', { dataTransfer });
+    await box.dispatchEvent('drop', { dataTransfer });
+    await expect.poll(() => box.inputValue()).toBe([1, 2, 3, 4].map((n) => `${web.origin}/quick/${n}`).join('\n'));
+    await expect.poll(() => page.getByText('4 valid').count()).toBe(1);
+  });
+
+  it('starts with Ctrl+Enter', async () => {
+    await page.getByLabel('URLs').focus();
+    await page.keyboard.press('Control+Enter');
+    await waitForRunEnd(page, 4);
+    await expect.poll(() => page.getByRole('grid').getByText('Quick 4', { exact: true }).count()).toBe(1);
+  });
+
+  it('cancels a running run with Esc', async () => {
+    await page.getByRole('button', { name: 'New run' }).click();
+    await page.getByLabel('URLs').fill(Array.from({ length: 12 }, (_, i) => `${web.origin}/slow/${i}`).join('\n'));
+    await page.getByRole('button', { name: /^Start/ }).click();
+    await expect.poll(() => runBadge().textContent()).toBe('Running');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => runBadge().textContent(), { timeout: 10_000 }).toBe('Cancelled');
+    // A cancelled run can be resumed from where it stopped.
+    expect(await page.locator('.runbar').getByRole('button', { name: 'Resume' }).isVisible()).toBe(true);
+  });
+
+  it('deletes a run from history after a confirmation', async () => {
+    const history = page.getByRole('navigation', { name: 'History' });
+    await expect.poll(() => history.getByRole('listitem').count()).toBe(2);
+    const quickRun = history.getByRole('listitem').filter({ hasText: '127.0.0.1' }).filter({ hasText: '4 / 4' });
+    await quickRun.hover();
+    await quickRun.getByRole('button', { name: /^Delete/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this run?' });
+    expect(await dialog.isVisible()).toBe(true);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await history.getByRole('listitem').count()).toBe(2);
+    await quickRun.hover();
+    await quickRun.getByRole('button', { name: /^Delete/ }).click();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => history.getByRole('listitem').count()).toBe(1);
+  });
+
+  it('switches to Simplified Chinese, and the choice survives a reload', async () => {
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await expect.poll(() => page.getByRole('tab', { name: '网页标题' }).count()).toBe(1);
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { lang: string } } }).document.documentElement.lang)).toBe('zh-CN');
+    expect(await page.getByRole('tab', { name: '素数' }).count()).toBe(1);
+    expect(await page.getByRole('navigation', { name: '历史记录' }).count()).toBe(1);
+    await page.reload();
+    await page.getByRole('tablist').waitFor();
+    await expect.poll(() => page.getByRole('tab', { name: '网页标题' }).count()).toBe(1);
+    await page.getByLabel('语言').selectOption('en');
+    await expect.poll(() => page.getByRole('tab', { name: 'Titles' }).count()).toBe(1);
+    expect(app.errors).toEqual([]);
+  });
+});
