@@ -185,7 +185,7 @@ export function CheckPanel() {
       {current && current.total > 0 ? (
         <CheckResultsTable key={current.serial} run={current} version={version} />
       ) : (
-        <EmptyState title={t('checkEmptyTitle')} className="primes-empty">
+        <EmptyState title={t('checkEmptyTitle')} className="primes-empty" icon="ℙ">
           {t('checkEmptyBody')}
         </EmptyState>
       )}

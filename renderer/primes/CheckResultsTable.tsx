@@ -71,28 +71,34 @@ export function CheckResultsTable(props: { run: CheckRun; version: number }) {
 
   const columns = useMemo<GridColumn<Row>[]>(
     () => [
-      { id: 'index', header: t('colIndex'), width: '56px', minWidth: 56, align: 'end', render: (row) => <span className="muted">{format.number(row.index + 1)}</span> },
+      { id: 'index', header: t('colIndex'), width: '48px', minWidth: 44, align: 'end', render: (row) => <span className="muted">{format.number(row.index + 1)}</span> },
       {
         id: 'n',
         header: t('colNumber'),
-        width: 'minmax(140px, 1.4fr)',
-        minWidth: 140,
+        width: 'minmax(110px, 1.3fr)',
+        minWidth: 110,
         render: (row) => <span className="primes-number">{row.record?.n ?? ''}</span>,
         text: (row) => row.record?.n ?? null,
       },
       {
         id: 'result',
         header: t('colResult'),
-        width: 'minmax(200px, 1.2fr)',
-        minWidth: 200,
+        width: 'minmax(150px, 1.3fr)',
+        minWidth: 150,
         render: (row) => <ResultCell record={row.record} t={t} />,
-        text: (row) => (row.record ? (row.record.prime && row.record.proven === false ? t('probableNote') : verdict(t, row.record)) : null),
+        text: (row) => {
+          const record = row.record;
+          if (!record) return null;
+          if (record.prime && record.proven === false) return t('probableNote');
+          if (record.method === 'miller-rabin-deterministic') return `${verdict(t, record)} · ${t('methodMillerRabinLong')}`;
+          return verdict(t, record);
+        },
       },
       {
         id: 'factor',
         header: t('colFactor'),
-        width: 'minmax(110px, 0.8fr)',
-        minWidth: 110,
+        width: 'minmax(90px, 0.7fr)',
+        minWidth: 90,
         render: (row) =>
           row.record && !row.record.error && row.record.prime === false ? (
             row.record.factor !== null ? (

@@ -204,7 +204,13 @@ export function RangePanel() {
         </p>
       </form>
 
-      {current ? <RangeStatus run={current} grouped={grouped} /> : <EmptyState title={t('rangeEmptyTitle')} className="primes-empty">{t('rangeEmptyBody')}</EmptyState>}
+      {current ? (
+        <RangeStatus run={current} grouped={grouped} />
+      ) : (
+        <EmptyState title={t('rangeEmptyTitle')} className="primes-empty" icon="π">
+          {t('rangeEmptyBody')}
+        </EmptyState>
+      )}
 
       {current?.mode === 'list' && current.state !== 'starting' ? <PrimeList run={current} /> : null}
     </section>
@@ -270,6 +276,12 @@ function RangeStatus(props: { run: RangeRun; grouped: (value: string) => string 
           </dl>
           {run.output && !result.cancelled ? <p className="primes-range__written">{t('writtenTo', { path: run.output })}</p> : null}
         </div>
+      ) : null}
+
+      {run.state === 'cancelled' && !result ? (
+        <p className="primes-range__cancelled" role="status">
+          {t('rangeCancelled', { count: format.number(progress?.count ?? 0) })}
+        </p>
       ) : null}
 
       {run.state === 'failed' || run.error ? (
