@@ -1,0 +1,231 @@
+/** Where images come in: drop folders and files, choose them with a dialog, or type a path; then what was found. */
+import { useId, useRef, useState, type DragEvent } from 'react';
+import type { ThumbsScanResult } from '../../src/contract.js';
+import { errorMessage, getApi, invoke } from '../api.js';
+import { Button } from '../components/Button.js';
+import { useToast } from '../components/Toasts.js';
+import { useFormatters, useT } from '../i18n/index.js';
+import { thumbsMessages } from '../i18n/thumbs.js';
+import { baseName, dirName } from './paths.js';
+
+export type ScanState = { status: 'idle' } | { status: 'scanning' } | { status: 'done'; result: ThumbsScanResult } | { status: 'failed'; message: string };
+
+export function InputsPanel(props: {
+  paths: string[];
+  onAdd: (paths: string[]) => void;
+  onRemove: (path: string) => void;
+  onClear: () => void;
+  scan: ScanState;
+  nativeDialogs: boolean;
+  disabled: boolean;
+}) {
+  const t = useT(thumbsMessages);
+  const format = useFormatters();
+  const toast = useToast();
+  const titleId = useId();
+  const [draft, setDraft] = useState('');
+  const [dragging, setDragging] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [showSkipped, setShowSkipped] = useState(false);
+  const dragDepth = useRef(0);
+
+  const addDraft = () => {
+    const entered = draft
+      .split(/\r?\n/)
+      .map((line) => line.trim().replace(/^(["'])(.*)\1$/, '$2'))
+      .filter((line) => line !== '');
+    if (entered.length === 0) return;
+    props.onAdd(entered);
+    setDraft('');
+    setNotice(null);
+  };
+
+  const choose = async (folders: boolean) => {
+    try {
+      const chosen = await invoke('dialog.choosePaths', { folders });
+      if (chosen && chosen.length > 0) props.onAdd(chosen);
+    } catch (error) {
+      toast.show(t('commandFailed', { what: folders ? t('chooseFolder') : t('chooseFiles'), message: errorMessage(error) }), 'error');
+    }
+  };
+
+  const isFileDrag = (event: DragEvent) => event.dataTransfer.types.includes('Files');
+
+  const onDrop = (event: DragEvent<HTMLDivElement>) => {
+    if (!isFileDrag(event)) return;
+    event.preventDefault();
+    // The window's own drop handling (URL lists for the Titles tab) must not see drops meant for this tab.
+    event.stopPropagation();
+    dragDepth.current = 0;
+    setDragging(false);
+    if (props.disabled) return;
+    const api = getApi();
+    const found: string[] = [];
+    let unknown = 0;
+    for (const file of Array.from(event.dataTransfer.files)) {
+      const path = api.pathForFile(file);
+      if (path) found.push(path);
+      else unknown++;
+    }
+    if (found.length > 0) props.onAdd(found);
+    setNotice(unknown > 0 ? t('droppedNoPath') : null);
+  };
+
+  const result = props.scan.status === 'done' ? props.scan.result : null;
+
+  return (
+    <section className="thumbs-card thumbs-inputs" aria-labelledby={titleId}>
+      <h2 className="thumbs-card__title" id={titleId}>
+        {t('inputsTitle')}
+      </h2>
+      <div
+        className="thumbs-drop"
+        data-dragging={dragging}
+        onDragEnter={(event) => {
+          if (!isFileDrag(event)) return;
+          event.preventDefault();
+          event.stopPropagation();
+          dragDepth.current++;
+          setDragging(true);
+        }}
+        onDragOver={(event) => {
+          if (!isFileDrag(event)) return;
+          event.preventDefault();
+          event.stopPropagation();
+          event.dataTransfer.dropEffect = props.disabled ? 'none' : 'copy';
+        }}
+        onDragLeave={(event) => {
+          if (!isFileDrag(event)) return;
+          event.stopPropagation();
+          dragDepth.current = Math.max(0, dragDepth.current - 1);
+          if (dragDepth.current === 0) setDragging(false);
+        }}
+        onDrop={onDrop}
+      >
+        <svg className="thumbs-drop__icon" viewBox="0 0 24 24" aria-hidden="true">
+          <path d="M4 5.5A1.5 1.5 0 0 1 5.5 4h4l2 2h7A1.5 1.5 0 0 1 20 7.5v11a1.5 1.5 0 0 1-1.5 1.5h-13A1.5 1.5 0 0 1 4 18.5z" />
+          <path d="M12 10v6M9 13l3-3 3 3" />
+        </svg>
+        <p className="thumbs-drop__title">{dragging ? t('dropActive') : t('dropTitle')}</p>
+        <p className="thumbs-drop__body">{props.nativeDialogs ? t('dropBody') : t('dropBodyBrowser')}</p>
+        {props.nativeDialogs ? (
+          <div className="thumbs-drop__actions">
+            <Button size="small" onClick={() => void choose(true)} disabled={props.disabled}>
+              {t('chooseFolder')}
+            </Button>
+            <Button size="small" onClick={() => void choose(false)} disabled={props.disabled}>
+              {t('chooseFiles')}
+            </Button>
+          </div>
+        ) : null}
+      </div>
+
+      {notice ? (
+        <p className="thumbs-notice" role="alert">
+          {notice}
+        </p>
+      ) : null}
+
+      <form
+        className="thumbs-path"
+        onSubmit={(event) => {
+          event.preventDefault();
+          addDraft();
+        }}
+      >
+        <label className="field__label" htmlFor={`${titleId}-path`}>
+          {t('pathLabel')}
+        </label>
+        <div className="thumbs-path__row">
+          <input
+            id={`${titleId}-path`}
+            className="input"
+            value={draft}
+            placeholder={t('pathPlaceholder')}
+            spellCheck={false}
+            autoComplete="off"
+            maxLength={4096 * 4}
+            disabled={props.disabled}
+            onChange={(event) => setDraft(event.target.value)}
+            onPaste={(event) => {
+              // Several pasted lines are several paths: add them at once.
+              const text = event.clipboardData.getData('text');
+              if (/\r?\n/.test(text.trim())) {
+                event.preventDefault();
+                props.onAdd(
+                  text
+                    .split(/\r?\n/)
+                    .map((line) => line.trim())
+                    .filter(Boolean),
+                );
+              }
+            }}
+          />
+          <Button type="submit" disabled={props.disabled || draft.trim() === ''}>
+            {t('add')}
+          </Button>
+        </div>
+      </form>
+
+      {props.paths.length > 0 ? (
+        <div className="thumbs-inputs__list-wrap">
+          <ul className="thumbs-inputs__list" aria-label={t('inputsTitle')}>
+            {props.paths.map((path) => (
+              <li key={path} className="thumbs-inputs__item">
+                <span className="thumbs-inputs__name" title={path}>
+                  <span className="thumbs-inputs__base">{baseName(path)}</span>
+                  <span className="thumbs-inputs__dir">{dirName(path)}</span>
+                </span>
+                <button
+                  type="button"
+                  className="icon-button"
+                  aria-label={t('remove', { name: baseName(path) })}
+                  disabled={props.disabled}
+                  onClick={() => props.onRemove(path)}
+                >
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+          <div className="thumbs-scan" role="status">
+            {props.scan.status === 'scanning' ? <span className="thumbs-scan__busy">{t('scanning')}</span> : null}
+            {props.scan.status === 'failed' ? <span className="thumbs-scan__error">{t('scanFailed', { message: props.scan.message })}</span> : null}
+            {result ? (
+              <>
+                <span className="thumbs-scan__found">{t('found', { count: format.number(result.images.length) })}</span>
+                {result.skipped.length > 0 ? (
+                  <button
+                    type="button"
+                    className="link-button"
+                    aria-expanded={showSkipped}
+                    title={showSkipped ? t('hideSkipped') : t('showSkipped')}
+                    onClick={() => setShowSkipped((v) => !v)}
+                  >
+                    {t('skippedCount', { count: format.number(result.skipped.length) })}
+                    <span className={`chevron${showSkipped ? ' chevron--open' : ''}`} aria-hidden="true" />
+                  </button>
+                ) : null}
+              </>
+            ) : null}
+            <button type="button" className="link-button thumbs-scan__clear" onClick={props.onClear} disabled={props.disabled}>
+              {t('clearInputs')}
+            </button>
+          </div>
+          {result && showSkipped && result.skipped.length > 0 ? (
+            <ul className="thumbs-skipped" aria-label={t('skippedCount', { count: format.number(result.skipped.length) })}>
+              {result.skipped.slice(0, 500).map((entry) => (
+                <li key={entry.path} className="thumbs-skipped__item">
+                  <span className="thumbs-skipped__name" title={entry.path}>
+                    {baseName(entry.path)}
+                  </span>
+                  <span className="thumbs-skipped__reason">{entry.reason}</span>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}

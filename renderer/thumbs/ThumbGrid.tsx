@@ -1,0 +1,92 @@
+/**
+ * The live grid of thumbnails as they are made, virtualised by rows (tens of thousands of images stay smooth).
+ * While it is scrolled to the end it follows new thumbnails; once the user scrolls up it stays put.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { ThumbRecord } from '../../src/thumbs/types.js';
+import { useT } from '../i18n/index.js';
+import { thumbsMessages } from '../i18n/thumbs.js';
+import { baseName } from './paths.js';
+
+const tileWidth = 132;
+const tileHeight = 148;
+const gap = 12;
+
+function Tile(props: { record: ThumbRecord }) {
+  const { record } = props;
+  const name = baseName(record.input);
+  const largest = record.outputs.at(-1);
+  const sizes = record.outputs.map((output) => `${output.width}×${output.height}`).join(' · ');
+  return (
+    <figure className="thumb-tile" title={`${record.input}\n${sizes}`} data-skipped={record.outputs.length > 0 && record.outputs.every((o) => o.skipped)}>
+      <div className="thumb-tile__frame">
+        {record.previewUrl ? <img className="thumb-tile__img" src={record.previewUrl} alt={name} decoding="async" draggable={false} /> : null}
+      </div>
+      <figcaption className="thumb-tile__caption">
+        <span className="thumb-tile__name">{name}</span>
+        {largest ? <span className="thumb-tile__dims">{`${largest.width}×${largest.height}`}</span> : null}
+      </figcaption>
+    </figure>
+  );
+}
+
+export function ThumbGrid(props: { records: ThumbRecord[]; version: number }) {
+  const t = useT(thumbsMessages);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [columns, setColumns] = useState(4);
+  const following = useRef(true);
+  const { records } = props;
+  const rows = Math.ceil(records.length / columns);
+
+  useLayoutEffect(() => {
+    const element = scrollRef.current;
+    if (!element) return;
+    const measure = () => setColumns(Math.max(1, Math.floor((element.clientWidth + gap) / (tileWidth + gap))));
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+
+  const virtualizer = useVirtualizer({
+    count: rows,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => tileHeight + gap,
+    overscan: 3,
+  });
+
+  useEffect(() => {
+    if (following.current && rows > 0) virtualizer.scrollToIndex(rows - 1, { align: 'end' });
+  }, [rows, props.version, virtualizer]);
+
+  return (
+    <div
+      className="thumb-grid"
+      ref={scrollRef}
+      role="list"
+      aria-label={t('gridLabel')}
+      tabIndex={0}
+      onScroll={(event) => {
+        const element = event.currentTarget;
+        following.current = element.scrollHeight - element.scrollTop - element.clientHeight < tileHeight / 2;
+      }}
+    >
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {virtualizer.getVirtualItems().map((row) => (
+          <div
+            key={row.index}
+            className="thumb-grid__row"
+            style={{ transform: `translateY(${row.start}px)`, gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`, columnGap: gap }}
+          >
+            {records.slice(row.index * columns, row.index * columns + columns).map((record) => (
+              <div role="listitem" key={record.index}>
+                <Tile record={record} />
+              </div>
+            ))}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
