@@ -41,27 +41,24 @@ function progressOf(run: RunSummary): TitlesProgress {
   };
 }
 
-/** A language-neutral run name from its input: the first hosts, and how many more. */
-export function runNameFor(text: string): string {
+/**
+ * A language-neutral run name from its input: the first two hosts, and the number of URLs when there are more,
+ * e.g. "jd.com, taobao.com (100)". Reads only as far as it needs, so a 100,000-line paste costs nothing here.
+ */
+export function runNameFor(text: string, urlCount: number): string {
   const hosts: string[] = [];
-  const seen = new Set<string>();
-  let more = 0;
-  for (const line of text.split('\n')) {
-    const parsed = parseInputLine(line.replace(/\r$/, ''));
+  let position = 0;
+  for (let scanned = 0; hosts.length < 2 && position < text.length && scanned < 5000; scanned++) {
+    let end = text.indexOf('\n', position);
+    if (end === -1) end = text.length;
+    const parsed = parseInputLine(text.slice(position, end));
+    position = end + 1;
     if (parsed.kind !== 'url') continue;
-    let host: string;
-    try {
-      host = new URL(parsed.url).hostname.replace(/^www\./, '');
-    } catch {
-      continue;
-    }
-    if (seen.has(host)) continue;
-    seen.add(host);
-    if (hosts.length < 2) hosts.push(host);
-    else more++;
+    const host = new URL(parsed.url).hostname.replace(/^www\./, '');
+    if (!hosts.includes(host)) hosts.push(host);
   }
   if (hosts.length === 0) return 'Titles';
-  return `${hosts.join(', ')}${more > 0 ? ` +${more}` : ''}`.slice(0, 200);
+  return `${hosts.join(', ')}${urlCount > hosts.length ? ` (${urlCount})` : ''}`.slice(0, 200);
 }
 
 function exportName(runName: string, extension: string): string {
@@ -163,7 +160,7 @@ export function TitlesTab(props: { active: boolean }) {
       return;
     }
     setStarting(true);
-    const name = runNameFor(input);
+    const name = runNameFor(input, analysis.pending ? 0 : analysis.valid);
     try {
       await follow(async () => {
         const { runId } = await invoke('titles.start', { text: input, settings: { ...settings, userAgent: settings.userAgent.trim() || defaultTitlesOptions.userAgent }, name });
@@ -180,7 +177,7 @@ export function TitlesTab(props: { active: boolean }) {
     } finally {
       setStarting(false);
     }
-  }, [text, starting, settings, follow, fail, t, toast]);
+  }, [text, starting, settings, follow, fail, t, toast, analysis]);
 
   const openRun = useCallback(
     async (summary: RunSummary) => {
