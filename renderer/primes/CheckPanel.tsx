@@ -103,6 +103,14 @@ export function CheckPanel() {
     }
   };
 
+  // The application menu's Start and Cancel act on this card while the Primes tab is shown.
+  const section = useRef<HTMLElement>(null);
+  useApiEvent('menu.command', ({ command }) => {
+    if (!section.current || section.current.closest('[hidden]')) return;
+    if (command === 'start') void check();
+    else if (command === 'cancel' && running) void cancel();
+  });
+
   const status = current ? statusLine(current) : null;
   function statusLine(r: CheckRun): string {
     if (r.state === 'running' || r.state === 'starting') return t('checkProgress', { done: format.number(r.done), total: format.number(r.total) });
@@ -112,7 +120,17 @@ export function CheckPanel() {
   }
 
   return (
-    <section className="primes-card primes-check" aria-labelledby={`${textId}-title`}>
+    <section
+      ref={section}
+      className="primes-card primes-check"
+      aria-labelledby={`${textId}-title`}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape' && running) {
+          event.preventDefault();
+          void cancel();
+        }
+      }}
+    >
       <header className="primes-card__header">
         <h2 className="primes-card__title" id={`${textId}-title`}>
           {t('checkTitle')}

@@ -128,8 +128,25 @@ export function RangePanel() {
 
   const grouped = (value: string) => groupDigits(value, ',');
 
+  // The application menu's Cancel acts on this card while the Primes tab is shown.
+  const section = useRef<HTMLElement>(null);
+  useApiEvent('menu.command', ({ command }) => {
+    if (!section.current || section.current.closest('[hidden]')) return;
+    if (command === 'cancel' && running) void cancel();
+  });
+
   return (
-    <section className="primes-card primes-range" aria-labelledby={titleId}>
+    <section
+      ref={section}
+      className="primes-card primes-range"
+      aria-labelledby={titleId}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape' && running) {
+          event.preventDefault();
+          void cancel();
+        }
+      }}
+    >
       <header className="primes-card__header">
         <h2 className="primes-card__title" id={titleId}>
           {t('rangeTitle')}

@@ -8,6 +8,18 @@ import { useFormatters, useT } from '../i18n/index.js';
 import { thumbsMessages } from '../i18n/thumbs.js';
 import { baseName, dirName } from './paths.js';
 
+/** The engine's skip reasons (stable strings, src/thumbs/scan.ts) in the user's language; others as they are. */
+const reasonKeys = {
+  'not found': 'reasonNotFound',
+  'not an image': 'reasonNotAnImage',
+  'not a regular file or folder': 'reasonNotRegular',
+  'permission denied': 'reasonPermission',
+  'already included': 'reasonAlreadyIncluded',
+  'folder already walked (symlink loop)': 'reasonSymlinkLoop',
+} as const;
+
+const maxSkippedShown = 500;
+
 export type ScanState = { status: 'idle' } | { status: 'scanning' } | { status: 'done'; result: ThumbsScanResult } | { status: 'failed'; message: string };
 
 export function InputsPanel(props: {
@@ -214,14 +226,20 @@ export function InputsPanel(props: {
           </div>
           {result && showSkipped && result.skipped.length > 0 ? (
             <ul className="thumbs-skipped" aria-label={t('skippedCount', { count: format.number(result.skipped.length) })}>
-              {result.skipped.slice(0, 500).map((entry) => (
-                <li key={entry.path} className="thumbs-skipped__item">
-                  <span className="thumbs-skipped__name" title={entry.path}>
-                    {baseName(entry.path)}
-                  </span>
-                  <span className="thumbs-skipped__reason">{entry.reason}</span>
-                </li>
-              ))}
+              {result.skipped.slice(0, maxSkippedShown).map((entry, index) => {
+                const key = Object.hasOwn(reasonKeys, entry.reason) ? reasonKeys[entry.reason as keyof typeof reasonKeys] : null;
+                return (
+                  <li key={index} className="thumbs-skipped__item">
+                    <span className="thumbs-skipped__name" title={entry.path}>
+                      {baseName(entry.path)}
+                    </span>
+                    <span className="thumbs-skipped__reason">{key ? t(key) : entry.reason}</span>
+                  </li>
+                );
+              })}
+              {result.skipped.length > maxSkippedShown ? (
+                <li className="thumbs-skipped__more">{t('moreSkipped', { count: format.number(result.skipped.length - maxSkippedShown) })}</li>
+              ) : null}
             </ul>
           ) : null}
         </div>

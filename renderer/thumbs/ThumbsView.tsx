@@ -141,7 +141,16 @@ export function ThumbsView() {
   });
 
   return (
-    <div className="thumbs-tab" ref={root}>
+    <div
+      className="thumbs-tab"
+      ref={root}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape' && running) {
+          event.preventDefault();
+          void cancel();
+        }
+      }}
+    >
       <div className="thumbs-tab__side">
         <InputsPanel
           paths={paths}

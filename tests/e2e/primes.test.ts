@@ -1,0 +1,194 @@
+/**
+ * The Primes tab end to end, in Chromium, through browser mode (`titlewave serve`): check the tutorial's list
+ * (answers cross-checked by trial division here), error rows for bad tokens, count a range (pi(1e7) = 664579), list a
+ * small range into the window and a file (cross-checked by a sieve here), and cancel a big count promptly.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, makeTempDir, openApp, removeDir, startServe, type AppPage, type ServeProcess } from './helpers.js';
+
+let serve: ServeProcess;
+let browser: Browser;
+let app: AppPage;
+let page: Page;
+let dataDir: string;
+let outDir: string;
+
+/** The smallest prime factor of n (n itself when prime), by plain trial division: slow, simple, independent. */
+function smallestFactor(n: bigint): bigint {
+  if (n % 2n === 0n) return 2n;
+  // Below 2^53 Numbers are exact and much faster than BigInt.
+  const value = Number(n);
+  const limit = Math.floor(Math.sqrt(value));
+  for (let d = 3; d <= limit; d += 2) if (value % d === 0) return BigInt(d);
+  return n;
+}
+
+/** The primes in [from, to] by a plain sieve of Eratosthenes. */
+function sievePrimes(from: number, to: number): number[] {
+  const composite = new Uint8Array(to + 1);
+  const primes: number[] = [];
+  for (let i = 2; i <= to; i++) {
+    if (composite[i]) continue;
+    if (i >= from) primes.push(i);
+    for (let j = i * i; j <= to; j += i) composite[j] = 1;
+  }
+  return primes;
+}
+
+const checkCard = () => page.getByRole('region', { name: 'Check numbers' });
+const rangeCard = () => page.getByRole('region', { name: 'Count or list primes in a range' });
+
+interface CheckRow {
+  number: string;
+  result: string;
+  factor: string;
+}
+
+/** Every row of the results grid (it is virtualised: scroll it through and collect rows by their index). */
+async function checkRows(card: Locator): Promise<CheckRow[]> {
+  const grid = card.getByRole('grid');
+  const count = Number(await grid.getAttribute('aria-rowcount')) - 1;
+  const rows = new Map<number, CheckRow>();
+  for (let guard = 0; rows.size < count && guard < 100; guard++) {
+    for (const row of await grid.locator('[role="row"][aria-rowindex]:not([aria-rowindex="1"])').all()) {
+      const index = Number(await row.getAttribute('aria-rowindex')) - 2;
+      const cells = await row.locator('[role="gridcell"]').allTextContents();
+      rows.set(index, { number: cells[1] ?? '', result: cells[2] ?? '', factor: cells[3] ?? '' });
+    }
+    await grid.evaluate((element) => {
+      element.scrollTop += element.clientHeight / 2;
+    });
+  }
+  return Array.from({ length: count }, (_, index) => rows.get(index)!);
+}
+
+beforeAll(async () => {
+  [dataDir, outDir] = await Promise.all([makeTempDir(), makeTempDir('titlewave-primes-out-')]);
+  [serve, browser] = await Promise.all([startServe(dataDir), launchChromium()]);
+  app = await openApp(browser, serve.url);
+  page = app.page;
+  await page.getByRole('tab', { name: 'Primes' }).click();
+});
+
+afterAll(async () => {
+  await app?.context.close();
+  await browser?.close();
+  await serve?.stop();
+  await removeDir(dataDir);
+  await removeDir(outDir);
+});
+
+describe('Primes tab in browser mode', () => {
+  it('checks the tutorial’s list: the right numbers are prime, with the smallest factor of the composite', async () => {
+    const card = checkCard();
+    await card.getByRole('button', { name: 'Use the tutorial’s example' }).click();
+    const numbers = (await card.getByLabel('Numbers').inputValue()).split('\n');
+    expect(numbers).toHaveLength(13);
+    await expect.poll(() => card.getByText('13 numbers', { exact: true }).count()).toBe(1);
+    await card.getByRole('button', { name: /^Check/ }).click();
+    await expect.poll(() => card.getByRole('status').textContent(), { timeout: 20_000 }).toMatch(/^13 checked/);
+
+    const rows = await checkRows(card);
+    expect(rows.map((row) => row.number)).toEqual(numbers);
+    let primes = 0;
+    for (const [index, row] of rows.entries()) {
+      const n = BigInt(numbers[index]!);
+      const factor = smallestFactor(n);
+      if (factor === n) {
+        primes++;
+        expect(row.result, `${n}`).toMatch(/^Prime/);
+        expect(row.factor).toBe('');
+      } else {
+        expect(row.result, `${n}`).toMatch(/^Composite/);
+        // The factor is shown when cheap to find; when shown it must be the smallest one.
+        if (row.factor !== '') expect(row.factor).toBe(String(factor));
+      }
+    }
+    // Known values: 982451653 is the 50,000,000th prime; 1099726899285419 is the only composite in the list.
+    expect(rows[6]!.result).toMatch(/^Prime/);
+    expect(rows[12]!.result).toMatch(/^Composite/);
+    expect(primes).toBe(12);
+    await expect(card.getByRole('status').textContent()).resolves.toMatch(/13 checked · 12 prime · 1 composite/);
+  });
+
+  it('gives a token that is not a number an error row, and checks the rest', async () => {
+    const card = checkCard();
+    await card.getByLabel('Numbers').fill('97, abc 1.5\n-7 100 18446744073709551629');
+    await card.getByRole('button', { name: /^Check/ }).click();
+    await expect.poll(() => card.getByRole('status').textContent(), { timeout: 20_000 }).toMatch(/^6 checked · 2 prime · 1 composite · 3 errors/);
+    const rows = await checkRows(card);
+    expect(rows.map((row) => row.number)).toEqual(['97', 'abc', '1.5', '-7', '100', '18446744073709551629']);
+    expect(rows[0]!.result).toMatch(/^Prime/);
+    for (const row of rows.slice(1, 4)) expect(row.result).toMatch(/^Error/);
+    expect(rows[4]).toMatchObject({ result: expect.stringMatching(/^Composite/), factor: '2' });
+    // Above 2^64: Baillie-PSW, which the row says is not a proof.
+    expect(rows[5]!.result).toMatch(/^Probable prime/);
+    expect(rows[5]!.result).toContain('Baillie-PSW');
+  });
+
+  it('counts the primes up to 1e7: 664,579, with per-worker activity and the speed-up', async () => {
+    const card = rangeCard();
+    await card.getByLabel('From').fill('0');
+    await card.getByLabel('To').fill('1e7');
+    await card.getByRole('button', { name: 'Count', exact: true }).click();
+    const result = card.locator('.primes-result-card');
+    await expect.poll(() => result.isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect(result.locator('.primes-result-card__count').textContent()).resolves.toBe('664,579 primes in [0, 10,000,000]');
+    await expect(result.getByText('Speed-up over one worker').count()).resolves.toBe(1);
+    await expect(result.locator('.primes-stats__speedup').textContent()).resolves.toMatch(/^\d+(\.\d+)?×$/);
+    // One bar per worker, each having sieved part of the range.
+    const meters = card.getByRole('meter');
+    expect(await meters.count()).toBeGreaterThanOrEqual(1);
+    for (const meter of await meters.all()) expect(Number(await meter.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
+  });
+
+  it('refuses bounds that are not whole numbers, and accepts 1e-style ones', async () => {
+    const card = rangeCard();
+    await card.getByLabel('To').fill('1.5e0');
+    await expect.poll(() => card.getByText('Not a whole number', { exact: false }).count()).toBe(1);
+    await card.getByLabel('To').fill('2.5e3');
+    await expect.poll(() => card.getByRole('alert').count()).toBe(0);
+  });
+
+  it('lists a small range into the window and, in full, into a file', async () => {
+    const card = rangeCard();
+    const file = join(outDir, 'primes.txt');
+    await card.getByLabel('From').fill('1000');
+    await card.getByLabel('To').fill('1,500');
+    await card.getByLabel('Also write every prime to a file').check();
+    await card.getByLabel('File', { exact: true }).fill(file);
+    await card.getByRole('button', { name: 'List', exact: true }).click();
+    const expected = sievePrimes(1000, 1500).map(String);
+    await expect.poll(() => card.locator('.primes-result-card__count').textContent(), { timeout: 20_000 }).toBe(`${expected.length} primes in [1,000, 1,500]`);
+    await expect(card.getByText(`${expected.length} shown`).count()).resolves.toBe(1);
+    const list = card.getByRole('list', { name: 'Primes' });
+    // The list is virtualised: the first rows are in the DOM, in order.
+    const shown = await list.locator('.prime-list__prime').allTextContents();
+    expect(shown.length).toBeGreaterThan(5);
+    expect(shown).toEqual(expected.slice(0, shown.length));
+    await list.evaluate((element) => {
+      element.scrollTop = element.scrollHeight;
+    });
+    await expect.poll(async () => (await list.locator('.prime-list__prime').allTextContents()).at(-1)).toBe(expected.at(-1));
+    expect((await readFile(file, 'utf8')).trim().split('\n')).toEqual(expected);
+    await expect(card.getByText(`All primes written to ${file}`).count()).resolves.toBe(1);
+  });
+
+  it('cancels a big count promptly', async () => {
+    const card = rangeCard();
+    await card.getByLabel('Also write every prime to a file').uncheck();
+    await card.getByLabel('From').fill('0');
+    await card.getByLabel('To').fill('1e14');
+    await card.getByRole('button', { name: 'Count', exact: true }).click();
+    const bar = card.getByRole('progressbar');
+    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20_000 }).toBeGreaterThan(0);
+    await card.getByRole('button', { name: 'Cancel' }).click();
+    // Promptly: the job reports itself cancelled well within this generous bound (workers are stopped, not drained).
+    await expect.poll(() => card.getByText(/^Cancelled/).count(), { timeout: 5_000 }).toBe(1);
+    await expect(card.getByRole('button', { name: 'Count', exact: true }).isEnabled()).resolves.toBe(true);
+    expect(app.errors).toEqual([]);
+  });
+});

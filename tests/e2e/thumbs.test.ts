@@ -1,0 +1,145 @@
+/**
+ * The Thumbnails tab end to end, in Chromium, through browser mode (`titlewave serve`): a folder of real images made
+ * here with sharp (JPEG, PNG with alpha, one in a subfolder, a non-image, a hidden file, a corrupt JPEG), typed in as a
+ * path; what was found; start; thumbnails appear in the live grid and load; outputs are on disk at the sizes asked
+ * for; the corrupt file is listed with its reason; "Open output folder" appears.
+ */
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultThumbsOptions, outputPathFor } from '../../src/thumbs/options.js';
+import { launchChromium, makeTempDir, openApp, removeDir, startServe, type AppPage, type ServeProcess } from './helpers.js';
+
+let serve: ServeProcess;
+let browser: Browser;
+let app: AppPage;
+let page: Page;
+let dataDir: string;
+let workDir: string;
+let photos: string;
+
+/** The images made for the test: path below `photos`, and pixel size. */
+const images = [
+  { file: 'beach.jpg', width: 300, height: 200 },
+  { file: 'logo.png', width: 90, height: 160 },
+  { file: join('trip', 'hill.jpg'), width: 240, height: 240 },
+];
+
+async function makePhotos(root: string): Promise<void> {
+  await mkdir(join(root, 'trip'), { recursive: true });
+  const noise = (width: number, height: number, channels: 3 | 4) =>
+    sharp({ create: { width, height, channels, background: { r: 200, g: 80, b: 40, alpha: 0.6 }, noise: { type: 'gaussian', mean: 128, sigma: 40 } } });
+  await noise(300, 200, 3).jpeg().toFile(join(root, 'beach.jpg'));
+  await noise(90, 160, 4).png().toFile(join(root, 'logo.png'));
+  await noise(240, 240, 3).jpeg().toFile(join(root, 'trip', 'hill.jpg'));
+  await writeFile(join(root, 'notes.txt'), 'not an image\n');
+  await noise(40, 40, 3).jpeg().toFile(join(root, '.hidden.jpg'));
+  // A JPEG cut short: its header promises an image its body does not hold.
+  const whole = await noise(200, 200, 3).jpeg().toBuffer();
+  await writeFile(join(root, 'broken.jpg'), whole.subarray(0, Math.floor(whole.length / 3)));
+}
+
+const inputsCard = () => page.getByRole('region', { name: 'Images', exact: true });
+const runRegion = () => page.getByRole('region', { name: 'Thumbnails', exact: true });
+
+beforeAll(async () => {
+  [dataDir, workDir] = await Promise.all([makeTempDir(), makeTempDir('titlewave-thumbs-')]);
+  photos = join(workDir, 'Photos');
+  await makePhotos(photos);
+  [serve, browser] = await Promise.all([startServe(dataDir), launchChromium()]);
+  app = await openApp(browser, serve.url);
+  page = app.page;
+  await page.getByRole('tab', { name: 'Thumbnails' }).click();
+});
+
+afterAll(async () => {
+  await app?.context.close();
+  await browser?.close();
+  await serve?.stop();
+  await removeDir(dataDir);
+  await removeDir(workDir);
+});
+
+describe('Thumbnails tab in browser mode', () => {
+  it('takes a typed folder path and says what it found and skipped', async () => {
+    const card = inputsCard();
+    // Browser mode has no native dialogs: the path field is the way in.
+    expect(await card.getByRole('button', { name: 'Choose folder…' }).count()).toBe(0);
+    await card.getByLabel('Folder or image path').fill(photos);
+    await card.getByRole('button', { name: 'Add' }).click();
+    await expect.poll(() => card.getByText('4 images found').count(), { timeout: 20_000 }).toBe(1);
+    await card.getByRole('button', { name: '1 file skipped' }).click();
+    const skipped = card.getByRole('list', { name: '1 file skipped' });
+    await expect(skipped.getByText('notes.txt').count()).resolves.toBe(1);
+    // Hidden files are left out without a word.
+    await expect(card.getByText('.hidden.jpg').count()).resolves.toBe(0);
+    // The live preview shows where the first image's largest thumbnail goes, as the engine computes it.
+    const preview = page.getByTestId('thumbs-output-preview');
+    const first = join(photos, 'beach.jpg');
+    await expect(preview.textContent()).resolves.toBe(outputPathFor(first, photos, 128, defaultThumbsOptions));
+  });
+
+  it('makes the thumbnails: they appear in the grid and load, and the files are on disk', async () => {
+    const run = runRegion();
+    await run.getByRole('button', { name: /^Make thumbnails/ }).click();
+    await expect.poll(() => run.getByRole('status').textContent(), { timeout: 30_000 }).toMatch(/^Finished: 3 images/);
+    await expect(run.getByTestId('thumbs-done').textContent()).resolves.toBe('3');
+    await expect(run.getByTestId('thumbs-failed').textContent()).resolves.toBe('1');
+
+    const grid = run.getByRole('list', { name: 'Thumbnails made' });
+    const pictures = grid.getByRole('img');
+    await expect.poll(() => pictures.count()).toBe(3);
+    // Every preview really loaded (through the host's preview channel, not file://).
+    await expect
+      .poll(() => pictures.evaluateAll((elements) => elements.map((element) => (element as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)))
+      .toEqual([expect.any(Number), expect.any(Number), expect.any(Number)]);
+    for (const width of await pictures.evaluateAll((elements) => elements.map((element) => (element as unknown as { naturalWidth: number }).naturalWidth))) {
+      expect(width).toBeGreaterThan(0);
+    }
+    for (const src of await pictures.evaluateAll((elements) => elements.map((element) => (element as unknown as { src: string }).src))) {
+      expect(src).not.toMatch(/^file:/);
+      expect(src).not.toContain(encodeURIComponent(photos));
+    }
+
+    // Outputs on disk at every size, fitted inside the box with the aspect ratio kept, never enlarged.
+    for (const image of images) {
+      for (const size of defaultThumbsOptions.sizes) {
+        const output = outputPathFor(join(photos, image.file), photos, size, defaultThumbsOptions);
+        const meta = await sharp(output).metadata();
+        const scale = Math.min(1, size / Math.max(image.width, image.height));
+        expect(meta.format, output).toBe('png');
+        expect(meta.width, output).toBe(Math.max(1, Math.round(image.width * scale)));
+        expect(meta.height, output).toBe(Math.max(1, Math.round(image.height * scale)));
+      }
+    }
+    // Subfolders are mirrored.
+    expect((await stat(outputPathFor(join(photos, 'trip', 'hill.jpg'), photos, 64, defaultThumbsOptions))).isFile()).toBe(true);
+    expect(outputPathFor(join(photos, 'trip', 'hill.jpg'), photos, 64, defaultThumbsOptions)).toContain(join('thumbnails', 'trip'));
+  });
+
+  it('lists the corrupt file with its reason, and offers the output folder', async () => {
+    const run = runRegion();
+    const failures = run.getByRole('region', { name: '1 file failed' });
+    await expect(failures.getByText('broken.jpg').count()).resolves.toBe(1);
+    const reason = await failures.locator('.thumbs-failures__reason').textContent();
+    expect(reason?.length).toBeGreaterThan(8);
+    await expect(run.getByRole('button', { name: 'Open output folder' }).isVisible()).resolves.toBe(true);
+    expect(app.errors).toEqual([]);
+  });
+
+  it('says so when files are dropped but the browser does not reveal their paths', async () => {
+    const card = inputsCard();
+    // A page expression as a string: this file type-checks without the DOM library.
+    const dataTransfer = await page.evaluateHandle(`(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['x'], 'dropped.jpg', { type: 'image/jpeg' }));
+      return transfer;
+    })()`);
+    const zone = card.locator('.thumbs-drop');
+    await zone.dispatchEvent('dragenter', { dataTransfer });
+    await zone.dispatchEvent('drop', { dataTransfer });
+    await expect.poll(() => card.getByRole('alert').textContent()).toMatch(/does not say where dropped files are/);
+  });
+});
