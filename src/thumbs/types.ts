@@ -3,11 +3,15 @@ import type { RecordError } from '../titles/types.js';
 
 export type ThumbsErrorCode =
   | 'NOT_FOUND'
+  /** The file exists but could not be read (permissions, I/O error). */
+  | 'READ_FAILED'
   | 'UNSUPPORTED'
   | 'CORRUPT'
   | 'TOO_LARGE'
   | 'WRITE_FAILED'
   | 'WOULD_OVERWRITE_SOURCE'
+  /** Another input of the same job already writes this output path (e.g. two folders merged into one output folder). */
+  | 'OUTPUT_CONFLICT'
   | 'CANCELLED'
   | 'WORKER_FAILED';
 
@@ -51,10 +55,27 @@ export interface ThumbRecord {
   previewUrl?: string;
 }
 
+/** The input of one 'thumbs.file' task (what `thumbnailFile` takes). */
+export interface ThumbFileTask {
+  index: number;
+  input: string;
+  /** The folder the input was found under (outputs mirror its subfolders), or null for a file given directly. */
+  root: string | null;
+  options: ThumbsOptions;
+  /**
+   * Other sources of the same job that could share an output path with this input (set by `runThumbnails`,
+   * usually empty): the task refuses to write over them, whatever `existing` says.
+   */
+  protectedPaths?: string[];
+}
+
 export interface ThumbsProgress {
   total: number;
+  /** Files finished, whatever the outcome (includes failed and skipped). */
   done: number;
+  /** Files finished with an error. */
   failed: number;
+  /** Files whose every output already existed and was left as it was (`existing: 'skip'`). */
   skipped: number;
   elapsedMs: number;
   etaMs: number | null;

@@ -1,0 +1,314 @@
+/**
+ * One image in, every thumbnail size out, in this process (a worker task runs it).
+ *
+ * The image is read once: its header first (format, size, orientation: a decompression bomb is refused here, before
+ * any pixel is decoded), then one decode straight to the largest size needed, where libvips shrinks on load (JPEG DCT
+ * scaling, WebP and SVG scale) and streams the rest. Every size is derived from that small result and encoded on its
+ * own. Outputs are written to a hidden temporary file beside the target and renamed into place, so a crash never
+ * leaves half a thumbnail; no output is ever written over a source.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import sharp, { type Sharp, type SharpOptions } from 'sharp';
+import { assertThumbsOptions, outputPathFor, patternUsesDimensions, thumbDimensions } from './options.js';
+import { kindFromBytes, kindFromName, readHead, readableKinds } from './sniff.js';
+import type { ThumbFileTask, ThumbOutput, ThumbRecord, ThumbsErrorCode, ThumbsOptions } from './types.js';
+
+/** Largest image decoded, in pixels (sharp's own default, 16383 x 16383): a 50000 x 50000 bomb is refused from its header. */
+export const maxInputPixels = 0x3fff * 0x3fff;
+/** SVG is parsed whole in memory; a bigger file is refused. */
+export const maxVectorBytes = 32 * 1024 * 1024;
+
+export class ThumbError extends Error {
+  constructor(
+    readonly code: ThumbsErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ThumbError';
+  }
+}
+
+interface ErrnoLike {
+  code?: string;
+}
+
+/** One output file to make: the sizes that share it (a small image gives the same file for every larger box). */
+interface PlannedOutput {
+  sizes: number[];
+  path: string;
+  width: number;
+  height: number;
+  /** The file already exists (stat of its target). */
+  existing: Stats | null;
+}
+
+function oneLine(message: string): string {
+  const line = message.replace(/\s+/g, ' ').trim();
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+function messageOf(error: unknown): string {
+  return oneLine(error instanceof Error ? error.message : String(error));
+}
+
+function readError(error: unknown): ThumbError {
+  const code = (error as ErrnoLike).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new ThumbError('NOT_FOUND', 'the file does not exist (any more)');
+  return new ThumbError('READ_FAILED', `the file cannot be read: ${messageOf(error)}`);
+}
+
+function decodeError(error: unknown): ThumbError {
+  if (error instanceof ThumbError) return error;
+  const code = (error as ErrnoLike).code;
+  if (code) return readError(error);
+  const message = messageOf(error);
+  if (/pixel limit/i.test(message)) return new ThumbError('TOO_LARGE', message);
+  if (/unsupported feature|no decoding plugin|not built|unsupported compression|unsupported image format/i.test(message)) {
+    return new ThumbError('UNSUPPORTED', message);
+  }
+  return new ThumbError('CORRUPT', `the image cannot be decoded: ${message}`);
+}
+
+function writeError(error: unknown): ThumbError {
+  if (error instanceof ThumbError) return error;
+  return new ThumbError('WRITE_FAILED', messageOf(error));
+}
+
+async function statOrNull(path: string): Promise<Stats | null> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    const code = (error as ErrnoLike).code;
+    if (code === 'ENOENT') return null;
+    // ENOTDIR: a file stands where a folder of the path should be; making the folder will fail and say so.
+    if (code === 'ENOTDIR') return null;
+    throw writeError(error);
+  }
+}
+
+// Filesystems of macOS and Windows ignore case by default: "A.png" and "a.png" are one file there.
+const caseless = process.platform === 'darwin' || process.platform === 'win32';
+const pathKey = (path: string) => (caseless ? resolve(path).toLowerCase() : resolve(path));
+
+const sameFile = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino && a.ino !== 0;
+
+function inputOptions(): SharpOptions {
+  // 'error' fails truncated and broken pixel data; mere warnings (stray bytes many cameras write) still decode.
+  return { limitInputPixels: maxInputPixels, failOn: 'error', autoOrient: true };
+}
+
+function encoder(image: Sharp, options: ThumbsOptions, hasAlpha: boolean): Sharp {
+  switch (options.format) {
+    case 'png':
+      return image.png({ compressionLevel: 6 });
+    case 'webp':
+      return image.webp({ quality: options.quality });
+    case 'jpeg':
+      // JPEG has no alpha: put transparent images on white rather than libvips' black.
+      return (hasAlpha ? image.flatten({ background: '#ffffff' }) : image).jpeg({ quality: options.quality });
+    case 'avif':
+      return image.avif({ quality: options.quality });
+  }
+}
+
+/**
+ * Move a finished temporary file to its target. With `existing: 'skip'` a target that appeared meanwhile wins
+ * (link() refuses to replace it); with 'overwrite' the rename replaces the target, unless it is the source.
+ * Returns false when the target was left as it was.
+ */
+async function commit(temporary: string, target: string, source: Stats, options: ThumbsOptions): Promise<boolean> {
+  if (options.existing === 'skip') {
+    try {
+      await link(temporary, target);
+      return true;
+    } catch (error) {
+      const code = (error as ErrnoLike).code;
+      if (code === 'EEXIST') return false;
+      // Filesystems without hard links (FAT, some network shares): check, then rename.
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK'].includes(code ?? '')) throw error;
+      if (await statOrNull(target)) return false;
+      await rename(temporary, target);
+      return true;
+    } finally {
+      await rm(temporary, { force: true });
+    }
+  }
+  const current = await statOrNull(target);
+  if (current && sameFile(current, source)) throw new ThumbError('WOULD_OVERWRITE_SOURCE', `${target} is the source image`);
+  if (current?.isDirectory()) throw new ThumbError('WRITE_FAILED', `${target} is a folder`);
+  await rename(temporary, target);
+  return true;
+}
+
+/** Make the planned outputs, deriving each from the decoded base; fills `done` as files land. */
+async function writeOutputs(
+  derive: () => Sharp,
+  planned: PlannedOutput[],
+  baseSize: { width: number; height: number },
+  hasAlpha: boolean,
+  source: Stats,
+  options: ThumbsOptions,
+  done: ThumbOutput[],
+): Promise<void> {
+  const failures: ThumbError[] = [];
+  await Promise.all(
+    planned.map(async (output) => {
+      const temporary = join(dirname(output.path), `.${basename(output.path)}.${randomBytes(6).toString('hex')}.tmp`);
+      try {
+        await mkdir(dirname(output.path), { recursive: true });
+        let image = derive();
+        if (output.width !== baseSize.width || output.height !== baseSize.height) {
+          image = image.resize(output.width, output.height, { fit: 'fill' });
+        }
+        if (options.keepMetadata) image = image.keepMetadata();
+        await encoder(image, options, hasAlpha).toFile(temporary);
+        const written = await commit(temporary, output.path, source, options);
+        for (const size of output.sizes) {
+          done.push({ size, path: output.path, width: output.width, height: output.height, ...(written ? {} : { skipped: true }) });
+        }
+      } catch (error) {
+        await rm(temporary, { force: true });
+        failures.push(writeError(error));
+      }
+    }),
+  );
+  if (failures.length > 0) throw failures[0];
+}
+
+/** Header of an existing output, for a skipped output's record; the planned size when it cannot be read. */
+async function existingDimensions(output: PlannedOutput): Promise<{ width: number; height: number }> {
+  try {
+    const meta = await sharp(output.path, { limitInputPixels: maxInputPixels }).metadata();
+    if (meta.width && meta.height) return { width: meta.autoOrient?.width ?? meta.width, height: meta.autoOrient?.height ?? meta.height };
+  } catch {
+    // Not an image we can read: report the size this input would have been given.
+  }
+  return { width: output.width, height: output.height };
+}
+
+async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[]): Promise<void> {
+  const { input, root, options } = task;
+
+  // 1. The source: a regular file, of a format we read, recognised from its bytes rather than its name.
+  let source: Stats;
+  let head: Uint8Array;
+  try {
+    source = await stat(input);
+    if (!source.isFile()) throw new ThumbError('UNSUPPORTED', 'not a regular file');
+    head = await readHead(input);
+  } catch (error) {
+    throw error instanceof ThumbError ? error : readError(error);
+  }
+  const kind = kindFromBytes(head);
+  if (kind === null) {
+    const claimed = kindFromName(input);
+    if (claimed) throw new ThumbError('CORRUPT', `the file is named like a ${claimed.toUpperCase()} image but its content is not an image`);
+    throw new ThumbError('UNSUPPORTED', 'not an image');
+  }
+  if (!readableKinds.has(kind)) throw new ThumbError('UNSUPPORTED', `${kind.toUpperCase()} images are not supported`);
+
+  // SVG is read from memory: librsvg then has no base folder to pull other files from.
+  let data: string | Buffer = input;
+  if (kind === 'svg') {
+    if (source.size > maxVectorBytes) throw new ThumbError('TOO_LARGE', `SVG files over ${maxVectorBytes / 1024 / 1024} MiB are refused`);
+    try {
+      data = await readFile(input);
+    } catch (error) {
+      throw readError(error);
+    }
+  }
+
+  // 2. The header: refuse bombs before decoding anything.
+  let width: number;
+  let height: number;
+  try {
+    // The header only: no pixel is decoded, so the pixel limit is checked here, with the image's size in the message.
+    const meta = await sharp(data, { ...inputOptions(), limitInputPixels: false }).metadata();
+    if (!meta.width || !meta.height) throw new ThumbError('CORRUPT', 'the image has no size');
+    const pixels = meta.width * meta.height;
+    if (pixels > maxInputPixels) {
+      throw new ThumbError('TOO_LARGE', `${meta.width} x ${meta.height} pixels is more than the ${Math.floor(maxInputPixels / 1e6)} megapixels allowed`);
+    }
+    width = meta.autoOrient?.width ?? meta.width;
+    height = meta.autoOrient?.height ?? meta.height;
+  } catch (error) {
+    throw decodeError(error);
+  }
+
+  // 3. The outputs, their paths checked against the sources before anything is written.
+  const planned = new Map<string, PlannedOutput>();
+  const inputKey = pathKey(input);
+  const protectedKeys = new Set((task.protectedPaths ?? []).map(pathKey));
+  const withDimensions = patternUsesDimensions(options.pattern);
+  for (const size of options.sizes) {
+    const dimensions = thumbDimensions(width, height, size);
+    const path = resolve(outputPathFor(input, root, size, options, withDimensions ? dimensions : undefined));
+    if (pathKey(path) === inputKey || protectedKeys.has(pathKey(path))) {
+      throw new ThumbError('WOULD_OVERWRITE_SOURCE', `the output ${path} would replace a source image`);
+    }
+    const known = planned.get(path);
+    if (known) known.sizes.push(size);
+    else planned.set(path, { sizes: [size], path, ...dimensions, existing: null });
+  }
+  for (const output of planned.values()) {
+    output.existing = await statOrNull(output.path);
+    // Another name for the source (a hard link, or a case-insensitive filesystem).
+    if (output.existing && sameFile(output.existing, source)) {
+      throw new ThumbError('WOULD_OVERWRITE_SOURCE', `the output ${output.path} is the source image`);
+    }
+    if (output.existing?.isDirectory()) throw new ThumbError('WRITE_FAILED', `a folder stands where the output ${output.path} goes`);
+  }
+
+  const toMake: PlannedOutput[] = [];
+  for (const output of planned.values()) {
+    if (output.existing && options.existing === 'skip') {
+      const dimensions = await existingDimensions(output);
+      for (const size of output.sizes) done.push({ size, path: output.path, ...dimensions, skipped: true });
+    } else {
+      toMake.push(output);
+    }
+  }
+  if (toMake.length === 0) return;
+
+  // 4. One decode, to the largest output needed; then every output from that.
+  const largest = toMake.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
+  const baseSize = { width: largest.width, height: largest.height };
+  let derive: () => Sharp;
+  let hasAlpha: boolean;
+  try {
+    const pipeline = sharp(data, inputOptions()).resize(baseSize.width, baseSize.height, { fit: 'fill' });
+    if (options.keepMetadata) {
+      // Raw pixels carry no metadata: keep it through a lossless, uncompressed PNG of the base instead.
+      const png = await pipeline.keepMetadata().png({ compressionLevel: 0 }).toBuffer({ resolveWithObject: true });
+      hasAlpha = png.info.channels === 2 || png.info.channels === 4;
+      derive = () => sharp(png.data);
+    } else {
+      const raw = await pipeline.raw().toBuffer({ resolveWithObject: true });
+      const { width: rawWidth, height: rawHeight, channels } = raw.info;
+      hasAlpha = channels === 2 || channels === 4;
+      derive = () => sharp(raw.data, { raw: { width: rawWidth, height: rawHeight, channels } });
+    }
+  } catch (error) {
+    throw decodeError(error);
+  }
+  await writeOutputs(derive, toMake, baseSize, hasAlpha, source, options, done);
+}
+
+/** Make every thumbnail of one image. Never throws for a bad image or a failed write: the record says what happened. */
+export async function thumbnailFile(task: ThumbFileTask): Promise<ThumbRecord> {
+  assertThumbsOptions(task.options);
+  const outputs: ThumbOutput[] = [];
+  const record: ThumbRecord = { index: task.index, input: task.input, outputs, error: null };
+  try {
+    await makeThumbnails(task, outputs);
+  } catch (error) {
+    const failure = error instanceof ThumbError ? error : writeError(error);
+    record.error = { code: failure.code, message: failure.message };
+  }
+  // Outputs in the order the sizes were given, whatever order their writes finished in.
+  outputs.sort((a, b) => task.options.sizes.indexOf(a.size) - task.options.sizes.indexOf(b.size));
+  return record;
+}
