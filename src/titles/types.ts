@@ -72,6 +72,10 @@ export interface TitlesOptions {
   maxRedirects: number;
   /** Most bytes of a body ever read, decompressed (default 4 MiB). */
   maxBodyBytes: number;
+  /** First retry waits about this long, doubling each time, with jitter (default 500). */
+  retryBaseMs: number;
+  /** Longest wait before a retry, Retry-After included (default 10000). */
+  maxRetryDelayMs: number;
 }
 
 export interface TitlesProgress {

@@ -1,0 +1,326 @@
+/**
+ * The titles engine: URL lines in, one record per distinct entry out, as soon as each is known.
+ * Input is read lazily (a bounded look-ahead), requests go through a fair per-host pool over one keep-alive undici
+ * Agent, failures are retried with backoff, and the run can be paused, resumed and cancelled. Node only.
+ */
+import { setMaxListeners } from 'node:events';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Agent } from 'undici';
+import { defaultTitlesOptions } from './defaults.js';
+import { failure, isRetryableStatus } from './errors.js';
+import { runAttempt, type AttemptContext, type AttemptResult } from './fetch.js';
+import { entryKey, parseInputLine } from './input.js';
+import { HostScheduler } from './scheduler.js';
+import type { RecordError, TitleErrorCode, TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from './types.js';
+
+export { defaultTitlesOptions } from './defaults.js';
+
+export interface TitlesJobInit {
+  /** Raw input lines; the engine trims, skips blanks, normalises and dedupes. */
+  lines: AsyncIterable<string> | Iterable<string>;
+  options?: Partial<TitlesOptions>;
+  /** Cancel: in-flight requests abort, waiting ones never start, and no record comes after `done`. */
+  signal?: AbortSignal;
+  /**
+   * Called once per distinct entry (valid or invalid) with its index and its line as given (trimmed, the record's
+   * `url`); return true to not fetch it and emit no record (resume). Skipped entries count as done.
+   */
+  skip?: (index: number, url: string) => boolean;
+  /** One per distinct entry, as soon as it is known. */
+  onRecord: (record: TitleRecord) => void;
+}
+
+export interface TitlesJob {
+  /** No new requests start; in-flight ones finish. */
+  pause(): void;
+  resume(): void;
+  /** A cheap snapshot. */
+  progress(): TitlesProgress;
+  /** Resolves (never rejects) when every record is out, or on cancel. */
+  readonly done: Promise<TitlesSummary>;
+}
+
+interface Entry {
+  index: number;
+  line: string;
+  url: string;
+  host: string;
+}
+
+/** Event-loop delay sampling interval; the monitor's samples include it, so it is subtracted from the figures. */
+const loopDelayResolutionMs = 10;
+/** Completions per 100 ms over the last 5 s give the rate. */
+const rateBuckets = 50;
+const rateBucketMs = 100;
+
+function checkOptions(options: TitlesOptions): void {
+  const positive = ['concurrency', 'perHost', 'timeoutMs', 'maxBodyBytes'] as const;
+  for (const key of positive) {
+    if (!Number.isFinite(options[key]) || options[key] < 1) throw new RangeError(`titles option ${key} must be at least 1 (got ${options[key]})`);
+  }
+  const nonNegative = ['retries', 'maxRedirects', 'retryBaseMs', 'maxRetryDelayMs'] as const;
+  for (const key of nonNegative) {
+    if (!Number.isFinite(options[key]) || options[key] < 0) throw new RangeError(`titles option ${key} must be 0 or more (got ${options[key]})`);
+  }
+}
+
+/** Request headers: ours, then the user's (any case) on top. */
+function requestHeaders(options: TitlesOptions): Record<string, string> {
+  const headers: Record<string, string> = {
+    'user-agent': options.userAgent,
+    accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8',
+    'accept-encoding': 'gzip, deflate, br',
+  };
+  for (const [name, value] of Object.entries(options.headers)) headers[name.toLowerCase()] = value;
+  return headers;
+}
+
+function emptyRecord(entry: { index: number; line: string }, error: RecordError<TitleErrorCode> | null): TitleRecord {
+  return {
+    index: entry.index,
+    url: entry.line,
+    finalUrl: null,
+    status: null,
+    title: null,
+    ogTitle: null,
+    description: null,
+    canonical: null,
+    lang: null,
+    contentType: null,
+    encoding: null,
+    encodingSource: null,
+    redirects: [],
+    bytes: 0,
+    durationMs: 0,
+    attempts: 0,
+    error,
+  };
+}
+
+function recordFrom(entry: Entry, attempt: AttemptResult, attempts: number, bytes: number, durationMs: number): TitleRecord {
+  const page = attempt.page;
+  return {
+    index: entry.index,
+    url: entry.line,
+    finalUrl: attempt.finalUrl,
+    status: attempt.status,
+    title: page?.title ?? null,
+    ogTitle: page?.ogTitle ?? null,
+    description: page?.description ?? null,
+    canonical: page?.canonical ?? null,
+    lang: page?.lang ?? null,
+    contentType: attempt.contentType,
+    encoding: page?.encoding ?? null,
+    encodingSource: page?.encodingSource ?? null,
+    redirects: attempt.redirects,
+    bytes,
+    durationMs: Math.round(durationMs),
+    attempts,
+    error: attempt.error === null ? null : { code: attempt.error.code, message: attempt.error.message },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export function startTitlesJob(init: TitlesJobInit): TitlesJob {
+  const options: TitlesOptions = { ...defaultTitlesOptions, ...init.options, headers: { ...defaultTitlesOptions.headers, ...init.options?.headers } };
+  checkOptions(options);
+  const cancel = new AbortController();
+  // Every request and every retry wait listens for cancel; that is many listeners by design.
+  setMaxListeners(0, cancel.signal);
+  if (init.signal?.aborted) cancel.abort(init.signal.reason);
+  else init.signal?.addEventListener('abort', () => cancel.abort(init.signal?.reason), { once: true });
+
+  const scheduler = new HostScheduler(options.concurrency, options.perHost);
+  cancel.signal.addEventListener('abort', () => scheduler.close(), { once: true });
+  const dispatcher = new Agent({
+    connections: options.perHost,
+    pipelining: 1,
+    keepAliveTimeout: 10_000,
+    keepAliveMaxTimeout: 60_000,
+    maxHeaderSize: 64 * 1024,
+    connect: { timeout: options.timeoutMs },
+  });
+  const context: AttemptContext = { dispatcher, options, headers: requestHeaders(options), moveHost: (from, to) => scheduler.move(from, to) };
+  const loopDelay = monitorEventLoopDelay({ resolution: loopDelayResolutionMs });
+  loopDelay.enable();
+
+  const startedAt = performance.now();
+  const seen = new Set<string>();
+  let total = 0;
+  let inputDone = false;
+  let done = 0;
+  let failed = 0;
+  let duplicates = 0;
+  let outstanding = 0;
+  const lookahead = Math.max(2048, options.concurrency * 32);
+  let roomWaiter: (() => void) | null = null;
+  let allSettled: (() => void) | null = null;
+  const rateCounts = new Float64Array(rateBuckets);
+  const rateSlots = new Float64Array(rateBuckets).fill(-1);
+
+  const emit = (record: TitleRecord): void => {
+    if (cancel.signal.aborted) return;
+    done += 1;
+    if (record.error !== null) failed += 1;
+    const slot = Math.floor(performance.now() / rateBucketMs);
+    const at = slot % rateBuckets;
+    if (rateSlots[at] !== slot) {
+      rateSlots[at] = slot;
+      rateCounts[at] = 0;
+    }
+    rateCounts[at] = (rateCounts[at] ?? 0) + 1;
+    try {
+      init.onRecord(record);
+    } catch (error) {
+      // A consumer that cannot take records ends the run rather than losing them silently.
+      process.emitWarning(`titles: onRecord threw, cancelling the run: ${error instanceof Error ? error.message : String(error)}`);
+      cancel.abort(error);
+    }
+  };
+
+  const finishOne = (): void => {
+    outstanding -= 1;
+    if (roomWaiter !== null && outstanding < lookahead) {
+      const wake = roomWaiter;
+      roomWaiter = null;
+      wake();
+    }
+    if (outstanding === 0 && inputDone && allSettled !== null) allSettled();
+  };
+
+  const fetchEntry = async (entry: Entry): Promise<void> => {
+    const started = performance.now();
+    let attempts = 0;
+    let bytes = 0;
+    for (;;) {
+      if (!(await scheduler.acquire(entry.host, attempts > 0))) return;
+      attempts += 1;
+      let attempt: AttemptResult;
+      try {
+        attempt = await runAttempt(entry.url, entry.host, context, cancel.signal);
+      } catch (error) {
+        // runAttempt turns every network failure into a result; anything else is a bug, reported on the record.
+        attempt = { finalUrl: entry.url, status: null, contentType: null, redirects: [], bytes: 0, page: null, error: failure('NETWORK', error instanceof Error ? error.message : String(error)), retryAfterMs: null, host: entry.host, cancelled: false };
+      }
+      if (attempt.host !== null) scheduler.release(attempt.host);
+      bytes += attempt.bytes;
+      if (attempt.cancelled || cancel.signal.aborted) return;
+      const retryable = attempt.error === null ? attempt.status !== null && isRetryableStatus(attempt.status) : attempt.error.retryable;
+      if (retryable && attempts <= options.retries) {
+        const backoff = options.retryBaseMs * 2 ** (attempts - 1) * (0.5 + Math.random() * 0.5);
+        await sleep(Math.min(options.maxRetryDelayMs, Math.max(backoff, attempt.retryAfterMs ?? 0)), cancel.signal);
+        if (cancel.signal.aborted) return;
+        continue;
+      }
+      emit(recordFrom(entry, attempt, attempts, bytes, performance.now() - started));
+      return;
+    }
+  };
+
+  const readInput = async (): Promise<void> => {
+    const source = init.lines;
+    const iterator: AsyncIterator<string> | Iterator<string> = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+    const cancelled = new Promise<'cancelled'>((resolve) => {
+      if (cancel.signal.aborted) resolve('cancelled');
+      else cancel.signal.addEventListener('abort', () => resolve('cancelled'), { once: true });
+    });
+    try {
+      for (;;) {
+        if (outstanding >= lookahead) {
+          const room = new Promise<void>((resolve) => (roomWaiter = resolve));
+          if ((await Promise.race([room, cancelled])) === 'cancelled') break;
+        }
+        const next = await Promise.race([iterator.next(), cancelled]);
+        if (next === 'cancelled' || next.done === true) break;
+        const parsed = parseInputLine(String(next.value));
+        if (parsed.kind === 'blank') continue;
+        const key = entryKey(parsed);
+        if (seen.has(key)) {
+          duplicates += 1;
+          continue;
+        }
+        seen.add(key);
+        const index = total;
+        total += 1;
+        if (init.skip?.(index, parsed.line) === true) {
+          done += 1;
+          continue;
+        }
+        if (parsed.kind === 'invalid') {
+          emit(emptyRecord({ index, line: parsed.line }, { code: 'INVALID_URL', message: parsed.reason }));
+          continue;
+        }
+        const entry: Entry = { index, line: parsed.line, url: parsed.url, host: new URL(parsed.url).host };
+        outstanding += 1;
+        void fetchEntry(entry).finally(finishOne);
+      }
+    } finally {
+      if (cancel.signal.aborted) await (iterator.return?.() as Promise<unknown> | undefined)?.catch(() => undefined);
+      inputDone = true;
+    }
+  };
+
+  const progress = (): TitlesProgress => {
+    const now = performance.now();
+    const elapsedMs = now - startedAt;
+    const slot = Math.floor(now / rateBucketMs);
+    let recent = 0;
+    for (let i = 0; i < rateBuckets; i += 1) if (slot - (rateSlots[i] ?? -1) < rateBuckets) recent += rateCounts[i] ?? 0;
+    const windowMs = Math.min(rateBuckets * rateBucketMs, Math.max(elapsedMs, 1));
+    const rate = (recent * 1000) / windowMs;
+    const remaining = total - done;
+    return {
+      total,
+      inputDone,
+      done,
+      failed,
+      inFlight: scheduler.inFlight,
+      rate,
+      etaMs: inputDone && remaining === 0 ? 0 : inputDone && rate > 0 ? Math.round((remaining / rate) * 1000) : null,
+      elapsedMs: Math.round(elapsedMs),
+      duplicates,
+      paused: scheduler.paused,
+    };
+  };
+
+  const run = async (): Promise<TitlesSummary> => {
+    try {
+      await readInput();
+      if (outstanding > 0) await new Promise<void>((resolve) => (allSettled = resolve));
+    } catch (error) {
+      // The input itself failed (an unreadable stream): stop the run, keep what was done.
+      process.emitWarning(`titles: reading the input failed: ${error instanceof Error ? error.message : String(error)}`);
+      cancel.abort(error);
+      inputDone = true;
+      if (outstanding > 0) await new Promise<void>((resolve) => (allSettled = resolve));
+    }
+    loopDelay.disable();
+    const summary: TitlesSummary = {
+      ...progress(),
+      inFlight: 0,
+      cancelled: cancel.signal.aborted,
+      eventLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - loopDelayResolutionMs),
+    };
+    await dispatcher.destroy().catch(() => undefined);
+    return summary;
+  };
+
+  return {
+    pause: () => scheduler.pause(),
+    resume: () => scheduler.resume(),
+    progress,
+    done: run(),
+  };
+}

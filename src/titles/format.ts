@@ -1,0 +1,117 @@
+/**
+ * Record serialisation shared by the CLI (writes files and stdout) and the renderer (exports): the same bytes in both.
+ * Browser-safe: csv-stringify's sync API has no Node dependencies.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { TitleRecord } from './types.js';
+
+export const csvColumns: readonly string[] = Object.freeze([
+  'index',
+  'url',
+  'finalUrl',
+  'status',
+  'title',
+  'ogTitle',
+  'description',
+  'canonical',
+  'lang',
+  'contentType',
+  'encoding',
+  'encodingSource',
+  'redirects',
+  'bytes',
+  'durationMs',
+  'attempts',
+  'errorCode',
+  'errorMessage',
+]);
+
+const byteOrderMark = '\uFEFF';
+// Cells holding a line break are quoted too: Excel ends a row at a bare LF.
+const csvOptions = { record_delimiter: '\r\n', quoted_match: /[\r\n]/ } as const;
+
+/**
+ * Spreadsheets run a cell that starts with one of these as a formula (CSV injection); a leading apostrophe makes the
+ * cell plain text in Excel, LibreOffice and Google Sheets. Tab and carriage return are on OWASP's list as well.
+ */
+function neutralise(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
+/** Redirect chain in one cell: "301 http://a/ -> 302 http://b/". */
+function redirectsCell(record: TitleRecord): string {
+  return record.redirects.map((hop) => `${hop.status} ${hop.url}`).join(' -> ');
+}
+
+function csvCells(record: TitleRecord): string[] {
+  const text = (value: string | null): string => (value === null ? '' : neutralise(value));
+  const number = (value: number | null): string => (value === null ? '' : String(value));
+  return [
+    number(record.index),
+    text(record.url),
+    text(record.finalUrl),
+    number(record.status),
+    text(record.title),
+    text(record.ogTitle),
+    text(record.description),
+    text(record.canonical),
+    text(record.lang),
+    text(record.contentType),
+    text(record.encoding),
+    text(record.encodingSource),
+    text(redirectsCell(record)),
+    number(record.bytes),
+    number(record.durationMs),
+    number(record.attempts),
+    text(record.error?.code ?? null),
+    text(record.error?.message ?? null),
+  ];
+}
+
+/** The header line, starting with a UTF-8 byte order mark so Excel reads the file as UTF-8 (Chinese titles show right). */
+export function csvHeader(): string {
+  return byteOrderMark + stringify([csvColumns as string[]], csvOptions);
+}
+
+/** One CSV line, "\r\n" included. */
+export function csvRow(record: TitleRecord): string {
+  return stringify([csvCells(record)], csvOptions);
+}
+
+export function toCsv(records: Iterable<TitleRecord>): string {
+  let out = csvHeader();
+  for (const record of records) out += csvRow(record);
+  return out;
+}
+
+/** One JSON object per line. */
+export function jsonlLine(record: TitleRecord): string {
+  return `${JSON.stringify(record)}\n`;
+}
+
+export function toJsonl(records: Iterable<TitleRecord>): string {
+  let out = '';
+  for (const record of records) out += jsonlLine(record);
+  return out;
+}
+
+/**
+ * A JSON array with one record per line, so a file written record by record (the CLI) can be checked and continued
+ * line by line after a crash, and is byte for byte what `toJson` gives for the same records.
+ */
+export const jsonArrayStart = '[\n';
+export const jsonArrayEnd = '\n]\n';
+export const jsonArrayEmptyEnd = ']\n';
+export function jsonArrayItem(record: TitleRecord, first: boolean): string {
+  return `${first ? '' : ',\n'}${JSON.stringify(record)}`;
+}
+
+export function toJson(records: Iterable<TitleRecord>): string {
+  let out = jsonArrayStart;
+  let first = true;
+  for (const record of records) {
+    out += jsonArrayItem(record, first);
+    first = false;
+  }
+  return out + (first ? jsonArrayEmptyEnd : jsonArrayEnd);
+}

@@ -1,0 +1,96 @@
+/**
+ * Input lines -> URLs to fetch. Browser-safe (no node: imports): the renderer uses it for its live count, the engine
+ * for the real run, so both agree on what is valid, invalid and duplicate.
+ */
+
+export type ParsedLine =
+  | { kind: 'url'; line: string; url: string } // url = normalized absolute http(s) URL, without fragment
+  | { kind: 'invalid'; line: string; reason: string }
+  | { kind: 'blank' };
+
+// A scheme as RFC 3986 spells it, followed by a colon.
+const schemePattern = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
+// `host:port` with nothing or a path after it: not a scheme, even though `example.com:` looks like one.
+const hostPortPattern = /^[^\s/?#:@]+:\d{1,5}(?:[/?#]|$)/;
+// What a bare host looks like: labels of letters (any script), digits and hyphens with at least one dot, `localhost`,
+// an IPv4 address or a bracketed IPv6 address, with an optional port and no user info.
+const bareHostPattern = /^(?:(?:[\p{L}\p{N}_](?:[\p{L}\p{N}_-]*[\p{L}\p{N}_])?\.)+[\p{L}\p{N}_-]*[\p{L}\p{N}]\.?|localhost|\[[0-9a-fA-F:.]+\])(?::\d{1,5})?$/iu;
+
+/** Parse one input line: a URL to fetch, an invalid entry (with a reason a person can act on), or a blank line. */
+export function parseInputLine(rawLine: string): ParsedLine {
+  const line = rawLine.trim();
+  if (line === '') return { kind: 'blank' };
+  const invalid = (reason: string): ParsedLine => ({ kind: 'invalid', line, reason });
+
+  let candidate: string;
+  const scheme = schemePattern.exec(line)?.[1]?.toLowerCase();
+  if (line.startsWith('//')) {
+    candidate = `https:${line}`;
+  } else if (scheme !== undefined && !hostPortPattern.test(line)) {
+    if (scheme !== 'http' && scheme !== 'https') {
+      // "Note: ..." is prose, not a URL with a "note:" scheme.
+      if (/^[^:]+:\s/.test(line)) return invalid('not a URL (free text)');
+      return invalid(`unsupported scheme "${scheme}:" (only http and https are fetched)`);
+    }
+    candidate = line;
+  } else {
+    // No scheme: it must look like a host (optionally with a port and a path); then it means https.
+    const hostPart = line.split(/[/?#]/, 1)[0] ?? '';
+    if (/\s/.test(hostPart)) return invalid('not a URL (free text)');
+    if (!bareHostPattern.test(hostPart)) return invalid(hostPart.includes('@') ? 'not a URL (user info without a scheme)' : 'not a URL (no scheme, and it does not look like a host name)');
+    candidate = `https://${line}`;
+  }
+
+  let url: URL;
+  try {
+    url = new URL(candidate);
+  } catch {
+    return invalid(/^https?:\/*$/i.test(candidate) ? 'no host after the scheme' : 'malformed URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return invalid(`unsupported scheme "${url.protocol}"`);
+  if (url.hostname === '') return invalid('no host after the scheme');
+  url.hash = '';
+  return { kind: 'url', line, url: url.href };
+}
+
+/** The key two lines share when they mean the same entry: the normalized URL, or the line itself when it is invalid. */
+export function entryKey(parsed: Exclude<ParsedLine, { kind: 'blank' }>): string {
+  return parsed.kind === 'url' ? parsed.url : `\u0000invalid\u0000${parsed.line}`;
+}
+
+export interface InputAnalysis {
+  /** Distinct valid URLs (each gets fetched once and gets one record). */
+  valid: number;
+  /** Non-blank lines repeating an earlier entry (same normalized URL, or the same invalid line); they get no record. */
+  duplicates: number;
+  /** Distinct invalid lines, each at its first line number (1-based); each gets one record with INVALID_URL. */
+  invalid: { lineNumber: number; line: string; reason: string }[];
+}
+
+/**
+ * Live count for the UI. `valid + invalid.length` is the number of records a run of this text produces, and the
+ * engine's `total`; entries are counted in the same order the engine indexes them.
+ */
+export function analyzeInput(text: string): InputAnalysis {
+  const seen = new Set<string>();
+  const result: InputAnalysis = { valid: 0, duplicates: 0, invalid: [] };
+  let lineNumber = 0;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    lineNumber += 1;
+    const parsed = parseInputLine(text.slice(start, end));
+    start = end + 1;
+    if (parsed.kind === 'blank') continue;
+    const key = entryKey(parsed);
+    if (seen.has(key)) {
+      result.duplicates += 1;
+      continue;
+    }
+    seen.add(key);
+    if (parsed.kind === 'url') result.valid += 1;
+    else result.invalid.push({ lineNumber, line: parsed.line, reason: parsed.reason });
+  }
+  return result;
+}
