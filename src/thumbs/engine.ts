@@ -152,6 +152,7 @@ async function writeOutputs(
   source: Stats,
   options: ThumbsOptions,
   done: ThumbOutput[],
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const failures: ThumbError[] = [];
   await Promise.all(
@@ -165,6 +166,8 @@ async function writeOutputs(
         }
         if (options.keepMetadata) image = image.keepMetadata();
         await encoder(image, options, hasAlpha).toFile(temporary);
+        // Cancelled meanwhile: nothing more lands on disk (the catch removes the temporary file).
+        signal?.throwIfAborted();
         const written = await commit(temporary, output.path, source, options);
         for (const size of output.sizes) {
           done.push({ size, path: output.path, width: output.width, height: output.height, ...(written ? {} : { skipped: true }) });
@@ -189,7 +192,7 @@ async function existingDimensions(output: PlannedOutput): Promise<{ width: numbe
   return { width: output.width, height: output.height };
 }
 
-async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[]): Promise<void> {
+async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[], signal: AbortSignal | undefined): Promise<void> {
   const { input, root, options } = task;
 
   // 1. The source: a regular file, of a format we read, recognised from its bytes rather than its name.
@@ -237,6 +240,8 @@ async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[]): Promise
   } catch (error) {
     throw decodeError(error);
   }
+
+  signal?.throwIfAborted();
 
   // 3. The outputs, their paths checked against the sources before anything is written.
   const planned = new Map<string, PlannedOutput>();
@@ -294,17 +299,24 @@ async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[]): Promise
   } catch (error) {
     throw decodeError(error);
   }
-  await writeOutputs(derive, toMake, baseSize, hasAlpha, source, options, done);
+  signal?.throwIfAborted();
+  await writeOutputs(derive, toMake, baseSize, hasAlpha, source, options, done, signal);
 }
 
-/** Make every thumbnail of one image. Never throws for a bad image or a failed write: the record says what happened. */
-export async function thumbnailFile(task: ThumbFileTask): Promise<ThumbRecord> {
+/**
+ * Make every thumbnail of one image. Never throws for a bad image or a failed write: the record says what happened.
+ * Throws the signal's reason when cancelled (checked between steps; a file either lands whole or not at all).
+ */
+export async function thumbnailFile(task: ThumbFileTask, options: { signal?: AbortSignal } = {}): Promise<ThumbRecord> {
   assertThumbsOptions(task.options);
+  const { signal } = options;
+  signal?.throwIfAborted();
   const outputs: ThumbOutput[] = [];
   const record: ThumbRecord = { index: task.index, input: task.input, outputs, error: null };
   try {
-    await makeThumbnails(task, outputs);
+    await makeThumbnails(task, outputs, signal);
   } catch (error) {
+    if (signal?.aborted) throw signal.reason;
     const failure = error instanceof ThumbError ? error : writeError(error);
     record.error = { code: failure.code, message: failure.message };
   }

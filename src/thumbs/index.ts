@@ -102,9 +102,11 @@ function abortReason(signal: AbortSignal | undefined): boolean {
 
 export async function runThumbnails(request: ThumbsRequest, opts: RunThumbnailsOptions): Promise<ThumbsProgress> {
   assertThumbsOptions(request.options);
-  const { images, roots, options } = request;
+  const { images, roots } = request;
   if (roots.length !== images.length) throw new Error('runThumbnails: roots must hold one entry per image');
   const { pool, signal, onRecord, onProgress } = opts;
+  // The workers size libvips' threads to their share of the cores.
+  const options: ThumbsOptions = { ...request.options, workers: pool.size };
   const startedAt = performance.now();
   const progress: ThumbsProgress = { total: images.length, done: 0, failed: 0, skipped: 0, elapsedMs: 0, etaMs: null };
   const snapshot = (): ThumbsProgress => {

@@ -5,4 +5,5 @@
 import type { TaskRegistry } from './types.js';
 
 export const taskRegistry: TaskRegistry = {
+  'thumbs.file': () => import('../thumbs/task.js').then((module) => module.thumbsFileTask),
 };
