@@ -168,7 +168,15 @@ export interface Events {
     result?: RangeResult;
     error?: string;
   };
-  'thumbs.update': { jobId: string; state: JobState; records: ThumbRecord[]; progress: ThumbsProgress; outDir: string | null };
+  'thumbs.update': {
+    jobId: string;
+    state: JobState;
+    records: ThumbRecord[];
+    progress: ThumbsProgress;
+    outDir: string | null;
+    /** Why the job failed as a whole (state 'failed'); per-file errors are in the records. */
+    error?: string;
+  };
   'history.changed': { runs: RunSummary[] };
   /** Application menu and shortcuts handled by the host. */
   'menu.command': { command: MenuCommand };

@@ -1,6 +1,7 @@
 /** The `titlewave` command line: the same engines the desktop app runs. */
 import { Command, CommanderError } from 'commander';
 import { packageInfo } from '../package-info.js';
+import { registerServeCommand } from './serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('titlewave')
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // Each feature registers its own subcommand below.
+  registerServeCommand(program);
   return program;
 }
 

@@ -1,0 +1,64 @@
+/** `titlewave serve`: the app in the user's own browser, served on 127.0.0.1 with the same services behind it. */
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { PREVIEW_PREFIX } from '../server/protocol.js';
+import { openWithSystem } from '../server/open.js';
+import { startBrowserServer } from '../server/server.js';
+import { createServices, defaultDataDir } from '../services/index.js';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d{1,5}$/.test(value) || port > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535 (0 picks a free one)');
+  return port;
+}
+
+export interface ServeOptions {
+  port: number;
+  open?: boolean;
+  dataDir: string;
+}
+
+/** Start, print the URL (first line on stdout), and run until SIGINT or SIGTERM; then shut down cleanly. */
+export async function serve(options: ServeOptions): Promise<void> {
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const services = createServices({ dataDir, previewUrl: (token) => `${PREVIEW_PREFIX}${token}` });
+  let server;
+  try {
+    server = await startBrowserServer({ services, dataDir, port: options.port });
+  } catch (error) {
+    await services.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${options.port} is in use; choose another with --port, or --port 0 for any free one`);
+    if (code === 'EACCES') throw new Error(`port ${options.port} needs privileges; choose one above 1023`);
+    throw error;
+  }
+  // The first line on stdout is the URL, token included, so scripts and tests can read it.
+  process.stdout.write(`${server.url}\n`);
+  process.stderr.write(`Titlewave is serving on ${server.origin} (this machine only). Open the address above; press Ctrl+C to stop.\n`);
+  if (options.open) {
+    openWithSystem(server.url).catch((error: unknown) => process.stderr.write(`titlewave: could not open a browser (${error instanceof Error ? error.message : String(error)}); open the address yourself.\n`));
+  }
+
+  const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
+    process.once('SIGINT', resolveSignal);
+    process.once('SIGTERM', resolveSignal);
+  });
+  process.stderr.write(`Titlewave: ${signal}, stopping (runs in progress stay resumable)…\n`);
+  // A second signal during shutdown ends the process at once (the listeners above were one-shot).
+  await server.close();
+  await services.close();
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Serve the app to your browser on 127.0.0.1: prints the address (with its access token) as the first line')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 0)
+    .option('--open', 'open the address in the system browser')
+    .option('--data-dir <dir>', 'folder for run history and settings', defaultDataDir())
+    .action(async (options: ServeOptions) => {
+      await serve(options);
+    });
+}

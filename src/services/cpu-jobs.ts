@@ -1,0 +1,147 @@
+/**
+ * Primes and thumbnails jobs: both run on one worker pool, started on first use and shared, and both announce
+ * their progress in batches (at most 10 updates a second per job) with a final update carrying the outcome.
+ */
+import { randomBytes } from 'node:crypto';
+import type { CommandArgs, CommandResult, JobState } from '../contract.js';
+import { runThumbnails } from '../thumbs/index.js';
+import { assertThumbsOptions, defaultThumbsOptions, outputRootFor } from '../thumbs/options.js';
+import { scanInputs } from '../thumbs/scan.js';
+import type { ThumbRecord, ThumbsOptions, ThumbsProgress } from '../thumbs/types.js';
+import { nodeSpawner } from '../workers/node-spawner.js';
+import { createWorkerPool } from '../workers/pool.js';
+import type { WorkerPool, WorkerSpawner } from '../workers/types.js';
+import type { EventHub } from './events.js';
+import type { PreviewRegistry } from './previews.js';
+import { UpdateThrottle } from './throttle.js';
+
+/** Previews prefer the smallest thumbnail at least this big (a 32 px one looks like a smudge in the grid). */
+const PREVIEW_MIN_SIZE = 64;
+
+export interface CpuJobsOptions {
+  hub: EventHub;
+  previews: PreviewRegistry;
+  spawnWorker?: WorkerSpawner | undefined;
+  workers?: number | undefined;
+  previewUrl?: ((token: string) => string) | undefined;
+}
+
+function newJobId(kind: string): string {
+  return `${kind}-${randomBytes(6).toString('hex')}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isAbort(error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (error instanceof Error && error.name === 'AbortError');
+}
+
+export class CpuJobs {
+  private pool: WorkerPool | null = null;
+  private readonly jobs = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private closing = false;
+
+  constructor(private readonly options: CpuJobsOptions) {}
+
+  /** The shared pool, started on first use (a run of titles alone never starts worker processes). */
+  private getPool(): WorkerPool {
+    this.pool ??= createWorkerPool({ ...(this.options.workers ? { size: this.options.workers } : {}), spawn: this.options.spawnWorker ?? nodeSpawner });
+    return this.pool;
+  }
+
+  private track(jobId: string, run: (signal: AbortSignal) => Promise<void>): void {
+    const controller = new AbortController();
+    const done = run(controller.signal).finally(() => this.jobs.delete(jobId));
+    this.jobs.set(jobId, { controller, done });
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new Error('Titlewave is shutting down');
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    const job = this.jobs.get(jobId);
+    if (!job) return; // finished already
+    job.controller.abort();
+    await job.done;
+  }
+
+  // ---- thumbnails ----
+
+  thumbsScan(paths: string[]): Promise<CommandResult<'thumbs.scan'>> {
+    this.assertOpen();
+    return scanInputs(paths, {});
+  }
+
+  async thumbsStart(paths: string[], settings: CommandArgs<'thumbs.start'>[0]['settings']): Promise<CommandResult<'thumbs.start'>> {
+    this.assertOpen();
+    const jobId = newJobId('thumbs');
+    const { hub, previews, previewUrl } = this.options;
+    const options: ThumbsOptions = { ...defaultThumbsOptions, ...settings, ...(this.options.workers ? { workers: this.options.workers } : {}) };
+    // Bad settings are the command's error, before any job starts.
+    assertThumbsOptions(options);
+    const pool = this.getPool();
+    const started = performance.now();
+    let pending: ThumbRecord[] = [];
+    let progress: ThumbsProgress = { total: 0, done: 0, failed: 0, skipped: 0, elapsedMs: 0, etaMs: null };
+    let state: JobState = 'running';
+    let outDir: string | null = settings.outDir;
+    let failure: string | undefined;
+    const throttle = new UpdateThrottle(() => {
+      const records = pending;
+      pending = [];
+      hub.emit('thumbs.update', { jobId, state, records, progress: { ...progress, elapsedMs: Math.round(performance.now() - started) }, outDir, ...(failure ? { error: failure } : {}) });
+    });
+
+    const withPreview = (record: ThumbRecord): ThumbRecord => {
+      // Only outputs this job wrote are previewable; an output left as it was is the user's file, not ours.
+      const written = record.outputs.filter((output) => !output.skipped).sort((a, b) => a.size - b.size);
+      const chosen = written.find((output) => output.size >= PREVIEW_MIN_SIZE) ?? written.at(-1);
+      if (!chosen || !previewUrl) return record;
+      return { ...record, previewUrl: previewUrl(previews.issue(chosen.path)) };
+    };
+
+    this.track(jobId, async (signal) => {
+      try {
+        const scan = await scanInputs(paths, { signal });
+        progress = { ...progress, total: scan.images.length };
+        // "Open output folder": the chosen folder, or the default one beside the (first) input.
+        if (scan.images[0] !== undefined) outDir = outputRootFor(scan.images[0], scan.roots[0] ?? null, options);
+        throttle.schedule();
+        await runThumbnails(
+          { images: scan.images, roots: scan.roots, options },
+          {
+            pool,
+            signal,
+            onRecord: (record: ThumbRecord) => {
+              pending.push(withPreview(record));
+              throttle.schedule();
+            },
+            onProgress: (next: ThumbsProgress) => {
+              progress = next;
+              throttle.schedule();
+            },
+          },
+        );
+        state = signal.aborted ? 'cancelled' : 'done';
+      } catch (error) {
+        state = isAbort(error, signal) ? 'cancelled' : 'failed';
+        if (state === 'failed') failure = messageOf(error);
+      }
+      await throttle.finish();
+    });
+    return { jobId };
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const jobs = [...this.jobs.values()];
+    for (const job of jobs) job.controller.abort();
+    await Promise.all(jobs.map((job) => job.done));
+    await this.pool?.close();
+    this.pool = null;
+    this.options.previews.clear();
+  }
+}

@@ -1,0 +1,440 @@
+/**
+ * Titles runs with history: each run is journaled as it goes (journal.ts), announced in batched `titles.update`
+ * events (at most 10 a second per run, records first written to the journal, then shown), and can be paused,
+ * resumed, cancelled, retried (failed rows again, in the same run) and resumed after a crash (only rows without a
+ * record are fetched, through the engine's `skip`).
+ */
+import { randomBytes } from 'node:crypto';
+import type { CommandResult, JobState, RunSummary, TitlesSettings } from '../contract.js';
+import { defaultTitlesOptions } from '../titles/defaults.js';
+import { startTitlesJob, type TitlesJob } from '../titles/engine.js';
+import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
+import { distinctEntries } from './entries.js';
+import type { EventHub } from './events.js';
+import { RunStore, summaryOf, type RecordJournal, type RunMeta } from './journal.js';
+import { UpdateThrottle } from './throttle.js';
+
+/** A run left running or paused by another session whose heartbeat is older than this is considered dead. */
+const STALE_AFTER_MS = 30_000;
+/** Live runs rewrite their meta this often while they change (counts), and at least every HEARTBEAT_MS. */
+const META_EVERY_MS = 1000;
+const HEARTBEAT_MS = 5000;
+
+/** Per-index status of a run's rows, one byte each: no record yet, a record without error, a record with one. */
+const NONE = 0;
+const OK = 1;
+const FAILED = 2;
+/** Rows a retry leaves alone: lines that are not http(s) URLs fail the same way every time. */
+const NOT_RETRIED = new Set(['INVALID_URL']);
+
+interface Live {
+  meta: RunMeta;
+  journal: RecordJournal;
+  status: Uint8Array;
+  done: number;
+  failed: number;
+  /** The engine job in progress, or null between jobs (finished, cancelled). */
+  job: TitlesJob | null;
+  controller: AbortController | null;
+  /** Records received and not yet journaled and announced. */
+  pending: TitleRecord[];
+  throttle: UpdateThrottle | null;
+  lastProgress: TitlesProgress;
+  /** Settles when the current job's last update is out and its meta written. */
+  finished: Promise<void>;
+  lastMetaWrite: number;
+  metaDirty: boolean;
+  /** Meta writes of this run, one after another, each writing the latest meta: the last write is always the newest. */
+  metaChain: Promise<void>;
+}
+
+export interface TitlesRunsOptions {
+  dataDir: string;
+  hub: EventHub;
+  /** Identifies this process's services in the journals it owns. */
+  session?: string;
+}
+
+export function settingsToOptions(settings: TitlesSettings): Partial<TitlesOptions> {
+  return {
+    concurrency: settings.concurrency,
+    perHost: settings.perHost,
+    timeoutMs: settings.timeoutMs,
+    retries: settings.retries,
+    userAgent: settings.userAgent.trim() || defaultTitlesOptions.userAgent,
+  };
+}
+
+function newRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(4).toString('hex')}`;
+}
+
+function defaultName(entries: readonly string[]): string {
+  const first = entries[0] ?? 'empty';
+  const name = entries.length > 1 ? `${first} + ${entries.length - 1}` : first;
+  return name.length > 200 ? `${name.slice(0, 199)}…` : name;
+}
+
+function emptyProgress(total: number): TitlesProgress {
+  return { total, inputDone: true, done: 0, failed: 0, inFlight: 0, rate: 0, etaMs: null, elapsedMs: 0, duplicates: 0, paused: false };
+}
+
+/** Lines of a text, one at a time, without an array of all of them. */
+function* linesOf(text: string): Generator<string> {
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    yield text.slice(start, end);
+    start = end + 1;
+  }
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class TitlesRuns {
+  private readonly store: RunStore;
+  private readonly hub: EventHub;
+  readonly session: string;
+  private readonly live = new Map<string, Live>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private closing = false;
+  private historyTimer: NodeJS.Timeout | null = null;
+
+  constructor(options: TitlesRunsOptions) {
+    this.store = new RunStore(options.dataDir);
+    this.hub = options.hub;
+    this.session = options.session ?? randomBytes(8).toString('hex');
+    this.heartbeat = setInterval(() => void this.writeLiveMetas(), META_EVERY_MS);
+    this.heartbeat.unref();
+  }
+
+  // ---- commands ----
+
+  async start(text: string, settings: TitlesSettings, name?: string): Promise<CommandResult<'titles.start'>> {
+    this.assertOpen();
+    const entries = distinctEntries(text);
+    if (entries.length === 0) throw new Error('There are no URLs in the input');
+    const now = new Date();
+    const meta: RunMeta = {
+      version: 1,
+      id: newRunId(now),
+      name: name?.trim() || defaultName(entries),
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      settings,
+      total: entries.length,
+      done: 0,
+      failed: 0,
+      state: 'running',
+      owner: { pid: process.pid, session: this.session },
+      summary: null,
+    };
+    await this.store.create(meta, text);
+    const live = this.adopt(meta, await this.store.openRecords(meta.id), new Uint8Array(meta.total));
+    try {
+      this.runJob(live, text, undefined);
+    } catch (error) {
+      live.meta = { ...live.meta, state: 'cancelled', owner: null };
+      await this.persistMeta(live, true).catch(() => undefined);
+      throw error;
+    }
+    this.historyChanged();
+    return { runId: meta.id };
+  }
+
+  pause(id: string): Promise<void> {
+    return this.setPaused(id, true);
+  }
+
+  resume(id: string): Promise<void> {
+    return this.setPaused(id, false);
+  }
+
+  async cancel(id: string): Promise<void> {
+    const live = this.live.get(id);
+    if (!live?.job || !live.controller) return; // nothing running: cancelling is already true
+    live.controller.abort();
+    await live.finished;
+  }
+
+  async retryFailed(id: string): Promise<CommandResult<'titles.retryFailed'>> {
+    this.assertOpen();
+    const live = await this.claim(id);
+    const retry = new Set<number>();
+    const records = await this.store.readRecords(id, live.meta.total);
+    for (const record of records) if (record?.error && !NOT_RETRIED.has(record.error.code)) retry.add(record.index);
+    if (retry.size === 0) return { runId: id, count: 0 };
+    await this.startAgain(live, (index) => !retry.has(index));
+    return { runId: id, count: retry.size };
+  }
+
+  async resumeRun(id: string): Promise<CommandResult<'history.resume'>> {
+    this.assertOpen();
+    const current = this.live.get(id);
+    if (current?.job) {
+      // Still going in this session: resuming means un-pausing.
+      if (current.meta.state === 'paused') await this.setPaused(id, false);
+      return { runId: id };
+    }
+    const live = await this.claim(id);
+    await this.startAgain(live, (index) => live.status[index] !== NONE);
+    return { runId: id };
+  }
+
+  async list(): Promise<RunSummary[]> {
+    const metas = await this.store.list();
+    return metas.map((meta) => {
+      const live = this.live.get(meta.id);
+      if (live) return this.summaryOfLive(live);
+      return summaryOf(meta, this.isOrphaned(meta) ? 'interrupted' : meta.state);
+    });
+  }
+
+  async load(id: string): Promise<CommandResult<'history.load'>> {
+    const live = this.live.get(id);
+    const meta = live?.meta ?? (await this.store.readMeta(id));
+    if (!meta) throw new Error(`No run with id ${id}`);
+    const [records, text] = await Promise.all([this.store.readRecords(id, meta.total), this.store.readInput(id)]);
+    const dense: TitleRecord[] = [];
+    let failed = 0;
+    for (const record of records) {
+      if (!record) continue;
+      dense.push(record);
+      if (record.error) failed++;
+    }
+    const run = live ? this.summaryOfLive(live) : summaryOf(meta, this.isOrphaned(meta) ? 'interrupted' : meta.state);
+    // An interrupted run's meta may lag its journal by a second: the records are the truth.
+    if (!live) Object.assign(run, { done: dense.length, failed });
+    return { run, records: dense, urls: distinctEntries(text) };
+  }
+
+  async delete(id: string): Promise<void> {
+    const live = this.live.get(id);
+    if (live) {
+      if (live.job) {
+        live.controller?.abort();
+        await live.finished;
+      }
+      this.live.delete(id);
+      await live.journal.close();
+    } else {
+      const meta = await this.store.readMeta(id);
+      if (meta && (meta.state === 'running' || meta.state === 'paused') && !this.isOrphaned(meta)) {
+        throw new Error('This run is going on in another Titlewave window; stop it there first');
+      }
+    }
+    await this.store.delete(id);
+    this.historyChanged();
+  }
+
+  /** Stop every job (their runs stay resumable, as 'interrupted'), flush and close the journals. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    if (this.historyTimer) clearTimeout(this.historyTimer);
+    const lives = [...this.live.values()];
+    for (const live of lives) live.controller?.abort();
+    await Promise.all(lives.map((live) => live.finished));
+    await Promise.all(lives.map((live) => live.journal.close()));
+    this.live.clear();
+  }
+
+  // ---- internals ----
+
+  private assertOpen(): void {
+    if (this.closing) throw new Error('Titlewave is shutting down');
+  }
+
+  private adopt(meta: RunMeta, journal: RecordJournal, status: Uint8Array): Live {
+    let done = 0;
+    let failed = 0;
+    for (const value of status) {
+      if (value !== NONE) done++;
+      if (value === FAILED) failed++;
+    }
+    const live: Live = {
+      meta,
+      journal,
+      status,
+      done,
+      failed,
+      job: null,
+      controller: null,
+      pending: [],
+      throttle: null,
+      lastProgress: emptyProgress(meta.total),
+      finished: Promise.resolve(),
+      lastMetaWrite: Date.now(),
+      metaDirty: false,
+      metaChain: Promise.resolve(),
+    };
+    this.live.set(meta.id, live);
+    return live;
+  }
+
+  /** The run as this session may restart it: loaded from disk if needed, refused if another live process owns it. */
+  private async claim(id: string): Promise<Live> {
+    const current = this.live.get(id);
+    if (current) {
+      if (current.job) throw new Error('This run is still going; wait for it to end or cancel it first');
+      return current;
+    }
+    const meta = await this.store.readMeta(id);
+    if (!meta) throw new Error(`No run with id ${id}`);
+    if ((meta.state === 'running' || meta.state === 'paused') && !this.isOrphaned(meta)) {
+      throw new Error('This run is going on in another Titlewave window');
+    }
+    const status = new Uint8Array(meta.total);
+    for (const record of await this.store.readRecords(id, meta.total)) {
+      if (record) status[record.index] = record.error ? FAILED : OK;
+    }
+    // Opening the journal cuts a torn last line, so new records start on a line of their own.
+    return this.adopt(meta, await this.store.openRecords(id), status);
+  }
+
+  private async startAgain(live: Live, skip: (index: number) => boolean): Promise<void> {
+    const text = await this.store.readInput(live.meta.id);
+    live.meta = { ...live.meta, state: 'running', owner: { pid: process.pid, session: this.session }, summary: null, updatedAt: new Date().toISOString() };
+    await this.persistMeta(live, true);
+    this.runJob(live, text, skip);
+    this.historyChanged();
+  }
+
+  private runJob(live: Live, text: string, skip: ((index: number) => boolean) | undefined): void {
+    const controller = new AbortController();
+    live.controller = controller;
+    live.pending = [];
+    let final: { state: JobState; summary: TitlesSummary } | null = null;
+    const throttle = new UpdateThrottle(async () => {
+      const records = live.pending;
+      live.pending = [];
+      // The snapshot matches these records: records arriving during the write belong to the next update.
+      const progress = this.progressOf(live, final?.summary ?? live.job?.progress() ?? live.lastProgress);
+      // Journal first, then show: a row the user saw is a row saved.
+      await live.journal.append(records);
+      this.hub.emit('titles.update', final ? { runId: live.meta.id, state: final.state, records, progress, summary: { ...final.summary, ...progress } } : { runId: live.meta.id, state: live.meta.state === 'paused' ? 'paused' : 'running', records, progress });
+    });
+    live.throttle = throttle;
+    const job = startTitlesJob({
+      lines: linesOf(text),
+      options: settingsToOptions(live.meta.settings),
+      signal: controller.signal,
+      ...(skip ? { skip: (index: number) => skip(index) } : {}),
+      onRecord: (record) => {
+        // O(1) per record: the journal write and the event happen in the next batch.
+        if (record.index >= live.status.length) return;
+        const previous = live.status[record.index];
+        const next = record.error ? FAILED : OK;
+        if (previous === NONE) live.done++;
+        if (previous === FAILED) live.failed--;
+        if (next === FAILED) live.failed++;
+        live.status[record.index] = next;
+        live.pending.push(record);
+        live.metaDirty = true;
+        throttle.schedule();
+      },
+    });
+    live.job = job;
+    live.finished = job.done.then(async (summary) => {
+      live.lastProgress = summary;
+      const state: RunMeta['state'] = this.closing ? 'interrupted' : summary.cancelled ? 'cancelled' : 'done';
+      final = { state: state === 'done' ? 'done' : 'cancelled', summary };
+      try {
+        await throttle.finish();
+        await live.journal.sync();
+      } finally {
+        live.job = null;
+        live.controller = null;
+        live.throttle = null;
+        live.meta = { ...live.meta, state, owner: null, summary: this.progressOf(live, summary) as TitlesSummary, updatedAt: new Date().toISOString() };
+        await this.persistMeta(live, true).catch(() => undefined);
+        if (!this.closing) this.historyChanged();
+      }
+    });
+  }
+
+  /** The engine's snapshot with the run's own counts: a resumed or retried job sees only part of the run. */
+  private progressOf(live: Live, progress: TitlesProgress): TitlesProgress {
+    const total = live.meta.total;
+    const left = total - live.done;
+    return {
+      ...progress,
+      total,
+      done: live.done,
+      failed: live.failed,
+      etaMs: left === 0 ? 0 : progress.rate > 0 ? Math.round((left / progress.rate) * 1000) : null,
+      paused: live.meta.state === 'paused',
+    };
+  }
+
+  private async setPaused(id: string, paused: boolean): Promise<void> {
+    const live = this.live.get(id);
+    if (!live?.job) throw new Error('This run is not going');
+    if ((live.meta.state === 'paused') === paused) return;
+    if (paused) live.job.pause();
+    else live.job.resume();
+    live.meta = { ...live.meta, state: paused ? 'paused' : 'running', updatedAt: new Date().toISOString() };
+    await this.persistMeta(live, true);
+    // Tell the page at once (the next batch might be a while when paused).
+    live.throttle?.schedule();
+    this.historyChanged();
+  }
+
+  /** Write the run's meta with its current counts, after any write already under way. */
+  private persistMeta(live: Live, durable = false): Promise<void> {
+    live.lastMetaWrite = Date.now();
+    live.metaDirty = false;
+    const write = live.metaChain.then(() => {
+      live.meta = { ...live.meta, done: live.done, failed: live.failed };
+      return this.store.writeMeta(live.meta, durable);
+    });
+    live.metaChain = write.catch(() => undefined);
+    return write;
+  }
+
+  private summaryOfLive(live: Live): RunSummary {
+    return { ...summaryOf(live.meta), done: live.done, failed: live.failed };
+  }
+
+  /** Left running or paused by a process that is gone (or silent for too long): a crash or a kill. */
+  private isOrphaned(meta: RunMeta): boolean {
+    if (meta.state !== 'running' && meta.state !== 'paused') return false;
+    if (!meta.owner) return true;
+    if (meta.owner.session === this.session) return !this.live.has(meta.id);
+    if (!isProcessAlive(meta.owner.pid)) return true;
+    return Date.now() - Date.parse(meta.updatedAt) > STALE_AFTER_MS;
+  }
+
+  /** Heartbeat and counts of live runs, so other sessions see them alive and a crash loses little. */
+  private async writeLiveMetas(): Promise<void> {
+    const now = Date.now();
+    for (const live of this.live.values()) {
+      if (!live.job) continue;
+      if (!(live.metaDirty || now - live.lastMetaWrite >= HEARTBEAT_MS)) continue;
+      live.meta = { ...live.meta, updatedAt: new Date(now).toISOString() };
+      await this.persistMeta(live).catch(() => undefined);
+    }
+  }
+
+  /** Announce the list, coalescing changes that come together. */
+  private historyChanged(): void {
+    if (this.historyTimer || this.closing) return;
+    this.historyTimer = setTimeout(() => {
+      this.historyTimer = null;
+      this.list().then(
+        (runs) => this.hub.emit('history.changed', { runs }),
+        () => undefined,
+      );
+    }, 20);
+  }
+}

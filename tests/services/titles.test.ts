@@ -1,0 +1,217 @@
+/**
+ * Titles runs through the services, end to end against a loopback web: journal contents, batching cadence,
+ * pause/resume, cancel, retry failed, history list/load/delete.
+ */
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Events, RunSummary, TitlesSettings } from '../../src/contract.js';
+import { createServices, type Services } from '../../src/services/index.js';
+import type { TitleRecord } from '../../src/titles/types.js';
+import { startFixtureWeb, type FixtureWeb } from './fixture.js';
+
+type Update = Events['titles.update'] & { at: number };
+
+const settings: TitlesSettings = { concurrency: 8, perHost: 8, timeoutMs: 10_000, retries: 0, userAgent: '' };
+
+let web: FixtureWeb;
+const open: Services[] = [];
+
+beforeAll(async () => {
+  web = await startFixtureWeb();
+});
+afterAll(async () => {
+  await web.close();
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((services) => services.close()));
+});
+
+async function newServices(dataDir?: string): Promise<{ services: Services; dataDir: string; updates: Update[]; history: RunSummary[][] }> {
+  const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'titlewave-services-')));
+  const services = createServices({ dataDir: dir });
+  open.push(services);
+  const updates: Update[] = [];
+  const history: RunSummary[][] = [];
+  services.on('titles.update', (update) => updates.push({ ...update, at: performance.now() }));
+  services.on('history.changed', ({ runs }) => history.push(runs));
+  return { services, dataDir: dir, updates, history };
+}
+
+function finalUpdate(updates: Update[], runId: string, after = 0): Promise<Update> {
+  return expect
+    .poll(() => updates.slice(after).find((u) => u.runId === runId && (u.state === 'done' || u.state === 'cancelled')), { timeout: 30_000, interval: 20 })
+    .toBeTruthy()
+    .then(() => updates.slice(after).find((u) => u.runId === runId && (u.state === 'done' || u.state === 'cancelled')) as Update);
+}
+
+function recordsOf(updates: Update[], runId: string): TitleRecord[] {
+  return updates.filter((u) => u.runId === runId).flatMap((u) => u.records);
+}
+
+async function journalLines(dataDir: string, runId: string): Promise<TitleRecord[]> {
+  const text = await readFile(join(dataDir, 'runs', runId, 'records.jsonl'), 'utf8');
+  expect(text.endsWith('\n')).toBe(true);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as TitleRecord);
+}
+
+async function readMeta(dataDir: string, runId: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(join(dataDir, 'runs', runId, 'meta.json'), 'utf8')) as Record<string, unknown>;
+}
+
+describe('a titles run through the services', () => {
+  it('fetches every distinct entry once, journals each record, and saves the run in history', async () => {
+    const { services, dataDir, updates, history } = await newServices();
+    const urls = Array.from({ length: 30 }, (_, i) => web.url(`/t/e2e-${i}`));
+    const text = ['', ...urls, urls[3], 'javascript:alert(1)', '   ', web.url('/hostile')].join('\n');
+    const { runId } = await services.invoke('titles.start', [{ text, settings, name: 'thirty' }]);
+    const final = await finalUpdate(updates, runId);
+
+    expect(final.state).toBe('done');
+    expect(final.summary).toBeDefined();
+    expect(final.progress).toMatchObject({ total: 32, done: 32, failed: 1 });
+    const shown = recordsOf(updates, runId);
+    expect(shown.map((r) => r.index).sort((a, b) => a - b)).toEqual(Array.from({ length: 32 }, (_, i) => i));
+    const byIndex = new Map(shown.map((r) => [r.index, r]));
+    expect(byIndex.get(0)).toMatchObject({ url: urls[0], title: 'Title e2e-0', status: 200, error: null });
+    expect(byIndex.get(30)).toMatchObject({ url: 'javascript:alert(1)', error: { code: 'INVALID_URL' } });
+    expect(byIndex.get(31)?.title).toBe('<img src=x onerror=alert(1)>');
+    for (let i = 0; i < 30; i++) expect(web.hits.get(`/t/e2e-${i}`), `e2e-${i}`).toBe(1);
+
+    // The journal holds exactly what was shown, the input as given, and the final meta.
+    const lines = await journalLines(dataDir, runId);
+    expect(lines).toEqual(shown);
+    expect(await readFile(join(dataDir, 'runs', runId, 'input.txt'), 'utf8')).toBe(text);
+    expect(await readMeta(dataDir, runId)).toMatchObject({ id: runId, name: 'thirty', state: 'done', total: 32, done: 32, failed: 1, owner: null, settings });
+
+    const list = await services.invoke('history.list', []);
+    expect(list[0]).toMatchObject({ id: runId, name: 'thirty', state: 'done', total: 32, done: 32, failed: 1 });
+    await expect.poll(() => history.at(-1)?.[0]?.state).toBe('done');
+
+    const loaded = await services.invoke('history.load', [runId]);
+    expect(loaded.run).toMatchObject({ id: runId, state: 'done', done: 32 });
+    expect(loaded.records).toEqual([...shown].sort((a, b) => a.index - b.index));
+    expect(loaded.urls).toEqual([...urls, 'javascript:alert(1)', web.url('/hostile')]);
+  });
+
+  it('batches updates: at most about 10 a second, each carrying the records since the last', async () => {
+    const { services, updates } = await newServices();
+    // 300 pages over about 1.5 s: one update per record would be 300 updates.
+    const urls = Array.from({ length: 300 }, (_, i) => web.url(`/t/cadence-${i}?delay=${(i % 10) * 5 + 20}`));
+    const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 12, perHost: 12 } }]);
+    await finalUpdate(updates, runId);
+    const mine = updates.filter((u) => u.runId === runId);
+    expect(recordsOf(updates, runId)).toHaveLength(300);
+    expect(mine.length).toBeLessThan(60);
+    // In any one-second window: at most 10 paced updates, plus the final one.
+    for (const update of mine) {
+      const inWindow = mine.filter((u) => u.at >= update.at && u.at < update.at + 1000).length;
+      expect(inWindow).toBeLessThanOrEqual(11);
+    }
+    // Progress in each update agrees with the records delivered so far.
+    let delivered = 0;
+    for (const update of mine) {
+      delivered += update.records.length;
+      expect(update.progress.done).toBe(delivered);
+      expect(update.progress.total).toBe(300);
+    }
+  });
+
+  it('pauses (no new requests start) and resumes to the end', async () => {
+    const { services, dataDir, updates } = await newServices();
+    const urls = Array.from({ length: 24 }, (_, i) => web.url(`/t/pause-${i}?delay=150`));
+    const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 2, perHost: 2 } }]);
+    await expect.poll(() => recordsOf(updates, runId).length, { timeout: 10_000, interval: 10 }).toBeGreaterThan(0);
+    await services.invoke('titles.pause', [runId]);
+    expect((await readMeta(dataDir, runId)).state).toBe('paused');
+    expect((await services.invoke('history.list', []))[0]?.state).toBe('paused');
+    await expect.poll(() => updates.filter((u) => u.runId === runId).at(-1)?.progress.paused).toBe(true);
+    // Requests in flight may finish; then nothing more is requested while paused.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const requestedWhilePaused = web.log.filter((p) => p.startsWith('/t/pause-')).length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(web.log.filter((p) => p.startsWith('/t/pause-')).length).toBe(requestedWhilePaused);
+    expect(requestedWhilePaused).toBeLessThan(24);
+
+    await services.invoke('titles.resume', [runId]);
+    expect((await readMeta(dataDir, runId)).state).toBe('running');
+    const final = await finalUpdate(updates, runId);
+    expect(final).toMatchObject({ state: 'done', progress: { done: 24, failed: 0 } });
+    for (let i = 0; i < 24; i++) expect(web.hits.get(`/t/pause-${i}`)).toBe(1);
+  });
+
+  it('cancels, keeps what was done, and resumes fetching only the rest', async () => {
+    const { services, dataDir, updates } = await newServices();
+    const urls = Array.from({ length: 40 }, (_, i) => web.url(`/t/cancel-${i}?delay=100`));
+    const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 2, perHost: 2 } }]);
+    await expect.poll(() => recordsOf(updates, runId).length, { timeout: 10_000, interval: 10 }).toBeGreaterThanOrEqual(4);
+    await services.invoke('titles.cancel', [runId]);
+    const cancelled = updates.find((u) => u.runId === runId && u.state === 'cancelled');
+    expect(cancelled?.summary?.cancelled).toBe(true);
+    expect((await readMeta(dataDir, runId)).state).toBe('cancelled');
+    const kept = (await journalLines(dataDir, runId)).filter((r) => r.error === null);
+    expect(kept.length).toBeGreaterThanOrEqual(4);
+    expect(kept.length).toBeLessThan(40);
+    const hitsBefore = new Map(web.hits);
+
+    const after = updates.length;
+    await services.invoke('history.resume', [runId]);
+    const final = await finalUpdate(updates, runId, after);
+    expect(final).toMatchObject({ state: 'done', progress: { total: 40, done: 40 } });
+    // Rows that had a record were not fetched again.
+    for (const record of kept) expect(web.hits.get(new URL(record.url).pathname), record.url).toBe(hitsBefore.get(new URL(record.url).pathname));
+    const loaded = await services.invoke('history.load', [runId]);
+    expect(loaded.records).toHaveLength(40);
+    expect(loaded.records.every((r) => r.error === null && r.title === `Title cancel-${r.index}`)).toBe(true);
+  });
+
+  it('retries the failed rows in the same run; new records win by index', async () => {
+    const { services, dataDir, updates } = await newServices();
+    const urls = [web.url('/t/ok-1'), web.url('/flaky/a'), web.url('/t/ok-2'), web.url('/flaky/b'), 'ftp://example.com/file'];
+    const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings }]);
+    const first = await finalUpdate(updates, runId);
+    expect(first.progress).toMatchObject({ done: 5, failed: 3 });
+
+    const after = updates.length;
+    expect(await services.invoke('titles.retryFailed', [runId])).toEqual({ runId, count: 2 });
+    const second = await finalUpdate(updates, runId, after);
+    expect(second.progress).toMatchObject({ total: 5, done: 5, failed: 1 });
+    expect(recordsOf(updates.slice(after), runId).map((r) => r.index).sort()).toEqual([1, 3]);
+    expect(web.hits.get('/t/ok-1')).toBe(1);
+    expect(web.hits.get('/flaky/a')).toBe(2);
+
+    const loaded = await services.invoke('history.load', [runId]);
+    expect(loaded.records.map((r) => [r.index, r.error?.code ?? null, r.title])).toEqual([
+      [0, null, 'Title ok-1'],
+      [1, null, 'Title a'],
+      [2, null, 'Title ok-2'],
+      [3, null, 'Title b'],
+      [4, 'INVALID_URL', null],
+    ]);
+    expect(loaded.run).toMatchObject({ done: 5, failed: 1, state: 'done' });
+    expect(await journalLines(dataDir, runId)).toHaveLength(7);
+    // Nothing left to retry: no job starts.
+    expect(await services.invoke('titles.retryFailed', [runId])).toEqual({ runId, count: 0 });
+  });
+
+  it('lists newest first, deletes a run (folder and all), and refuses unknown or hostile ids', async () => {
+    const { services, dataDir, updates, history } = await newServices();
+    const a = await services.invoke('titles.start', [{ text: web.url('/t/list-a'), settings, name: 'A' }]);
+    await finalUpdate(updates, a.runId);
+    const b = await services.invoke('titles.start', [{ text: web.url('/t/list-b'), settings, name: 'B' }]);
+    await finalUpdate(updates, b.runId);
+    expect((await services.invoke('history.list', [])).map((r) => r.name)).toEqual(['B', 'A']);
+
+    await services.invoke('history.delete', [a.runId]);
+    expect(await readdir(join(dataDir, 'runs'))).toEqual([b.runId]);
+    expect((await services.invoke('history.list', [])).map((r) => r.name)).toEqual(['B']);
+    await expect.poll(() => history.at(-1)?.map((r) => r.name)).toEqual(['B']);
+    await expect(services.invoke('history.load', [a.runId])).rejects.toThrow(/No run/);
+    await expect(services.invoke('history.load', ['../../etc'])).rejects.toThrow(/Invalid arguments/);
+    await expect(services.invoke('titles.start', [{ text: '\n  \n', settings }])).rejects.toThrow(/no URLs/);
+  });
+});
