@@ -9,21 +9,31 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Events, RunSummary, TitlesSettings } from '../../src/contract.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import type { TitleRecord } from '../../src/titles/types.js';
-import { startFixtureWeb, type FixtureWeb } from './fixture.js';
+import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
+import { startFlakyServer, type FlakyServer } from './flaky-server.js';
 
 type Update = Events['titles.update'] & { at: number };
 
 const settings: TitlesSettings = { concurrency: 8, perHost: 8, timeoutMs: 10_000, retries: 0, userAgent: '' };
 
 let web: FixtureWeb;
+let flaky: FlakyServer;
 const open: Services[] = [];
 
 beforeAll(async () => {
   web = await startFixtureWeb();
+  flaky = await startFlakyServer();
 });
 afterAll(async () => {
   await web.close();
+  await flaky.close();
 });
+
+/** Requests the fixture web answered for a URL (path and query as requested). */
+function hitsOf(url: string): number {
+  const { pathname, search } = new URL(url);
+  return web.hits(pathname + search);
+}
 afterEach(async () => {
   await Promise.all(open.splice(0).map((services) => services.close()));
 });
@@ -66,8 +76,8 @@ async function readMeta(dataDir: string, runId: string): Promise<Record<string, 
 describe('a titles run through the services', () => {
   it('fetches every distinct entry once, journals each record, and saves the run in history', async () => {
     const { services, dataDir, updates, history } = await newServices();
-    const urls = Array.from({ length: 30 }, (_, i) => web.url(`/t/e2e-${i}`));
-    const text = ['', ...urls, urls[3], 'javascript:alert(1)', '   ', web.url('/hostile')].join('\n');
+    const urls = Array.from({ length: 30 }, (_, i) => web.url(`/page/e2e-${i}`));
+    const text = ['', ...urls, urls[3], 'javascript:alert(1)', '   ', web.url('/hostile/xss-title')].join('\n');
     const { runId } = await services.invoke('titles.start', [{ text, settings, name: 'thirty' }]);
     const final = await finalUpdate(updates, runId);
 
@@ -77,10 +87,10 @@ describe('a titles run through the services', () => {
     const shown = recordsOf(updates, runId);
     expect(shown.map((r) => r.index).sort((a, b) => a - b)).toEqual(Array.from({ length: 32 }, (_, i) => i));
     const byIndex = new Map(shown.map((r) => [r.index, r]));
-    expect(byIndex.get(0)).toMatchObject({ url: urls[0], title: 'Title e2e-0', status: 200, error: null });
+    expect(byIndex.get(0)).toMatchObject({ url: urls[0], title: web.titleFor('/page/e2e-0'), status: 200, error: null });
     expect(byIndex.get(30)).toMatchObject({ url: 'javascript:alert(1)', error: { code: 'INVALID_URL' } });
-    expect(byIndex.get(31)?.title).toBe('<img src=x onerror=alert(1)>');
-    for (let i = 0; i < 30; i++) expect(web.hits.get(`/t/e2e-${i}`), `e2e-${i}`).toBe(1);
+    expect(byIndex.get(31)?.title).toBe('<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> & <b>bold</b>');
+    for (const url of urls) expect(hitsOf(url), url).toBe(1);
 
     // The journal holds exactly what was shown, the input as given, and the final meta.
     const lines = await journalLines(dataDir, runId);
@@ -95,13 +105,13 @@ describe('a titles run through the services', () => {
     const loaded = await services.invoke('history.load', [runId]);
     expect(loaded.run).toMatchObject({ id: runId, state: 'done', done: 32 });
     expect(loaded.records).toEqual([...shown].sort((a, b) => a.index - b.index));
-    expect(loaded.urls).toEqual([...urls, 'javascript:alert(1)', web.url('/hostile')]);
+    expect(loaded.urls).toEqual([...urls, 'javascript:alert(1)', web.url('/hostile/xss-title')]);
   });
 
   it('batches updates: at most about 10 a second, each carrying the records since the last', async () => {
     const { services, updates } = await newServices();
     // 300 pages over about 1.5 s: one update per record would be 300 updates.
-    const urls = Array.from({ length: 300 }, (_, i) => web.url(`/t/cadence-${i}?delay=${(i % 10) * 5 + 20}`));
+    const urls = Array.from({ length: 300 }, (_, i) => web.url(`/page/cadence-${i}?delay=${(i % 10) * 5 + 20}`));
     const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 12, perHost: 12 } }]);
     await finalUpdate(updates, runId);
     const mine = updates.filter((u) => u.runId === runId);
@@ -123,7 +133,8 @@ describe('a titles run through the services', () => {
 
   it('pauses (no new requests start) and resumes to the end', async () => {
     const { services, dataDir, updates } = await newServices();
-    const urls = Array.from({ length: 24 }, (_, i) => web.url(`/t/pause-${i}?delay=150`));
+    const urls = Array.from({ length: 24 }, (_, i) => web.url(`/page/pause-${i}?delay=150`));
+    const requested = () => urls.reduce((sum, url) => sum + hitsOf(url), 0);
     const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 2, perHost: 2 } }]);
     await expect.poll(() => recordsOf(updates, runId).length, { timeout: 10_000, interval: 10 }).toBeGreaterThan(0);
     await services.invoke('titles.pause', [runId]);
@@ -132,21 +143,21 @@ describe('a titles run through the services', () => {
     await expect.poll(() => updates.filter((u) => u.runId === runId).at(-1)?.progress.paused).toBe(true);
     // Requests in flight may finish; then nothing more is requested while paused.
     await new Promise((resolve) => setTimeout(resolve, 400));
-    const requestedWhilePaused = web.log.filter((p) => p.startsWith('/t/pause-')).length;
+    const requestedWhilePaused = requested();
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(web.log.filter((p) => p.startsWith('/t/pause-')).length).toBe(requestedWhilePaused);
+    expect(requested()).toBe(requestedWhilePaused);
     expect(requestedWhilePaused).toBeLessThan(24);
 
     await services.invoke('titles.resume', [runId]);
     expect((await readMeta(dataDir, runId)).state).toBe('running');
     const final = await finalUpdate(updates, runId);
     expect(final).toMatchObject({ state: 'done', progress: { done: 24, failed: 0 } });
-    for (let i = 0; i < 24; i++) expect(web.hits.get(`/t/pause-${i}`)).toBe(1);
+    for (const url of urls) expect(hitsOf(url), url).toBe(1);
   });
 
   it('cancels, keeps what was done, and resumes fetching only the rest', async () => {
     const { services, dataDir, updates } = await newServices();
-    const urls = Array.from({ length: 40 }, (_, i) => web.url(`/t/cancel-${i}?delay=100`));
+    const urls = Array.from({ length: 40 }, (_, i) => web.url(`/page/cancel-${i}?delay=100`));
     const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 2, perHost: 2 } }]);
     await expect.poll(() => recordsOf(updates, runId).length, { timeout: 10_000, interval: 10 }).toBeGreaterThanOrEqual(4);
     await services.invoke('titles.cancel', [runId]);
@@ -156,22 +167,22 @@ describe('a titles run through the services', () => {
     const kept = (await journalLines(dataDir, runId)).filter((r) => r.error === null);
     expect(kept.length).toBeGreaterThanOrEqual(4);
     expect(kept.length).toBeLessThan(40);
-    const hitsBefore = new Map(web.hits);
+    const hitsBefore = new Map(urls.map((url) => [url, hitsOf(url)]));
 
     const after = updates.length;
     await services.invoke('history.resume', [runId]);
     const final = await finalUpdate(updates, runId, after);
     expect(final).toMatchObject({ state: 'done', progress: { total: 40, done: 40 } });
     // Rows that had a record were not fetched again.
-    for (const record of kept) expect(web.hits.get(new URL(record.url).pathname), record.url).toBe(hitsBefore.get(new URL(record.url).pathname));
+    for (const record of kept) expect(hitsOf(record.url), record.url).toBe(hitsBefore.get(record.url));
     const loaded = await services.invoke('history.load', [runId]);
     expect(loaded.records).toHaveLength(40);
-    expect(loaded.records.every((r) => r.error === null && r.title === `Title cancel-${r.index}`)).toBe(true);
+    expect(loaded.records.every((r) => r.error === null && r.title === web.titleFor(`/page/cancel-${r.index}`))).toBe(true);
   });
 
   it('retries the failed rows in the same run; new records win by index', async () => {
     const { services, dataDir, updates } = await newServices();
-    const urls = [web.url('/t/ok-1'), web.url('/flaky/a'), web.url('/t/ok-2'), web.url('/flaky/b'), 'ftp://example.com/file'];
+    const urls = [web.url('/page/ok-1'), flaky.url('a'), web.url('/page/ok-2'), flaky.url('b'), 'ftp://example.com/file'];
     const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings }]);
     const first = await finalUpdate(updates, runId);
     expect(first.progress).toMatchObject({ done: 5, failed: 3 });
@@ -181,15 +192,16 @@ describe('a titles run through the services', () => {
     const second = await finalUpdate(updates, runId, after);
     expect(second.progress).toMatchObject({ total: 5, done: 5, failed: 1 });
     expect(recordsOf(updates.slice(after), runId).map((r) => r.index).sort()).toEqual([1, 3]);
-    expect(web.hits.get('/t/ok-1')).toBe(1);
-    expect(web.hits.get('/flaky/a')).toBe(2);
+    expect(hitsOf(urls[0] as string)).toBe(1);
+    expect(flaky.hits('a')).toBe(2);
+    expect(flaky.hits('b')).toBe(2);
 
     const loaded = await services.invoke('history.load', [runId]);
     expect(loaded.records.map((r) => [r.index, r.error?.code ?? null, r.title])).toEqual([
-      [0, null, 'Title ok-1'],
-      [1, null, 'Title a'],
-      [2, null, 'Title ok-2'],
-      [3, null, 'Title b'],
+      [0, null, web.titleFor('/page/ok-1')],
+      [1, null, 'Second try a'],
+      [2, null, web.titleFor('/page/ok-2')],
+      [3, null, 'Second try b'],
       [4, 'INVALID_URL', null],
     ]);
     expect(loaded.run).toMatchObject({ done: 5, failed: 1, state: 'done' });
@@ -200,9 +212,9 @@ describe('a titles run through the services', () => {
 
   it('lists newest first, deletes a run (folder and all), and refuses unknown or hostile ids', async () => {
     const { services, dataDir, updates, history } = await newServices();
-    const a = await services.invoke('titles.start', [{ text: web.url('/t/list-a'), settings, name: 'A' }]);
+    const a = await services.invoke('titles.start', [{ text: web.url('/page/list-a'), settings, name: 'A' }]);
     await finalUpdate(updates, a.runId);
-    const b = await services.invoke('titles.start', [{ text: web.url('/t/list-b'), settings, name: 'B' }]);
+    const b = await services.invoke('titles.start', [{ text: web.url('/page/list-b'), settings, name: 'B' }]);
     await finalUpdate(updates, b.runId);
     expect((await services.invoke('history.list', [])).map((r) => r.name)).toEqual(['B', 'A']);
 
