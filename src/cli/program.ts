@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { packageInfo } from '../package-info.js';
 import { registerServeCommand } from './serve.js';
+import { registerThumbsCommand } from './thumbs.js';
 
 export function buildProgram(): Command {
   const program = new Command('titlewave')
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .exitOverride();
   // Each feature registers its own subcommand below.
   registerServeCommand(program);
+  registerThumbsCommand(program);
   return program;
 }
 

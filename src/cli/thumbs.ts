@@ -1,0 +1,158 @@
+/**
+ * `titlewave thumbs PATH...`: thumbnails of files and folders, made in the worker pool.
+ * stdout: one JSON record per image, `{ input, outputs: [{ size, path, width, height, skipped? }], error }`, in the
+ * order they finish. stderr: skipped non-images, a live progress line (only on a terminal), and a summary.
+ */
+import { resolve } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { runThumbnails } from '../thumbs/index.js';
+import { defaultThumbsOptions, maxThumbSize, maxThumbSizes, thumbFormats, thumbsOptionsProblem } from '../thumbs/options.js';
+import { scanInputs, skipReasons } from '../thumbs/scan.js';
+import type { ThumbFormat, ThumbRecord, ThumbsOptions, ThumbsProgress } from '../thumbs/types.js';
+import { createWorkerPool } from '../workers/pool.js';
+
+interface ThumbsCliOptions {
+  out?: string;
+  sizes: number[];
+  format: ThumbFormat;
+  quality: number;
+  workers?: number;
+  pattern: string;
+  overwrite?: boolean;
+  keepMetadata?: boolean;
+  mirror: boolean;
+}
+
+function parseSizes(value: string): number[] {
+  const parts = value.split(',').map((part) => part.trim());
+  const sizes = parts.map(Number);
+  if (parts.some((part) => !/^\d+$/.test(part)) || sizes.some((size) => size < 1 || size > maxThumbSize)) {
+    throw new InvalidArgumentError(`sizes are whole numbers from 1 to ${maxThumbSize}, separated by commas (e.g. 32,64,128)`);
+  }
+  if (sizes.length > maxThumbSizes) throw new InvalidArgumentError(`at most ${maxThumbSizes} sizes`);
+  return [...new Set(sizes)];
+}
+
+function parseFormat(value: string): ThumbFormat {
+  const format = value.toLowerCase() === 'jpg' ? 'jpeg' : value.toLowerCase();
+  if (!(thumbFormats as readonly string[]).includes(format)) throw new InvalidArgumentError(`one of ${thumbFormats.join(', ')}`);
+  return format as ThumbFormat;
+}
+
+function parseIntIn(min: number, max: number) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < min || number > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}`);
+    return number;
+  };
+}
+
+function formatDuration(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+export async function runThumbsCommand(paths: string[], cli: ThumbsCliOptions, command: Command): Promise<void> {
+  const options: ThumbsOptions = {
+    ...defaultThumbsOptions,
+    sizes: cli.sizes,
+    format: cli.format,
+    quality: cli.quality,
+    outDir: cli.out === undefined ? null : resolve(cli.out),
+    pattern: cli.pattern,
+    mirrorFolders: cli.mirror,
+    existing: cli.overwrite ? 'overwrite' : 'skip',
+    keepMetadata: cli.keepMetadata === true,
+  };
+  const problem = thumbsOptionsProblem(options);
+  if (problem) command.error(`error: ${problem}`, { exitCode: 2, code: 'titlewave.invalidOptions' });
+
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('\nthumbs: cancelling (Ctrl+C again to stop at once)…\n');
+    process.removeListener('SIGINT', onSigint);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+
+  const started = performance.now();
+  const scan = await scanInputs(paths, { signal: controller.signal });
+  const operands = new Set(paths.map((path) => resolve(path)));
+  let missingOperand = false;
+  for (const { path, reason } of scan.skipped) {
+    process.stderr.write(`thumbs: skipped ${path}: ${reason}\n`);
+    if (reason === skipReasons.notFound && operands.has(path)) missingOperand = true;
+  }
+
+  const live = process.stderr.isTTY === true;
+  let outputsWritten = 0;
+  let lastLine = 0;
+  const showProgress = (progress: ThumbsProgress, force = false) => {
+    const now = performance.now();
+    if (!live || (!force && now - lastLine < 100)) return;
+    lastLine = now;
+    const eta = progress.etaMs === null ? '' : `, ${formatDuration(progress.etaMs)} left`;
+    process.stderr.write(`\r\x1b[2Kthumbs: ${progress.done}/${progress.total} images, ${progress.failed} failed${eta}`);
+  };
+
+  const pool = createWorkerPool(cli.workers ? { size: cli.workers } : {});
+  let progress: ThumbsProgress;
+  try {
+    progress = await runThumbnails(
+      { images: scan.images, roots: scan.roots, options },
+      {
+        pool,
+        signal: controller.signal,
+        onRecord: (record: ThumbRecord) => {
+          outputsWritten += record.outputs.filter((output) => !output.skipped).length;
+          process.stdout.write(`${JSON.stringify({ input: record.input, outputs: record.outputs, error: record.error })}\n`);
+        },
+        onProgress: (next) => showProgress(next),
+      },
+    );
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await pool.close();
+  }
+  showProgress(progress, true);
+  if (live) process.stderr.write('\n');
+  const cancelled = controller.signal.aborted ? ', cancelled' : '';
+  process.stderr.write(
+    `thumbs: ${progress.total} images, ${progress.done - progress.failed} done (${outputsWritten} files written, ${progress.skipped} already made), ` +
+      `${progress.failed} failed, ${scan.skipped.length} skipped, ${formatDuration(performance.now() - started)}${cancelled}\n`,
+  );
+  if (controller.signal.aborted) process.exitCode = 130;
+  else if (missingOperand) process.exitCode = 1;
+}
+
+export function registerThumbsCommand(program: Command): void {
+  program
+    .command('thumbs')
+    .description('Make thumbnails of images and folders of images (recursively): one JSON record per image on stdout')
+    .argument('<paths...>', 'image files and folders')
+    .option('--out <dir>', 'output folder (default: a "thumbnails" folder beside each given file or folder)')
+    .addOption(
+      new Option('--sizes <list>', 'box sizes in pixels, comma-separated').argParser(parseSizes).default([...defaultThumbsOptions.sizes], defaultThumbsOptions.sizes.join(',')),
+    )
+    .option('--format <format>', `output format: ${thumbFormats.join(', ')}`, parseFormat, defaultThumbsOptions.format)
+    .option('--quality <q>', 'quality of lossy formats, 1-100', parseIntIn(1, 100), defaultThumbsOptions.quality)
+    .option('--workers <n>', 'worker processes (default: the number of cores)', parseIntIn(1, 256))
+    .option('--pattern <pattern>', 'output name: {name} {size} {ext} {width} {height}; "/" makes subfolders', defaultThumbsOptions.pattern)
+    .option('--overwrite', 'replace existing outputs (default: leave them and report them skipped)')
+    .option('--keep-metadata', 'keep EXIF, ICC and XMP metadata (default: strip it)')
+    .option('--no-mirror', 'put every output directly in the output folder instead of mirroring subfolders')
+    .addHelpText(
+      'after',
+      `
+Records go to stdout as JSON lines, in the order images finish (here for "titlewave thumbs ~/photos"):
+  {"input":"/home/me/photos/a.jpg","outputs":[{"size":32,"path":"/home/me/thumbnails/a_32.png","width":32,"height":21},…],"error":null}
+error is null or { code, message }, code one of NOT_FOUND, READ_FAILED, UNSUPPORTED, CORRUPT, TOO_LARGE,
+WRITE_FAILED, WOULD_OVERWRITE_SOURCE, OUTPUT_CONFLICT, CANCELLED, WORKER_FAILED. An output left as it was
+(already there) has "skipped": true. Files that are not images get no record: they are listed on stderr
+with the reason ("thumbs: skipped PATH: not an image"). Hidden files inside folders are left out.
+Exit status: 0 when the run completed (per-image errors are data), 1 when a PATH does not exist,
+2 for bad usage, 130 when cancelled with Ctrl+C.`,
+    )
+    .action(async (paths: string[], cli: ThumbsCliOptions, command: Command) => {
+      await runThumbsCommand(paths, cli, command);
+    });
+}
