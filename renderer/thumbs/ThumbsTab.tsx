@@ -1,8 +1,183 @@
-/** Thumbnails tab: make thumbnails of folders and files of images (issue 5). */
-export function ThumbsTab() {
+/**
+ * Thumbnails tab (issue 5): images in on the left (drop, choose, or type a path) with the settings below them; the
+ * run on the right: progress, a live grid of thumbnails as they are made, the files that failed and why.
+ */
+import '../styles/thumbs.css';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { Events, JobState } from '../../src/contract.js';
+import type { ThumbRecord, ThumbsProgress } from '../../src/thumbs/types.js';
+import { errorMessage, invoke, useApiEvent } from '../api.js';
+import { useToast } from '../components/Toasts.js';
+import { useT } from '../i18n/index.js';
+import { thumbsMessages } from '../i18n/thumbs.js';
+import { JobFollower } from '../primes/job-follower.js';
+import { useAppInfo } from '../primes/use-app-info.js';
+import { InputsPanel, type ScanState } from './InputsPanel.js';
+import { commonFolder, dirName } from './paths.js';
+import { RunPanel } from './RunPanel.js';
+import { SettingsPanel } from './SettingsPanel.js';
+import { loadSettings, patternProblem, saveSettings, type ThumbsSettings } from './settings.js';
+
+export interface ThumbsRun {
+  state: JobState | 'starting';
+  progress: ThumbsProgress | null;
+  /** Records with outputs, in the order they were made. */
+  made: ThumbRecord[];
+  failed: ThumbRecord[];
+  /** The output folder the services reported, else the deepest folder holding every output so far. */
+  outDir: string | null;
+  outputsFolder: string | null;
+  error: string | null;
+}
+
+const maxInputs = 10_000;
+
+export function ThumbsView() {
+  const t = useT(thumbsMessages);
+  const toast = useToast();
+  const info = useAppInfo();
+  const [paths, setPaths] = useState<string[]>([]);
+  const [scan, setScan] = useState<ScanState>({ status: 'idle' });
+  const [settings, setSettingsState] = useState<ThumbsSettings>(loadSettings);
+  const run = useRef<ThumbsRun | null>(null);
+  const [version, setVersion] = useState(0);
+  const bump = () => setVersion((v) => v + 1);
+
+  const setSettings = (next: ThumbsSettings) => {
+    setSettingsState(next);
+    saveSettings(next);
+  };
+
+  // Look through the inputs whenever they change; a newer scan supersedes an older one still running.
+  const scanGeneration = useRef(0);
+  useEffect(() => {
+    const generation = ++scanGeneration.current;
+    if (paths.length === 0) {
+      setScan({ status: 'idle' });
+      return;
+    }
+    setScan({ status: 'scanning' });
+    invoke('thumbs.scan', { paths }).then(
+      (result) => {
+        if (generation === scanGeneration.current) setScan({ status: 'done', result });
+      },
+      (error: unknown) => {
+        if (generation === scanGeneration.current) setScan({ status: 'failed', message: errorMessage(error) });
+      },
+    );
+  }, [paths]);
+
+  const follower = useMemo(
+    () =>
+      new JobFollower<Events['thumbs.update']>((update) => {
+        const current = run.current;
+        if (!current) return;
+        current.state = update.state;
+        current.progress = update.progress;
+        if (update.outDir) current.outDir = update.outDir;
+        for (const record of update.records) {
+          if (record.error) {
+            current.failed.push(record);
+            continue;
+          }
+          current.made.push(record);
+          for (const output of record.outputs) {
+            const folder = dirName(output.path);
+            current.outputsFolder = current.outputsFolder === null ? folder : (commonFolder(current.outputsFolder, folder) ?? current.outputsFolder);
+          }
+        }
+        bump();
+      }),
+    [],
+  );
+  useApiEvent('thumbs.update', (update) => follower.receive(update));
+
+  const current = run.current;
+  const running = current?.state === 'running' || current?.state === 'starting';
+  const imageCount = scan.status === 'done' ? scan.result.images.length : 0;
+  const canStart = !running && paths.length > 0 && imageCount > 0 && settings.sizes.length > 0 && !patternProblem(settings.pattern, settings.sizes);
+
+  const start = async () => {
+    if (!canStart) return;
+    run.current = { state: 'starting', progress: null, made: [], failed: [], outDir: null, outputsFolder: null, error: null };
+    bump();
+    follower.begin();
+    try {
+      const { jobId } = await invoke('thumbs.start', { paths, settings });
+      follower.started(jobId);
+    } catch (error) {
+      follower.stop();
+      if (run.current) {
+        run.current.state = 'failed';
+        run.current.error = errorMessage(error);
+      }
+      bump();
+    }
+  };
+
+  const cancel = async () => {
+    const jobId = follower.jobId;
+    if (!jobId) return;
+    try {
+      await invoke('job.cancel', jobId);
+    } catch (error) {
+      toast.show(t('commandFailed', { what: t('cancel'), message: errorMessage(error) }), 'error');
+    }
+  };
+
+  const addPaths = (added: string[]) =>
+    setPaths((list) => {
+      const next = [...list];
+      for (const path of added) if (!next.includes(path) && next.length < maxInputs) next.push(path);
+      return next.length === list.length ? list : next;
+    });
+
+  // Application menu: Start and Cancel act on this tab while it is the one shown.
+  const root = useRef<HTMLDivElement>(null);
+  useApiEvent('menu.command', ({ command }) => {
+    if (!root.current || root.current.closest('[hidden]')) return;
+    if (command === 'start') void start();
+    else if (command === 'cancel') void cancel();
+  });
+
   return (
-    <section className="thumbs-tab" aria-label="Thumbnails">
-      <h2>Thumbnails</h2>
-    </section>
+    <div
+      className="thumbs-tab"
+      ref={root}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape' && running) {
+          event.preventDefault();
+          void cancel();
+        }
+      }}
+    >
+      <div className="thumbs-tab__side">
+        <InputsPanel
+          paths={paths}
+          onAdd={addPaths}
+          onRemove={(path) => setPaths((list) => list.filter((p) => p !== path))}
+          onClear={() => setPaths([])}
+          scan={scan}
+          nativeDialogs={info?.nativeDialogs ?? false}
+          disabled={running}
+        />
+        <SettingsPanel
+          settings={settings}
+          onChange={setSettings}
+          scan={scan.status === 'done' ? scan.result : null}
+          nativeDialogs={info?.nativeDialogs ?? false}
+          disabled={running}
+        />
+      </div>
+      <RunPanel
+        run={current}
+        version={version}
+        imageCount={imageCount}
+        canStart={canStart}
+        running={running}
+        onStart={() => void start()}
+        onCancel={() => void cancel()}
+      />
+    </div>
   );
 }

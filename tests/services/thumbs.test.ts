@@ -1,0 +1,104 @@
+/** Thumbnails through the services: scan, a job on the shared pool, batched updates, preview tokens, cancel. */
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Events } from '../../src/contract.js';
+import { createServices, type Services } from '../../src/services/index.js';
+import { makeTempDir, writeJpeg, writePng } from '../thumbs/images.js';
+
+type Update = Events['thumbs.update'];
+
+const settings = { sizes: [32, 64, 128], format: 'png' as const, quality: 80, outDir: null, pattern: '{name}_{size}.{ext}', mirrorFolders: true, existing: 'skip' as const, keepMetadata: false };
+
+let services: Services;
+let root: string;
+let cleanup: () => Promise<void>;
+const updates: Update[] = [];
+
+beforeAll(async () => {
+  ({ dir: root, cleanup } = await makeTempDir());
+  services = createServices({ dataDir: join(root, 'data'), workers: 2, previewUrl: (token) => `/preview/${token}` });
+  services.on('thumbs.update', (update) => updates.push(update));
+  const images = join(root, 'images');
+  await mkdir(join(images, 'sub'), { recursive: true });
+  await writeJpeg(join(images, 'wide.jpg'), 300, 150);
+  await writePng(join(images, 'sub', 'tall.png'), 90, 180, true);
+  await writeFile(join(images, 'broken.jpg'), Buffer.from('ffd8ffe000104a464946000101', 'hex'));
+  await writeFile(join(images, 'notes.txt'), 'not an image');
+});
+
+afterAll(async () => {
+  await services.close();
+  await cleanup();
+});
+
+function finalOf(jobId: string): Promise<Update> {
+  const find = () => updates.find((u) => u.jobId === jobId && u.state !== 'running');
+  return expect
+    .poll(find, { timeout: 30_000, interval: 20 })
+    .toBeTruthy()
+    .then(() => find() as Update);
+}
+
+describe('thumbnails through the services', () => {
+  it('scans folders recursively and reports what is not an image', async () => {
+    const scan = await services.invoke('thumbs.scan', [{ paths: [join(root, 'images')] }]);
+    expect([...scan.images].sort()).toEqual([join(root, 'images', 'broken.jpg'), join(root, 'images', 'sub', 'tall.png'), join(root, 'images', 'wide.jpg')]);
+    expect(scan.skipped.map((s) => s.path)).toEqual([join(root, 'images', 'notes.txt')]);
+    expect(scan.roots.every((r) => r === join(root, 'images'))).toBe(true);
+  });
+
+  it('makes every size, reports the broken file, and gives previews only for outputs it wrote', async () => {
+    const { jobId } = await services.invoke('thumbs.start', [{ paths: [join(root, 'images')], settings }]);
+    const final = await finalOf(jobId);
+    expect(final.state).toBe('done');
+    expect(final.outDir).toBe(join(root, 'thumbnails'));
+    expect(final.progress).toMatchObject({ total: 3, done: 3, failed: 1 });
+    const records = updates.filter((u) => u.jobId === jobId).flatMap((u) => u.records);
+    expect(records).toHaveLength(3);
+    const byName = new Map(records.map((r) => [r.input.slice(r.input.lastIndexOf('/') + 1), r]));
+    expect(byName.get('broken.jpg')?.error).not.toBeNull();
+    expect(byName.get('broken.jpg')?.previewUrl).toBeUndefined();
+
+    const wide = byName.get('wide.jpg');
+    expect(wide?.outputs.map((o) => [o.size, o.width, o.height])).toEqual([
+      [32, 32, 16],
+      [64, 64, 32],
+      [128, 128, 64],
+    ]);
+    const tall = byName.get('tall.png');
+    expect(tall?.outputs[0]?.path).toBe(join(root, 'thumbnails', 'sub', 'tall_32.png'));
+    for (const record of [wide, tall]) {
+      const token = /^\/preview\/([A-Za-z0-9_-]{22})$/.exec(record?.previewUrl ?? '')?.[1];
+      expect(token).toBeDefined();
+      // The preview is the 64 px output this job wrote; the token maps back to it and to nothing else.
+      const path = services.resolvePreview(token as string);
+      expect(path).toBe(record?.outputs.find((o) => o.size === 64)?.path);
+      expect((await stat(path as string)).isFile()).toBe(true);
+    }
+    expect(services.resolvePreview('A'.repeat(22))).toBeNull();
+
+    // Again: every output exists and is skipped. Those are the user's files now, not previewable through us.
+    const again = await services.invoke('thumbs.start', [{ paths: [join(root, 'images')], settings }]);
+    const second = await finalOf(again.jobId);
+    expect(second.progress).toMatchObject({ done: 3, skipped: 2, failed: 1 });
+    const skipped = updates.filter((u) => u.jobId === again.jobId).flatMap((u) => u.records);
+    expect(skipped.every((r) => r.previewUrl === undefined)).toBe(true);
+  });
+
+  it('refuses bad settings before starting, and cancels a job', async () => {
+    await expect(services.invoke('thumbs.start', [{ paths: [join(root, 'images')], settings: { ...settings, pattern: '{name}.{ext}' } }])).rejects.toThrow(/size/);
+    await expect(services.invoke('thumbs.start', [{ paths: [], settings }])).rejects.toThrow(/Invalid arguments/);
+
+    const many = join(root, 'many');
+    await mkdir(many);
+    for (let i = 0; i < 12; i++) await writeJpeg(join(many, `p${i}.jpg`), 800, 600);
+    const { jobId } = await services.invoke('thumbs.start', [{ paths: [many], settings: { ...settings, outDir: join(root, 'many-out') } }]);
+    await services.invoke('job.cancel', [jobId]);
+    const final = await finalOf(jobId);
+    expect(final.state).toBe('cancelled');
+    expect(final.progress.done).toBeLessThan(12);
+    // Cancelling a job that has ended is a no-op.
+    await services.invoke('job.cancel', [jobId]);
+  });
+});
