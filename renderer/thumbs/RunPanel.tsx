@@ -9,7 +9,7 @@ import { useFormatters, useT } from '../i18n/index.js';
 import { thumbsMessages } from '../i18n/thumbs.js';
 import { baseName, dirName } from './paths.js';
 import { ThumbGrid } from './ThumbGrid.js';
-import type { ThumbsRun } from './ThumbsView.js';
+import type { ThumbsRun } from './ThumbsTab.js';
 
 function ImageIcon() {
   return (

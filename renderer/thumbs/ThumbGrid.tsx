@@ -13,7 +13,7 @@ const tileWidth = 132;
 const tileHeight = 148;
 const gap = 12;
 
-function Tile(props: { record: ThumbRecord }) {
+function Tile(props: { record: ThumbRecord; alreadyThere: string }) {
   const { record } = props;
   const name = baseName(record.input);
   const largest = record.outputs.at(-1);
@@ -21,7 +21,12 @@ function Tile(props: { record: ThumbRecord }) {
   return (
     <figure className="thumb-tile" title={`${record.input}\n${sizes}`} data-skipped={record.outputs.length > 0 && record.outputs.every((o) => o.skipped)}>
       <div className="thumb-tile__frame">
-        {record.previewUrl ? <img className="thumb-tile__img" src={record.previewUrl} alt={name} decoding="async" draggable={false} /> : null}
+        {record.previewUrl ? (
+          <img className="thumb-tile__img" src={record.previewUrl} alt={name} decoding="async" draggable={false} />
+        ) : (
+          // Outputs that were already there are the user's files: the host does not preview them.
+          <span className="thumb-tile__note">{props.alreadyThere}</span>
+        )}
       </div>
       <figcaption className="thumb-tile__caption">
         <span className="thumb-tile__name">{name}</span>
@@ -81,7 +86,7 @@ export function ThumbGrid(props: { records: ThumbRecord[]; version: number }) {
           >
             {records.slice(row.index * columns, row.index * columns + columns).map((record) => (
               <div role="listitem" key={record.index}>
-                <Tile record={record} />
+                <Tile record={record} alreadyThere={t('statSkipped')} />
               </div>
             ))}
           </div>

@@ -32,7 +32,7 @@ export interface ThumbsRun {
 
 const maxInputs = 10_000;
 
-export function ThumbsView() {
+export function ThumbsTab() {
   const t = useT(thumbsMessages);
   const toast = useToast();
   const info = useAppInfo();
@@ -74,6 +74,7 @@ export function ThumbsView() {
         if (!current) return;
         current.state = update.state;
         current.progress = update.progress;
+        if (update.error) current.error = update.error;
         if (update.outDir) current.outDir = update.outDir;
         for (const record of update.records) {
           if (record.error) {
