@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { packageInfo } from '../package-info.js';
 import { registerServeCommand } from './serve.js';
 import { registerThumbsCommand } from './thumbs.js';
+import { registerTitlesCommand } from './titles.js';
 
 export function buildProgram(): Command {
   const program = new Command('titlewave')
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   // Each feature registers its own subcommand below.
   registerServeCommand(program);
   registerThumbsCommand(program);
+  registerTitlesCommand(program);
   return program;
 }
 

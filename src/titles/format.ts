@@ -27,15 +27,16 @@ export const csvColumns: readonly string[] = Object.freeze([
 ]);
 
 const byteOrderMark = '\uFEFF';
-// Cells holding a line break are quoted too: Excel ends a row at a bare LF.
-const csvOptions = { record_delimiter: '\r\n', quoted_match: /[\r\n]/ } as const;
+const csvOptions = { record_delimiter: '\r\n' } as const;
 
 /**
  * Spreadsheets run a cell that starts with one of these as a formula (CSV injection); a leading apostrophe makes the
- * cell plain text in Excel, LibreOffice and Google Sheets. Tab and carriage return are on OWASP's list as well.
+ * cell plain text in Excel, LibreOffice and Google Sheets. A leading tab is on OWASP's list as well.
  */
 function neutralise(cell: string): string {
-  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+  // One row per line: a line break inside a cell (a server's odd header, say) becomes a space.
+  const line = cell.replace(/[\r\n]+/g, ' ');
+  return /^[=+\-@\t]/.test(line) ? `'${line}` : line;
 }
 
 /** Redirect chain in one cell: "301 http://a/ -> 302 http://b/". */
