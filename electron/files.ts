@@ -1,0 +1,85 @@
+/**
+ * The files the native dialogs hand over: URL lists read with a size cap (a 10 GB file picked by mistake costs a
+ * stat, not the machine's memory), and exports written atomically (a crash mid-write leaves the old file whole).
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { syncDirectory } from '../src/services/atomic.js';
+
+/** The contract's limit for a titles run's text (titles.start), for all the files opened together. */
+export const MAX_OPEN_BYTES = 200 * 1024 * 1024;
+
+export class FileTooLargeError extends Error {
+  readonly code = 'TOO_LARGE';
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+}
+
+/** Text from bytes as a browser's File.text() would give it, plus UTF-16 files that announce themselves with a BOM. */
+export function decodeText(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    // Swap to little-endian rather than rely on a 'utf-16be' decoder, which not every ICU build ships.
+    const swapped = new Uint8Array(bytes.length - 2 - (bytes.length % 2));
+    for (let i = 0; i < swapped.length; i += 2) {
+      swapped[i] = bytes[i + 3] as number;
+      swapped[i + 1] = bytes[i + 2] as number;
+    }
+    return new TextDecoder('utf-16le').decode(swapped);
+  }
+  // The UTF-8 decoder drops a UTF-8 BOM and replaces invalid bytes with U+FFFD, as File.text() does.
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+/**
+ * Read a text file of at most `maxBytes`; throws FileTooLargeError without reading it when it is bigger (checked
+ * before reading, and again while reading, in case the file grows in between).
+ */
+export async function readTextFile(path: string, maxBytes: number): Promise<{ text: string; bytes: number }> {
+  const info = await stat(path);
+  if (!info.isFile()) throw new Error(`Not a file: ${path}`);
+  if (info.size > maxBytes) throw new FileTooLargeError(`${basename(path)} is too large (${mebibytes(info.size)}; at most ${mebibytes(maxBytes)} can be opened at once)`);
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(Math.min(info.size, maxBytes) + 1);
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) throw new FileTooLargeError(`${basename(path)} grew past ${mebibytes(maxBytes)} while it was read`);
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return { text: decodeText(buffer.subarray(0, length)), bytes: length };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Write text to `path` through a temporary file beside it, fsynced, then renamed over it. An existing file keeps its
+ * permissions; a new one gets the usual ones (0666 less the umask), like any file the user saves.
+ */
+export async function writeTextFileAtomic(path: string, text: string): Promise<void> {
+  let mode = 0o666;
+  try {
+    mode = (await stat(path)).mode & 0o777;
+  } catch {
+    // a new file
+  }
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temporary, 'wx', mode);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+    await handle.close();
+    await rename(temporary, path);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await syncDirectory(dirname(path));
+}

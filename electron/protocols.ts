@@ -1,0 +1,156 @@
+/**
+ * The two schemes the window loads from. `app://titlewave/` serves the renderer build (dist/renderer) and nothing
+ * else, with the CSP as a response header; `titlewave-preview://thumb/<token>` serves a thumbnail the services wrote,
+ * found only through `services.resolvePreview(token)`: no path ever travels in a URL. file:// is never used, so the
+ * GrantFileProtocolExtraPrivileges fuse can stay off.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname, resolve, sep } from 'node:path';
+import type { CustomScheme, Protocol } from 'electron';
+
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'titlewave';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
+export const PREVIEW_SCHEME = 'titlewave-preview';
+export const PREVIEW_HOST = 'thumb';
+
+/** Registered before the app is ready: standard (real origins), secure (no mixed content), no CSP bypass. */
+export const privilegedSchemes: CustomScheme[] = [
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true } },
+  { scheme: PREVIEW_SCHEME, privileges: { standard: true, secure: true } },
+];
+
+/**
+ * The renderer's policy. No inline script, no eval, nothing from the network: the page talks to the main process only
+ * through the preload. Previews come from their own scheme. The same policy is in index.html as a meta tag;
+ * the header makes it hold even if that tag were lost.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  `img-src 'self' data: blob: ${PREVIEW_SCHEME}:`,
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "frame-src 'none'",
+  "object-src 'none'",
+].join('; ');
+
+const appContentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.gif': 'image/gif',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** The thumbnail formats the services write; nothing else is ever served as a preview. */
+const previewContentTypes: Record<string, string> = {
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.avif': 'image/avif',
+};
+
+const commonHeaders = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-cache',
+};
+
+/**
+ * The file of the renderer build an `app://titlewave/...` URL names, or null: another host, a dotfile, a parent
+ * step, an encoded separator or NUL, or anything resolving outside the build folder.
+ */
+export function appFilePath(rendererDir: string, requestUrl: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(requestUrl);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST) return null;
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
+  const segments = pathname.split('/').filter(Boolean);
+  if (segments.length === 0) segments.push('index.html');
+  if (segments.some((segment) => segment.startsWith('.') || segment.includes('\\') || segment.includes('\0') || segment.includes(':'))) return null;
+  const root = resolve(rendererDir);
+  const path = resolve(root, ...segments);
+  return path.startsWith(root + sep) ? path : null;
+}
+
+/** The preview token a `titlewave-preview://thumb/<token>` URL carries, or null. */
+export function previewToken(requestUrl: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(requestUrl);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== `${PREVIEW_SCHEME}:` || url.host !== PREVIEW_HOST) return null;
+  const token = url.pathname.slice(1);
+  return /^[A-Za-z0-9_-]{1,100}$/.test(token) ? token : null;
+}
+
+function notFound(): Response {
+  return new Response('Not found', { status: 404, headers: { ...commonHeaders, 'Content-Type': 'text/plain; charset=utf-8' } });
+}
+
+async function fileResponse(path: string, type: string, headers: Record<string, string>): Promise<Response> {
+  let body: Buffer;
+  try {
+    body = await readFile(path);
+  } catch {
+    return notFound();
+  }
+  return new Response(new Uint8Array(body), { status: 200, headers: { ...commonHeaders, ...headers, 'Content-Type': type } });
+}
+
+export async function handleAppRequest(rendererDir: string, request: Request): Promise<Response> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return new Response('Method not allowed', { status: 405, headers: commonHeaders });
+  const path = appFilePath(rendererDir, request.url);
+  if (!path) return notFound();
+  const type = appContentTypes[extname(path).toLowerCase()] ?? 'application/octet-stream';
+  return fileResponse(path, type, {
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'Cross-Origin-Opener-Policy': 'same-origin',
+  });
+}
+
+export async function handlePreviewRequest(resolvePreview: (token: string) => string | null, request: Request): Promise<Response> {
+  if (request.method !== 'GET') return new Response('Method not allowed', { status: 405, headers: commonHeaders });
+  const token = previewToken(request.url);
+  const path = token ? resolvePreview(token) : null;
+  const type = path ? previewContentTypes[extname(path).toLowerCase()] : undefined;
+  if (!path || !type) return notFound();
+  return fileResponse(path, type, { 'Content-Security-Policy': "default-src 'none'" });
+}
+
+/** Install both handlers on a session's protocol object (after the app is ready). */
+export function handleProtocols(protocol: Pick<Protocol, 'handle'>, rendererDir: string, resolvePreview: (token: string) => string | null): void {
+  protocol.handle(APP_SCHEME, (request) => handleAppRequest(rendererDir, request));
+  protocol.handle(PREVIEW_SCHEME, (request) => handlePreviewRequest(resolvePreview, request));
+}
