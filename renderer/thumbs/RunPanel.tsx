@@ -75,12 +75,14 @@ export function RunPanel(props: {
     }
   };
 
+  // `done` counts every finished file, failed and already-there ones included.
+  const made = progress ? progress.done - progress.failed - progress.skipped : 0;
   let statusText: string | null = null;
   if (run && progress) {
-    if (run.state === 'done') statusText = t('stateDone', { done: format.number(progress.done), time: format.duration(progress.elapsedMs) });
+    if (run.state === 'done') statusText = t('stateDone', { done: format.number(progress.done - progress.failed), time: format.duration(progress.elapsedMs) });
     else if (run.state === 'cancelled') statusText = t('stateCancelled', { done: format.number(progress.done), total: format.number(progress.total) });
   }
-  if (run && running) statusText = progress ? t('progressText', { done: format.number(progress.done + progress.failed), total: format.number(progress.total) }) : t('starting');
+  if (run && running) statusText = progress ? t('progressText', { done: format.number(progress.done), total: format.number(progress.total) }) : t('starting');
   if (run?.state === 'failed') statusText = t('stateFailed', { message: run.error ?? '' });
 
   return (
@@ -112,17 +114,17 @@ export function RunPanel(props: {
       {run && (running || progress) ? (
         <div className="thumbs-run__progress">
           <ProgressBar
-            value={progress ? progress.done + progress.failed : 0}
+            value={progress?.done ?? 0}
             max={progress?.total ?? 1}
             failed={progress?.failed ?? 0}
             label={t('progressLabel')}
             tone={running ? 'active' : run.state === 'done' ? 'done' : 'stopped'}
-            valueText={progress ? t('progressText', { done: format.number(progress.done + progress.failed), total: format.number(progress.total) }) : undefined}
+            valueText={progress ? t('progressText', { done: format.number(progress.done), total: format.number(progress.total) }) : undefined}
           />
           <dl className="thumbs-stats">
             <div>
               <dt>{t('statDone')}</dt>
-              <dd data-testid="thumbs-done">{format.number(progress?.done ?? 0)}</dd>
+              <dd data-testid="thumbs-done">{format.number(made)}</dd>
             </div>
             <div data-tone={progress?.failed ? 'error' : undefined}>
               <dt>{t('statFailed')}</dt>
@@ -130,7 +132,7 @@ export function RunPanel(props: {
             </div>
             <div>
               <dt>{t('statSkipped')}</dt>
-              <dd>{format.number(progress?.skipped ?? 0)}</dd>
+              <dd data-testid="thumbs-skipped">{format.number(progress?.skipped ?? 0)}</dd>
             </div>
             <div>
               <dt>{t('statElapsed')}</dt>

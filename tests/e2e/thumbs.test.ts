@@ -92,12 +92,8 @@ describe('Thumbnails tab in browser mode', () => {
     const pictures = grid.getByRole('img');
     await expect.poll(() => pictures.count()).toBe(3);
     // Every preview really loaded (through the host's preview channel, not file://).
-    await expect
-      .poll(() => pictures.evaluateAll((elements) => elements.map((element) => (element as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)))
-      .toEqual([expect.any(Number), expect.any(Number), expect.any(Number)]);
-    for (const width of await pictures.evaluateAll((elements) => elements.map((element) => (element as unknown as { naturalWidth: number }).naturalWidth))) {
-      expect(width).toBeGreaterThan(0);
-    }
+    const naturalWidths = () => pictures.evaluateAll((elements) => elements.map((element) => (element as unknown as { naturalWidth: number }).naturalWidth));
+    await expect.poll(async () => (await naturalWidths()).every((width) => width > 0)).toBe(true);
     for (const src of await pictures.evaluateAll((elements) => elements.map((element) => (element as unknown as { src: string }).src))) {
       expect(src).not.toMatch(/^file:/);
       expect(src).not.toContain(encodeURIComponent(photos));
@@ -127,6 +123,19 @@ describe('Thumbnails tab in browser mode', () => {
     expect(reason?.length).toBeGreaterThan(8);
     await expect(run.getByRole('button', { name: 'Open output folder' }).isVisible()).resolves.toBe(true);
     expect(app.errors).toEqual([]);
+  });
+
+  it('leaves existing thumbnails as they are on a second run (the default)', async () => {
+    const run = runRegion();
+    const output = outputPathFor(join(photos, 'beach.jpg'), photos, 64, defaultThumbsOptions);
+    const before = (await stat(output)).mtimeMs;
+    await run.getByRole('button', { name: /^Make thumbnails/ }).click();
+    await expect.poll(() => run.getByTestId('thumbs-skipped').textContent(), { timeout: 30_000 }).toBe('3');
+    await expect.poll(() => run.getByRole('status').textContent()).toMatch(/^Finished/);
+    await expect(run.getByTestId('thumbs-done').textContent()).resolves.toBe('0');
+    expect((await stat(output)).mtimeMs).toBe(before);
+    // Outputs that were already there are not previewed (they are the user's files), and the tiles say why.
+    await expect(run.getByRole('list', { name: 'Thumbnails made' }).getByText('Already there').count()).resolves.toBe(3);
   });
 
   it('says so when files are dropped but the browser does not reveal their paths', async () => {
