@@ -31,6 +31,7 @@ export const thumbsMessages = defineMessages({
     reasonAlreadyIncluded: 'Already included',
     reasonSymlinkLoop: 'Folder already walked (symlink loop)',
     moreSkipped: (p) => `… and ${p.count} more`,
+    moreFailed: (p) => `… and ${p.count} more`,
 
     settingsTitle: 'Settings',
     sizes: 'Sizes',
@@ -112,6 +113,7 @@ export const thumbsMessages = defineMessages({
     reasonAlreadyIncluded: '已经包含',
     reasonSymlinkLoop: '文件夹已遍历过（符号链接循环）',
     moreSkipped: (p) => `… 还有 ${p.count} 个`,
+    moreFailed: (p) => `… 还有 ${p.count} 个`,
 
     settingsTitle: '设置',
     sizes: '尺寸',

@@ -11,6 +11,9 @@ import { baseName, dirName } from './paths.js';
 import { ThumbGrid } from './ThumbGrid.js';
 import type { ThumbsRun } from './ThumbsTab.js';
 
+/** The list stays light with thousands of failures; the count above is always complete. */
+const maxFailuresShown = 500;
+
 function ImageIcon() {
   return (
     <svg viewBox="0 0 24 24" width="24" height="24" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round">
@@ -32,7 +35,7 @@ function FailureList(props: { run: ThumbsRun }) {
         {t('failedTitle', { count: format.number(failed.length) })}
       </h3>
       <ul className="thumbs-failures__list">
-        {failed.map((record) => (
+        {failed.slice(0, maxFailuresShown).map((record) => (
           <li key={record.index} className="thumbs-failures__item">
             <span className="thumbs-failures__file" title={record.input}>
               <span className="thumbs-failures__name">{baseName(record.input)}</span>
@@ -40,10 +43,15 @@ function FailureList(props: { run: ThumbsRun }) {
             </span>
             <span className="thumbs-failures__reason">
               {record.error?.code ? <span className="thumbs-failures__code">{record.error.code}</span> : null}
-              <span>{record.error?.message}</span>
+              <span className="thumbs-failures__message" title={record.error?.message}>
+                {record.error?.message}
+              </span>
             </span>
           </li>
         ))}
+        {failed.length > maxFailuresShown ? (
+          <li className="thumbs-failures__more">{t('moreFailed', { count: format.number(failed.length - maxFailuresShown) })}</li>
+        ) : null}
       </ul>
     </section>
   );
