@@ -105,19 +105,19 @@ export function RunPanel(props: {
             {props.imageCount > 0 ? `${t('start')} (${format.number(props.imageCount)})` : t('start')}
           </Button>
         )}
-        {statusText ? (
-          <p className="thumbs-run__status" role="status" data-state={run?.state}>
-            {statusText}
-          </p>
-        ) : (
-          <span className="thumbs-run__spacer" />
-        )}
+        <span className="thumbs-run__spacer" />
         {finished && outputFolder && run.made.length > 0 ? (
           <Button onClick={() => void openOutput()} title={outputFolder}>
             {t('openOutput')}
           </Button>
         ) : null}
       </div>
+
+      {statusText ? (
+        <p className="thumbs-run__status" role="status" data-state={run?.state}>
+          {statusText}
+        </p>
+      ) : null}
 
       {run && (running || progress) ? (
         <div className="thumbs-run__progress">
