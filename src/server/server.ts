@@ -27,6 +27,7 @@ import type { Services } from '../services/types.js';
 import { Gatekeeper } from './auth.js';
 import { openWithSystem } from './open.js';
 import { BRIDGE_PATH, PREVIEW_PREFIX, WS_PATH, isPageCommand, type ServerMessage } from './protocol.js';
+import { stringifyLarge } from './serialize.js';
 import { SettingsFile } from './settings.js';
 
 export interface BrowserServerOptions {
@@ -303,7 +304,9 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     const { id, command, args } = message;
     try {
       const value = await invoke(command, args);
-      sendMessage(ws, { type: 'result', id, ok: true, value });
+      // Big results (a reopened 100,000-row run) are serialized in slices; `undefined` (void commands) is left out.
+      const json = await stringifyLarge(value);
+      sendMessage(ws, `{"type":"result","id":${id},"ok":true${json === undefined ? '' : `,"value":${json}`}}`);
     } catch (error) {
       sendMessage(ws, { type: 'result', id, ok: false, error: error instanceof Error ? error.message : String(error) });
     }

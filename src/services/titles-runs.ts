@@ -121,7 +121,7 @@ export class TitlesRuns {
 
   async start(text: string, settings: TitlesSettings, name?: string): Promise<CommandResult<'titles.start'>> {
     this.assertOpen();
-    const entries = distinctEntries(text);
+    const entries = await distinctEntries(text);
     if (entries.length === 0) throw new Error('There are no URLs in the input');
     const now = new Date();
     const meta: RunMeta = {
@@ -214,7 +214,7 @@ export class TitlesRuns {
     const run = live ? this.summaryOfLive(live) : summaryOf(meta, this.isOrphaned(meta) ? 'interrupted' : meta.state);
     // An interrupted run's meta may lag its journal by a second: the records are the truth.
     if (!live) Object.assign(run, { done: dense.length, failed });
-    return { run, records: dense, urls: distinctEntries(text) };
+    return { run, records: dense, urls: await distinctEntries(text) };
   }
 
   async delete(id: string): Promise<void> {
