@@ -1,7 +1,7 @@
-/** Where images come in: drop folders and files, choose them with a dialog, or type a path; then what was found. */
-import { useId, useRef, useState, type DragEvent } from 'react';
+/** Where images come in: drop folders and files (on the whole tab), choose them with a dialog, or type a path; then what was found. */
+import { useId, useState } from 'react';
 import type { ThumbsScanResult } from '../../src/contract.js';
-import { errorMessage, getApi, invoke } from '../api.js';
+import { errorMessage, invoke } from '../api.js';
 import { Button } from '../components/Button.js';
 import { useToast } from '../components/Toasts.js';
 import { useFormatters, useT } from '../i18n/index.js';
@@ -30,16 +30,17 @@ export function InputsPanel(props: {
   scan: ScanState;
   nativeDialogs: boolean;
   disabled: boolean;
+  /** Files are being dragged over the tab (the drop target is the whole tab). */
+  dragging: boolean;
+  droppedWithoutPaths: boolean;
+  onDismissNotice: () => void;
 }) {
   const t = useT(thumbsMessages);
   const format = useFormatters();
   const toast = useToast();
   const titleId = useId();
   const [draft, setDraft] = useState('');
-  const [dragging, setDragging] = useState(false);
-  const [notice, setNotice] = useState<string | null>(null);
   const [showSkipped, setShowSkipped] = useState(false);
-  const dragDepth = useRef(0);
 
   const addDraft = () => {
     const entered = draft
@@ -49,7 +50,7 @@ export function InputsPanel(props: {
     if (entered.length === 0) return;
     props.onAdd(entered);
     setDraft('');
-    setNotice(null);
+    props.onDismissNotice();
   };
 
   const choose = async (folders: boolean) => {
@@ -61,28 +62,6 @@ export function InputsPanel(props: {
     }
   };
 
-  const isFileDrag = (event: DragEvent) => event.dataTransfer.types.includes('Files');
-
-  const onDrop = (event: DragEvent<HTMLDivElement>) => {
-    if (!isFileDrag(event)) return;
-    event.preventDefault();
-    // The window's own drop handling (URL lists for the Titles tab) must not see drops meant for this tab.
-    event.stopPropagation();
-    dragDepth.current = 0;
-    setDragging(false);
-    if (props.disabled) return;
-    const api = getApi();
-    const found: string[] = [];
-    let unknown = 0;
-    for (const file of Array.from(event.dataTransfer.files)) {
-      const path = api.pathForFile(file);
-      if (path) found.push(path);
-      else unknown++;
-    }
-    if (found.length > 0) props.onAdd(found);
-    setNotice(unknown > 0 ? t('droppedNoPath') : null);
-  };
-
   const result = props.scan.status === 'done' ? props.scan.result : null;
 
   return (
@@ -90,35 +69,12 @@ export function InputsPanel(props: {
       <h2 className="thumbs-card__title" id={titleId}>
         {t('inputsTitle')}
       </h2>
-      <div
-        className="thumbs-drop"
-        data-dragging={dragging}
-        onDragEnter={(event) => {
-          if (!isFileDrag(event)) return;
-          event.preventDefault();
-          event.stopPropagation();
-          dragDepth.current++;
-          setDragging(true);
-        }}
-        onDragOver={(event) => {
-          if (!isFileDrag(event)) return;
-          event.preventDefault();
-          event.stopPropagation();
-          event.dataTransfer.dropEffect = props.disabled ? 'none' : 'copy';
-        }}
-        onDragLeave={(event) => {
-          if (!isFileDrag(event)) return;
-          event.stopPropagation();
-          dragDepth.current = Math.max(0, dragDepth.current - 1);
-          if (dragDepth.current === 0) setDragging(false);
-        }}
-        onDrop={onDrop}
-      >
+      <div className="thumbs-drop" data-dragging={props.dragging}>
         <svg className="thumbs-drop__icon" viewBox="0 0 24 24" aria-hidden="true">
           <path d="M4 5.5A1.5 1.5 0 0 1 5.5 4h4l2 2h7A1.5 1.5 0 0 1 20 7.5v11a1.5 1.5 0 0 1-1.5 1.5h-13A1.5 1.5 0 0 1 4 18.5z" />
           <path d="M12 10v6M9 13l3-3 3 3" />
         </svg>
-        <p className="thumbs-drop__title">{dragging ? t('dropActive') : t('dropTitle')}</p>
+        <p className="thumbs-drop__title">{props.dragging ? t('dropActive') : t('dropTitle')}</p>
         <p className="thumbs-drop__body">{props.nativeDialogs ? t('dropBody') : t('dropBodyBrowser')}</p>
         {props.nativeDialogs ? (
           <div className="thumbs-drop__actions">
@@ -132,9 +88,9 @@ export function InputsPanel(props: {
         ) : null}
       </div>
 
-      {notice ? (
+      {props.droppedWithoutPaths ? (
         <p className="thumbs-notice" role="alert">
-          {notice}
+          {t('droppedNoPath')}
         </p>
       ) : null}
 

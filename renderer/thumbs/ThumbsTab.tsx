@@ -16,6 +16,7 @@ import { InputsPanel, type ScanState } from './InputsPanel.js';
 import { commonFolder, dirName } from './paths.js';
 import { RunPanel } from './RunPanel.js';
 import { SettingsPanel } from './SettingsPanel.js';
+import { useFileDrop } from './use-file-drop.js';
 import { loadSettings, patternProblem, saveSettings, type ThumbsSettings } from './settings.js';
 
 export interface ThumbsRun {
@@ -133,6 +134,8 @@ export function ThumbsTab() {
       return next.length === list.length ? list : next;
     });
 
+  const drop = useFileDrop(addPaths, running);
+
   // Application menu: Start and Cancel act on this tab while it is the one shown.
   const root = useRef<HTMLDivElement>(null);
   useApiEvent('menu.command', ({ command }) => {
@@ -145,6 +148,8 @@ export function ThumbsTab() {
     <div
       className="thumbs-tab"
       ref={root}
+      data-dragging={drop.dragging}
+      {...drop.handlers}
       onKeyDown={(event) => {
         if (event.key === 'Escape' && running) {
           event.preventDefault();
@@ -161,6 +166,9 @@ export function ThumbsTab() {
           scan={scan}
           nativeDialogs={info?.nativeDialogs ?? false}
           disabled={running}
+          dragging={drop.dragging}
+          droppedWithoutPaths={drop.pathsUnknown}
+          onDismissNotice={drop.clearNotice}
         />
         <SettingsPanel
           settings={settings}

@@ -146,8 +146,10 @@ describe('Thumbnails tab in browser mode', () => {
       transfer.items.add(new File(['x'], 'dropped.jpg', { type: 'image/jpeg' }));
       return transfer;
     })()`);
-    const zone = card.locator('.thumbs-drop');
+    // The whole tab takes drops, not only the drop area.
+    const zone = page.getByRole('region', { name: 'Settings', exact: true });
     await zone.dispatchEvent('dragenter', { dataTransfer });
+    await expect.poll(() => card.getByText('Drop to add').count()).toBe(1);
     await zone.dispatchEvent('drop', { dataTransfer });
     await expect.poll(() => card.getByRole('alert').textContent()).toMatch(/does not say where dropped files are/);
   });
