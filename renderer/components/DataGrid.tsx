@@ -3,8 +3,9 @@
  * smoothly. The grid owns no data: the parent passes `rowCount`, `getRow` and a `version` that changes whenever rows
  * change, and keeps sorting, filtering and selection itself (so updates never copy the rows).
  *
- * Keyboard (the grid is one tab stop; the active row is announced through aria-activedescendant): arrows move,
- * Shift+arrows extend the selection, Home/End/PageUp/PageDown jump, Space toggles, Ctrl/Cmd+A selects all.
+ * Keyboard (the rows are one tab stop, the active row announced through aria-activedescendant; each sortable
+ * header is a button of its own): arrows move, Shift+arrows extend the selection, Home/End/PageUp/PageDown jump,
+ * Space toggles, Ctrl/Cmd+A selects all.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useId, useRef, type CSSProperties, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
@@ -82,6 +83,8 @@ export function DataGrid<Row>(props: DataGridProps<Row>) {
   const pageRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? rowHeight * 10) / rowHeight) - 1);
 
   const keyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    // Keys pressed on a header's sort button belong to the button.
+    if (event.target !== event.currentTarget) return;
     props.onKeyDown?.(event);
     if (event.defaultPrevented || rowCount === 0) return;
     const mod = event.ctrlKey || event.metaKey;
@@ -159,7 +162,7 @@ export function DataGrid<Row>(props: DataGridProps<Row>) {
                 className={`grid__headcell${column.align === 'end' ? ' grid__cell--end' : ''}`}
               >
                 {column.sortable && props.onSort ? (
-                  <button type="button" className="grid__sort" tabIndex={-1} onClick={() => props.onSort?.(column.id)}>
+                  <button type="button" className="grid__sort" onClick={() => props.onSort?.(column.id)}>
                     <span className="grid__headtext">{column.header}</span>
                     <span className={`grid__sorticon${sorted ? ` grid__sorticon--${sorted}` : ''}`} aria-hidden="true" />
                     {sorted ? <span className="visually-hidden">{sorted === 'ascending' ? props.sortLabels.ascending : props.sortLabels.descending}</span> : null}

@@ -1,5 +1,5 @@
 /** Messages of the Titles tab and the history sidebar. */
-import { defineMessages, type MessageParams } from './index.js';
+import { defineMessages, type Language, type MessageParams } from './index.js';
 
 const n = (params: MessageParams, name = 'count') => Number(params[name] ?? 0);
 const s = (params: MessageParams, name: string) => String(params[name] ?? '');
@@ -284,3 +284,21 @@ export const titlesMessages = defineMessages({
     whatOpenExternal: '打开浏览器',
   },
 });
+
+/**
+ * The engine explains invalid lines in English (src/titles/input.ts); show its known reasons in Chinese too.
+ * An unknown reason is shown as the engine wrote it.
+ */
+export function invalidReasonText(reason: string, language: Language): string {
+  if (language !== 'zh-CN') return reason;
+  const scheme = /^unsupported scheme "([^"]+)"/.exec(reason);
+  if (scheme) return `不支持的协议“${scheme[1]}”（只抓取 http 和 https）`;
+  const known: Record<string, string> = {
+    'not a URL (free text)': '不是网址（普通文字）',
+    'no host after the scheme': '协议后面没有主机名',
+    'malformed URL': '网址格式错误',
+    'not a URL (no scheme, and it does not look like a host name)': '不是网址（没有协议，也不像主机名）',
+    'not a URL (user info without a scheme)': '不是网址（有用户信息但没有协议）',
+  };
+  return known[reason] ?? reason;
+}

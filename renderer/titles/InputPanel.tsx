@@ -6,8 +6,8 @@ import { memo, useId, useRef, type RefObject } from 'react';
 import type { TitlesSettings } from '../../src/contract.js';
 import { Button, modKey } from '../components/Button.js';
 import { NumberField, TextField } from '../components/Fields.js';
-import { useFormatters, useT } from '../i18n/index.js';
-import { titlesMessages } from '../i18n/titles.js';
+import { useFormatters, useLanguage, useT } from '../i18n/index.js';
+import { invalidReasonText, titlesMessages } from '../i18n/titles.js';
 import type { InputAnalysis } from './analysis.js';
 import { defaultTitlesSettings } from './settings.js';
 
@@ -45,6 +45,7 @@ export const InputPanel = memo(function InputPanel(props: {
 }) {
   const t = useT(titlesMessages);
   const format = useFormatters();
+  const { language } = useLanguage();
   const { analysis, settings, onSettingsChange } = props;
   const textareaId = useId();
   const countsId = useId();
@@ -118,7 +119,7 @@ export const InputPanel = memo(function InputPanel(props: {
                   >
                     <span className="invalid-list__line">{t('invalidLine', { line: item.lineNumber })}</span>
                     <span className="invalid-list__text">{item.line}</span>
-                    <span className="invalid-list__reason">{item.reason}</span>
+                    <span className="invalid-list__reason">{invalidReasonText(item.reason, language)}</span>
                   </button>
                 </li>
               ))}

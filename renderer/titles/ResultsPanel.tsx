@@ -163,7 +163,9 @@ export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps)
     }
   };
 
-  const selectedVisible = selection.size;
+  // Selected rows the filter still shows: the ones Copy takes.
+  let selectedVisible = 0;
+  for (const index of selection) if (view.positionOf(index) >= 0) selectedVisible++;
   let empty: ReactNode;
   if (total === 0) {
     empty = props.running ? (

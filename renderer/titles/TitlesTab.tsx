@@ -4,7 +4,7 @@
  * (`titles.update`, batched by the services) are folded into a RunRecords + RecordView pair kept outside React, and a
  * version counter tells the results to redraw the rows in view.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Events, MenuCommand, RunSummary } from '../../src/contract.js';
 import { defaultTitlesOptions } from '../../src/titles/defaults.js';
 import { toCsv, toJson, toJsonl } from '../../src/titles/format.js';
@@ -408,12 +408,22 @@ export function TitlesTab(props: { active: boolean }) {
   }, [props.active, addFiles, fail, t, toast]);
 
   const onSortChange = useCallback(() => setVersion((n) => n + 1), []);
+  // The list is refreshed about once a second; the run on screen has fresher counts from its own updates.
+  const sidebarRuns = useMemo(
+    () =>
+      runs.map((item) => {
+        if (!run || item.id !== run.id || run.progress.total === 0) return item;
+        const state = run.state === 'failed' ? item.state : run.state;
+        return { ...item, done: run.progress.done, failed: run.progress.failed, total: run.progress.total, state };
+      }),
+    [runs, run],
+  );
   const summaryCount = analysis.valid;
 
   return (
     <div className="titles">
       <HistorySidebar
-        runs={runs}
+        runs={sidebarRuns}
         activeRunId={run?.id ?? null}
         onOpen={(summary) => void openRun(summary)}
         onResume={(summary) => void resumeRun(summary)}
