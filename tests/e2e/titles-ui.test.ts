@@ -93,10 +93,14 @@ describe('keyboard, files and language', () => {
     await expect.poll(() => page.getByRole('grid').getByText('Quick 4', { exact: true }).count()).toBe(1);
   });
 
-  it('cancels a running run with Esc', async () => {
+  it('pauses, resumes, and cancels a running run with Esc', async () => {
     await page.getByRole('button', { name: 'New run' }).click();
     await page.getByLabel('URLs').fill(Array.from({ length: 12 }, (_, i) => `${web.origin}/slow/${i}`).join('\n'));
     await page.getByRole('button', { name: /^Start/ }).click();
+    await expect.poll(() => runBadge().textContent()).toBe('Running');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => runBadge().textContent()).toBe('Paused');
+    await page.locator('.runbar').getByRole('button', { name: 'Resume' }).click();
     await expect.poll(() => runBadge().textContent()).toBe('Running');
     await page.keyboard.press('Escape');
     await expect.poll(() => runBadge().textContent(), { timeout: 10_000 }).toBe('Cancelled');

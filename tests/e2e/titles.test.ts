@@ -125,6 +125,12 @@ describe('Titles tab in browser mode', () => {
     await expect(details.getByText(hostileImg, { exact: true }).first().isVisible()).resolves.toBe(true);
     expect(await details.locator('img, script').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    // "Open in browser" hands the page's URL to the host (browser mode: a new tab).
+    const [opened] = await Promise.all([app.context.waitForEvent('page'), details.getByRole('button', { name: /Open in browser/ }).click()]);
+    await opened.waitForLoadState();
+    expect(opened.url()).toBe(`${web.origin}/hostile-img`);
+    await expect(opened.title()).resolves.toBe(hostileImg);
+    await opened.close();
     expect(app.errors).toEqual([]);
   });
 
