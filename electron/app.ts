@@ -72,7 +72,8 @@ async function start(): Promise<void> {
   const rendererDir = join(appPath, 'dist', 'renderer');
   const preloadPath = join(appPath, 'dist', 'electron', 'preload.cjs');
   const windowStatePath = join(dataDir, 'window-state.json');
-  const iconCandidates = [join(process.resourcesPath ?? '', 'icon.png'), join(appPath, 'build', 'icon.png')];
+  // Packaged: resources/icon.png (electron-builder.yml extraResources); development: build/icon.png.
+  const iconCandidates = [...(process.resourcesPath ? [join(process.resourcesPath, 'icon.png')] : []), join(appPath, 'build', 'icon.png')];
   const iconPath = iconCandidates.find((candidate) => existsSync(candidate));
 
   const settings = new SettingsFile(dataDir);
