@@ -63,7 +63,7 @@ export const InputPanel = memo(function InputPanel(props: {
           </label>
           <div className="input-panel__counts" id={countsId} aria-live="polite">
             {analysis.pending && props.text ? <span className="count count--muted">{t('analyzing')}</span> : null}
-            <span className="count count--valid">{t('countValid', { count: analysis.valid, formatted: format.number(analysis.valid) })}</span>
+            <span className={`count${analysis.valid ? ' count--valid' : ''}`}>{t('countValid', { count: analysis.valid, formatted: format.number(analysis.valid) })}</span>
             <span className={`count${analysis.invalidCount ? ' count--invalid' : ''}`}>{t('countInvalid', { count: analysis.invalidCount, formatted: format.number(analysis.invalidCount) })}</span>
             <span className={`count${analysis.duplicates ? ' count--duplicate' : ''}`}>
               {t('countDuplicates', { count: analysis.duplicates, formatted: format.number(analysis.duplicates) })}
