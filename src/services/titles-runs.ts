@@ -5,7 +5,7 @@
  * record are fetched, through the engine's `skip`).
  */
 import { randomBytes } from 'node:crypto';
-import type { CommandResult, JobState, RunSummary, TitlesSettings } from '../contract.js';
+import type { CommandResult, Events, JobState, RunSummary, TitlesSettings } from '../contract.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
 import { startTitlesJob, type TitlesJob } from '../titles/engine.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
@@ -105,6 +105,7 @@ export class TitlesRuns {
   private readonly hub: EventHub;
   readonly session: string;
   private readonly live = new Map<string, Live>();
+  private readonly locks = new Map<string, Promise<void>>();
   private readonly heartbeat: NodeJS.Timeout;
   private closing = false;
   private historyTimer: NodeJS.Timeout | null = null;
@@ -161,12 +162,16 @@ export class TitlesRuns {
 
   async cancel(id: string): Promise<void> {
     const live = this.live.get(id);
-    if (!live?.job || !live.controller) return; // nothing running: cancelling is already true
-    live.controller.abort();
+    if (!live) return; // not going in this session: nothing to stop
+    live.controller?.abort();
     await live.finished;
   }
 
-  async retryFailed(id: string): Promise<CommandResult<'titles.retryFailed'>> {
+  retryFailed(id: string): Promise<CommandResult<'titles.retryFailed'>> {
+    return this.withRunLock(id, () => this.retryFailedNow(id));
+  }
+
+  private async retryFailedNow(id: string): Promise<CommandResult<'titles.retryFailed'>> {
     this.assertOpen();
     const live = await this.claim(id);
     const retry = new Set<number>();
@@ -177,7 +182,11 @@ export class TitlesRuns {
     return { runId: id, count: retry.size };
   }
 
-  async resumeRun(id: string): Promise<CommandResult<'history.resume'>> {
+  resumeRun(id: string): Promise<CommandResult<'history.resume'>> {
+    return this.withRunLock(id, () => this.resumeRunNow(id));
+  }
+
+  private async resumeRunNow(id: string): Promise<CommandResult<'history.resume'>> {
     this.assertOpen();
     const current = this.live.get(id);
     if (current?.job) {
@@ -217,13 +226,15 @@ export class TitlesRuns {
     return { run, records: dense, urls: await distinctEntries(text) };
   }
 
-  async delete(id: string): Promise<void> {
+  delete(id: string): Promise<void> {
+    return this.withRunLock(id, () => this.deleteNow(id));
+  }
+
+  private async deleteNow(id: string): Promise<void> {
     const live = this.live.get(id);
     if (live) {
-      if (live.job) {
-        live.controller?.abort();
-        await live.finished;
-      }
+      live.controller?.abort();
+      await live.finished;
       this.live.delete(id);
       await live.journal.close();
     } else {
@@ -250,6 +261,21 @@ export class TitlesRuns {
   }
 
   // ---- internals ----
+
+  /** Commands that restart or remove a run run one at a time per run (two quick "Retry failed" start one job). */
+  private withRunLock<T>(id: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(id) ?? Promise.resolve();
+    const result = previous.then(operation);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(id, tail);
+    void tail.then(() => {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    });
+    return result;
+  }
 
   private assertOpen(): void {
     if (this.closing) throw new Error('Titlewave is shutting down');
@@ -287,6 +313,8 @@ export class TitlesRuns {
     const current = this.live.get(id);
     if (current) {
       if (current.job) throw new Error('This run is still going; wait for it to end or cancel it first');
+      await current.finished;
+      if (current.job) throw new Error('This run is still going; wait for it to end or cancel it first');
       return current;
     }
     const meta = await this.store.readMeta(id);
@@ -316,13 +344,18 @@ export class TitlesRuns {
     live.pending = [];
     let final: { state: JobState; summary: TitlesSummary } | null = null;
     const throttle = new UpdateThrottle(async () => {
+      // Everything this update says is taken now, with its records: whatever happens during the write (more
+      // records, the job ending) belongs to the next update.
       const records = live.pending;
       live.pending = [];
-      // The snapshot matches these records: records arriving during the write belong to the next update.
-      const progress = this.progressOf(live, final?.summary ?? live.job?.progress() ?? live.lastProgress);
+      const ending = final;
+      const progress = this.progressOf(live, ending?.summary ?? live.job?.progress() ?? live.lastProgress);
+      const update: Events['titles.update'] = ending
+        ? { runId: live.meta.id, state: ending.state, records, progress, summary: { ...ending.summary, ...progress } }
+        : { runId: live.meta.id, state: live.meta.state === 'paused' ? 'paused' : 'running', records, progress };
       // Journal first, then show: a row the user saw is a row saved.
       await live.journal.append(records);
-      this.hub.emit('titles.update', final ? { runId: live.meta.id, state: final.state, records, progress, summary: { ...final.summary, ...progress } } : { runId: live.meta.id, state: live.meta.state === 'paused' ? 'paused' : 'running', records, progress });
+      this.hub.emit('titles.update', update);
     });
     live.throttle = throttle;
     const job = startTitlesJob({
@@ -349,14 +382,16 @@ export class TitlesRuns {
       live.lastProgress = summary;
       const state: RunMeta['state'] = this.closing ? 'interrupted' : summary.cancelled ? 'cancelled' : 'done';
       final = { state: state === 'done' ? 'done' : 'cancelled', summary };
+      // Ended before the final update goes out, so a command sent on seeing it (retry, resume) finds the run ended;
+      // such commands wait for `finished`, so the last records are journaled before anything else starts.
+      live.job = null;
+      live.controller = null;
+      live.meta = { ...live.meta, state, owner: null, summary: this.progressOf(live, summary) as TitlesSummary, updatedAt: new Date().toISOString() };
       try {
         await throttle.finish();
         await live.journal.sync();
       } finally {
-        live.job = null;
-        live.controller = null;
         live.throttle = null;
-        live.meta = { ...live.meta, state, owner: null, summary: this.progressOf(live, summary) as TitlesSummary, updatedAt: new Date().toISOString() };
         await this.persistMeta(live, true).catch(() => undefined);
         if (!this.closing) this.historyChanged();
       }

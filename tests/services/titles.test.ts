@@ -155,6 +155,24 @@ describe('a titles run through the services', () => {
     for (const url of urls) expect(hitsOf(url), url).toBe(1);
   });
 
+  it('cancels a paused run, and deletes a run that is going', async () => {
+    const { services, dataDir, updates } = await newServices();
+    const urls = Array.from({ length: 20 }, (_, i) => web.url(`/page/paused-cancel-${i}?delay=100`));
+    const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 1, perHost: 1 } }]);
+    await services.invoke('titles.pause', [runId]);
+    await services.invoke('titles.cancel', [runId]);
+    expect(updates.filter((u) => u.runId === runId).at(-1)).toMatchObject({ state: 'cancelled', summary: { cancelled: true } });
+    expect((await readMeta(dataDir, runId)).state).toBe('cancelled');
+    await expect(services.invoke('titles.pause', [runId])).rejects.toThrow(/not going/);
+
+    const going = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 1, perHost: 1 } }]);
+    await services.invoke('history.delete', [going.runId]);
+    expect(await readdir(join(dataDir, 'runs'))).toEqual([runId]);
+    const requested = urls.reduce((sum, url) => sum + hitsOf(url), 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(urls.reduce((sum, url) => sum + hitsOf(url), 0)).toBe(requested);
+  });
+
   it('cancels, keeps what was done, and resumes fetching only the rest', async () => {
     const { services, dataDir, updates } = await newServices();
     const urls = Array.from({ length: 40 }, (_, i) => web.url(`/page/cancel-${i}?delay=100`));
@@ -205,6 +223,9 @@ describe('a titles run through the services', () => {
       [4, 'INVALID_URL', null],
     ]);
     expect(loaded.run).toMatchObject({ done: 5, failed: 1, state: 'done' });
+    // One final update per job, and it is the last one.
+    expect(updates.filter((u) => u.runId === runId && u.state !== 'running').map((u) => u.state)).toEqual(['done', 'done']);
+    expect(updates.filter((u) => u.runId === runId).at(-1)?.state).toBe('done');
     expect(await journalLines(dataDir, runId)).toHaveLength(7);
     // Nothing left to retry: no job starts.
     expect(await services.invoke('titles.retryFailed', [runId])).toEqual({ runId, count: 0 });
