@@ -83,7 +83,7 @@ export function CheckResultsTable(props: { run: CheckRun; version: number }) {
       {
         id: 'result',
         header: t('colResult'),
-        width: 'minmax(150px, 1.3fr)',
+        width: 'minmax(150px, 1.2fr)',
         minWidth: 150,
         render: (row) => <ResultCell record={row.record} t={t} />,
         text: (row) => {
@@ -97,8 +97,8 @@ export function CheckResultsTable(props: { run: CheckRun; version: number }) {
       {
         id: 'factor',
         header: t('colFactor'),
-        width: 'minmax(90px, 0.7fr)',
-        minWidth: 90,
+        width: 'minmax(120px, 0.9fr)',
+        minWidth: 100,
         render: (row) =>
           row.record && !row.record.error && row.record.prime === false ? (
             row.record.factor !== null ? (

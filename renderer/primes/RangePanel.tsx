@@ -32,6 +32,14 @@ export interface RangeRun {
   error: string | null;
 }
 
+/** Ranges worth a click: the figures the project measures itself by. */
+const rangeExamples: readonly { from: string; to: string; label?: string }[] = [
+  { from: '0', to: '1e7' },
+  { from: '0', to: '1e9' },
+  { from: '0', to: '1e10' },
+  { from: '1e15', to: '1000001000000000', label: '1e15 … 1e15 + 1e9' },
+];
+
 const boundErrorKey: Record<BoundError, 'errEmpty' | 'errNotInteger' | 'errNegative' | 'errTooLarge'> = {
   empty: 'errEmpty',
   notInteger: 'errNotInteger',
@@ -176,6 +184,24 @@ export function RangePanel() {
             disabled={running}
             className="primes-range__workers"
           />
+        </div>
+
+        <div className="primes-range__examples">
+          <span className="primes-range__examples-label">{t('examples')}</span>
+          {rangeExamples.map((example) => (
+            <button
+              key={example.label ?? example.to}
+              type="button"
+              className="link-button"
+              disabled={running}
+              onClick={() => {
+                setFromText(example.from);
+                setToText(example.to);
+              }}
+            >
+              {example.label ?? t('exampleUpTo', { to: example.to })}
+            </button>
+          ))}
         </div>
 
         <div className="primes-range__output">
