@@ -67,7 +67,13 @@ export function restorableBounds(saved: WindowState | null, workAreas: readonly 
     if (shown.width >= Math.min(MIN_VISIBLE, bounds.width) && shown.height >= Math.min(MIN_VISIBLE, bounds.height)) {
       const width = Math.max(Math.min(bounds.width, area.width), Math.min(MIN_SIZE.width, area.width));
       const height = Math.max(Math.min(bounds.height, area.height), Math.min(MIN_SIZE.height, area.height));
-      // Keep the title bar reachable: never above the work area, never wholly past its right or bottom edge.
+      if (width < bounds.width || height < bounds.height) {
+        // Shrunk to fit a smaller display: put it wholly on that display.
+        const x = Math.min(Math.max(bounds.x, area.x), area.x + area.width - width);
+        const y = Math.min(Math.max(bounds.y, area.y), area.y + area.height - height);
+        return { x, y, width, height };
+      }
+      // As the user left it, but with the title bar reachable: never above the work area, never wholly past an edge.
       const x = Math.min(Math.max(bounds.x, area.x - width + MIN_VISIBLE), area.x + area.width - MIN_VISIBLE);
       const y = Math.min(Math.max(bounds.y, area.y), area.y + area.height - MIN_VISIBLE);
       return { x, y, width, height };

@@ -50,7 +50,7 @@ describe('the utility process spawner', () => {
     expect(calls[0]?.modulePath).toBe('/app/dist/src/workers/worker.js');
     expect(calls[0]?.args).toEqual([]);
     expect(calls[0]?.options).toMatchObject({ serviceName: 'Titlewave Worker', stdio: 'pipe' });
-    expect(calls[0]?.options?.env?.TITLEWAVE_WORKER_INDEX).toBe('3');
+    expect((calls[0]?.options?.env as Record<string, string> | undefined)?.TITLEWAVE_WORKER_INDEX).toBe('3');
     expect(WORKER_SERVICE_NAME).toBe('Titlewave Worker');
   });
 
