@@ -1,6 +1,6 @@
 /** `titlewave titles [FILE...]`: page titles of URL lists, records on stdout (or a file), progress on stderr. */
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -114,6 +114,14 @@ async function* inputLines(files: string[], stdin: Readable): AsyncGenerator<str
   }
 }
 
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
 function write(stream: Writable, text: string): boolean {
   return text === '' ? true : stream.write(text);
 }
@@ -135,14 +143,14 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
 
   // Never write over what the user has, unless told to continue it (--resume) or replace it (--force).
   let existing: ExistingOutput | null = null;
-  if (flags.output !== undefined && format !== 'text') {
+  if (flags.output !== undefined && flags.resume === true && format !== 'text') {
     try {
       existing = await readExistingOutput(flags.output, format);
     } catch (error) {
       usage(error instanceof Error ? error.message : String(error));
     }
-    if (existing !== null && flags.resume !== true && flags.force !== true) usage(`${flags.output} already exists; add --resume to continue that run or --force to replace it`);
-    if (existing !== null && flags.force === true) existing = null;
+  } else if (flags.output !== undefined && flags.force !== true && (await fileSize(flags.output)) > 0) {
+    usage(`${flags.output} already exists; add --resume to continue that run or --force to replace it`);
   }
 
   const encoder = new RecordEncoder(format === 'text' ? 'jsonl' : format, existing === null ? null : { records: existing.records });

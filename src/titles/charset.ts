@@ -21,15 +21,24 @@ export interface ContentType {
   charset: string | null;
 }
 
+// Servers send the same few Content-Type values again and again; parsing one costs microseconds, a lookup nothing.
+const parsedContentTypes = new Map<string, ContentType>();
+
 export function parseContentType(header: string | string[] | undefined): ContentType | null {
   const raw = Array.isArray(header) ? header[header.length - 1] : header;
   if (raw === undefined) return null;
-  try {
-    const mime = new MIMEType(raw);
-    return { raw, essence: mime.essence, charset: mime.params.get('charset') };
-  } catch {
-    return { raw, essence: null, charset: null };
+  let parsed = parsedContentTypes.get(raw);
+  if (parsed === undefined) {
+    try {
+      const mime = new MIMEType(raw);
+      parsed = { raw, essence: mime.essence, charset: mime.params.get('charset') };
+    } catch {
+      parsed = { raw, essence: null, charset: null };
+    }
+    if (parsedContentTypes.size >= 512) parsedContentTypes.clear();
+    parsedContentTypes.set(raw, parsed);
   }
+  return parsed;
 }
 
 /** Types a browser renders with its HTML parser (XHTML gets ours too: its title is found the same way). */

@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { defaultTitlesOptions } from './defaults.js';
 import { failure, isRetryableStatus } from './errors.js';
-import { runAttempt, type AttemptContext, type AttemptResult } from './fetch.js';
+import { AttemptGroup, runAttempt, type AttemptContext, type AttemptResult } from './fetch.js';
 import { entryKey, parseInputLine } from './input.js';
 import { HostScheduler } from './scheduler.js';
 import type { RecordError, TitleErrorCode, TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from './types.js';
@@ -152,6 +152,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
     maxHeaderSize: 64 * 1024,
     connect: { timeout: options.timeoutMs },
   });
+  const attemptGroup = new AttemptGroup(cancel.signal);
   const context: AttemptContext = { dispatcher, options, headers: requestHeaders(options), moveHost: (from, to) => scheduler.move(from, to) };
   const loopDelay = monitorEventLoopDelay({ resolution: loopDelayResolutionMs });
   loopDelay.enable();
@@ -164,7 +165,8 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
   let failed = 0;
   let duplicates = 0;
   let outstanding = 0;
-  const lookahead = Math.max(2048, options.concurrency * 32);
+  // Input read ahead of the requests: enough to interleave many hosts, bounded so memory does not grow with the list.
+  const lookahead = Math.max(1024, options.concurrency * 16);
   let roomWaiter: (() => void) | null = null;
   let allSettled: (() => void) | null = null;
   const rateCounts = new Float64Array(rateBuckets);
@@ -192,7 +194,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
 
   const finishOne = (): void => {
     outstanding -= 1;
-    if (roomWaiter !== null && outstanding < lookahead) {
+    if (roomWaiter !== null && outstanding < lookahead - lookahead / 4) {
       const wake = roomWaiter;
       roomWaiter = null;
       wake();
@@ -209,7 +211,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
       attempts += 1;
       let attempt: AttemptResult;
       try {
-        attempt = await runAttempt(entry.url, entry.host, context, cancel.signal);
+        attempt = await runAttempt(entry.url, entry.host, context, attemptGroup);
       } catch (error) {
         // runAttempt turns every network failure into a result; anything else is a bug, reported on the record.
         attempt = { finalUrl: entry.url, status: null, contentType: null, redirects: [], bytes: 0, page: null, error: failure('NETWORK', error instanceof Error ? error.message : String(error)), retryAfterMs: null, host: entry.host, cancelled: false };
@@ -232,18 +234,25 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
   const readInput = async (): Promise<void> => {
     const source = init.lines;
     const iterator: AsyncIterator<string> | Iterator<string> = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
-    const cancelled = new Promise<'cancelled'>((resolve) => {
-      if (cancel.signal.aborted) resolve('cancelled');
-      else cancel.signal.addEventListener('abort', () => resolve('cancelled'), { once: true });
-    });
+    // Cancel wakes a wait for room and ends a wait for input (a terminal's stdin may never send more).
+    // (No Promise.race against one long-lived promise: every race would leave a reaction on it.)
+    const onCancel = (): void => {
+      roomWaiter?.();
+      void (iterator.return?.() as Promise<unknown> | undefined)?.catch?.(() => undefined);
+    };
+    cancel.signal.addEventListener('abort', onCancel, { once: true });
+    let sinceYield = 0;
     try {
-      for (;;) {
-        if (outstanding >= lookahead) {
-          const room = new Promise<void>((resolve) => (roomWaiter = resolve));
-          if ((await Promise.race([room, cancelled])) === 'cancelled') break;
+      while (!cancel.signal.aborted) {
+        if (outstanding >= lookahead) await new Promise<void>((resolve) => (roomWaiter = resolve));
+        if (cancel.signal.aborted) break;
+        const next = await iterator.next();
+        if (next.done === true || cancel.signal.aborted) break;
+        // Reading ahead is work too: let the event loop breathe every few hundred lines.
+        if (++sinceYield >= 256) {
+          sinceYield = 0;
+          await new Promise((resolve) => setImmediate(resolve));
         }
-        const next = await Promise.race([iterator.next(), cancelled]);
-        if (next === 'cancelled' || next.done === true) break;
         const parsed = parseInputLine(String(next.value));
         if (parsed.kind === 'blank') continue;
         const key = entryKey(parsed);
@@ -267,7 +276,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
         void fetchEntry(entry).finally(finishOne);
       }
     } finally {
-      if (cancel.signal.aborted) await (iterator.return?.() as Promise<unknown> | undefined)?.catch(() => undefined);
+      cancel.signal.removeEventListener('abort', onCancel);
       inputDone = true;
     }
   };

@@ -16,10 +16,20 @@ const drainLimit = 64 * 1024;
 /** Parse at most this much text per event-loop turn, so a big head or a long search for a title never blocks it. */
 const sliceBytes = 16 * 1024;
 
+/**
+ * Give the reader a network chunk in growing slices (4, 8, then 16 KiB): most heads end in the first few KiB, and
+ * what the reader never sees is never decoded. Past one slice per turn, the event loop gets a turn in between.
+ */
 async function pushInSlices(reader: PageReader, bytes: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < bytes.length && reader.wantsMore; offset += sliceBytes) {
-    if (offset > 0) await new Promise((resolve) => setImmediate(resolve));
-    reader.push(bytes.subarray(offset, offset + sliceBytes));
+  let size = reader.bytes === 0 ? 4096 : sliceBytes;
+  let inThisTurn = 0;
+  for (let offset = 0; offset < bytes.length && reader.wantsMore; offset += size, size = Math.min(size * 2, sliceBytes)) {
+    if (inThisTurn >= sliceBytes) {
+      await new Promise((resolve) => setImmediate(resolve));
+      inThisTurn = 0;
+    }
+    reader.push(bytes.subarray(offset, offset + size));
+    inThisTurn += size;
   }
 }
 
@@ -48,11 +58,8 @@ export interface AttemptResult {
   cancelled: boolean;
 }
 
-class Deadline extends Error {
-  constructor(readonly ms: number) {
-    super(`no complete answer within ${ms / 1000} s`);
-  }
-}
+/** The abort reason when the whole-request deadline passes (made only then: an Error costs a stack trace). */
+class Deadline extends Error {}
 
 /** Resolve when `stream` emits one of `events`, or when the attempt is aborted. */
 function settle(stream: NodeJS.EventEmitter, events: string[], signal: AbortSignal): Promise<void> {
@@ -89,15 +96,33 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-export async function runAttempt(url: string, host: string, ctx: AttemptContext, jobSignal: AbortSignal): Promise<AttemptResult> {
+/**
+ * The attempts in flight, aborted together on cancel. (One listener on the run's signal for all of them: an
+ * AbortSignal's removeEventListener walks its listeners, which costs a lot at thousands of requests a second.)
+ */
+export class AttemptGroup {
+  readonly #active = new Set<AbortController>();
+  constructor(readonly signal: AbortSignal) {
+    signal.addEventListener('abort', () => {
+      for (const controller of this.#active) controller.abort(signal.reason);
+    });
+  }
+  add(controller: AbortController): void {
+    if (this.signal.aborted) controller.abort(this.signal.reason);
+    else this.#active.add(controller);
+  }
+  delete(controller: AbortController): void {
+    this.#active.delete(controller);
+  }
+}
+
+export async function runAttempt(url: string, host: string, ctx: AttemptContext, group: AttemptGroup): Promise<AttemptResult> {
   const { options } = ctx;
+  const jobSignal = group.signal;
   const result: AttemptResult = { finalUrl: url, status: null, contentType: null, redirects: [], bytes: 0, page: null, error: null, retryAfterMs: null, host, cancelled: false };
   const controller = new AbortController();
-  const deadline = new Deadline(options.timeoutMs);
-  const timer = setTimeout(() => controller.abort(deadline), options.timeoutMs);
-  const onCancel = (): void => controller.abort(jobSignal.reason);
-  if (jobSignal.aborted) onCancel();
-  else jobSignal.addEventListener('abort', onCancel, { once: true });
+  const timer = setTimeout(() => controller.abort(new Deadline()), options.timeoutMs);
+  group.add(controller);
   const signal = controller.signal;
   const visited = new Set([url]);
   let currentUrl = url;
@@ -177,15 +202,13 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
     }
   } catch (error) {
     if (jobSignal.aborted) result.cancelled = true;
-    else if (signal.aborted && signal.reason === deadline) result.error = failure('TIMEOUT', deadline.message, true);
+    else if (signal.aborted && signal.reason instanceof Deadline) result.error = failure('TIMEOUT', `no complete answer within ${options.timeoutMs / 1000} s`, true);
     else result.error = classifyNetworkError(error);
     result.page = null;
     return result;
   } finally {
     clearTimeout(timer);
-    jobSignal.removeEventListener('abort', onCancel);
-    // Whatever is still reading stops now.
-    if (!signal.aborted) controller.abort();
+    group.delete(controller);
   }
 }
 

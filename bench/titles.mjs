@@ -1,0 +1,237 @@
+// Titles benchmark: our CLI against the tutorial's asyncio + aiohttp + regex approach (bench/peers/titles_aiohttp.py,
+// Debian's /usr/bin/python3), both against the same loopback fixture web, which runs in its own process and counts
+// concurrent requests per port (one port stands for one host). Also scores the correctness corpus for ours, the peer
+// and a cheerio `$('title').text()` crawler.
+import { spawn, fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const peer = join(here, 'peers', 'titles_aiohttp.py');
+const python = '/usr/bin/python3';
+
+/** Bundle the TypeScript fixture server and the corpus once, into a scratch folder. */
+async function bundle(work) {
+  const common = { bundle: true, platform: 'node', format: 'esm', logLevel: 'warning', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } };
+  await build({ ...common, entryPoints: [join(here, 'fixtures', 'fixture-server.ts')], outfile: join(work, 'fixture-server.mjs') });
+  await build({ ...common, entryPoints: [join(root, 'tests', 'titles', 'corpus.ts')], outfile: join(work, 'corpus.mjs') });
+}
+
+/** The fixture web in its own process. */
+async function startFixture(work, options, cases = []) {
+  const child = fork(join(work, 'fixture-server.mjs'), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ask = (message, reply) =>
+    new Promise((resolve) => {
+      const onMessage = (answer) => {
+        if (answer.op !== reply) return;
+        child.off('message', onMessage);
+        resolve(answer);
+      };
+      child.on('message', onMessage);
+      child.send(message);
+    });
+  const { origins } = await ask({ op: 'start', options, cases }, 'started');
+  return {
+    origins,
+    stats: async () => (await ask({ op: 'stats' }, 'stats')).stats,
+    reset: () => ask({ op: 'reset' }, 'reset'),
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.send({ op: 'close' });
+      }),
+  };
+}
+
+/** Run a command to the end; wall time in ms, and its stderr. */
+function run(command, args, { stdoutFile } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    let err = '';
+    child.stdout.on('data', (chunk) => stdoutFile && out.push(chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      if (stdoutFile) writeFileSync(stdoutFile, Buffer.concat(out));
+      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`));
+      else resolve({ ms, stderr: err });
+    });
+  });
+}
+
+const readJsonl = (file) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line));
+
+function parseSummary(stderr) {
+  const p99 = /event-loop delay p99 ([\d.]+) ms/.exec(stderr);
+  const rss = /peak RSS (\d+) MiB/.exec(stderr);
+  return { p99: p99 ? Number(p99[1]) : null, rssMiB: rss ? Number(rss[1]) : null };
+}
+
+/** One load scenario: the same URL list through ours, then through the peer. */
+async function scenario(work, log, { name, hosts, delayMs, pageBytes, count, concurrency, perHost, peerToo = true }) {
+  const fixture = await startFixture(work, { hosts, delayMs, pageBytes, trackHits: false });
+  const urls = Array.from({ length: count }, (_, i) => `${fixture.origins[i % hosts]}/page/${i}`);
+  const expected = urls.map((_, i) => `Fixture /page/${i} on host ${i % hosts}`);
+  const list = join(work, `${name}.txt`);
+  writeFileSync(list, urls.join('\n') + '\n');
+
+  const oursOut = join(work, `${name}.ours.jsonl`);
+  const ours = await run(process.execPath, [cli, 'titles', list, '--concurrency', String(concurrency), '--per-host', String(perHost), '--timeout', '60', '--output', oursOut, '--force']);
+  const oursStats = await fixture.stats();
+  const oursRecords = readJsonl(oursOut);
+  const oursRight = oursRecords.filter((r) => r.title === expected[r.index]).length;
+  const summary = parseSummary(ours.stderr);
+  log(`${name}: ours ${(ours.ms / 1000).toFixed(2)} s, ${oursRight}/${count} titles right, event-loop p99 ${summary.p99} ms, peak RSS ${summary.rssMiB} MiB, max per host ${Math.max(...oursStats.map((s) => s.maxActive))}`);
+
+  let peerResult = null;
+  if (peerToo) {
+    await fixture.reset();
+    const peerOut = join(work, `${name}.peer.jsonl`);
+    const theirs = await run(python, [peer, list, String(concurrency), String(perHost), '600'], { stdoutFile: peerOut });
+    const peerRecords = readJsonl(peerOut);
+    const byUrl = new Map(urls.map((url, i) => [url, expected[i]]));
+    const peerRight = peerRecords.filter((r) => r.title === byUrl.get(r.url)).length;
+    const rss = /peak_rss_kib=(\d+)/.exec(theirs.stderr);
+    peerResult = { ms: theirs.ms, right: peerRight, rssMiB: rss ? Number(rss[1]) / 1024 : null, maxPerHost: Math.max(...(await fixture.stats()).map((s) => s.maxActive)) };
+    log(`${name}: peer ${(theirs.ms / 1000).toFixed(2)} s, ${peerRight}/${count} titles right, peak RSS ${peerResult.rssMiB?.toFixed(0)} MiB`);
+  }
+  await fixture.close();
+  return { ours: { ms: ours.ms, right: oursRight, ...summary, maxPerHost: Math.max(...oursStats.map((s) => s.maxActive)) }, peer: peerResult, count, perHost };
+}
+
+/** The correctness corpus through ours (the CLI), the peer, and a cheerio crawler. */
+async function correctness(work, log) {
+  const { titleCases } = await import(join(work, 'corpus.mjs'));
+  const fixture = await startFixture(work, { hosts: 1 }, titleCases.map((c) => ({ id: c.id, fixtureCase: { headers: c.headers, body: c.body } })));
+  const urls = titleCases.map((c) => `${fixture.origins[0]}/case/${encodeURIComponent(c.id)}`);
+  const expected = new Map(urls.map((url, i) => [url, titleCases[i].expected.title]));
+  const list = join(work, 'corpus.txt');
+  writeFileSync(list, urls.join('\n') + '\n');
+
+  const oursOut = join(work, 'corpus.ours.jsonl');
+  await run(process.execPath, [cli, 'titles', list, '--retries', '0', '--output', oursOut, '--force']);
+  const ours = readJsonl(oursOut).filter((r) => r.title === expected.get(r.url)).length;
+
+  const peerOut = join(work, 'corpus.peer.jsonl');
+  await run(python, [peer, list, '16', '8'], { stdoutFile: peerOut });
+  const theirs = readJsonl(peerOut).filter((r) => r.title === expected.get(r.url)).length;
+
+  // A crawler built on cheerio: fetch, res.text() (UTF-8), cheerio.load, $('title').text(); "" for no title.
+  const cheerio = await import('cheerio');
+  let cheerioRight = 0;
+  for (const url of urls) {
+    const text = await (await fetch(url)).text();
+    const title = cheerio.load(text)('title').text();
+    const want = expected.get(url);
+    if (title === want || (title === '' && want === null)) cheerioRight += 1;
+  }
+  await fixture.close();
+  log(`correctness: ours ${ours}/${urls.length}, aiohttp+regex ${theirs}/${urls.length}, cheerio ${cheerioRight}/${urls.length}`);
+  return { total: urls.length, ours, peer: theirs, cheerio: cheerioRight };
+}
+
+export default async function titlesBench(log) {
+  const work = mkdtempSync(join(tmpdir(), 'titlewave-bench-titles-'));
+  try {
+    await bundle(work);
+    const rows = [];
+    const limits = { hosts: 20, concurrency: 100, perHost: 8 };
+
+    const latency = await scenario(work, log, { name: 'latency', ...limits, delayMs: 100, pageBytes: 2048, count: 5000 });
+    rows.push({
+      name: 'latency-bound: 5,000 URLs, 20 hosts, 100 ms, 100 in flight, 8 per host (ideal 5 s)',
+      ours: latency.ours.ms / 1000,
+      peer: latency.peer.ms / 1000,
+      unit: 's',
+      ratio: latency.ours.ms / latency.peer.ms,
+      target: 'ours <= 5.5 s',
+      pass: latency.ours.ms <= 5500 && latency.ours.right === latency.count,
+      note: `titles right: ours ${latency.ours.right}, peer ${latency.peer.right} of ${latency.count}`,
+    });
+
+    const cpu = await scenario(work, log, { name: 'cpu', ...limits, delayMs: 0, pageBytes: 50 * 1024, count: 5000 });
+    rows.push({
+      name: 'CPU-bound: 5,000 URLs, 0 ms, 50 KB pages',
+      ours: cpu.ours.ms / 1000,
+      peer: cpu.peer.ms / 1000,
+      unit: 's',
+      ratio: cpu.ours.ms / cpu.peer.ms,
+      target: '<= 0.8x',
+      pass: cpu.ours.ms <= 0.8 * cpu.peer.ms && cpu.ours.right === cpu.count,
+      note: `titles right: ours ${cpu.ours.right}, peer ${cpu.peer.right} of ${cpu.count}`,
+    });
+    rows.push({
+      name: 'event-loop delay p99 during the CPU-bound run',
+      ours: cpu.ours.p99,
+      peer: null,
+      unit: 'ms',
+      ratio: null,
+      target: '< 50 ms',
+      pass: cpu.ours.p99 !== null && cpu.ours.p99 < 50,
+      note: 'from the CLI summary (monitorEventLoopDelay)',
+    });
+
+    const big = await scenario(work, log, { name: 'big', ...limits, delayMs: 0, pageBytes: 8 * 1024 * 1024, count: 300 });
+    rows.push({
+      name: 'big pages: 300 x 8 MiB, title first',
+      ours: big.ours.ms / 1000,
+      peer: big.peer.ms / 1000,
+      unit: 's',
+      ratio: big.ours.ms / big.peer.ms,
+      target: '<= 0.5x',
+      pass: big.ours.ms <= 0.5 * big.peer.ms && big.ours.right === big.count,
+      note: `titles right: ours ${big.ours.right}, peer ${big.peer.right} of ${big.count}`,
+    });
+
+    const scale = await scenario(work, log, { name: 'scale', ...limits, delayMs: 0, pageBytes: 2048, count: 100_000, peerToo: process.env.TITLES_BENCH_SCALE_PEER === '1' });
+    rows.push({
+      name: 'scale: 100,000 URLs in one run, peak RSS',
+      ours: scale.ours.rssMiB,
+      peer: scale.peer?.rssMiB ?? null,
+      unit: 'MiB',
+      ratio: null,
+      target: '< 300 MiB',
+      pass: scale.ours.rssMiB !== null && scale.ours.rssMiB < 300 && scale.ours.right === scale.count,
+      note: `ours ${(scale.ours.ms / 1000).toFixed(1)} s, ${scale.ours.right}/${scale.count} titles right${scale.peer ? `; peer ${(scale.peer.ms / 1000).toFixed(1)} s` : ' (peer: TITLES_BENCH_SCALE_PEER=1)'}`,
+    });
+
+    const maxPerHost = Math.max(latency.ours.maxPerHost, cpu.ours.maxPerHost, big.ours.maxPerHost, scale.ours.maxPerHost);
+    rows.push({
+      name: 'most concurrent requests on one host (fixture count), limit 8',
+      ours: maxPerHost,
+      peer: Math.max(latency.peer.maxPerHost, cpu.peer.maxPerHost, big.peer.maxPerHost),
+      unit: '',
+      ratio: null,
+      target: '<= 8',
+      pass: maxPerHost <= limits.perHost,
+      note: 'over all the runs above',
+    });
+
+    const score = await correctness(work, log);
+    rows.push({
+      name: `correctness corpus (${score.total} cases, Chromium-verified)`,
+      ours: `${score.ours}/${score.total}`,
+      peer: `${score.peer}/${score.total}`,
+      unit: '',
+      ratio: null,
+      target: 'all',
+      pass: score.ours === score.total,
+      note: `cheerio $('title').text(): ${score.cheerio}/${score.total}`,
+    });
+    return rows;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
