@@ -44,6 +44,8 @@ export interface PortStats {
   host: number;
   port: number;
   requests: number;
+  /** TCP connections accepted (fewer than requests when clients reuse connections). */
+  connections: number;
   /** Requests being answered right now. */
   active: number;
   /** Most requests answered at the same time since start (or `resetStats`). */
@@ -318,7 +320,7 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
   };
 
   for (let host = 0; host < hostCount; host += 1) {
-    const portStats: PortStats = { host, port: 0, requests: 0, active: 0, maxActive: 0 };
+    const portStats: PortStats = { host, port: 0, requests: 0, connections: 0, active: 0, maxActive: 0 };
     const hits = new Map<string, number>();
     const server = createServer((req, res) => {
       portStats.requests += 1;
@@ -329,6 +331,9 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
       });
       if (trackHits) hits.set(req.url ?? '/', (hits.get(req.url ?? '/') ?? 0) + 1);
       handle(req, res, host);
+    });
+    server.on('connection', () => {
+      portStats.connections += 1;
     });
     server.keepAliveTimeout = 10_000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -353,6 +358,7 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
     resetStats: () => {
       for (const s of stats) {
         s.requests = 0;
+        s.connections = 0;
         s.maxActive = s.active;
       }
       for (const hits of hitCounts) hits.clear();
