@@ -80,8 +80,6 @@ export function DataGrid<Row>(props: DataGridProps<Row>) {
     // Only when the cursor moves: new rows arriving must not yank the view.
   }, [activeIndex]);
 
-  const pageRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? rowHeight * 10) / rowHeight) - 1);
-
   const keyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     // Keys pressed on a header's sort button belong to the button.
     if (event.target !== event.currentTarget) return;
@@ -93,6 +91,8 @@ export function DataGrid<Row>(props: DataGridProps<Row>) {
       props.onSelectAll();
       return;
     }
+    // Read here, not while rendering: a layout read in render forces a layout on every update.
+    const pageRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? rowHeight * 10) / rowHeight) - 1);
     let next = activeIndex;
     switch (event.key) {
       case 'ArrowDown':

@@ -24,7 +24,8 @@ export function ProgressBar(props: {
       aria-valuenow={value}
       aria-valuetext={props.valueText}
     >
-      <div className="progress__fill" style={{ width: `${(fraction * 100).toFixed(3)}%` }}>
+      {/* Scaled, not resized: a moving bar costs the compositor, not a layout per frame. */}
+      <div className="progress__fill" style={{ transform: `scaleX(${fraction.toFixed(5)})` }}>
         {failedFraction > 0 ? <div className="progress__failed" style={{ width: `${((failedFraction / fraction) * 100).toFixed(3)}%` }} /> : null}
       </div>
     </div>
