@@ -1,0 +1,251 @@
+/** The engine against the loopback fixture web: limits, fairness, retries, redirects, decoding, control, records. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTitlesJob, type TitlesJobInit } from '../../src/titles/engine.js';
+import type { TitleRecord, TitlesSummary } from '../../src/titles/types.js';
+import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
+
+let web: FixtureWeb;
+beforeAll(async () => {
+  web = await startFixtureWeb({ hosts: 4 });
+});
+afterAll(async () => {
+  await web.close();
+});
+
+async function runJob(lines: TitlesJobInit['lines'], init: Partial<TitlesJobInit> = {}): Promise<{ records: TitleRecord[]; summary: TitlesSummary }> {
+  const records: TitleRecord[] = [];
+  const job = startTitlesJob({ lines, onRecord: (record) => records.push(record), ...init, options: { retryBaseMs: 20, timeoutMs: 5000, ...init.options } });
+  const summary = await job.done;
+  return { records: records.sort((a, b) => a.index - b.index), summary };
+}
+
+describe('records', () => {
+  it('gives one record per distinct entry, indexes in input order, duplicates counted once', async () => {
+    web.resetStats();
+    const lines = [web.url('/page/one'), '', web.url('/page/two#frag'), web.url('/page/one'), 'not a url', web.url('/page/two'), 'not a url', '  '];
+    const { records, summary } = await runJob(lines);
+    expect(records.map((r) => [r.index, r.url, r.title, r.error?.code ?? null])).toEqual([
+      [0, web.url('/page/one'), web.titleFor('/page/one'), null],
+      [1, web.url('/page/two#frag'), web.titleFor('/page/two'), null],
+      [2, 'not a url', null, 'INVALID_URL'],
+    ]);
+    expect(summary).toMatchObject({ total: 3, done: 3, failed: 1, duplicates: 3, inputDone: true, cancelled: false, inFlight: 0 });
+    expect(summary.eventLoopDelayP99Ms).toBeGreaterThanOrEqual(0);
+    expect(web.hits('/page/one')).toBe(1);
+    expect(web.hits('/page/two')).toBe(1);
+  });
+
+  it('fills every field of a record', async () => {
+    const page = web.url('/page/fields?size=5000');
+    const { records } = await runJob([page]);
+    const record = records[0] as TitleRecord;
+    expect(record).toEqual({
+      index: 0,
+      url: page,
+      finalUrl: page,
+      status: 200,
+      title: web.titleFor('/page/fields'),
+      ogTitle: null,
+      description: 'A fixture page',
+      canonical: null,
+      lang: 'en',
+      contentType: 'text/html; charset=utf-8',
+      encoding: 'UTF-8',
+      encodingSource: 'http',
+      redirects: [],
+      bytes: 5000,
+      durationMs: expect.any(Number) as number,
+      attempts: 1,
+      error: null,
+    });
+  });
+
+  it('reads og:title, description, canonical (against <base>) and <html lang>', async () => {
+    const url = web.addCase('meta', {
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      body: '<!doctype html><html lang="zh-CN"><head><base href="/docs/"><title>T</title><meta property="og:title" content="  OG \n title "><meta name="Description" content="What it is"><link rel="alternate canonical" href="page?x=1"></head><body><meta name="description" content="too late"></body></html>',
+    });
+    const { records } = await runJob([url]);
+    expect(records[0]).toMatchObject({ title: 'T', ogTitle: 'OG title', description: 'What it is', canonical: `${web.origins[0]}/docs/page?x=1`, lang: 'zh-CN' });
+  });
+
+  it('reports an HTTP error page with its status and its title', async () => {
+    const { records } = await runJob([web.url('/status/404'), web.url('/status/500')]);
+    expect(records.map((r) => [r.status, r.title, r.error])).toEqual([
+      [404, 'Error 404', null],
+      [500, 'Error 500', null],
+    ]);
+  });
+
+  it('decodes gzip and brotli bodies and counts the bytes as they came over the wire', async () => {
+    const { records } = await runJob([web.url('/page/g?gzip=1&size=20000'), web.url('/page/b?br=1&size=20000')]);
+    expect(records.map((r) => r.title)).toEqual([web.titleFor('/page/g'), web.titleFor('/page/b')]);
+    for (const record of records) expect(record.bytes).toBeLessThan(5000);
+  });
+
+  it('reads a small fraction of big pages with the title at the top', async () => {
+    const { records } = await runJob([web.url('/page/big?size=8388608')]);
+    expect(records[0]?.title).toBe(web.titleFor('/page/big'));
+    expect(records[0]?.bytes).toBeLessThan(512 * 1024);
+  });
+
+  it('keeps reading for a title in the body, and reports a page without one as having no title', async () => {
+    const { records } = await runJob([web.url('/page/late?titleAt=body&size=200000'), web.url('/page/none?titleAt=none&size=200000')]);
+    expect(records.map((r) => [r.title, r.error])).toEqual([
+      [web.titleFor('/page/late'), null],
+      [null, null],
+    ]);
+  });
+});
+
+describe('fetching', () => {
+  it('never exceeds the per-host limit, reuses connections, and interleaves a small host with a big one', async () => {
+    web.resetStats();
+    const order: string[] = [];
+    const big = Array.from({ length: 60 }, (_, i) => web.url(`/page/big${i}?delay=30`, 0));
+    const small = Array.from({ length: 6 }, (_, i) => web.url(`/page/small${i}?delay=30`, 1));
+    const { summary } = await runJob([...big, ...small], { options: { concurrency: 6, perHost: 3 }, onRecord: (r) => order.push(r.url) });
+    expect(summary.done).toBe(66);
+    const [bigStats, smallStats] = web.stats();
+    expect(bigStats?.maxActive).toBeLessThanOrEqual(3);
+    expect(smallStats?.maxActive).toBeLessThanOrEqual(3);
+    expect(bigStats?.connections).toBeLessThanOrEqual(3);
+    // The small host queued last does not wait for the big one: all its pages are done in the first half.
+    const lastSmall = Math.max(...small.map((url) => order.indexOf(url)));
+    expect(lastSmall).toBeLessThan(33);
+  });
+
+  it('follows redirects, records the chain, and moves across hosts', async () => {
+    const { records } = await runJob([web.url('/redirect/2/x'), web.url('/redirect-host/2/y', 1)]);
+    expect(records[0]).toMatchObject({
+      finalUrl: web.url('/page/x'),
+      title: web.titleFor('/page/x'),
+      redirects: [
+        { url: web.url('/redirect/2/x'), status: 302 },
+        { url: web.url('/redirect/1/x'), status: 302 },
+        { url: web.url('/redirect/0/x'), status: 302 },
+      ],
+    });
+    expect(records[1]).toMatchObject({ finalUrl: web.url('/page/y', 2), title: web.titleFor('/page/y', 2), redirects: [{ url: web.url('/redirect-host/2/y', 1), status: 301 }] });
+  });
+
+  it('stops at 10 redirects and reports loops', async () => {
+    // /redirect/N/... answers N + 1 redirects (N, N-1, ..., 0) before the page.
+    const { records } = await runJob([web.url('/redirect/9/ok'), web.url('/redirect/10/no'), web.url('/loop/a')]);
+    expect(records.map((r) => [r.error?.code ?? null, r.redirects.length])).toEqual([
+      [null, 10],
+      ['TOO_MANY_REDIRECTS', 11],
+      ['REDIRECT_LOOP', 2],
+    ]);
+    expect(records[0]?.title).toBe(web.titleFor('/page/ok'));
+  });
+
+  it('retries 503 with backoff, and honours Retry-After', async () => {
+    web.resetStats();
+    const { records } = await runJob([web.url('/flaky/a?fail=2'), web.url('/flaky/b?fail=1&retryAfter=1')], { options: { retries: 2 } });
+    expect(records.map((r) => [r.attempts, r.status, r.title])).toEqual([
+      [3, 200, web.titleFor('/flaky/a')],
+      [2, 200, web.titleFor('/flaky/b')],
+    ]);
+    expect(records[1]?.durationMs).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('caps Retry-After, and after the last retry reports the error page as it is', async () => {
+    const { records } = await runJob([web.url('/flaky/c?fail=5&status=429&retryAfter=3600')], { options: { retries: 1, maxRetryDelayMs: 50 } });
+    expect(records[0]).toMatchObject({ attempts: 2, status: 429, title: 'Try again (429)', error: null });
+    expect(records[0]?.durationMs).toBeLessThan(30_000);
+  });
+
+  it('sends the user agent and extra headers', async () => {
+    const url = web.addCase('echo', { headers: { 'content-type': 'text/html' }, body: '<title>ok</title>' });
+    const seen: Record<string, string | string[] | undefined>[] = [];
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      seen.push(req.headers);
+      res.setHeader('content-type', 'text/html');
+      res.end('<title>headers</title>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const { records } = await runJob([`http://127.0.0.1:${port}/`, url], { options: { userAgent: 'TestAgent/1', headers: { 'X-Extra': 'yes', Accept: 'text/html' } } });
+    server.close();
+    expect(records[0]?.title).toBe('headers');
+    expect(seen[0]).toMatchObject({ 'user-agent': 'TestAgent/1', 'x-extra': 'yes', accept: 'text/html', 'accept-encoding': 'gzip, deflate, br' });
+  });
+});
+
+describe('control', () => {
+  it('pause starts no new requests; resume finishes the run', async () => {
+    web.resetStats();
+    const urls = Array.from({ length: 12 }, (_, i) => web.url(`/page/p${i}?delay=100`, 3));
+    const records: TitleRecord[] = [];
+    const job = startTitlesJob({ lines: urls, options: { concurrency: 2, perHost: 2 }, onRecord: (r) => records.push(r) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    job.pause();
+    expect(job.progress().paused).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const requestsWhilePaused = web.stats()[3]?.requests ?? 0;
+    expect(job.progress().inFlight).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(web.stats()[3]?.requests).toBe(requestsWhilePaused);
+    expect(records.length).toBe(requestsWhilePaused);
+    job.resume();
+    const summary = await job.done;
+    expect(summary.done).toBe(12);
+    expect(records).toHaveLength(12);
+  });
+
+  it('cancel aborts in-flight requests, starts no more, and emits nothing after done', async () => {
+    const urls = [web.url('/page/fast'), ...Array.from({ length: 20 }, (_, i) => web.url(`/hostile/never?n=${i}`, 2))];
+    const controller = new AbortController();
+    const records: TitleRecord[] = [];
+    const job = startTitlesJob({ lines: urls, signal: controller.signal, options: { concurrency: 4, timeoutMs: 60_000 }, onRecord: (r) => records.push(r) });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(job.progress().inFlight).toBeGreaterThan(0);
+    controller.abort();
+    const summary = await job.done;
+    expect(summary.cancelled).toBe(true);
+    expect(summary.inFlight).toBe(0);
+    const count = records.length;
+    expect(records.map((r) => r.url)).toEqual([web.url('/page/fast')]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(records.length).toBe(count);
+  });
+
+  it('skip (resume) leaves entries unfetched and without records, but counts them done', async () => {
+    web.resetStats();
+    const urls = ['bad line', web.url('/page/s0'), web.url('/page/s1'), web.url('/page/s2')];
+    const seen: [number, string][] = [];
+    const { records, summary } = await runJob(urls, {
+      skip: (index, url) => {
+        seen.push([index, url]);
+        return index === 0 || index === 2;
+      },
+    });
+    expect(seen).toEqual(urls.map((url, i) => [i, url]));
+    expect(records.map((r) => r.index)).toEqual([1, 3]);
+    expect(summary).toMatchObject({ total: 4, done: 4, failed: 0 });
+    expect(web.hits('/page/s1')).toBe(0);
+  });
+
+  it('reads input lazily from an async source and reports progress as it goes', async () => {
+    const snapshots: { total: number; inputDone: boolean; done: number }[] = [];
+    async function* slowLines(): AsyncGenerator<string> {
+      for (let i = 0; i < 5; i += 1) {
+        yield web.url(`/page/lazy${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    let job: ReturnType<typeof startTitlesJob> | null = null;
+    job = startTitlesJob({ lines: slowLines(), onRecord: () => snapshots.push(job?.progress() ?? { total: 0, inputDone: false, done: 0 }) });
+    const summary = await job.done;
+    expect(summary).toMatchObject({ total: 5, done: 5, inputDone: true, etaMs: 0 });
+    expect(snapshots.some((s) => !s.inputDone)).toBe(true);
+    expect(summary.rate).toBeGreaterThan(0);
+  });
+
+  it('rejects impossible options', () => {
+    expect(() => startTitlesJob({ lines: [], options: { concurrency: 0 }, onRecord: () => undefined })).toThrow(/concurrency/);
+    expect(() => startTitlesJob({ lines: [], options: { retries: -1 }, onRecord: () => undefined })).toThrow(/retries/);
+  });
+});
