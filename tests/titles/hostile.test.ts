@@ -1,0 +1,103 @@
+/**
+ * Hostile input on loopback servers: each case gives a record with a clear error code, the run goes on around it,
+ * and memory stays bounded.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTitlesJob } from '../../src/titles/engine.js';
+import type { TitleRecord, TitlesSummary } from '../../src/titles/types.js';
+import { refusedUrl, startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+let web: FixtureWeb;
+beforeAll(async () => {
+  web = await startFixtureWeb({ hosts: 2 });
+});
+afterAll(async () => {
+  await web.close();
+});
+
+function heapMiB(): number {
+  collectGarbage();
+  return process.memoryUsage().heapUsed / 1024 / 1024;
+}
+
+async function run(lines: string[], options = {}): Promise<{ byUrl: Map<string, TitleRecord>; summary: TitlesSummary }> {
+  const byUrl = new Map<string, TitleRecord>();
+  const job = startTitlesJob({ lines, options: { timeoutMs: 1000, retries: 0, ...options }, onRecord: (record) => byUrl.set(record.url, record) });
+  return { byUrl, summary: await job.done };
+}
+
+describe('hostile input', () => {
+  it('each hostile server gives a clear error, the run goes on, and memory stays bounded', async () => {
+    const refused = await refusedUrl('/nothing-here');
+    const cases: [string, string | null][] = [
+      [web.url('/hostile/never'), 'TIMEOUT'],
+      [web.url('/hostile/drip'), 'TIMEOUT'],
+      [web.url('/hostile/reset'), 'RESET'],
+      [web.url('/loop/a'), 'REDIRECT_LOOP'],
+      [web.url('/redirect/15/far'), 'TOO_MANY_REDIRECTS'],
+      [web.url('/hostile/gzip-bomb'), 'TOO_LARGE'],
+      [web.url('/hostile/binary'), 'NOT_HTML'],
+      [web.url('/hostile/binary?type=none'), 'NOT_HTML'],
+      [web.url('/hostile/json'), 'NOT_HTML'],
+      [web.url('/hostile/huge-headers'), 'TOO_LARGE'],
+      [refused, 'CONNECT'],
+      // Bad charset labels are ignored as browsers ignore them: the page still has its title.
+      [web.url('/hostile/bad-charset'), null],
+    ];
+    const fine = [web.url('/page/before', 1), web.url('/page/after', 1)];
+    const heapBefore = heapMiB();
+    const rssBefore = process.memoryUsage().rss;
+    const { byUrl, summary } = await run([fine[0] as string, ...cases.map(([url]) => url), fine[1] as string]);
+    const heapAfter = heapMiB();
+
+    for (const [url, code] of cases) {
+      const record = byUrl.get(url);
+      expect({ url, code: record?.error?.code ?? null }).toEqual({ url, code });
+      if (code !== null) expect(record?.error?.message.length).toBeGreaterThan(5);
+    }
+    expect(byUrl.get(web.url('/hostile/bad-charset'))).toMatchObject({ title: 'Café', encoding: 'windows-1252', encodingSource: 'default' });
+    for (const url of fine) expect(byUrl.get(url)?.title).toBe(web.titleFor(new URL(url).pathname, 1));
+    expect(summary).toMatchObject({ done: cases.length + 2, failed: cases.length - 1, cancelled: false });
+
+    // The bodies were not read: a few chunks at most, not the 512 MiB or the 1 GiB.
+    expect(byUrl.get(web.url('/hostile/binary'))?.bytes).toBeLessThan(256 * 1024);
+    expect(byUrl.get(web.url('/hostile/binary?type=none'))?.bytes).toBeLessThan(256 * 1024);
+    expect(byUrl.get(web.url('/hostile/gzip-bomb'))?.bytes).toBeLessThan(2 * 1024 * 1024);
+    expect(heapAfter - heapBefore).toBeLessThan(32);
+    expect((process.memoryUsage().rss - rssBefore) / 1024 / 1024).toBeLessThan(400);
+  });
+
+  it('many gzip bombs and binaries at once stay within a bounded amount of memory', async () => {
+    const lines = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? web.url(`/hostile/gzip-bomb?n=${i}`) : web.url(`/hostile/binary?type=none&n=${i}`)));
+    const heapBefore = heapMiB();
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 10);
+    const rssBefore = process.memoryUsage().rss;
+    const { byUrl } = await run(lines, { timeoutMs: 10_000 });
+    clearInterval(sampler);
+    expect([...byUrl.values()].map((r) => r.error?.code).sort()).toEqual([...Array(6).fill('NOT_HTML'), ...Array(6).fill('TOO_LARGE')]);
+    expect(heapMiB() - heapBefore).toBeLessThan(32);
+    expect((peakRss - rssBefore) / 1024 / 1024).toBeLessThan(400);
+  });
+
+  it('retries a reset connection and a timeout, then reports them', async () => {
+    web.resetStats();
+    const { byUrl } = await run([web.url('/hostile/reset?r=1'), web.url('/hostile/never?r=1')], { retries: 2, retryBaseMs: 10, timeoutMs: 300 });
+    expect(byUrl.get(web.url('/hostile/reset?r=1'))).toMatchObject({ attempts: 3, error: { code: 'RESET' } });
+    expect(byUrl.get(web.url('/hostile/never?r=1'))).toMatchObject({ attempts: 3, error: { code: 'TIMEOUT' } });
+    expect(web.hits('/hostile/reset?r=1')).toBe(3);
+  });
+
+  it('every invalid line kind gives INVALID_URL without a request', async () => {
+    const lines = ['javascript:alert(document.cookie)', 'file:///etc/passwd', 'ftp://example.com/', 'data:text/html,<title>x</title>', 'http://', 'https:///', 'free text here', 'mailto:a@b.example'];
+    const { byUrl, summary } = await run(lines);
+    for (const line of lines) expect({ line, code: byUrl.get(line)?.error?.code }).toEqual({ line, code: 'INVALID_URL' });
+    for (const record of byUrl.values()) expect(record).toMatchObject({ status: null, finalUrl: null, attempts: 0, bytes: 0 });
+    expect(summary.failed).toBe(lines.length);
+  });
+});
