@@ -1,6 +1,7 @@
 /**
  * End-to-end helpers: browser mode (`titlewave serve` from dist/, as users run it), Debian's Chromium through
- * playwright-core, and small loopback web servers that count their hits.
+ * playwright-core, and a loopback server of custom routes for behaviours the shared fixture web
+ * (tests/helpers/fixture-web.ts) does not have, such as failing once and then answering.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -132,9 +133,9 @@ export async function waitForRunEnd(page: Page, expectedTotal: number, timeoutMs
   );
 }
 
-export type FixtureHandler = (request: IncomingMessage, response: ServerResponse, hit: number) => void;
+export type RouteHandler = (request: IncomingMessage, response: ServerResponse, hit: number) => void;
 
-export interface FixtureWeb {
+export interface Routes {
   origin: string;
   /** Requests per path (query included). */
   hits: Map<string, number>;
@@ -146,7 +147,7 @@ export interface FixtureWeb {
  * A loopback web server: `routes` maps a path prefix to a handler, which gets the 1-based hit number of that exact
  * path. Unknown paths answer 404 with a title.
  */
-export async function startFixtureWeb(routes: Record<string, FixtureHandler>): Promise<FixtureWeb> {
+export async function startRoutes(routes: Record<string, RouteHandler>): Promise<Routes> {
   const hits = new Map<string, number>();
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {

@@ -5,20 +5,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Api } from '../../src/contract.js';
-import {
-  htmlPage,
-  launchChromium,
-  makeTempDir,
-  openApp,
-  progressOf,
-  removeDir,
-  sendHtml,
-  startFixtureWeb,
-  startServe,
-  waitForRunEnd,
-  type FixtureWeb,
-  type ServeProcess,
-} from './helpers.js';
+import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
+import { launchChromium, makeTempDir, openApp, progressOf, removeDir, startServe, waitForRunEnd, type ServeProcess } from './helpers.js';
 
 const total = 60;
 let web: FixtureWeb;
@@ -27,9 +15,7 @@ let dataDir: string;
 const serves: ServeProcess[] = [];
 
 beforeAll(async () => {
-  web = await startFixtureWeb({
-    '/slow/': (request, response) => sendHtml(response, htmlPage(`Slow ${request.url!.split('/').pop()}`), 200, 200),
-  });
+  web = await startFixtureWeb({ delayMs: 200 });
   dataDir = await makeTempDir();
   browser = await launchChromium();
 });
@@ -46,7 +32,8 @@ it('resumes a run after the server process was killed, losing and refetching not
   serves.push(first);
   const firstApp = await openApp(browser, first.url);
   const { page } = firstApp;
-  const urls = Array.from({ length: total }, (_, i) => `${web.origin}/slow/${i + 1}`);
+  const urls = Array.from({ length: total }, (_, i) => web.url(`/page/${i + 1}`));
+  const allHits = () => web.stats().reduce((sum, port) => sum + port.requests, 0);
   await page.getByLabel('URLs').fill(urls.join('\n'));
   await page.getByLabel('Concurrency').fill('4');
   await page.getByLabel('Per host').fill('4');
@@ -59,7 +46,7 @@ it('resumes a run after the server process was killed, losing and refetching not
   await firstApp.context.close();
   // Requests already on the wire when the process died still reach the fixture; let them land before counting.
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const hitsAtKill = web.totalHits();
+  const hitsAtKill = allHits();
 
   const second = await startServe(dataDir);
   serves.push(second);
@@ -81,12 +68,12 @@ it('resumes a run after the server process was killed, losing and refetching not
   await expect.poll(() => page2.getByText(`${total} of ${total} rows`).count()).toBe(1);
 
   // Each missing row fetched exactly once; no kept row fetched again.
-  expect(web.totalHits() - hitsAtKill).toBe(total - keptCount);
-  for (const record of kept.records) expect(web.hits.get(new URL(record.url).pathname)).toBe(1);
-  for (let i = 1; i <= total; i++) expect(web.hits.get(`/slow/${i}`)).toBeGreaterThanOrEqual(1);
+  expect(allHits() - hitsAtKill).toBe(total - keptCount);
+  for (const record of kept.records) expect(web.hits(new URL(record.url).pathname)).toBe(1);
+  for (let i = 1; i <= total; i++) expect(web.hits(`/page/${i}`)).toBeGreaterThanOrEqual(1);
   const final = await page2.evaluate((id) => (globalThis as unknown as { api: Api }).api.invoke('history.load', id), run.id);
   expect(new Set(final.records.map((record) => record.index)).size).toBe(total);
-  expect(final.records.every((record) => record.error === null && record.title === `Slow ${record.url.split('/').pop()}`)).toBe(true);
+  expect(final.records.every((record) => record.error === null && record.title === web.titleFor(new URL(record.url).pathname))).toBe(true);
   expect(errors).toEqual([]);
   await context.close();
 });

@@ -5,20 +5,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  htmlPage,
-  launchChromium,
-  makeTempDir,
-  openApp,
-  removeDir,
-  sendHtml,
-  startFixtureWeb,
-  startServe,
-  waitForRunEnd,
-  type AppPage,
-  type FixtureWeb,
-  type ServeProcess,
-} from './helpers.js';
+import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
+import { launchChromium, makeTempDir, openApp, removeDir, startServe, waitForRunEnd, type AppPage, type ServeProcess } from './helpers.js';
 
 let web: FixtureWeb;
 let serve: ServeProcess;
@@ -28,11 +16,7 @@ let page: Page;
 let dataDir: string;
 
 beforeAll(async () => {
-  web = await startFixtureWeb({
-    '/quick/': (request, response) => sendHtml(response, htmlPage(`Quick ${request.url!.split('/').pop()}`)),
-    // Slow enough that a run is still going when Esc is pressed.
-    '/slow/': (request, response) => sendHtml(response, htmlPage('Slow'), 200, 3000),
-  });
+  web = await startFixtureWeb();
   dataDir = await makeTempDir();
   [serve, browser] = await Promise.all([startServe(dataDir), launchChromium()]);
   app = await openApp(browser, serve.url);
@@ -48,6 +32,7 @@ afterAll(async () => {
 });
 
 const runBadge = () => page.locator('.runbar .badge');
+const quick = (n: number) => web.url(`/page/quick-${n}`);
 
 describe('keyboard, files and language', () => {
   it('moves between tabs with the arrow keys', async () => {
@@ -67,11 +52,11 @@ describe('keyboard, files and language', () => {
 
   it('adds URLs from files chosen with Open… and dropped on the window', async () => {
     const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Open…' }).click()]);
-    await chooser.setFiles({ name: 'list.txt', mimeType: 'text/plain', buffer: Buffer.from(`${web.origin}/quick/1\n${web.origin}/quick/2\n`) });
-    await expect.poll(() => page.getByLabel('URLs').inputValue()).toBe(`${web.origin}/quick/1\n${web.origin}/quick/2`);
+    await chooser.setFiles({ name: 'list.txt', mimeType: 'text/plain', buffer: Buffer.from(`${quick(1)}\n${quick(2)}\n`) });
+    await expect.poll(() => page.getByLabel('URLs').inputValue()).toBe(`${quick(1)}\n${quick(2)}`);
 
     // A CSV with a url column, dropped onto the URL box.
-    const csv = `name,url\nthree,${web.origin}/quick/3\n"four, quoted",${web.origin}/quick/4\n`;
+    const csv = `name,url\nthree,${quick(3)}\n"four, quoted",${quick(4)}\n`;
     const dataTransfer = await page.evaluateHandle((text) => {
       const scope = globalThis as unknown as { DataTransfer: new () => { items: { add(file: unknown): void } }; File: new (parts: string[], name: string, options: { type: string }) => unknown };
       const transfer = new scope.DataTransfer();
@@ -82,7 +67,7 @@ describe('keyboard, files and language', () => {
     await box.dispatchEvent('dragenter', { dataTransfer });
     await box.dispatchEvent('dragover', { dataTransfer });
     await box.dispatchEvent('drop', { dataTransfer });
-    await expect.poll(() => box.inputValue()).toBe([1, 2, 3, 4].map((n) => `${web.origin}/quick/${n}`).join('\n'));
+    await expect.poll(() => box.inputValue()).toBe([1, 2, 3, 4].map(quick).join('\n'));
     await expect.poll(() => page.getByText('4 valid').count()).toBe(1);
   });
 
@@ -90,12 +75,12 @@ describe('keyboard, files and language', () => {
     await page.getByLabel('URLs').focus();
     await page.keyboard.press('Control+Enter');
     await waitForRunEnd(page, 4);
-    await expect.poll(() => page.getByRole('grid').getByText('Quick 4', { exact: true }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('grid').getByText(web.titleFor('/page/quick-4'), { exact: true }).count()).toBe(1);
   });
 
   it('pauses, resumes, and cancels a running run with Esc', async () => {
     await page.getByRole('button', { name: 'New run' }).click();
-    await page.getByLabel('URLs').fill(Array.from({ length: 12 }, (_, i) => `${web.origin}/slow/${i}`).join('\n'));
+    await page.getByLabel('URLs').fill(Array.from({ length: 12 }, (_, i) => web.url(`/page/slow-${i}?delay=3000`)).join('\n'));
     await page.getByRole('button', { name: /^Start/ }).click();
     await expect.poll(() => runBadge().textContent()).toBe('Running');
     await page.getByRole('button', { name: 'Pause' }).click();

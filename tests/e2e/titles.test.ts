@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Api } from '../../src/contract.js';
 import { toCsv } from '../../src/titles/format.js';
 import type { TitleRecord } from '../../src/titles/types.js';
+import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 import {
   htmlPage,
   launchChromium,
@@ -17,11 +18,11 @@ import {
   progressOf,
   removeDir,
   sendHtml,
-  startFixtureWeb,
+  startRoutes,
   startServe,
   waitForRunEnd,
   type AppPage,
-  type FixtureWeb,
+  type Routes,
   type ServeProcess,
 } from './helpers.js';
 
@@ -30,6 +31,8 @@ const hostileImg = '<img src=x onerror="window.__pwned=1">';
 const hostileScript = '<script>window.__pwned=2</script>';
 
 let web: FixtureWeb;
+/** Pages that fail once (connection reset) and answer afterwards: what "Retry failed" is for. */
+let flaky: Routes;
 let serve: ServeProcess;
 let browser: Browser;
 let app: AppPage;
@@ -41,15 +44,8 @@ function gridRows(p: Page) {
 }
 
 beforeAll(async () => {
-  web = await startFixtureWeb({
-    '/page/': (request, response) => {
-      const n = request.url!.split('/').pop();
-      sendHtml(response, htmlPage(`Page ${n} 第${n}页`));
-    },
-    '/hostile-img': (_request, response) => sendHtml(response, htmlPage(hostileImg)),
-    '/hostile-script': (_request, response) => sendHtml(response, htmlPage(hostileScript)),
-    '/formula': (_request, response) => sendHtml(response, htmlPage('=1+2')),
-    // Fails the first time (connection reset), answers afterwards: what "Retry failed" is for.
+  web = await startFixtureWeb();
+  flaky = await startRoutes({
     '/flaky/': (request, response, hit) => {
       if (hit === 1) request.socket.destroy();
       else sendHtml(response, htmlPage(`Recovered ${request.url!.split('/').pop()}`));
@@ -67,19 +63,21 @@ afterAll(async () => {
   await browser?.close();
   await serve?.stop();
   await web?.close();
+  await flaky?.close();
   await removeDir(dataDir);
 });
 
 describe('Titles tab in browser mode', () => {
+  const titled = (name: string, title: string) => web.url(`/page/${name}?title=${encodeURIComponent(title)}`);
   const urls = () => [
-    ...Array.from({ length: pages }, (_, i) => `${web.origin}/page/${i + 1}`),
-    `${web.origin}/hostile-img`,
-    `${web.origin}/hostile-script`,
-    `${web.origin}/formula`,
-    `${web.origin}/flaky/1`,
-    `${web.origin}/flaky/2`,
+    ...Array.from({ length: pages }, (_, i) => web.url(`/page/${i + 1}`)),
+    titled('hostile-img', hostileImg),
+    titled('hostile-script', hostileScript),
+    titled('formula', '=1+2'),
+    `${flaky.origin}/flaky/1`,
+    `${flaky.origin}/flaky/2`,
     'javascript:alert(1)',
-    `${web.origin}/page/1`, // a duplicate: fetched once
+    web.url('/page/1'), // a duplicate: fetched once
   ];
   const validCount = pages + 5;
   const total = validCount + 1; // the invalid line gets a record too
@@ -106,12 +104,12 @@ describe('Titles tab in browser mode', () => {
     await waitForRunEnd(page, total);
     expect(await progressOf(page)).toEqual({ now: total, max: total });
     await expect.poll(() => page.locator('.badge', { hasText: 'Done' }).first().isVisible()).toBe(true);
-    await expect(page.getByRole('grid').getByText('Page 7 第7页', { exact: true }).count()).resolves.toBe(1);
+    await expect(page.getByRole('grid').getByText(web.titleFor('/page/7'), { exact: true }).count()).resolves.toBe(1);
     await expect(page.getByText(`${total} of ${total} rows`).count()).resolves.toBe(1);
     // Two resets and the invalid line failed.
     await expect(page.locator('.stat--failed .stat__value').textContent()).resolves.toBe('3');
     // The duplicate was fetched once.
-    expect(web.hits.get('/page/1')).toBe(1);
+    expect(web.hits('/page/1')).toBe(1);
   });
 
   it('shows hostile titles as text and never runs them', async () => {
@@ -128,7 +126,7 @@ describe('Titles tab in browser mode', () => {
     // "Open in browser" hands the page's URL to the host (browser mode: a new tab).
     const [opened] = await Promise.all([app.context.waitForEvent('page'), details.getByRole('button', { name: /Open in browser/ }).click()]);
     await opened.waitForLoadState();
-    expect(opened.url()).toBe(`${web.origin}/hostile-img`);
+    expect(opened.url()).toBe(titled('hostile-img', hostileImg));
     await expect(opened.title()).resolves.toBe(hostileImg);
     await opened.close();
     expect(app.errors).toEqual([]);
@@ -138,8 +136,8 @@ describe('Titles tab in browser mode', () => {
     const search = page.getByRole('searchbox');
     await search.fill('hostile');
     await expect.poll(() => gridRows(page).count()).toBe(2);
-    await search.fill('第1');
-    // Page 1 and Page 10..19.
+    await search.fill('page/1');
+    // Pages 1 and 10 to 19.
     await expect.poll(() => gridRows(page).count()).toBe(11);
     await search.fill('RESET');
     await expect.poll(() => gridRows(page).count()).toBe(2);
@@ -159,7 +157,7 @@ describe('Titles tab in browser mode', () => {
     await header.getByRole('button').click();
     await expect.poll(() => header.getAttribute('aria-sort')).toBe('descending');
     // Rows without a title go last either way; the largest title comes first.
-    expect(await firstTitle()).toBe('Page 9 第9页');
+    expect(await firstTitle()).toBe(web.titleFor('/page/9'));
     await header.getByRole('button').click();
     await expect.poll(() => header.getAttribute('aria-sort')).toBe('none');
   });
@@ -176,7 +174,7 @@ describe('Titles tab in browser mode', () => {
     const lines = copied.trimEnd().split('\n');
     expect(lines[0]).toBe('URL\tStatus\tTitle\tFinal URL\tTime (ms)\tError');
     expect(lines).toHaveLength(5);
-    expect(lines[1]!.split('\t').slice(0, 3)).toEqual([`${web.origin}/page/1`, '200', 'Page 1 第1页']);
+    expect(lines[1]!.split('\t').slice(0, 3)).toEqual([web.url('/page/1'), '200', web.titleFor('/page/1')]);
     // Ctrl+A selects every row in view.
     await page.getByRole('grid').focus();
     await page.keyboard.press('Control+a');
@@ -197,7 +195,8 @@ describe('Titles tab in browser mode', () => {
   });
 
   it('retries only the failed rows, in place', async () => {
-    const before = web.totalHits();
+    const before = flaky.totalHits();
+    const pageHits = web.stats().reduce((sum, port) => sum + port.requests, 0);
     await page.getByRole('button', { name: 'Retry failed' }).click();
     await expect.poll(() => page.locator('.stat--failed .stat__value').textContent(), { timeout: 20_000 }).toBe('1');
     expect(await progressOf(page)).toEqual({ now: total, max: total });
@@ -208,9 +207,9 @@ describe('Titles tab in browser mode', () => {
     expect(await page.getByRole('grid').getByText('Recovered 2', { exact: true }).count()).toBe(1);
     expect(await page.getByRole('grid').getByText('RESET').count()).toBe(0);
     // Exactly the two reset URLs were fetched again; the invalid line is never fetched.
-    expect(web.totalHits() - before).toBe(2);
-    expect(web.hits.get('/flaky/1')).toBe(2);
-    expect(web.hits.get('/page/3')).toBe(1);
+    expect(flaky.totalHits() - before).toBe(2);
+    expect(flaky.hits.get('/flaky/1')).toBe(2);
+    expect(web.stats().reduce((sum, port) => sum + port.requests, 0)).toBe(pageHits);
   });
 });
 
