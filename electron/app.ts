@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import {
   app,
-  BrowserWindow,
   dialog,
   ipcMain,
   Menu,
@@ -20,6 +19,7 @@ import {
   shell,
   utilityProcess,
   type BaseWindow,
+  type BrowserWindow,
 } from 'electron';
 import type { EventName, Events, Language } from '../src/contract.js';
 import { SettingsFile } from '../src/server/settings.js';
@@ -180,7 +180,7 @@ async function start(): Promise<void> {
       saved,
       screen.getAllDisplays().map((display) => display.workArea),
     );
-    const window = createMainWindow(BrowserWindow, { preloadPath, bounds, dark: nativeTheme.shouldUseDarkColors, isDev, ...(iconPath ? { iconPath } : {}) });
+    const window = createMainWindow({ preloadPath, bounds, dark: nativeTheme.shouldUseDarkColors, isDev, ...(iconPath ? { iconPath } : {}) });
     mainWindow = window;
     if (bounds && saved?.maximized) window.maximize();
     if (bounds && saved?.fullScreen) window.setFullScreen(true);

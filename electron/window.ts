@@ -3,7 +3,7 @@
  * context-isolated with no Node, never navigates away from the app, never opens windows, gets no permissions
  * but writing text to the clipboard, and reaches nothing on the network.
  */
-import type { BrowserWindowConstructorOptions, HandlerDetails, Session, WindowOpenHandlerResponse } from 'electron';
+import { BrowserWindow, type HandlerDetails, type Session, type WindowOpenHandlerResponse } from 'electron';
 import { webUrl } from './external.js';
 import { isAppUrl } from './ipc.js';
 import { MIN_SIZE, DEFAULT_SIZE, type Rectangle } from './window-state.js';
@@ -25,7 +25,7 @@ export interface MainWindowSettings {
  * Create the main window. The options are written out here, in the `new BrowserWindow({...})` itself, so that
  * reviewers and static checkers (electronegativity) see every security setting where the window is made.
  */
-export function createMainWindow<W>(BrowserWindow: new (options: BrowserWindowConstructorOptions) => W, settings: MainWindowSettings): W {
+export function createMainWindow(settings: MainWindowSettings): BrowserWindow {
   const { bounds } = settings;
   return new BrowserWindow({
     ...(bounds ? { x: bounds.x, y: bounds.y, width: bounds.width, height: bounds.height } : { ...DEFAULT_SIZE, center: true }),

@@ -1,17 +1,23 @@
 /** The window's security settings and the rules every web contents and the session follow (electron/window.ts). */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { BLOCKED_REQUEST_URLS, createMainWindow, guardContents, hardenSession, isPermissionAllowed, type HardenedSession } from '../../electron/window.js';
 
-class RecordingWindow {
-  constructor(readonly options: Record<string, unknown>) {}
-}
+// The window is made by electron's BrowserWindow; here a class that records its options.
+vi.mock('electron', () => ({
+  BrowserWindow: class {
+    constructor(readonly options: Record<string, unknown>) {}
+  },
+}));
+
+const { BLOCKED_REQUEST_URLS, createMainWindow, guardContents, hardenSession, isPermissionAllowed } = await import('../../electron/window.js');
+type HardenedSession = import('../../electron/window.js').HardenedSession;
+type RecordingWindow = { options: Record<string, unknown> };
 
 const settings = { preloadPath: '/app/dist/electron/preload.cjs', bounds: null, dark: false, isDev: false };
 
 describe('the main window', () => {
   it('runs its renderer sandboxed, context-isolated, without Node and with web security', () => {
-    const window = createMainWindow(RecordingWindow as never, settings) as unknown as RecordingWindow;
+    const window = createMainWindow(settings) as unknown as RecordingWindow;
     expect(window.options.webPreferences).toEqual({
       preload: '/app/dist/electron/preload.cjs',
       contextIsolation: true,
@@ -32,21 +38,21 @@ describe('the main window', () => {
   });
 
   it('allows developer tools only in development', () => {
-    const window = createMainWindow(RecordingWindow as never, { ...settings, isDev: true }) as unknown as RecordingWindow;
+    const window = createMainWindow({ ...settings, isDev: true }) as unknown as RecordingWindow;
     expect((window.options.webPreferences as Record<string, unknown>).devTools).toBe(true);
   });
 
   it('opens centred at the default size without saved bounds, at the saved ones otherwise, never below the minimum', () => {
-    const fresh = createMainWindow(RecordingWindow as never, settings) as unknown as RecordingWindow;
+    const fresh = createMainWindow(settings) as unknown as RecordingWindow;
     expect(fresh.options).toMatchObject({ width: 1280, height: 800, center: true, minWidth: 900, minHeight: 600, show: false });
-    const restored = createMainWindow(RecordingWindow as never, { ...settings, bounds: { x: 10, y: 20, width: 1000, height: 700 } }) as unknown as RecordingWindow;
+    const restored = createMainWindow({ ...settings, bounds: { x: 10, y: 20, width: 1000, height: 700 } }) as unknown as RecordingWindow;
     expect(restored.options).toMatchObject({ x: 10, y: 20, width: 1000, height: 700 });
     expect(restored.options.center).toBeUndefined();
   });
 
   it('paints the page colour of the OS theme until the renderer draws (no white flash in dark mode)', () => {
-    const light = createMainWindow(RecordingWindow as never, settings) as unknown as RecordingWindow;
-    const dark = createMainWindow(RecordingWindow as never, { ...settings, dark: true }) as unknown as RecordingWindow;
+    const light = createMainWindow(settings) as unknown as RecordingWindow;
+    const dark = createMainWindow({ ...settings, dark: true }) as unknown as RecordingWindow;
     expect(light.options.backgroundColor).toBe('#f4f5f8');
     expect(dark.options.backgroundColor).toBe('#0f1115');
   });
