@@ -158,7 +158,7 @@ describe('Primes tab in browser mode', () => {
     const file = join(outDir, 'primes.txt');
     await card.getByLabel('From').fill('1000');
     await card.getByLabel('To').fill('1,500');
-    await card.getByLabel('Also write every prime to a file').check();
+    await card.getByLabel('When listing, also write every prime to a file').check();
     await card.getByLabel('File', { exact: true }).fill(file);
     await card.getByRole('button', { name: 'List', exact: true }).click();
     const expected = sievePrimes(1000, 1500).map(String);
@@ -179,7 +179,7 @@ describe('Primes tab in browser mode', () => {
 
   it('cancels a big count promptly', async () => {
     const card = rangeCard();
-    await card.getByLabel('Also write every prime to a file').uncheck();
+    await card.getByLabel('When listing, also write every prime to a file').uncheck();
     await card.getByLabel('From').fill('0');
     await card.getByLabel('To').fill('1e14');
     await card.getByRole('button', { name: 'Count', exact: true }).click();
