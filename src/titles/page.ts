@@ -4,7 +4,7 @@
  * bytes once the answer is known, and never takes more than `maxBytes`.
  */
 import { TextDecoder } from '@exodus/bytes/encoding.js';
-import { bomEncoding, encodingForLabel, isHtmlType, isUnknownType, MetaCharsetScanner, sniffLength, sniffsAsHtml, type ContentType } from './charset.js';
+import { bomEncoding, encodingForLabel, isUnknownType, MetaCharsetScanner, sniffLength, sniffsAsHtml, type ContentType } from './charset.js';
 import { HeadParser, type HeadInfo } from './head-parser.js';
 import type { EncodingSource } from './types.js';
 
