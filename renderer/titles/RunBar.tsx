@@ -36,6 +36,8 @@ export const RunBar = memo(function RunBar(props: {
   failedRows: number;
   rows: number;
   busy: boolean;
+  /** An export is being prepared. */
+  exporting: boolean;
   onPause: () => void;
   onResume: () => void;
   onCancel: () => void;
@@ -95,17 +97,17 @@ export const RunBar = memo(function RunBar(props: {
               {t('retryFailed')}
             </Button>
           ) : null}
-          <div className="segmented" role="group" aria-label={t('export')}>
+          <div className="segmented" role="group" aria-label={t('export')} aria-busy={props.exporting}>
             <span className="segmented__label" aria-hidden="true">
               {t('export')}
             </span>
-            <button type="button" className="segmented__item" disabled={props.rows === 0} onClick={() => props.onExport('csv')}>
+            <button type="button" className="segmented__item" disabled={props.rows === 0 || props.exporting} onClick={() => props.onExport('csv')}>
               CSV
             </button>
-            <button type="button" className="segmented__item" disabled={props.rows === 0} onClick={() => props.onExport('json')}>
+            <button type="button" className="segmented__item" disabled={props.rows === 0 || props.exporting} onClick={() => props.onExport('json')}>
               JSON
             </button>
-            <button type="button" className="segmented__item" disabled={props.rows === 0} onClick={() => props.onExport('jsonl')}>
+            <button type="button" className="segmented__item" disabled={props.rows === 0 || props.exporting} onClick={() => props.onExport('jsonl')}>
               JSONL
             </button>
           </div>

@@ -7,7 +7,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Events, MenuCommand, RunSummary } from '../../src/contract.js';
 import { defaultTitlesOptions } from '../../src/titles/defaults.js';
-import { toCsv, toJson, toJsonl } from '../../src/titles/format.js';
 import { parseInputLine } from '../../src/titles/input.js';
 import type { TitlesProgress } from '../../src/titles/types.js';
 import { errorMessage, invoke, isWebUrl, useApiEvent } from '../api.js';
@@ -17,6 +16,7 @@ import { useFormatters, useT } from '../i18n/index.js';
 import { titlesMessages } from '../i18n/titles.js';
 import { HistorySidebar } from '../history/HistorySidebar.js';
 import { useInputAnalysis } from './analysis.js';
+import { buildExport } from './export.js';
 import { appendLines, isUrlListFile, urlLinesOf } from './files.js';
 import { InputPanel } from './InputPanel.js';
 import { ResultsPanel } from './ResultsPanel.js';
@@ -95,6 +95,7 @@ export function TitlesTab(props: { active: boolean }) {
   const [dragging, setDragging] = useState(false);
   const [starting, setStarting] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [exporting, setExporting] = useState(false);
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const [run, setRun] = useState<RunInfo | null>(null);
   const [version, setVersion] = useState(0);
@@ -259,17 +260,20 @@ export function TitlesTab(props: { active: boolean }) {
         toast.show(t('exportEmpty'), 'info');
         return;
       }
-      const records = [...current.records.inOrder()];
-      const body = kind === 'csv' ? toCsv(records) : kind === 'json' ? toJson(records) : toJsonl(records);
+      if (exporting) return;
+      setExporting(true);
       const suggestedName = exportName(run.name, kind);
       try {
+        const body = await buildExport([...current.records.inOrder()], kind);
         const saved = await invoke('dialog.saveText', { suggestedName, text: body });
         if (saved) toast.show(t('exported', { name: suggestedName }), 'success');
       } catch (error) {
         fail(t('whatExport'), error);
+      } finally {
+        setExporting(false);
       }
     },
-    [run, toast, t, fail],
+    [run, toast, t, fail, exporting],
   );
 
   const addFiles = useCallback(
@@ -463,6 +467,7 @@ export function TitlesTab(props: { active: boolean }) {
             rows={following.records.size}
             failedRows={following.records.failed}
             busy={busy}
+            exporting={exporting}
             onPause={() => void control('titles.pause', t('whatPause'))}
             onResume={() => void control('titles.resume', t('whatResume'))}
             onCancel={() => void control('titles.cancel', t('whatCancel'))}
