@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Api } from '../../src/contract.js';
-import { toCsv } from '../../src/titles/format.js';
+import { toCsv, toJson, toJsonl } from '../../src/titles/format.js';
 import type { TitleRecord } from '../../src/titles/types.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 import {
@@ -181,7 +181,7 @@ describe('Titles tab in browser mode', () => {
     await expect.poll(() => page.getByText(`${total} selected`).count()).toBe(1);
   });
 
-  it('exports CSV with the CLI formatter: same bytes, BOM, neutralised formulas', async () => {
+  it('exports CSV, JSON and JSONL with the CLI formatter: same bytes, BOM, neutralised formulas', async () => {
     const runId = await currentRunId(page);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('group', { name: 'Export' }).getByRole('button', { name: 'CSV' }).click()]);
     expect(download.suggestedFilename()).toMatch(/\.csv$/);
@@ -192,6 +192,17 @@ describe('Titles tab in browser mode', () => {
     expect(bytes.toString('utf8')).toBe(expected);
     expect(bytes.toString('utf8')).toContain(",'=1+2,");
     expect(bytes.toString('utf8')).not.toContain(',=1+2,');
+
+    // JSON and JSON Lines: the CLI's bytes too.
+    const inOrder = [...loaded.records].sort((a: TitleRecord, b: TitleRecord) => a.index - b.index);
+    for (const [button, expectedText] of [
+      ['JSON', toJson(inOrder)],
+      ['JSONL', toJsonl(inOrder)],
+    ] as const) {
+      const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('group', { name: 'Export' }).getByRole('button', { name: button, exact: true }).click()]);
+      expect(file.suggestedFilename()).toMatch(button === 'JSON' ? /\.json$/ : /\.jsonl$/);
+      expect(await readFile((await file.path())!, 'utf8')).toBe(expectedText);
+    }
   });
 
   it('retries only the failed rows, in place', async () => {
