@@ -56,7 +56,7 @@ export function runApp(): void {
   }
   if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
   nativeTheme.themeSource = 'system';
-  app.whenReady().then(start, fatal);
+  app.whenReady().then(start).catch(fatal);
 }
 
 function fatal(error: unknown): void {
@@ -75,6 +75,10 @@ async function start(): Promise<void> {
   // Packaged: resources/icon.png (electron-builder.yml extraResources); development: build/icon.png.
   const iconCandidates = [...(process.resourcesPath ? [join(process.resourcesPath, 'icon.png')] : []), join(appPath, 'build', 'icon.png')];
   const iconPath = iconCandidates.find((candidate) => existsSync(candidate));
+
+  for (const needed of [join(rendererDir, 'index.html'), preloadPath]) {
+    if (!existsSync(needed)) throw new Error(`${needed} is missing: run \`npm run build\` before \`electron .\``);
+  }
 
   const settings = new SettingsFile(dataDir);
   let language: Language = (await settings.read()).language ?? languageFromSystem([...app.getPreferredSystemLanguages(), app.getLocale()]);
@@ -99,7 +103,15 @@ async function start(): Promise<void> {
     if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(event, payload);
   };
 
+  // The menu and the About panel, in the current language.
   const setMenu = (): void => {
+    app.setAboutPanelOptions({
+      applicationName: 'Titlewave',
+      applicationVersion: app.getVersion(),
+      version: `Electron ${process.versions.electron ?? ''}`,
+      copyright: shellText(language, 'aboutCopyright'),
+      ...(iconPath ? { iconPath } : {}),
+    });
     const template = buildMenuTemplate({
       language,
       platform: process.platform,
@@ -165,13 +177,6 @@ async function start(): Promise<void> {
   };
   new RunMonitor({ getWindow: () => mainWindow, getLanguage: () => language, notify }).attach(services);
 
-  app.setAboutPanelOptions({
-    applicationName: 'Titlewave',
-    applicationVersion: app.getVersion(),
-    version: `Electron ${process.versions.electron ?? ''}`,
-    copyright: shellText(language, 'aboutCopyright'),
-    ...(iconPath ? { iconPath } : {}),
-  });
   setMenu();
 
   const createWindow = async (): Promise<void> => {

@@ -69,6 +69,15 @@ describe('before ready', () => {
     expect(mock().nativeTheme.themeSource).toBe('system');
   });
 
+  it('says what to do when the app is not built, and exits', async () => {
+    const { app, dialog } = mock();
+    app.appPath = dataDir;
+    runApp();
+    await vi.waitFor(() => expect(app.exit).toHaveBeenCalledWith(1));
+    expect(dialog.showErrorBox).toHaveBeenCalledWith('Titlewave', expect.stringMatching(/index\.html is missing: run `npm run build`/));
+    expect(FakeBrowserWindow.instances).toHaveLength(0);
+  });
+
   it('a second instance leaves at once: no window, no services', async () => {
     const { app } = mock();
     app.singleInstanceLock = false;
@@ -150,6 +159,7 @@ describe('when ready', () => {
     const menus = mock().Menu.templates as { label?: string }[][];
     expect(menus).toHaveLength(2);
     expect(menus[1]?.map((menu) => menu.label)).toContain('文件(&F)');
+    expect(mock().app.setAboutPanelOptions).toHaveBeenLastCalledWith(expect.objectContaining({ applicationName: 'Titlewave', copyright: 'MIT 许可证' }));
   });
 
   it('follows the OS language until the user chooses, then the saved choice', async () => {
