@@ -378,6 +378,8 @@ export function TitlesTab(props: { active: boolean }) {
       if (!hasFiles(event)) return;
       depth++;
       setDragging(true);
+      // Show the URL box as the target, even when it was folded away during a run.
+      setInputOpen(true);
     };
     const onLeave = (event: DragEvent) => {
       if (!hasFiles(event)) return;
