@@ -10,7 +10,7 @@ import { ProgressBar } from '../components/ProgressBar.js';
 import { useToast } from '../components/Toasts.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { primesMessages } from '../i18n/primes.js';
-import { compareDecimal, groupDigits, parseBound, type BoundError } from './bounds.js';
+import { compareDecimal, groupDigits, parseRangeBound, type BoundError } from './bounds.js';
 import { JobFollower } from './job-follower.js';
 import { PrimeList } from './PrimeList.js';
 import { useAppInfo } from './use-app-info.js';
@@ -45,6 +45,7 @@ const boundErrorKey: Record<BoundError, 'errEmpty' | 'errNotInteger' | 'errNegat
   notInteger: 'errNotInteger',
   negative: 'errNegative',
   tooLarge: 'errTooLarge',
+  aboveSieve: 'errTooLarge',
 };
 
 export function RangePanel() {
@@ -82,8 +83,8 @@ export function RangePanel() {
   );
   useApiEvent('primes.rangeUpdate', (update) => follower.receive(update));
 
-  const from = parseBound(fromText);
-  const to = parseBound(toText);
+  const from = parseRangeBound(fromText);
+  const to = parseRangeBound(toText);
   const orderError = from.ok && to.ok && compareDecimal(from.value, to.value) > 0;
   const outputMissing = saveToFile && outputPath.trim() === '';
   const showErrors = (text: string) => submitted || text.trim() !== '';

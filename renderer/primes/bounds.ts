@@ -3,7 +3,7 @@
  * power-of-ten form like 1e10 or 2.5e9 when it is a whole number. The result is an exact decimal string for the
  * services (bounds may exceed 2^53, so this never goes through a float).
  */
-export type BoundError = 'empty' | 'notInteger' | 'negative' | 'tooLarge';
+export type BoundError = 'empty' | 'notInteger' | 'negative' | 'tooLarge' | 'aboveSieve';
 export type BoundResult = { ok: true; value: string } | { ok: false; error: BoundError };
 
 /** The contract allows at most 30 digits. */
@@ -31,6 +31,16 @@ export function parseBound(text: string): BoundResult {
   const value = digits.replace(/^0+(?=\d)/, '');
   if (value.length > maxBoundDigits) return { ok: false, error: 'tooLarge' };
   return { ok: true, value };
+}
+
+/** The largest bound the sieve takes (the engine's MAX_SIEVE_BOUND in src/primes/sieve.ts, which is Node-side). */
+export const maxRangeBound = '100000000000000000';
+
+/** A range bound: parseBound, and at most maxRangeBound. */
+export function parseRangeBound(text: string): BoundResult {
+  const result = parseBound(text);
+  if (result.ok && compareDecimal(result.value, maxRangeBound) > 0) return { ok: false, error: 'aboveSieve' };
+  return result;
 }
 
 /** Compare two canonical non-negative decimal strings. */
