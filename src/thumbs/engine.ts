@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import sharp, { type Sharp, type SharpOptions } from 'sharp';
 import { assertThumbsOptions, outputPathFor, patternUsesDimensions, thumbDimensions } from './options.js';
@@ -97,7 +97,7 @@ const sameFile = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino && a
 
 function inputOptions(): SharpOptions {
   // 'error' fails truncated and broken pixel data; mere warnings (stray bytes many cameras write) still decode.
-  return { limitInputPixels: maxInputPixels, failOn: 'error', autoOrient: true };
+  return { limitInputPixels: maxInputPixels, failOn: 'error' };
 }
 
 function encoder(image: Sharp, options: ThumbsOptions, hasAlpha: boolean): Sharp {
@@ -111,6 +111,27 @@ function encoder(image: Sharp, options: ThumbsOptions, hasAlpha: boolean): Sharp
       return (hasAlpha ? image.flatten({ background: '#ffffff' }) : image).jpeg({ quality: options.quality });
     case 'avif':
       return image.avif({ quality: options.quality });
+  }
+}
+
+/** Output folders this process made or found, so a job does not ask the filesystem again for every file. */
+const knownFolders = new Set<string>();
+
+/** Write a new file (never replacing one), making its folder first when needed. */
+async function writeInFolder(path: string, data: Uint8Array): Promise<void> {
+  const folder = dirname(path);
+  if (!knownFolders.has(folder)) {
+    await mkdir(folder, { recursive: true });
+    if (knownFolders.size >= 10_000) knownFolders.clear();
+    knownFolders.add(folder);
+  }
+  try {
+    await writeFile(path, data, { flag: 'wx' });
+  } catch (error) {
+    if ((error as ErrnoLike).code !== 'ENOENT') throw error;
+    // The folder went away since (deleted by the user): make it again, once.
+    await mkdir(folder, { recursive: true });
+    await writeFile(path, data, { flag: 'wx' });
   }
 }
 
@@ -159,13 +180,14 @@ async function writeOutputs(
     planned.map(async (output) => {
       const temporary = join(dirname(output.path), `.${basename(output.path)}.${randomBytes(6).toString('hex')}.tmp`);
       try {
-        await mkdir(dirname(output.path), { recursive: true });
         let image = derive();
         if (output.width !== baseSize.width || output.height !== baseSize.height) {
           image = image.resize(output.width, output.height, { fit: 'fill' });
         }
         if (options.keepMetadata) image = image.keepMetadata();
-        await encoder(image, options, hasAlpha).toFile(temporary);
+        // Encoded in memory and written by us: cheaper than libvips' own file output for such small files.
+        const encoded = await encoder(image, options, hasAlpha).toBuffer();
+        await writeInFolder(temporary, encoded);
         // Cancelled meanwhile: nothing more lands on disk (the catch removes the temporary file).
         signal?.throwIfAborted();
         const written = await commit(temporary, output.path, source, options);
@@ -227,6 +249,7 @@ async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[], signal: 
   // 2. The header: refuse bombs before decoding anything.
   let width: number;
   let height: number;
+  let orientation: number;
   try {
     // The header only: no pixel is decoded, so the pixel limit is checked here, with the image's size in the message.
     const meta = await sharp(data, { ...inputOptions(), limitInputPixels: false }).metadata();
@@ -235,6 +258,7 @@ async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[], signal: 
     if (pixels > maxInputPixels) {
       throw new ThumbError('TOO_LARGE', `${meta.width} x ${meta.height} pixels is more than the ${Math.floor(maxInputPixels / 1e6)} megapixels allowed`);
     }
+    orientation = meta.orientation ?? 1;
     width = meta.autoOrient?.width ?? meta.width;
     height = meta.autoOrient?.height ?? meta.height;
   } catch (error) {
@@ -278,18 +302,23 @@ async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[], signal: 
   }
   if (toMake.length === 0) return;
 
-  // 4. One decode, to the largest output needed; then every output from that.
+  // 4. One decode, straight to the largest output needed (libvips shrinks on load), in the file's stored
+  // orientation: asked to orient first, sharp would turn the full-size image before shrinking it (no shrink-on-load,
+  // the whole image in memory), so the EXIF orientation is applied to the small base instead.
   const largest = toMake.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
   const baseSize = { width: largest.width, height: largest.height };
+  const quarterTurn = orientation >= 5 && orientation <= 8;
+  const storedSize = quarterTurn ? { width: baseSize.height, height: baseSize.width } : baseSize;
   let derive: () => Sharp;
   let hasAlpha: boolean;
   try {
-    const pipeline = sharp(data, inputOptions()).resize(baseSize.width, baseSize.height, { fit: 'fill' });
-    if (options.keepMetadata) {
-      // Raw pixels carry no metadata: keep it through a lossless, uncompressed PNG of the base instead.
-      const png = await pipeline.keepMetadata().png({ compressionLevel: 0 }).toBuffer({ resolveWithObject: true });
+    const pipeline = sharp(data, inputOptions()).resize(storedSize.width, storedSize.height, { fit: 'fill' });
+    if (options.keepMetadata || orientation > 1) {
+      // Raw pixels carry neither metadata nor an orientation: go through an uncompressed PNG of the base, which does.
+      const tagged = options.keepMetadata ? pipeline.keepMetadata() : pipeline.withMetadata({ orientation });
+      const png = await tagged.png({ compressionLevel: 0 }).toBuffer({ resolveWithObject: true });
       hasAlpha = png.info.channels === 2 || png.info.channels === 4;
-      derive = () => sharp(png.data);
+      derive = () => sharp(png.data, { autoOrient: true });
     } else {
       const raw = await pipeline.raw().toBuffer({ resolveWithObject: true });
       const { width: rawWidth, height: rawHeight, channels } = raw.info;

@@ -109,6 +109,38 @@ describe('sizes and geometry', () => {
     expect(meta.orientation ?? 1).toBe(1);
   });
 
+  it('turns and mirrors exactly as the EXIF orientation says, for all eight values (and keeps metadata upright)', async () => {
+    const here = await folder();
+    // Four coloured quadrants tell every turn and mirror apart.
+    const quadrants = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#ff0000' } })
+      .composite([
+        { input: { create: { width: 60, height: 40, channels: 3, background: '#00ff00' } }, left: 60, top: 0 },
+        { input: { create: { width: 60, height: 40, channels: 3, background: '#0000ff' } }, left: 0, top: 40 },
+        { input: { create: { width: 60, height: 40, channels: 3, background: '#ffffff' } }, left: 60, top: 40 },
+      ])
+      .png()
+      .toBuffer();
+    const corner = async (path: string, width: number, height: number) => {
+      const pixels = await sharp(path).removeAlpha().raw().toBuffer();
+      const at = (x: number, y: number) => [...pixels.subarray((y * width + x) * 3, (y * width + x) * 3 + 3)].map((v) => (v > 127 ? 1 : 0)).join('');
+      return [at(2, 2), at(width - 3, 2), at(2, height - 3), at(width - 3, height - 3)].join(' ');
+    };
+    for (let orientation = 1; orientation <= 8; orientation++) {
+      const input = join(here, `o${orientation}.jpg`);
+      await sharp(quadrants).jpeg({ quality: 95 }).withMetadata({ orientation }).toFile(input);
+      for (const keepMetadata of [false, true]) {
+        const record = await thumbnailFile({ index: 0, input, root: null, options: options({ sizes: [60], keepMetadata, pattern: `{name}_{size}_${keepMetadata}.{ext}` }) });
+        expect(record.error).toBeNull();
+        const output = record.outputs[0]!;
+        const reference = join(here, `reference${orientation}.png`);
+        const expected = await sharp(input, { autoOrient: true }).resize(60, 60, { fit: 'inside' }).png().toFile(reference);
+        expect([output.width, output.height], `orientation ${orientation}`).toEqual([expected.width, expected.height]);
+        expect(await corner(output.path, output.width, output.height), `orientation ${orientation}`).toBe(await corner(reference, expected.width, expected.height));
+        expect((await sharp(output.path).metadata()).orientation ?? 1).toBe(1);
+      }
+    }
+  });
+
   it('decodes each image once, at the largest size, and derives the smaller sizes from that result', async () => {
     const here = await folder();
     const input = join(here, 'once.jpg');

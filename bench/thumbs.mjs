@@ -1,0 +1,175 @@
+// Thumbnails benchmark: the whole `titlewave thumbs` CLI run over the corpus (120 photo-like JPEGs of 3000x2000 and
+// 30 PNGs of 2000x1500 with alpha; bench/make-corpus-thumbs.mjs), 3 sizes (32, 64, 128) of every image as PNG,
+// side by side with the tutorial's Pillow thread pool (bench/peers/thumbs_pillow.py, Debian python3 + python3-pil)
+// and a plain single-process sharp script (bench/peers/thumbs_sharp.mjs).
+// Each contender runs ROUNDS times in rotating order into an empty folder; the best wall time counts (the machine is
+// shared). Peak memory is the resident memory of the whole process tree (the CLI and its workers), sampled from /proc.
+// Environment: THUMBS_ROUNDS (default 3), THUMBS_SWEEP=1 also times workers x libvips threads combinations.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeThumbsCorpus } from './make-corpus-thumbs.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const outRoot = join(here, '.out', 'thumbs');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const python = '/usr/bin/python3';
+const pageSize = 4096;
+
+/** Process ids of `pid` and all its descendants (Linux /proc). */
+function processTree(pid) {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) {
+    let tasks = [];
+    try {
+      tasks = readdirSync(`/proc/${all[i]}/task`);
+    } catch {
+      continue;
+    }
+    for (const task of tasks) {
+      try {
+        for (const child of readFileSync(`/proc/${all[i]}/task/${task}/children`, 'utf8').trim().split(/\s+/)) {
+          if (child) all.push(Number(child));
+        }
+      } catch {
+        // the task ended meanwhile
+      }
+    }
+  }
+  return all;
+}
+
+function treeRss(pid) {
+  let pages = 0;
+  for (const member of processTree(pid)) {
+    try {
+      pages += Number(readFileSync(`/proc/${member}/statm`, 'utf8').split(' ')[1]);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return pages * pageSize;
+}
+
+/** Run a command; resolves with wall ms, peak tree RSS (bytes) and CPU seconds (user+sys of it and its children). */
+function measure(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    // /usr/bin/time (Debian package "time") reports user+sys including the reaped workers.
+    const timed = existsSync('/usr/bin/time');
+    const child = spawn(timed ? '/usr/bin/time' : command, timed ? ['-f', 'CPU %U %S', command, ...args] : args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    let peak = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, treeRss(child.pid));
+    }, 20);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(sampler);
+      const wallMs = performance.now() - started;
+      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-500)}`));
+      const cpu = /CPU ([\d.]+) ([\d.]+)/.exec(stderr);
+      resolve({ wallMs, peakRss: peak, cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : null });
+    });
+  });
+}
+
+function countFiles(dir) {
+  let count = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) if (entry.isFile() && entry.name.endsWith('.png')) count++;
+  return count;
+}
+
+const mib = (bytes) => bytes / 1024 / 1024;
+
+export default async function run(log) {
+  const rounds = Number(process.env.THUMBS_ROUNDS ?? 3);
+  const { dir: corpus, files } = await makeThumbsCorpus({ log });
+  const expectedOutputs = files.length * 3;
+  log(`corpus: ${files.length} images in ${corpus}; ${availableParallelism()} cores; best of ${rounds} rounds`);
+
+  const contenders = {
+    titlewave: (out, env) => measure(process.execPath, [cli, 'thumbs', corpus, '--out', out], { env }),
+    pillow: (out) => measure(python, [join(here, 'peers', 'thumbs_pillow.py'), corpus, out]),
+    sharp: (out) => measure(process.execPath, [join(here, 'peers', 'thumbs_sharp.mjs'), corpus, out]),
+  };
+  const results = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+  const names = Object.keys(contenders);
+  for (let round = 0; round < rounds; round++) {
+    // Rotate the order, so no contender always runs right after the same one.
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(round + k) % names.length];
+      const out = join(outRoot, name);
+      await rm(out, { recursive: true, force: true });
+      const result = await contenders[name](out);
+      const outputs = countFiles(out);
+      if (outputs !== expectedOutputs) throw new Error(`${name} wrote ${outputs} thumbnails, expected ${expectedOutputs}`);
+      results[name].push(result);
+      log(`${name.padEnd(9)} round ${round + 1}: ${(result.wallMs / 1000).toFixed(2)} s wall, ${result.cpuSeconds ?? '?'} s CPU, peak RSS ${mib(result.peakRss).toFixed(0)} MiB`);
+    }
+  }
+  const best = (name) => results[name].reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+  const peakOf = (name) => Math.max(...results[name].map((r) => r.peakRss));
+  const ours = best('titlewave');
+  const pillow = best('pillow');
+  const plain = best('sharp');
+  const rows = [
+    {
+      name: `CLI, ${files.length} images x 3 sizes, vs tutorial Pillow thread pool`,
+      ours: ours.wallMs / 1000,
+      peer: pillow.wallMs / 1000,
+      unit: 's',
+      ratio: ours.wallMs / pillow.wallMs,
+      target: '<= 0.35x',
+      pass: ours.wallMs / pillow.wallMs <= 0.35,
+      note: `CPU ${ours.cpuSeconds ?? '?'} s vs ${pillow.cpuSeconds ?? '?'} s`,
+    },
+    {
+      name: 'CLI vs plain single-process sharp script',
+      ours: ours.wallMs / 1000,
+      peer: plain.wallMs / 1000,
+      unit: 's',
+      ratio: ours.wallMs / plain.wallMs,
+      target: '<= 1.00x',
+      pass: ours.wallMs <= plain.wallMs,
+      note: `CPU ${ours.cpuSeconds ?? '?'} s vs ${plain.cpuSeconds ?? '?'} s`,
+    },
+    {
+      name: 'peak RSS, whole process tree (CLI + workers) vs Pillow',
+      ours: mib(peakOf('titlewave')),
+      peer: mib(peakOf('pillow')),
+      unit: 'MiB',
+      ratio: peakOf('titlewave') / peakOf('pillow'),
+      target: '< 512 MiB',
+      pass: mib(peakOf('titlewave')) < 512,
+      note: `plain sharp script ${mib(peakOf('sharp')).toFixed(0)} MiB`,
+    },
+  ];
+
+  if (process.env.THUMBS_SWEEP === '1') {
+    // libvips threads inside N worker processes: which split of the cores is fastest.
+    for (const workers of [1, 2, 3, 4]) {
+      for (const threads of [1, 2]) {
+        const out = join(outRoot, `sweep-${workers}-${threads}`);
+        const times = [];
+        for (let round = 0; round < rounds; round++) {
+          await rm(out, { recursive: true, force: true });
+          times.push(await measure(process.execPath, [cli, 'thumbs', corpus, '--out', out, '--workers', String(workers)], { env: { TITLEWAVE_VIPS_THREADS: String(threads) } }));
+        }
+        const fastest = times.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+        log(`sweep: ${workers} workers x ${threads} libvips threads: ${(fastest.wallMs / 1000).toFixed(2)} s, CPU ${fastest.cpuSeconds} s, peak ${mib(fastest.peakRss).toFixed(0)} MiB`);
+        rows.push({ name: `sweep: ${workers} workers x ${threads} libvips threads`, ours: fastest.wallMs / 1000, peer: null, unit: 's', ratio: null, target: null, pass: null, note: `peak ${mib(fastest.peakRss).toFixed(0)} MiB` });
+      }
+    }
+  }
+  await rm(outRoot, { recursive: true, force: true });
+  return rows;
+}
