@@ -1,10 +1,12 @@
 /**
  * One attempt at one URL: request, follow redirects by hand, decompress within a cap, and feed the body to a
  * PageReader until it knows the answer; all under one deadline that also ends bodies that drip forever.
+ * Requests go through undici's dispatch API: no stream per response, which matters at thousands a second.
  */
-import { Readable, type Transform } from 'node:stream';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { isHtmlType, isUnknownType, parseContentType } from './charset.js';
 import { classifyNetworkError, failure, isRetryableStatus, parseRetryAfter, type Failure } from './errors.js';
 import { PageReader, type PageResult } from './page.js';
@@ -60,19 +62,10 @@ export interface AttemptResult {
 
 /** The abort reason when the whole-request deadline passes (made only then: an Error costs a stack trace). */
 class Deadline extends Error {}
-
-/** Resolve when `stream` emits one of `events`, or when the attempt is aborted. */
-function settle(stream: NodeJS.EventEmitter, events: string[], signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      for (const event of events) stream.off(event, done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    for (const event of events) stream.on(event, done);
-    signal.addEventListener('abort', done);
-  });
-}
+/** The abort reason when we close a connection rather than read the rest of a body we do not need. */
+class Dropped extends Error {}
+/** Above this much unread body, the connection stops reading until we catch up. */
+const queueHighWater = 1024 * 1024;
 
 function decodersFor(contentEncoding: string | string[] | undefined): Transform[] | Failure {
   const header = Array.isArray(contentEncoding) ? contentEncoding.join(',') : (contentEncoding ?? '');
@@ -97,52 +90,173 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * The attempts in flight, aborted together on cancel. (One listener on the run's signal for all of them: an
- * AbortSignal's removeEventListener walks its listeners, which costs a lot at thousands of requests a second.)
+ * One HTTP request and its response: headers arrive as a promise, the body as chunks read with `next()` (null at
+ * the end), with the connection paused while too much is unread.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  status = 0;
+  headers: IncomingHttpHeaders = {};
+  readonly started: Promise<void>;
+  /** Called when the exchange fails, so a wait on something else (a decoder) ends too. */
+  onFailure: (() => void) | null = null;
+  #controller: Dispatcher.DispatchController | null = null;
+  #abortReason: Error | null = null;
+  #error: Error | null = null;
+  #ended = false;
+  #queue: Buffer[] = [];
+  #queued = 0;
+  #paused = false;
+  #waiter: { resolve: (chunk: Buffer | null) => void; reject: (error: Error) => void } | null = null;
+  #start: { resolve: () => void; reject: (error: Error) => void } | null = null;
+
+  constructor() {
+    this.started = new Promise<void>((resolve, reject) => (this.#start = { resolve, reject }));
+  }
+
+  get failed(): boolean {
+    return this.#error !== null;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#abortReason !== null) controller.abort(this.#abortReason);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+    if (status < 200) return; // informational answers come before the real one
+    this.status = status;
+    this.headers = headers;
+    this.#start?.resolve();
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#waiter !== null) {
+      const waiter = this.#waiter;
+      this.#waiter = null;
+      waiter.resolve(chunk);
+      return;
+    }
+    this.#queue.push(chunk);
+    this.#queued += chunk.length;
+    if (this.#queued > queueHighWater && !this.#paused) {
+      this.#paused = true;
+      controller.pause();
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#ended = true;
+    this.#waiter?.resolve(null);
+    this.#waiter = null;
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#error = error;
+    this.#start?.reject(error);
+    this.#waiter?.reject(error);
+    this.#waiter = null;
+    this.onFailure?.();
+  }
+
+  /** The next body chunk, or null at the end. */
+  next(): Promise<Buffer | null> {
+    const chunk = this.#queue.shift();
+    if (chunk !== undefined) {
+      this.#queued -= chunk.length;
+      if (this.#paused && this.#queued < queueHighWater / 4) {
+        this.#paused = false;
+        this.#controller?.resume();
+      }
+      return Promise.resolve(chunk);
+    }
+    if (this.#error !== null) return Promise.reject(this.#error);
+    if (this.#ended) return Promise.resolve(null);
+    return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
+  }
+
+  abort(reason: Error): void {
+    if (this.#ended || this.#error !== null) return;
+    this.#abortReason ??= reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+/** Resolve when `stream` emits one of `events`, or when the exchange fails. */
+function settle(stream: NodeJS.EventEmitter, events: string[], exchange: Exchange): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      for (const event of events) stream.off(event, done);
+      exchange.onFailure = null;
+      resolve();
+    };
+    for (const event of events) stream.on(event, done);
+    exchange.onFailure = done;
+    if (exchange.failed) done();
+  });
+}
+
+/** What aborts an attempt: the exchange in progress, and any started later. */
+export class AttemptControl {
+  reason: Error | null = null;
+  current: Exchange | null = null;
+  abort(reason: Error): void {
+    this.reason ??= reason;
+    this.current?.abort(reason);
+  }
+}
+
+/**
+ * The attempts in flight, aborted together on cancel (one listener on the run's signal for all of them: adding and
+ * removing a listener per request costs a lot at thousands of requests a second).
  */
 export class AttemptGroup {
-  readonly #active = new Set<AbortController>();
+  readonly #active = new Set<AttemptControl>();
   constructor(readonly signal: AbortSignal) {
     signal.addEventListener('abort', () => {
-      for (const controller of this.#active) controller.abort(signal.reason);
+      for (const attempt of this.#active) attempt.abort(new Error('cancelled'));
     });
   }
-  add(controller: AbortController): void {
-    if (this.signal.aborted) controller.abort(this.signal.reason);
-    else this.#active.add(controller);
+  add(attempt: AttemptControl): void {
+    if (this.signal.aborted) attempt.abort(new Error('cancelled'));
+    else this.#active.add(attempt);
   }
-  delete(controller: AbortController): void {
-    this.#active.delete(controller);
+  delete(attempt: AttemptControl): void {
+    this.#active.delete(attempt);
   }
+}
+
+function dispatch(ctx: AttemptContext, url: string, control: AttemptControl): Exchange {
+  const exchange = new Exchange();
+  control.current = exchange;
+  if (control.reason !== null) exchange.abort(control.reason);
+  const target = new URL(url);
+  ctx.dispatcher.dispatch(
+    { origin: target.origin, path: `${target.pathname}${target.search}`, method: 'GET', headers: ctx.headers, headersTimeout: ctx.options.timeoutMs, bodyTimeout: ctx.options.timeoutMs },
+    exchange,
+  );
+  return exchange;
 }
 
 export async function runAttempt(url: string, host: string, ctx: AttemptContext, group: AttemptGroup): Promise<AttemptResult> {
   const { options } = ctx;
-  const jobSignal = group.signal;
   const result: AttemptResult = { finalUrl: url, status: null, contentType: null, redirects: [], bytes: 0, page: null, error: null, retryAfterMs: null, host, cancelled: false };
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Deadline()), options.timeoutMs);
-  group.add(controller);
-  const signal = controller.signal;
+  const control = new AttemptControl();
+  const timer = setTimeout(() => control.abort(new Deadline()), options.timeoutMs);
+  group.add(control);
   const visited = new Set([url]);
   let currentUrl = url;
 
   try {
     for (;;) {
-      const response = await request(currentUrl, {
-        dispatcher: ctx.dispatcher,
-        method: 'GET',
-        headers: ctx.headers,
-        signal,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      });
+      const response = dispatch(ctx, currentUrl, control);
+      await response.started;
       result.finalUrl = currentUrl;
-      result.status = response.statusCode;
-      const location = headerValue(response.headers.location);
-      if (redirectStatuses.has(response.statusCode) && location !== undefined) {
-        await drain(response.body, response.headers['content-length'], result, signal);
-        result.redirects.push({ url: currentUrl, status: response.statusCode });
+      result.status = response.status;
+      const headers = response.headers;
+      const location = headerValue(headers.location);
+      if (redirectStatuses.has(response.status) && location !== undefined) {
+        await drain(response, headers['content-length'], result);
+        result.redirects.push({ url: currentUrl, status: response.status });
         let next: URL;
         try {
           next = new URL(location, currentUrl);
@@ -178,22 +292,22 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
         continue;
       }
 
-      if (isRetryableStatus(response.statusCode)) result.retryAfterMs = parseRetryAfter(response.headers['retry-after']);
-      const contentType = parseContentType(response.headers['content-type']);
+      if (isRetryableStatus(response.status)) result.retryAfterMs = parseRetryAfter(headers['retry-after']);
+      const contentType = parseContentType(headers['content-type']);
       result.contentType = contentType?.raw ?? null;
       if (contentType !== null && !isUnknownType(contentType) && !isHtmlType(contentType.essence ?? '')) {
-        await drain(response.body, response.headers['content-length'], result, signal);
+        await drain(response, headers['content-length'], result);
         result.error = failure('NOT_HTML', `not an HTML page (${contentType.essence})`);
         return result;
       }
-      const decoders = decodersFor(response.headers['content-encoding']);
+      const decoders = decodersFor(headers['content-encoding']);
       if (!Array.isArray(decoders)) {
-        response.body.destroy();
+        response.abort(new Dropped());
         result.error = decoders;
         return result;
       }
       const reader = new PageReader(currentUrl, contentType, options.maxBodyBytes);
-      await readBody(response.body, decoders, reader, response.headers['content-length'], result, signal);
+      await readBody(response, decoders, reader, headers['content-length'], result, control);
       const page = reader.end();
       result.page = page;
       if (!page.html) result.error = failure('NOT_HTML', 'not an HTML page (no Content-Type, and the body does not look like HTML)');
@@ -201,14 +315,16 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
       return result;
     }
   } catch (error) {
-    if (jobSignal.aborted) result.cancelled = true;
-    else if (signal.aborted && signal.reason instanceof Deadline) result.error = failure('TIMEOUT', `no complete answer within ${options.timeoutMs / 1000} s`, true);
+    if (group.signal.aborted) result.cancelled = true;
+    else if (control.reason instanceof Deadline) result.error = failure('TIMEOUT', `no complete answer within ${options.timeoutMs / 1000} s`, true);
     else result.error = classifyNetworkError(error);
     result.page = null;
     return result;
   } finally {
     clearTimeout(timer);
-    group.delete(controller);
+    group.delete(control);
+    // Nothing of this attempt goes on reading.
+    control.current?.abort(new Dropped());
   }
 }
 
@@ -218,17 +334,14 @@ function contentLengthOf(header: string | string[] | undefined): number | null {
 }
 
 /** Read and drop a body we do not need, if it is small (keeps the connection); otherwise close it. */
-async function drain(body: Readable, lengthHeader: string | string[] | undefined, result: AttemptResult, signal: AbortSignal): Promise<void> {
+async function drain(response: Exchange, lengthHeader: string | string[] | undefined, result: AttemptResult): Promise<void> {
   const length = contentLengthOf(lengthHeader);
   if (length === null || length > drainLimit) {
-    body.destroy();
+    response.abort(new Dropped());
     return;
   }
   try {
-    for await (const chunk of body) {
-      result.bytes += (chunk as Buffer).length;
-      if (signal.aborted) break;
-    }
+    for (let chunk = await response.next(); chunk !== null; chunk = await response.next()) result.bytes += chunk.length;
   } catch {
     // A broken body we were going to drop anyway.
   }
@@ -238,7 +351,7 @@ async function drain(body: Readable, lengthHeader: string | string[] | undefined
  * Feed the body through its decoders into the reader until the reader knows the answer, then keep the connection
  * if little is left. Throws network errors only while the answer is still unknown.
  */
-async function readBody(body: Readable, decoders: Transform[], reader: PageReader, lengthHeader: string | string[] | undefined, result: AttemptResult, signal: AbortSignal): Promise<void> {
+async function readBody(response: Exchange, decoders: Transform[], reader: PageReader, lengthHeader: string | string[] | undefined, result: AttemptResult, control: AttemptControl): Promise<void> {
   const length = contentLengthOf(lengthHeader);
   let received = 0;
   let drained = 0;
@@ -259,31 +372,32 @@ async function readBody(body: Readable, decoders: Transform[], reader: PageReade
   }
 
   try {
-    for await (const chunk of body) {
-      const bytes = chunk as Buffer;
+    for (let bytes = await response.next(); bytes !== null; bytes = await response.next()) {
       result.bytes += bytes.length;
       received += bytes.length;
       if (reader.wantsMore && decodeError === null) {
         if (first === undefined) await pushInSlices(reader, bytes);
-        else if (!first.write(bytes)) await settle(first, ['drain', 'close', 'error'], signal);
+        else if (!first.write(bytes)) await settle(first, ['drain', 'close', 'error'], response);
         if (reader.wantsMore && decodeError === null) continue;
         if (decodeError !== null && reader.wantsMore) break;
       } else {
         drained += bytes.length;
       }
       // The answer is known: read on only if little is left, so the connection can serve the next request.
-      if (length !== null ? length - received > drainLimit : drained > drainLimit) break;
+      if (length !== null ? length - received > drainLimit : drained > drainLimit) {
+        response.abort(new Dropped());
+        break;
+      }
     }
-    if (first !== undefined && last !== undefined && reader.wantsMore && decodeError === null && !first.destroyed) {
+    if (first !== undefined && last !== undefined && reader.wantsMore && decodeError === null && !first.destroyed && !response.failed) {
       first.end();
-      await settle(last, ['end', 'close', 'error'], signal);
+      await settle(last, ['end', 'close', 'error'], response);
     }
   } catch (error) {
     if (reader.wantsMore) throw error;
   } finally {
     stopDecoders();
-    if (!body.destroyed && !body.readableEnded) body.destroy();
   }
-  if (signal.aborted && reader.wantsMore) throw signal.reason;
+  if (control.reason !== null && reader.wantsMore) throw control.reason;
   if (decodeError !== null && reader.wantsMore) throw decodeError;
 }

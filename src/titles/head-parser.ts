@@ -6,7 +6,7 @@
  * small tree adapter keeps only what the answer needs: elements and the text of <title> elements. Parsing stops as
  * soon as the answer cannot change any more: the head is over and the first <title> is complete.
  */
-import { Parser, html, type TreeAdapter, type TreeAdapterTypeMap, type Token } from 'parse5';
+import { Parser, Tokenizer, html, type TreeAdapter, type TreeAdapterTypeMap, type Token } from 'parse5';
 
 const { NS } = html;
 
@@ -45,33 +45,37 @@ interface TokenizerInternals {
  * cost milliseconds. In those states a run of ordinary characters means nothing to the tokenizer, so emit it as one
  * piece and move on. Runs stop before anything the state machine or the input preprocessor treats specially
  * (markup, character references in RCDATA, NUL, CR, surrogates), so the tokens are the same as parse5's own.
+ * Returns false when the state machine should handle the character itself.
  */
-function skipTextRuns(tokenizer: TokenizerInternals): void {
+function skipTextRun(tokenizer: TokenizerInternals, cp: number, special: RegExp): boolean {
   const preprocessor = tokenizer.preprocessor;
-  const patch = (state: '_stateScriptData' | '_stateRawtext' | '_stateRcdata', special: RegExp): void => {
-    const original = tokenizer[state].bind(tokenizer);
-    tokenizer[state] = (cp: number): void => {
-      const { html: text, pos } = preprocessor;
-      // cp is the character at pos (not a CR turned into LF, not EOF), and it is an ordinary one.
-      if (cp >= 0 && text.charCodeAt(pos) === cp && cp !== 0x3c && cp !== 0x26 && cp !== 0 && cp !== 0x0d && (cp < 0xd800 || cp > 0xdfff)) {
-        special.lastIndex = pos + 1;
-        const end = special.exec(text)?.index ?? text.length;
-        if (end - pos > 1) {
-          tokenizer._emitChars(text.slice(pos, end));
-          preprocessor.pos = end - 1;
-          // Hand the text over now, so the input buffer can drop what was parsed (a 4 MiB inline script would
-          // otherwise stay in one ever-growing string, flattened again for every chunk).
-          tokenizer._emitCurrentCharacterToken(null);
-          preprocessor.dropParsedChunk();
-          return;
-        }
-      }
-      original(cp);
-    };
-  };
-  patch('_stateScriptData', /[<\0\r\uD800-\uDFFF]/g);
-  patch('_stateRawtext', /[<\0\r\uD800-\uDFFF]/g);
-  patch('_stateRcdata', /[<&\0\r\uD800-\uDFFF]/g);
+  const { html: text, pos } = preprocessor;
+  // cp is the character at pos (not a CR turned into LF, not EOF), and it is an ordinary one.
+  if (cp < 0 || text.charCodeAt(pos) !== cp || cp === 0x3c || cp === 0x26 || cp === 0 || cp === 0x0d || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+  special.lastIndex = pos + 1;
+  const end = special.exec(text)?.index ?? text.length;
+  if (end - pos <= 1) return false;
+  tokenizer._emitChars(text.slice(pos, end));
+  preprocessor.pos = end - 1;
+  // Hand the text over now, so the input buffer can drop what was parsed (a 4 MiB inline script would otherwise
+  // stay in one ever-growing string, flattened again for every chunk).
+  tokenizer._emitCurrentCharacterToken(null);
+  preprocessor.dropParsedChunk();
+  return true;
+}
+
+const rawSpecial = /[<\0\r\uD800-\uDFFF]/g;
+const rcdataSpecial = /[<&\0\r\uD800-\uDFFF]/g;
+const tokenizerPrototype = Tokenizer.prototype as unknown as TokenizerInternals;
+// Shared functions (no closure per page), installed on each parser's tokenizer.
+function scriptDataState(this: TokenizerInternals, cp: number): void {
+  if (!skipTextRun(this, cp, rawSpecial)) tokenizerPrototype._stateScriptData.call(this, cp);
+}
+function rawtextState(this: TokenizerInternals, cp: number): void {
+  if (!skipTextRun(this, cp, rawSpecial)) tokenizerPrototype._stateRawtext.call(this, cp);
+}
+function rcdataState(this: TokenizerInternals, cp: number): void {
+  if (!skipTextRun(this, cp, rcdataSpecial)) tokenizerPrototype._stateRcdata.call(this, cp);
 }
 
 export interface HeadInfo {
@@ -127,14 +131,34 @@ export class HeadParser {
   readonly #titles: SlimNode[] = [];
   /** <meta>, <link> and <base> elements seen before the body, in order. */
   readonly #headElements: SlimNode[] = [];
+  /** Quirks mode changes tree construction (a <table> does not close an open <p>): the parser reads it back. */
+  #documentMode: html.DOCUMENT_MODE = html.DOCUMENT_MODE.NO_QUIRKS;
   readonly #parser: Parser<SlimMap>;
   readonly #document: SlimNode;
+  /** The parser whose tokens are being handled now (parsing is synchronous), for the one shared tree adapter. */
+  static #active: HeadParser | null = null;
 
   constructor(private readonly documentUrl: string) {
-    const adapter = this.#treeAdapter();
-    this.#parser = new Parser<SlimMap>({ treeAdapter: adapter, scriptingEnabled: true, sourceCodeLocationInfo: false });
+    HeadParser.#active = this;
+    try {
+      this.#parser = new Parser<SlimMap>({ treeAdapter: HeadParser.#adapter, scriptingEnabled: true, sourceCodeLocationInfo: false });
+    } finally {
+      HeadParser.#active = null;
+    }
     this.#document = this.#parser.document;
-    skipTextRuns(this.#parser.tokenizer as unknown as TokenizerInternals);
+    const tokenizer = this.#parser.tokenizer as unknown as TokenizerInternals;
+    tokenizer._stateScriptData = scriptDataState;
+    tokenizer._stateRawtext = rawtextState;
+    tokenizer._stateRcdata = rcdataState;
+  }
+
+  #feed(text: string, last: boolean): void {
+    HeadParser.#active = this;
+    try {
+      this.#parser.tokenizer.write(text, last);
+    } finally {
+      HeadParser.#active = null;
+    }
   }
 
   /** True once the title and the head's metadata are final: the rest of the page need not be read. */
@@ -144,14 +168,14 @@ export class HeadParser {
 
   write(text: string): void {
     if (this.#ended || this.complete) return;
-    this.#parser.tokenizer.write(text, false);
+    this.#feed(text, false);
   }
 
   /** The page ended (or no more of it will be read): close what is open, as a browser does at end of file. */
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (!this.complete) this.#parser.tokenizer.write('', true);
+    if (!this.complete) this.#feed('', true);
   }
 
   result(): HeadInfo {
@@ -207,7 +231,8 @@ export class HeadParser {
     if (this.complete) this.#parser.tokenizer.pause();
   }
 
-  #treeAdapter(): TreeAdapter<SlimMap> {
+  static readonly #adapter: TreeAdapter<SlimMap> = (() => {
+    const active = (): HeadParser => HeadParser.#active as HeadParser;
     const attach = (parent: SlimNode, child: SlimNode): void => {
       child.parent = parent;
       if (child.keep) for (let node: SlimNode | null = parent; node !== null && !node.keep; node = node.parent) node.keep = true;
@@ -220,20 +245,19 @@ export class HeadParser {
       node.parent = null;
     };
     const other = (): SlimNode => new SlimNode('other', '', NS.HTML, []);
-    // Quirks mode changes tree construction (a <table> does not close an open <p>), so the parser must get it back.
-    let documentMode: html.DOCUMENT_MODE = html.DOCUMENT_MODE.NO_QUIRKS;
-    return {
+    const adapter: TreeAdapter<SlimMap> = {
       createDocument: () => new SlimNode('document', '', NS.HTML, []),
       createDocumentFragment: () => new SlimNode('fragment', '', NS.HTML, []),
       createElement: (tagName, namespaceURI, attrs) => {
         const node = new SlimNode('element', tagName, namespaceURI, attrs);
         if (namespaceURI === NS.HTML) {
+          const parser = active();
           if (tagName === 'title' || tagName === 'html' || tagName === 'head' || tagName === 'body') node.keep = true;
-          if (tagName === 'title') this.#titles.push(node);
+          if (tagName === 'title') parser.#titles.push(node);
           else if (tagName === 'body' || tagName === 'frameset') {
-            this.#bodyStarted = true;
-            if (this.complete) this.#parser.tokenizer.pause();
-          } else if (!this.#bodyStarted && (tagName === 'meta' || tagName === 'link' || tagName === 'base')) this.#headElements.push(node);
+            parser.#bodyStarted = true;
+            if (parser.complete) parser.#parser.tokenizer.pause();
+          } else if (!parser.#bodyStarted && (tagName === 'meta' || tagName === 'link' || tagName === 'base')) parser.#headElements.push(node);
         }
         return node;
       },
@@ -258,9 +282,9 @@ export class HeadParser {
       getTemplateContent: (template) => template.content ?? (template.content = new SlimNode('fragment', '', NS.HTML, [])),
       setDocumentType: () => undefined,
       setDocumentMode: (_document, mode) => {
-        documentMode = mode;
+        active().#documentMode = mode;
       },
-      getDocumentMode: () => documentMode,
+      getDocumentMode: () => active().#documentMode,
       detachNode: detach,
       insertText: (parent, text) => {
         if (isHtml(parent, 'title')) parent.text += text;
@@ -291,7 +315,8 @@ export class HeadParser {
       setNodeSourceCodeLocation: () => undefined,
       getNodeSourceCodeLocation: () => undefined,
       updateNodeSourceCodeLocation: () => undefined,
-      onItemPop: (item) => this.#onPop(item),
+      onItemPop: (item) => active().#onPop(item),
     };
-  }
+    return adapter;
+  })();
 }
