@@ -1,0 +1,137 @@
+/** `titlewave thumbs`, the built CLI in its own process: records on stdout, skipped files on stderr, exit codes. */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/package-info.js';
+import { makeTempDir, writeJpeg, writePng } from './images.js';
+
+const cli = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+interface CliRecord {
+  input: string;
+  outputs: { size: number; path: string; width: number; height: number; skipped?: boolean }[];
+  error: { code: string; message: string } | null;
+}
+
+const records = (stdout: string): CliRecord[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as CliRecord)
+    .sort((a, b) => a.input.localeCompare(b.input));
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let photos: string;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await makeTempDir());
+  photos = join(dir, 'photos');
+  await mkdir(join(photos, 'sub'), { recursive: true });
+  await writeJpeg(join(photos, 'a.jpg'), 300, 200, { copyright: 'cli copyright' });
+  await writePng(join(photos, 'sub', 'b.png'), 100, 50, true);
+  await writeFile(join(photos, 'notes.txt'), 'not an image');
+  await writeFile(join(photos, 'broken.jpg'), 'not a jpeg either');
+});
+afterAll(async () => {
+  await cleanup();
+});
+
+describe('titlewave thumbs', () => {
+  it('prints --help with every flag', async () => {
+    const { code, stdout } = await run(['thumbs', '--help']);
+    expect(code).toBe(0);
+    for (const flag of ['--out', '--sizes', '--format', '--quality', '--workers', '--pattern', '--overwrite', '--keep-metadata', '--no-mirror']) {
+      expect(stdout).toContain(flag);
+    }
+  });
+
+  it('exits 2 on bad usage, before doing any work', async () => {
+    for (const args of [
+      ['thumbs'],
+      ['thumbs', photos, '--sizes', '0'],
+      ['thumbs', photos, '--sizes', '32,big'],
+      ['thumbs', photos, '--format', 'gif'],
+      ['thumbs', photos, '--quality', '101'],
+      ['thumbs', photos, '--workers', '0'],
+      ['thumbs', photos, '--pattern', 'same.png'],
+      ['thumbs', photos, '--frobnicate'],
+    ]) {
+      const { code, stdout, stderr } = await run([...args, '--out', join(dir, 'never')]);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stdout, args.join(' ')).toBe('');
+      expect(stderr, args.join(' ')).toMatch(/error/i);
+    }
+    await expect(stat(join(dir, 'never'))).rejects.toThrow();
+  });
+
+  it('prints one JSON record per image and lists skipped files on stderr', async () => {
+    const out = join(dir, 'out1');
+    const { code, stdout, stderr } = await run(['thumbs', photos, '--out', out, '--sizes', '16,48', '--format', 'webp', '--quality', '50', '--workers', '1']);
+    expect(code).toBe(0);
+    const lines = records(stdout);
+    expect(lines.map((r) => Object.keys(r))).toEqual([
+      ['input', 'outputs', 'error'],
+      ['input', 'outputs', 'error'],
+      ['input', 'outputs', 'error'],
+    ]);
+    expect(lines[0]).toEqual({
+      input: join(photos, 'a.jpg'),
+      outputs: [
+        { size: 16, path: join(out, 'a_16.webp'), width: 16, height: 11 },
+        { size: 48, path: join(out, 'a_48.webp'), width: 48, height: 32 },
+      ],
+      error: null,
+    });
+    expect(lines[1]).toMatchObject({ input: join(photos, 'broken.jpg'), outputs: [], error: { code: 'CORRUPT' } });
+    expect(lines[2]!.outputs.map((o) => o.path)).toEqual([join(out, 'sub', 'b_16.webp'), join(out, 'sub', 'b_48.webp')]);
+    expect((await sharp(join(out, 'sub', 'b_48.webp')).metadata()).format).toBe('webp');
+    expect(stderr).toContain(`thumbs: skipped ${join(photos, 'notes.txt')}: not an image`);
+    expect(stderr).toMatch(/thumbs: 3 images, 2 done \(4 files written, 0 already made\), 1 failed, 1 skipped/);
+  });
+
+  it('skips existing outputs by default, overwrites with --overwrite, keeps metadata with --keep-metadata, flattens with --no-mirror', async () => {
+    const out = join(dir, 'out2');
+    const args = ['thumbs', photos, '--out', out, '--sizes', '64', '--format', 'jpeg', '--no-mirror', '--pattern', 'thumb-{name}-{width}x{height}.{ext}'];
+    const first = await run(args);
+    expect(first.code).toBe(0);
+    expect(records(first.stdout).flatMap((r) => r.outputs.map((o) => o.path))).toEqual([join(out, 'thumb-a-64x43.jpg'), join(out, 'thumb-b-64x32.jpg')]);
+    expect((await sharp(join(out, 'thumb-a-64x43.jpg')).metadata()).exif).toBeUndefined();
+
+    await writeFile(join(out, 'thumb-a-64x43.jpg'), 'replaced by the user');
+    const second = await run(args);
+    expect(records(second.stdout)[0]!.outputs[0]!.skipped).toBe(true);
+    expect(await readFile(join(out, 'thumb-a-64x43.jpg'), 'utf8')).toBe('replaced by the user');
+
+    const third = await run([...args, '--overwrite', '--keep-metadata']);
+    expect(third.code).toBe(0);
+    expect(records(third.stdout)[0]!.outputs[0]!.skipped).toBeUndefined();
+    const meta = await sharp(join(out, 'thumb-a-64x43.jpg')).metadata();
+    expect(meta.exif?.toString('latin1')).toContain('cli copyright');
+  });
+
+  it('writes to a thumbnails folder beside the input by default, and exits 1 when a PATH does not exist', async () => {
+    const single = join(dir, 'single');
+    await mkdir(single);
+    await writePng(join(single, 'c.png'), 40, 40);
+    const { code, stdout, stderr } = await run(['thumbs', join(single, 'c.png'), join(dir, 'missing-folder')]);
+    expect(code).toBe(1);
+    expect(records(stdout)[0]!.outputs.map((o) => o.path)).toEqual([32, 64, 128].map((s) => join(single, 'thumbnails', `c_${s}.png`)));
+    expect(stderr).toContain(`thumbs: skipped ${join(dir, 'missing-folder')}: not found`);
+  });
+});
