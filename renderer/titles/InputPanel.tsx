@@ -2,7 +2,7 @@
  * The "New run" panel: the URL list (paste, drop files, Open…), the live valid/invalid/duplicate count with the
  * invalid lines pointed out (click one to jump to it), the settings, and Start.
  */
-import { memo, useId, useRef, type RefObject } from 'react';
+import { memo, useEffect, useId, useMemo, useRef, useState, type ClipboardEvent, type RefObject } from 'react';
 import type { TitlesSettings } from '../../src/contract.js';
 import { Button, modKey } from '../components/Button.js';
 import { NumberField, TextField } from '../components/Fields.js';
@@ -30,6 +30,28 @@ export function jumpToLine(textarea: HTMLTextAreaElement, lineNumber: number): v
 
 /** Pastes at least this long skip the browser's slow editing path. */
 const largePaste = 100_000;
+/**
+ * Lists at least this long are summarised instead of laid out in the text box: Chromium needs about a second to lay
+ * out 20,000 lines of a textarea, on every change. The user can still ask for the full text.
+ */
+export const bulkChars = 200_000;
+const previewLines = 6;
+
+function lineCount(text: string): number {
+  let lines = text.length > 0 ? 1 : 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
+  return text.endsWith('\n') ? lines - 1 : lines;
+}
+
+function firstLines(text: string, count: number): string {
+  let end = -1;
+  for (let i = 0; i < count; i++) {
+    const next = text.indexOf('\n', end + 1);
+    if (next === -1) return text;
+    end = next;
+  }
+  return text.slice(0, end);
+}
 
 export const InputPanel = memo(function InputPanel(props: {
   text: string;
@@ -53,12 +75,46 @@ export const InputPanel = memo(function InputPanel(props: {
   const set = <K extends keyof TitlesSettings>(key: K, value: TitlesSettings[K]) => onSettingsChange({ ...settings, [key]: value });
   const isDefault = JSON.stringify(settings) === JSON.stringify(defaultTitlesSettings);
   const hiddenInvalid = analysis.invalidCount - analysis.invalid.length;
+  const labelId = `${textareaId}-label`;
+
+  const [editLarge, setEditLarge] = useState(false);
+  const large = props.text.length >= bulkChars;
+  const bulk = large && !editLarge;
+  useEffect(() => {
+    if (!large) setEditLarge(false);
+  }, [large]);
+  const bulkInfo = useMemo(
+    () => (bulk ? { lines: lineCount(props.text), bytes: new TextEncoder().encode(props.text).length, preview: firstLines(props.text, previewLines) } : null),
+    [bulk, props.text],
+  );
+
+  const pasteInto = (event: ClipboardEvent<HTMLElement>, current: string, start: number, end: number): number | null => {
+    // Chromium's own paste of a big list into a textarea blocks the window for about a second per 20,000 lines
+    // (editing and undo bookkeeping); setting the value directly costs a tenth of that. Small pastes keep the
+    // native path (and its undo).
+    const pasted = event.clipboardData.getData('text/plain');
+    if (pasted.length < largePaste && !bulk) return null;
+    event.preventDefault();
+    const inserted = pasted.replace(/\r\n?/g, '\n');
+    props.onTextChange(current.slice(0, start) + inserted + current.slice(end));
+    return start + inserted.length;
+  };
+
+  const jump = (lineNumber: number) => {
+    if (bulk) {
+      // The line is in the text the box does not show: show it in full first.
+      setEditLarge(true);
+      setTimeout(() => {
+        if (props.textareaRef.current) jumpToLine(props.textareaRef.current, lineNumber);
+      }, 0);
+    } else if (props.textareaRef.current) jumpToLine(props.textareaRef.current, lineNumber);
+  };
 
   return (
     <div className="input-panel">
       <div className="input-panel__urls">
         <div className="input-panel__labelrow">
-          <label htmlFor={textareaId} className="field__label">
+          <label htmlFor={textareaId} id={labelId} className="field__label">
             {t('urlsLabel')}
           </label>
           <div className="input-panel__counts" id={countsId} aria-live="polite">
@@ -71,32 +127,52 @@ export const InputPanel = memo(function InputPanel(props: {
           </div>
         </div>
         <div className={`input-panel__textwrap${props.dragging ? ' input-panel__textwrap--drop' : ''}`}>
-          <textarea
-            id={textareaId}
-            ref={props.textareaRef}
-            className="input input-panel__textarea"
-            value={props.text}
-            placeholder={t('urlsPlaceholder')}
-            spellCheck={false}
-            autoCapitalize="off"
-            autoCorrect="off"
-            wrap="off"
-            aria-describedby={countsId}
-            onChange={(event) => props.onTextChange(event.target.value)}
-            onPaste={(event) => {
-              // Chromium's own paste of a big list into a textarea blocks the window for about a second per 20,000
-              // lines (editing and undo bookkeeping); setting the value directly costs a tenth of that. Small pastes
-              // keep the native path (and its undo).
-              const pasted = event.clipboardData.getData('text/plain');
-              if (pasted.length < largePaste) return;
-              event.preventDefault();
-              const area = event.currentTarget;
-              const inserted = pasted.replace(/\r\n?/g, '\n');
-              const caret = area.selectionStart + inserted.length;
-              props.onTextChange(area.value.slice(0, area.selectionStart) + inserted + area.value.slice(area.selectionEnd));
-              requestAnimationFrame(() => area.setSelectionRange(caret, caret));
-            }}
-          />
+          {bulk && bulkInfo ? (
+            <div
+              id={textareaId}
+              className="input input-panel__textarea bulk"
+              role="group"
+              tabIndex={0}
+              aria-labelledby={labelId}
+              aria-describedby={countsId}
+              onPaste={(event) => {
+                // Pasting onto the summary adds the pasted lines at the end.
+                const current = props.text.endsWith('\n') ? props.text : `${props.text}\n`;
+                pasteInto(event, current, current.length, current.length);
+              }}
+            >
+              <div className="bulk__summary">
+                <strong>{t('bulkLines', { count: bulkInfo.lines, formatted: format.number(bulkInfo.lines) })}</strong>
+                <span className="bulk__size">{format.bytes(bulkInfo.bytes)}</span>
+              </div>
+              <pre className="bulk__preview">{bulkInfo.preview}</pre>
+              <div className="bulk__footer">
+                <span className="bulk__note">{t('bulkNote')}</span>
+                <Button size="small" onClick={() => setEditLarge(true)}>
+                  {t('bulkEdit')}
+                </Button>
+              </div>
+            </div>
+          ) : (
+            <textarea
+              id={textareaId}
+              ref={props.textareaRef}
+              className="input input-panel__textarea"
+              value={props.text}
+              placeholder={t('urlsPlaceholder')}
+              spellCheck={false}
+              autoCapitalize="off"
+              autoCorrect="off"
+              wrap="off"
+              aria-describedby={countsId}
+              onChange={(event) => props.onTextChange(event.target.value)}
+              onPaste={(event) => {
+                const area = event.currentTarget;
+                const caret = pasteInto(event, area.value, area.selectionStart, area.selectionEnd);
+                if (caret !== null) requestAnimationFrame(() => area.setSelectionRange(caret, caret));
+              }}
+            />
+          )}
           {props.dragging ? (
             <div className="input-panel__dropnote" aria-hidden="true">
               {t('dropHere')}
@@ -113,9 +189,7 @@ export const InputPanel = memo(function InputPanel(props: {
                     type="button"
                     className="invalid-list__item"
                     aria-label={t('jumpToLine', { line: item.lineNumber })}
-                    onClick={() => {
-                      if (props.textareaRef.current) jumpToLine(props.textareaRef.current, item.lineNumber);
-                    }}
+                    onClick={() => jump(item.lineNumber)}
                   >
                     <span className="invalid-list__line">{t('invalidLine', { line: item.lineNumber })}</span>
                     <span className="invalid-list__text">{item.line}</span>

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const cliMain = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
@@ -198,4 +199,12 @@ export function sendHtml(response: ServerResponse, html: string, status = 200, d
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * `expect.poll` with a patient default: other suites share the machine's two cores, and a page that is slow to
+ * repaint under load is not a failure (the default second is).
+ */
+export function poll<T>(read: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) {
+  return expect.poll(read, { timeout: 15_000, interval: 50, ...options });
 }

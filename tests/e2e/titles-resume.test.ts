@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Api } from '../../src/contract.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
-import { launchChromium, makeTempDir, openApp, progressOf, removeDir, startServe, waitForRunEnd, type ServeProcess } from './helpers.js';
+import { launchChromium, makeTempDir, openApp, progressOf, removeDir, poll, startServe, waitForRunEnd, type ServeProcess } from './helpers.js';
 
 const total = 60;
 let web: FixtureWeb;
@@ -40,7 +40,7 @@ it('resumes a run after the server process was killed, losing and refetching not
   await page.getByRole('button', { name: /^Start/ }).click();
 
   // Kill it a third of the way in, as a crash would.
-  await expect.poll(async () => (await progressOf(page)).now, { timeout: 20_000, interval: 50 }).toBeGreaterThanOrEqual(total / 3);
+  await poll(async () => (await progressOf(page)).now, { timeout: 20_000, interval: 50 }).toBeGreaterThanOrEqual(total / 3);
   await first.kill();
   expect((await progressOf(page)).now).toBeLessThan(total);
   await firstApp.context.close();
@@ -52,7 +52,7 @@ it('resumes a run after the server process was killed, losing and refetching not
   serves.push(second);
   const { page: page2, context, errors } = await openApp(browser, second.url);
   const history = page2.getByRole('navigation', { name: 'History' });
-  await expect.poll(() => history.getByText('Interrupted').count()).toBe(1);
+  await poll(() => history.getByText('Interrupted').count()).toBe(1);
 
   // What the journal kept: those rows must not be fetched again.
   const runs = await page2.evaluate(() => (globalThis as unknown as { api: Api }).api.invoke('history.list'));
@@ -64,8 +64,8 @@ it('resumes a run after the server process was killed, losing and refetching not
 
   await history.getByRole('button', { name: `Resume ${run.name}` }).click();
   await waitForRunEnd(page2, total);
-  await expect.poll(() => page2.locator('.runbar .badge').textContent()).toBe('Done');
-  await expect.poll(() => page2.getByText(`${total} of ${total} rows`).count()).toBe(1);
+  await poll(() => page2.locator('.runbar .badge').textContent()).toBe('Done');
+  await poll(() => page2.getByText(`${total} of ${total} rows`).count()).toBe(1);
 
   // Each missing row fetched exactly once; no kept row fetched again.
   expect(allHits() - hitsAtKill).toBe(total - keptCount);

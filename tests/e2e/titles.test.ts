@@ -15,6 +15,7 @@ import {
   launchChromium,
   makeTempDir,
   openApp,
+  poll,
   progressOf,
   removeDir,
   sendHtml,
@@ -84,7 +85,7 @@ describe('Titles tab in browser mode', () => {
 
   it('counts valid, invalid and duplicate lines as the user types, and points at the invalid one', async () => {
     await page.getByLabel('URLs').fill(urls().join('\n'));
-    await expect.poll(() => page.getByText(`${validCount} valid`).count()).toBe(1);
+    await poll(() => page.getByText(`${validCount} valid`).count()).toBe(1);
     await expect(page.getByText('1 invalid').count()).resolves.toBe(1);
     await expect(page.getByText('1 duplicate').count()).resolves.toBe(1);
     const invalidItem = page.getByRole('button', { name: `Go to line ${validCount + 1} in the URL list` });
@@ -103,7 +104,7 @@ describe('Titles tab in browser mode', () => {
     await page.getByRole('button', { name: /^Start/ }).click();
     await waitForRunEnd(page, total);
     expect(await progressOf(page)).toEqual({ now: total, max: total });
-    await expect.poll(() => page.locator('.badge', { hasText: 'Done' }).first().isVisible()).toBe(true);
+    await poll(() => page.locator('.badge', { hasText: 'Done' }).first().isVisible()).toBe(true);
     await expect(page.getByRole('grid').getByText(web.titleFor('/page/7'), { exact: true }).count()).resolves.toBe(1);
     await expect(page.getByText(`${total} of ${total} rows`).count()).resolves.toBe(1);
     // Two resets and the invalid line failed.
@@ -135,40 +136,40 @@ describe('Titles tab in browser mode', () => {
   it('filters by URL, title or error', async () => {
     const search = page.getByRole('searchbox');
     await search.fill('hostile');
-    await expect.poll(() => gridRows(page).count()).toBe(2);
+    await poll(() => gridRows(page).count()).toBe(2);
     await search.fill('page/1');
     // Pages 1 and 10 to 19.
-    await expect.poll(() => gridRows(page).count()).toBe(11);
+    await poll(() => gridRows(page).count()).toBe(11);
     await search.fill('RESET');
-    await expect.poll(() => gridRows(page).count()).toBe(2);
+    await poll(() => gridRows(page).count()).toBe(2);
     await search.fill('no such row');
-    await expect.poll(() => page.getByText('No rows match').count()).toBe(1);
+    await poll(() => page.getByText('No rows match').count()).toBe(1);
     await search.fill('');
-    await expect.poll(() => page.getByText(`${total} of ${total} rows`).count()).toBe(1);
+    await poll(() => page.getByText(`${total} of ${total} rows`).count()).toBe(1);
   });
 
   it('sorts by a column, ascending then descending, with aria-sort', async () => {
     const header = page.getByRole('columnheader', { name: /^Title/ });
     const firstTitle = () => gridRows(page).first().locator('[role="gridcell"]').nth(2).textContent();
     await header.getByRole('button').click();
-    await expect.poll(() => header.getAttribute('aria-sort')).toBe('ascending');
+    await poll(() => header.getAttribute('aria-sort')).toBe('ascending');
     // Lower-cased code point order: "<img…" sorts first.
     expect(await firstTitle()).toBe(hostileImg);
     await header.getByRole('button').click();
-    await expect.poll(() => header.getAttribute('aria-sort')).toBe('descending');
+    await poll(() => header.getAttribute('aria-sort')).toBe('descending');
     // Rows without a title go last either way; the largest title comes first.
     expect(await firstTitle()).toBe(web.titleFor('/page/9'));
     await header.getByRole('button').click();
-    await expect.poll(() => header.getAttribute('aria-sort')).toBe('none');
+    await poll(() => header.getAttribute('aria-sort')).toBe('none');
   });
 
   it('selects rows with click and shift-click and copies them as TSV', async () => {
     const rows = gridRows(page);
     await rows.nth(0).click();
     await rows.nth(2).click({ modifiers: ['Shift'] });
-    await expect.poll(() => page.getByText('3 selected').count()).toBe(1);
+    await poll(() => page.getByText('3 selected').count()).toBe(1);
     await rows.nth(4).click({ modifiers: ['Control'] });
-    await expect.poll(() => page.getByText('4 selected').count()).toBe(1);
+    await poll(() => page.getByText('4 selected').count()).toBe(1);
     await page.keyboard.press('Control+c');
     const copied = await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
     const lines = copied.trimEnd().split('\n');
@@ -178,7 +179,7 @@ describe('Titles tab in browser mode', () => {
     // Ctrl+A selects every row in view.
     await page.getByRole('grid').focus();
     await page.keyboard.press('Control+a');
-    await expect.poll(() => page.getByText(`${total} selected`).count()).toBe(1);
+    await poll(() => page.getByText(`${total} selected`).count()).toBe(1);
   });
 
   it('exports CSV, JSON and JSONL with the CLI formatter: same bytes, BOM, neutralised formulas', async () => {
@@ -209,12 +210,12 @@ describe('Titles tab in browser mode', () => {
     const before = flaky.totalHits();
     const pageHits = web.stats().reduce((sum, port) => sum + port.requests, 0);
     await page.getByRole('button', { name: 'Retry failed' }).click();
-    await expect.poll(() => page.locator('.stat--failed .stat__value').textContent(), { timeout: 20_000 }).toBe('1');
+    await poll(() => page.locator('.stat--failed .stat__value').textContent(), { timeout: 20_000 }).toBe('1');
     expect(await progressOf(page)).toEqual({ now: total, max: total });
     await expect(page.getByText(`${total} of ${total} rows`).count()).resolves.toBe(1);
     // The grid renders only the rows in view: filter down to the retried ones.
     await page.getByRole('searchbox').fill('Recovered');
-    await expect.poll(() => gridRows(page).count()).toBe(2);
+    await poll(() => gridRows(page).count()).toBe(2);
     expect(await page.getByRole('grid').getByText('Recovered 2', { exact: true }).count()).toBe(1);
     expect(await page.getByRole('grid').getByText('RESET').count()).toBe(0);
     // Exactly the two reset URLs were fetched again; the invalid line is never fetched.
