@@ -1,6 +1,7 @@
 /** The `titlewave` command line: the same engines the desktop app runs. */
 import { Command, CommanderError } from 'commander';
 import { packageInfo } from '../package-info.js';
+import { registerPrimesCommand } from './primes.js';
 import { registerServeCommand } from './serve.js';
 import { registerThumbsCommand } from './thumbs.js';
 import { registerTitlesCommand } from './titles.js';
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // Each feature registers its own subcommand below.
+  registerPrimesCommand(program);
   registerServeCommand(program);
   registerThumbsCommand(program);
   registerTitlesCommand(program);

@@ -5,5 +5,7 @@
 import type { TaskRegistry } from './types.js';
 
 export const taskRegistry: TaskRegistry = {
+  'primes.check': () => import('../primes/check-task.js').then((module) => module.checkTask),
+  'primes.sieve': () => import('../primes/sieve-task.js').then((module) => module.sieveTask),
   'thumbs.file': () => import('../thumbs/task.js').then((module) => module.thumbsFileTask),
 };
