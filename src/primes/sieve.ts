@@ -2,16 +2,17 @@
  * A segmented, bit-packed sieve of Eratosthenes on the mod-30 wheel, for [from, to] up to MAX_SIEVE_BOUND.
  *
  * Layout: one byte holds the 8 numbers coprime to 30 in a run of 30 (bits for residues 1, 7, 11, 13, 17, 19, 23,
- * 29), so 2, 3 and 5 are never stored and a byte covers 30 numbers. The range is sieved one cache-sized segment at
- * a time; positions are offsets from the chunk's base (a multiple of 30), so all arithmetic stays exact on Numbers
- * even when the bounds exceed 2^53.
+ * 29), so 2, 3 and 5 are never stored and a byte covers 30 numbers. The range is sieved one segment (512 KiB, in
+ * L2) at a time; positions are offsets from the chunk's base (a multiple of 30), so all arithmetic stays exact on
+ * Numbers even when the bounds exceed 2^53.
  *
- * Sieving primes are handled three ways, by size:
- * - 7..19: pre-sieved, by copying a precomputed pattern (period 7*11*13*17*19 bytes) into each segment;
- * - small and medium primes: each walks its multiples in the segment with the wheel (small ones through an
- *   8-way unrolled loop: one turn of the wheel moves exactly p bytes);
- * - large primes (which hit a segment less than about once): a bucket sieve. Each large prime sits in the bucket of
- *   the segment its next multiple falls in, so a segment only touches the primes that actually hit it.
+ * Sieving primes are handled by size:
+ * - 7..59: pre-sieved: each segment starts as the AND of four periodic patterns, read as 32-bit words;
+ * - small primes (below 8192): crossed off 32 KiB block by block, so their many hits stay in L1, with an 8-way
+ *   unrolled loop (one turn of the wheel moves a prime exactly p bytes and hits 8 fixed offsets);
+ * - medium primes: over the whole segment, unrolled while a turn fits, else one multiple at a time;
+ * - large primes (from 1 MiB, hitting a segment a few times at most): a bucket sieve. Each sits in the bucket of the
+ *   segment its next multiple falls in, so a segment only touches the primes that actually hit it.
  */
 
 /** Largest supported bound: sieving primes up to 3.2e8 fit in Uint32 and every offset stays exact. */
@@ -20,7 +21,6 @@ export const MAX_SIEVE_BOUND = 10n ** 17n;
 export const RESIDUES = [1, 7, 11, 13, 17, 19, 23, 29] as const;
 /** q steps through the numbers coprime to 30: 1 -> 7 -> 11 -> ... -> 29 -> 31. */
 const GAPS = [6, 4, 2, 4, 2, 4, 6, 2];
-const CUMULATIVE_GAPS = [0, 6, 10, 12, 16, 18, 22, 28];
 
 /** Index in RESIDUES of a residue mod 30, or -1. */
 const CLASS_OF = new Int8Array(30).fill(-1);
