@@ -11,13 +11,19 @@ import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import sharp, { type Sharp, type SharpOptions } from 'sharp';
+import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { assertThumbsOptions, outputPathFor, patternUsesDimensions, thumbDimensions } from './options.js';
-import { kindFromBytes, kindFromName, readHead, readableKinds } from './sniff.js';
+import { isReadableKind, kindFromBytes, kindFromName, readHead, type ReadableImageKind } from './sniff.js';
 import type { ThumbFileTask, ThumbOutput, ThumbRecord, ThumbsErrorCode, ThumbsOptions } from './types.js';
 
 /** Largest image decoded, in pixels (sharp's own default, 16383 x 16383): a 50000 x 50000 bomb is refused from its header. */
 export const maxInputPixels = 0x3fff * 0x3fff;
+/**
+ * Memory one decode may take. Most images stream through libvips a few lines at a time whatever their size, but some
+ * are decoded whole: progressive JPEG (every DCT coefficient is kept), interlaced PNG, GIF, AVIF/HEIF. Those are
+ * refused from their header when they would need more than this (measured bytes per pixel in `bufferedBytesPerPixel`).
+ */
+export const maxDecodeBytes = 768 * 1024 * 1024;
 /** SVG is parsed whole in memory; a bigger file is refused. */
 export const maxVectorBytes = 32 * 1024 * 1024;
 
@@ -92,6 +98,24 @@ async function statOrNull(path: string): Promise<Stats | null> {
 // Filesystems of macOS and Windows ignore case by default: "A.png" and "a.png" are one file there.
 const caseless = process.platform === 'darwin' || process.platform === 'win32';
 const pathKey = (path: string) => (caseless ? resolve(path).toLowerCase() : resolve(path));
+
+/** Bytes per pixel a whole-image decode holds (measured with libvips 8.18), or 0 when the image streams. */
+function bufferedBytesPerPixel(kind: ReadableImageKind, meta: Metadata): number {
+  const channels = meta.channels ?? 3;
+  const sampleBytes = meta.depth === 'ushort' ? 2 : 1;
+  switch (kind) {
+    case 'avif':
+      return 16;
+    case 'gif':
+      return 5;
+    case 'jpeg':
+      return meta.isProgressive ? channels + 0.5 : 0;
+    case 'png':
+      return meta.isProgressive ? channels * sampleBytes + 0.5 : 0;
+    default:
+      return 0;
+  }
+}
 
 const sameFile = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino && a.ino !== 0;
 
@@ -233,7 +257,7 @@ async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[], signal: 
     if (claimed) throw new ThumbError('CORRUPT', `the file is named like a ${claimed.toUpperCase()} image but its content is not an image`);
     throw new ThumbError('UNSUPPORTED', 'not an image');
   }
-  if (!readableKinds.has(kind)) throw new ThumbError('UNSUPPORTED', `${kind.toUpperCase()} images are not supported`);
+  if (!isReadableKind(kind)) throw new ThumbError('UNSUPPORTED', `${kind.toUpperCase()} images are not supported`);
 
   // SVG is read from memory: librsvg then has no base folder to pull other files from.
   let data: string | Buffer = input;
@@ -257,6 +281,14 @@ async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[], signal: 
     const pixels = meta.width * meta.height;
     if (pixels > maxInputPixels) {
       throw new ThumbError('TOO_LARGE', `${meta.width} x ${meta.height} pixels is more than the ${Math.floor(maxInputPixels / 1e6)} megapixels allowed`);
+    }
+    const wholeImageBytes = pixels * bufferedBytesPerPixel(kind, meta);
+    if (wholeImageBytes > maxDecodeBytes) {
+      const what = kind === 'png' ? 'an interlaced PNG' : kind === 'jpeg' ? 'a progressive JPEG' : kind === 'gif' ? 'a GIF' : 'an AVIF';
+      throw new ThumbError(
+        'TOO_LARGE',
+        `${meta.width} x ${meta.height} pixels in ${what} is decoded whole: about ${Math.round(wholeImageBytes / 2 ** 20)} MiB, more than the ${maxDecodeBytes / 2 ** 20} MiB allowed`,
+      );
     }
     orientation = meta.orientation ?? 1;
     width = meta.autoOrient?.width ?? meta.width;

@@ -29,7 +29,11 @@ export const imageExtensions: ReadonlyMap<string, ImageKind> = new Map([
   ['.psd', 'psd'],
 ]);
 
-export const readableKinds: ReadonlySet<ImageKind> = new Set<ImageKind>(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'svg']);
+const readableKinds: ReadonlySet<ImageKind> = new Set<ImageKind>(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'svg']);
+
+export function isReadableKind(kind: ImageKind): kind is ReadableImageKind {
+  return readableKinds.has(kind);
+}
 
 /** Bytes read to recognise a file; SVG may start with an XML declaration, comments and a doctype. */
 export const sniffLength = 4096;

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { link, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultThumbsOptions } from '../../src/thumbs/options.js';
@@ -30,7 +31,7 @@ vi.mock('sharp', async (importOriginal) => {
   return { default: counted };
 });
 
-const { thumbnailFile, maxInputPixels } = await import('../../src/thumbs/engine.js');
+const { thumbnailFile, maxInputPixels, maxDecodeBytes } = await import('../../src/thumbs/engine.js');
 
 const options = (overrides: Partial<ThumbsOptions> = {}): ThumbsOptions => ({ ...defaultThumbsOptions, sizes: [32, 64, 128], ...overrides });
 
@@ -286,6 +287,35 @@ describe('hostile and broken files', () => {
     expect(record.outputs).toEqual([]);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
     expect(50_000 * 50_000).toBeGreaterThan(maxInputPixels);
+  });
+
+  it('refuses images that would be decoded whole (progressive JPEG, interlaced PNG) beyond the memory budget, from the header', async () => {
+    const here = await folder();
+    // Small real files whose headers are rewritten to claim 16000 x 16000 pixels: only the header is ever read.
+    const progressive = Buffer.from(await photo(16, 16).jpeg({ progressive: true }).toBuffer());
+    const sof2 = progressive.indexOf(Buffer.from([0xff, 0xc2]));
+    expect(sof2).toBeGreaterThan(0);
+    progressive.writeUInt16BE(16000, sof2 + 5);
+    progressive.writeUInt16BE(16000, sof2 + 7);
+    await writeFile(join(here, 'progressive.jpg'), progressive);
+
+    const interlaced = Buffer.from(await photo(16, 16, 4).png({ progressive: true }).toBuffer());
+    interlaced.writeUInt32BE(16000, 16);
+    interlaced.writeUInt32BE(16000, 20);
+    interlaced.writeUInt32BE(crc32(interlaced.subarray(12, 29)) >>> 0, 29);
+    await writeFile(join(here, 'interlaced.png'), interlaced);
+
+    for (const [name, what] of [
+      ['progressive.jpg', 'a progressive JPEG'],
+      ['interlaced.png', 'an interlaced PNG'],
+    ]) {
+      const rssBefore = process.memoryUsage().rss;
+      const record = await thumbnailFile({ index: 0, input: join(here, name!), root: null, options: options() });
+      expect(record.error?.code, name).toBe('TOO_LARGE');
+      expect(record.error?.message, name).toContain(`16000 x 16000 pixels in ${what} is decoded whole`);
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
+    }
+    expect(maxDecodeBytes).toBe(768 * 1024 * 1024);
   });
 
   it('gives truncated JPEG, PNG and WebP files a CORRUPT record', async () => {
