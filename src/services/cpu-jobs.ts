@@ -4,6 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CommandArgs, CommandResult, JobState } from '../contract.js';
+import { checkPrimes, parseBound, parseNumberList, primeRange } from '../primes/index.js';
+import type { PrimeCheckRecord, RangeProgress, RangeResult } from '../primes/types.js';
 import { runThumbnails } from '../thumbs/index.js';
 import { assertThumbsOptions, defaultThumbsOptions, outputRootFor } from '../thumbs/options.js';
 import { scanInputs } from '../thumbs/scan.js';
@@ -15,6 +17,8 @@ import type { EventHub } from './events.js';
 import type { PreviewRegistry } from './previews.js';
 import { UpdateThrottle } from './throttle.js';
 
+/** List mode sends the UI at most this many primes per job (the output file gets all of them). */
+export const PRIMES_TO_UI = 10_000;
 /** Previews prefer the smallest thumbnail at least this big (a 32 px one looks like a smudge in the grid). */
 const PREVIEW_MIN_SIZE = 64;
 
@@ -66,6 +70,102 @@ export class CpuJobs {
     if (!job) return; // finished already
     job.controller.abort();
     await job.done;
+  }
+
+  // ---- primes ----
+
+  async primesCheck(text: string): Promise<CommandResult<'primes.check'>> {
+    this.assertOpen();
+    const tokens = parseNumberList(text);
+    if (tokens.length === 0) throw new Error('There are no numbers in the list');
+    const jobId = newJobId('check');
+    const { hub } = this.options;
+    const started = performance.now();
+    let pending: PrimeCheckRecord[] = [];
+    let done = 0;
+    let state: JobState = 'running';
+    const throttle = new UpdateThrottle(() => {
+      const records = pending;
+      pending = [];
+      hub.emit('primes.checkUpdate', { jobId, state, records, done, total: tokens.length, elapsedMs: Math.round(performance.now() - started) });
+    });
+    this.track(jobId, async (signal) => {
+      try {
+        await checkPrimes(tokens, {
+          pool: this.getPool(),
+          signal,
+          onRecords: (records: PrimeCheckRecord[]) => {
+            for (const record of records) pending.push(record);
+            done += records.length;
+            throttle.schedule();
+          },
+        });
+        state = signal.aborted ? 'cancelled' : 'done';
+      } catch (error) {
+        state = isAbort(error, signal) ? 'cancelled' : 'failed';
+      }
+      await throttle.finish();
+    });
+    return { jobId };
+  }
+
+  async primesRange(request: CommandArgs<'primes.range'>[0]): Promise<CommandResult<'primes.range'>> {
+    this.assertOpen();
+    // Bad bounds are the command's error, before any job starts.
+    const from = parseBound(request.from, 'From');
+    const to = parseBound(request.to, 'To');
+    if (from > to) throw new Error(`From (${from}) is greater than To (${to})`);
+    const jobId = newJobId('range');
+    const { hub } = this.options;
+    const pool = this.getPool();
+    const started = performance.now();
+    let progress: RangeProgress = { sieved: 0, total: Number(to - from + 1n), count: 0, elapsedMs: 0, etaMs: null, workers: [] };
+    let primes: string[] = [];
+    let primesSent = 0;
+    let state: JobState = 'running';
+    let result: RangeResult | undefined;
+    let failure: string | undefined;
+    const throttle = new UpdateThrottle(() => {
+      const batch = primes;
+      primes = [];
+      primesSent += batch.length;
+      hub.emit('primes.rangeUpdate', {
+        jobId,
+        state,
+        progress: { ...progress, elapsedMs: Math.round(performance.now() - started) },
+        primes: batch,
+        ...(result ? { result } : {}),
+        ...(failure ? { error: failure } : {}),
+      });
+    });
+    this.track(jobId, async (signal) => {
+      try {
+        result = await primeRange(
+          { from: request.from, to: request.to, mode: request.mode, output: request.output, ...(request.workers ? { workers: request.workers } : {}) },
+          {
+            pool,
+            signal,
+            onProgress: (next: RangeProgress) => {
+              progress = next;
+              throttle.schedule();
+            },
+            onPrimes: (found: readonly string[]) => {
+              // Bounded: the page gets the first PRIMES_TO_UI primes; the file (when given) gets every one.
+              const room = PRIMES_TO_UI - primesSent - primes.length;
+              for (let i = 0; i < found.length && i < room; i++) primes.push(found[i] as string);
+              throttle.schedule();
+            },
+          },
+        );
+        state = result.cancelled || signal.aborted ? 'cancelled' : 'done';
+        progress = state === 'done' ? { ...progress, count: result.count, sieved: progress.total, etaMs: 0 } : { ...progress, count: result.count };
+      } catch (error) {
+        state = isAbort(error, signal) ? 'cancelled' : 'failed';
+        if (state === 'failed') failure = messageOf(error);
+      }
+      await throttle.finish();
+    });
+    return { jobId };
   }
 
   // ---- thumbnails ----

@@ -1,0 +1,104 @@
+/** Primes through the services: checks in batched updates, range count and list (capped to the UI, whole to a file), cancel. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Events } from '../../src/contract.js';
+import { PRIMES_TO_UI } from '../../src/services/cpu-jobs.js';
+import { createServices, type Services } from '../../src/services/index.js';
+
+let services: Services;
+let dir: string;
+const checks: Events['primes.checkUpdate'][] = [];
+const ranges: Events['primes.rangeUpdate'][] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'titlewave-primes-'));
+  services = createServices({ dataDir: join(dir, 'data'), workers: 2 });
+  services.on('primes.checkUpdate', (update) => checks.push(update));
+  services.on('primes.rangeUpdate', (update) => ranges.push(update));
+});
+
+afterAll(async () => {
+  await services.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function finalOf<U extends { jobId: string; state: string }>(updates: U[], jobId: string): Promise<U> {
+  const find = () => updates.find((u) => u.jobId === jobId && u.state !== 'running');
+  return expect
+    .poll(find, { timeout: 60_000, interval: 20 })
+    .toBeTruthy()
+    .then(() => find() as U);
+}
+
+describe('primes through the services', () => {
+  it('checks a list: one record per token in order, errors for what is not a number, exact answers', async () => {
+    const text = '2305843009213693951, 3317044064679887385961981\nabc -7 1.5\n1000000007 1';
+    const { jobId } = await services.invoke('primes.check', [{ text }]);
+    const final = await finalOf(checks, jobId);
+    expect(final).toMatchObject({ state: 'done', done: 7, total: 7 });
+    const records = checks.filter((u) => u.jobId === jobId).flatMap((u) => u.records);
+    expect(records.map((r) => [r.index, r.n, r.prime, r.error?.code ?? null])).toEqual([
+      [0, '2305843009213693951', true, null],
+      [1, '3317044064679887385961981', false, null],
+      [2, 'abc', null, 'NOT_AN_INTEGER'],
+      [3, '-7', null, 'NEGATIVE'],
+      [4, '1.5', null, 'NOT_AN_INTEGER'],
+      [5, '1000000007', true, null],
+      [6, '1', false, null],
+    ]);
+    await expect(services.invoke('primes.check', [{ text: ' ,\n ' }])).rejects.toThrow(/no numbers/);
+  });
+
+  it('checks a long list on the worker pool and delivers every record', async () => {
+    // 400 twenty-digit numbers: enough estimated work to go to the pool.
+    const numbers = Array.from({ length: 400 }, (_, i) => (10n ** 19n + BigInt(i) * 2n + 1n).toString());
+    const { jobId } = await services.invoke('primes.check', [{ text: numbers.join(' ') }]);
+    const final = await finalOf(checks, jobId);
+    expect(final).toMatchObject({ state: 'done', done: 400, total: 400 });
+    const records = checks.filter((u) => u.jobId === jobId).flatMap((u) => u.records);
+    expect(records.map((r) => r.n)).toEqual(numbers);
+    expect(records.every((r) => typeof r.prime === 'boolean' && r.error === null)).toBe(true);
+    // 10^19 + 1 = 11 × 909090909090909091: the factor comes back.
+    expect(records[0]).toMatchObject({ prime: false, factor: '11' });
+  });
+
+  it('counts a range with per-worker activity and the speed-up in the result', async () => {
+    const { jobId } = await services.invoke('primes.range', [{ from: '0', to: '10000000', mode: 'count', output: null }]);
+    const final = await finalOf(ranges, jobId);
+    expect(final.state).toBe('done');
+    expect(final.result).toMatchObject({ from: '0', to: '10000000', count: 664579, workers: 2, cancelled: false });
+    expect(final.result?.speedup).toBeGreaterThan(0);
+    expect(final.progress).toMatchObject({ count: 664579, sieved: 10000001, total: 10000001 });
+    expect(ranges.filter((u) => u.jobId === jobId).every((u) => u.primes.length === 0)).toBe(true);
+    expect(ranges.some((u) => u.jobId === jobId && u.progress.workers.length > 0)).toBe(true);
+  });
+
+  it('lists a range: every prime to the file, the first ones (capped) to the page', async () => {
+    const output = join(dir, 'primes.txt');
+    const { jobId } = await services.invoke('primes.range', [{ from: '1', to: '200000', mode: 'list', output }]);
+    const final = await finalOf(ranges, jobId);
+    expect(final.result?.count).toBe(17984);
+    const lines = (await readFile(output, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(17984);
+    expect(lines.slice(0, 5)).toEqual(['2', '3', '5', '7', '11']);
+    const shown = ranges.filter((u) => u.jobId === jobId).flatMap((u) => u.primes);
+    expect(shown).toHaveLength(PRIMES_TO_UI);
+    expect(shown).toEqual(lines.slice(0, PRIMES_TO_UI));
+  });
+
+  it('refuses bad bounds before starting, and cancels a long count', async () => {
+    await expect(services.invoke('primes.range', [{ from: '10', to: '9', mode: 'count', output: null }])).rejects.toThrow(/greater than/);
+    await expect(services.invoke('primes.range', [{ from: '0', to: '1000000000000000000', mode: 'count', output: null }])).rejects.toThrow(/above the largest/);
+    await expect(services.invoke('primes.range', [{ from: '1e3', to: '9', mode: 'count', output: null }])).rejects.toThrow(/Invalid arguments/);
+
+    const { jobId } = await services.invoke('primes.range', [{ from: '0', to: '1000000000000', mode: 'count', output: null }]);
+    await expect.poll(() => ranges.some((u) => u.jobId === jobId && u.progress.sieved > 0), { timeout: 30_000, interval: 20 }).toBe(true);
+    await services.invoke('job.cancel', [jobId]);
+    const final = await finalOf(ranges, jobId);
+    expect(final.state).toBe('cancelled');
+    expect(final.result?.cancelled).toBe(true);
+    expect(final.progress.sieved).toBeLessThan(1000000000001);
+  });
+});
