@@ -15,7 +15,7 @@ import { commonMessages } from '../i18n/common.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { titlesMessages } from '../i18n/titles.js';
 import { HistorySidebar } from '../history/HistorySidebar.js';
-import { useInputAnalysis } from './analysis.js';
+import { useInputAnalysis } from './useInputAnalysis.js';
 import { buildExport } from './export.js';
 import { appendLines, isUrlListFile, urlLinesOf } from './files.js';
 import { InputPanel } from './InputPanel.js';

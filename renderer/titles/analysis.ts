@@ -1,9 +1,9 @@
 /**
  * The live count of valid, invalid and duplicate lines under the URL box. It uses the engine's own line parser
  * (src/titles/input.ts, browser-safe), so the count agrees with what a run will fetch, and it works through big
- * pastes in slices of a few thousand lines between frames, so 100,000 lines never freeze the window.
+ * pastes in slices of a few thousand lines between frames, so 100,000 lines never freeze the window. (No React
+ * here: Node tests import it; the hook is useInputAnalysis.ts.)
  */
-import { useEffect, useRef, useState } from 'react';
 import { entryKey, parseInputLine } from '../../src/titles/input.js';
 
 export interface InvalidLine {
@@ -63,26 +63,4 @@ export function analyzeInChunks(text: string, signal: AbortSignal, onDone: (anal
     else onDone({ valid, duplicates, invalidCount, invalid, pending: false });
   };
   step();
-}
-
-/** The analysis of the latest text, recomputed a moment after the user stops typing. */
-export function useInputAnalysis(text: string): InputAnalysis {
-  const [analysis, setAnalysis] = useState<InputAnalysis>(emptyAnalysis);
-  const controller = useRef<AbortController | null>(null);
-
-  useEffect(() => {
-    controller.current?.abort();
-    const current = new AbortController();
-    controller.current = current;
-    setAnalysis((previous) => (previous.pending ? previous : { ...previous, pending: true }));
-    // Small texts answer almost at once; big pastes wait for typing to settle.
-    const delay = text.length < 100_000 ? 60 : 300;
-    const timer = setTimeout(() => analyzeInChunks(text, current.signal, setAnalysis), delay);
-    return () => {
-      clearTimeout(timer);
-      current.abort();
-    };
-  }, [text]);
-
-  return analysis;
 }
