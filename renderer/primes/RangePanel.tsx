@@ -16,8 +16,11 @@ import { PrimeList } from './PrimeList.js';
 import { useAppInfo } from './use-app-info.js';
 import { WorkerBars } from './WorkerBars.js';
 
-/** At most this many listed primes are kept in the window; the user is told, and a file gets all of them. */
-export const listCap = 100_000;
+/**
+ * At most this many listed primes reach the window (the services send the first PRIMES_TO_UI of them; see
+ * src/services/cpu-jobs.ts, Node-side); the user is told, and a file gets all of them.
+ */
+export const listCap = 10_000;
 
 export interface RangeRun {
   mode: RangeMode;

@@ -131,8 +131,8 @@ describe('Primes tab in browser mode', () => {
 
   it('counts the primes up to 1e7: 664,579, with per-worker activity and the speed-up', async () => {
     const card = rangeCard();
-    await card.getByLabel('From').fill('0');
-    await card.getByLabel('To').fill('1e7');
+    await card.getByLabel('From', { exact: true }).fill('0');
+    await card.getByLabel('To', { exact: true }).fill('1e7');
     await card.getByRole('button', { name: 'Count', exact: true }).click();
     const result = card.locator('.primes-result-card');
     await expect.poll(() => result.isVisible(), { timeout: 30_000 }).toBe(true);
@@ -147,17 +147,17 @@ describe('Primes tab in browser mode', () => {
 
   it('refuses bounds that are not whole numbers, and accepts 1e-style ones', async () => {
     const card = rangeCard();
-    await card.getByLabel('To').fill('1.5e0');
+    await card.getByLabel('To', { exact: true }).fill('1.5e0');
     await expect.poll(() => card.getByText('Not a whole number', { exact: false }).count()).toBe(1);
-    await card.getByLabel('To').fill('2.5e3');
+    await card.getByLabel('To', { exact: true }).fill('2.5e3');
     await expect.poll(() => card.getByRole('alert').count()).toBe(0);
   });
 
   it('lists a small range into the window and, in full, into a file', async () => {
     const card = rangeCard();
     const file = join(outDir, 'primes.txt');
-    await card.getByLabel('From').fill('1000');
-    await card.getByLabel('To').fill('1,500');
+    await card.getByLabel('From', { exact: true }).fill('1000');
+    await card.getByLabel('To', { exact: true }).fill('1,500');
     await card.getByLabel('When listing, also write every prime to a file').check();
     await card.getByLabel('File', { exact: true }).fill(file);
     await card.getByRole('button', { name: 'List', exact: true }).click();
@@ -180,8 +180,8 @@ describe('Primes tab in browser mode', () => {
   it('cancels a big count promptly', async () => {
     const card = rangeCard();
     await card.getByLabel('When listing, also write every prime to a file').uncheck();
-    await card.getByLabel('From').fill('0');
-    await card.getByLabel('To').fill('1e14');
+    await card.getByLabel('From', { exact: true }).fill('0');
+    await card.getByLabel('To', { exact: true }).fill('1e14');
     await card.getByRole('button', { name: 'Count', exact: true }).click();
     const bar = card.getByRole('progressbar');
     await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20_000 }).toBeGreaterThan(0);
