@@ -260,7 +260,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     if (pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'Not Found');
     if (!gate.hasCookie(request)) return refuseUpgrade(socket, 401, 'Unauthorized');
     if (!gate.allowedOrigin(request.headers.origin)) return refuseUpgrade(socket, 403, 'Forbidden');
-    wss.handleUpgrade(request, socket, head, (ws) => void onConnection(ws));
+    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws));
   });
 
   function sendMessage(ws: WebSocket, message: ServerMessage | string): void {
@@ -281,16 +281,17 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 
   for (const event of eventNames) unsubscribes.push(services.on(event, (payload) => broadcast(event, payload)));
 
-  async function onConnection(ws: WebSocket): Promise<void> {
+  function onConnection(ws: WebSocket): void {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
     ws.on('error', () => ws.terminate());
+    // Hello goes first, always: the bridge answers app.info from it, so no result may overtake it.
+    const helloSent = settings.read().then(({ language }) => sendMessage(ws, { type: 'hello', version: packageInfo.version, language }));
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) return ws.close(1003, 'Text frames only');
-      void handleMessage(ws, data.toString());
+      const text = data.toString();
+      void helloSent.then(() => handleMessage(ws, text));
     });
-    const { language } = await settings.read();
-    sendMessage(ws, { type: 'hello', version: packageInfo.version, language });
   }
 
   async function handleMessage(ws: WebSocket, text: string): Promise<void> {

@@ -187,6 +187,16 @@ describe('the WebSocket', () => {
     ws.close();
   });
 
+  it('sends hello before any result, even to a page that asks at once', async () => {
+    for (let i = 0; i < 5; i++) {
+      const { ws, log } = await connect();
+      ws.send(JSON.stringify({ type: 'invoke', id: 9000 + i, command: 'app.info', args: [] }));
+      await log.next((m) => m.id === 9000 + i);
+      expect(log.messages[0]?.type).toBe('hello');
+      ws.close();
+    }
+  });
+
   it('answers the host commands: app.info, app.setLanguage (saved and broadcast), shell.openFolder', async () => {
     const first = await connect();
     const second = await connect();
