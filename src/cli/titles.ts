@@ -186,8 +186,26 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  // Backpressure: when the output cannot keep up, stop starting requests until it drains.
+  // Records are written in batches (one write per turn of the event loop, or per 64 KiB): thousands of small
+  // writes a second cost more than the requests. A batch holds whole records, so a kill tears at most the last one.
+  // Backpressure: when the output cannot keep up, no new requests start until it drains.
+  let pending = '';
+  let flushScheduled = false;
   let waitingForOutput = false;
+  const flush = (): void => {
+    flushScheduled = false;
+    if (pending === '') return;
+    const ok = write(out, pending);
+    pending = '';
+    if (!ok && !waitingForOutput) {
+      waitingForOutput = true;
+      job.pause();
+      out.once('drain', () => {
+        waitingForOutput = false;
+        job.resume();
+      });
+    }
+  };
   const job = startTitlesJob({
     lines: inputLines(files, io.stdin),
     options,
@@ -201,14 +219,11 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
             return have;
           },
     onRecord: (record) => {
-      const ok = write(out, format === 'text' ? textLine(record) : encoder.record(record));
-      if (!ok && !waitingForOutput) {
-        waitingForOutput = true;
-        job.pause();
-        out.once('drain', () => {
-          waitingForOutput = false;
-          job.resume();
-        });
+      pending += format === 'text' ? textLine(record) : encoder.record(record);
+      if (pending.length >= 64 * 1024) flush();
+      else if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
       }
     },
   });
@@ -226,6 +241,7 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 
+  flush();
   write(out, format === 'text' ? '' : encoder.end());
   if (out !== io.stdout) await new Promise<void>((resolve) => out.end(resolve));
   else await new Promise<void>((resolve) => (out.writableNeedDrain ? out.once('drain', resolve) : resolve()));

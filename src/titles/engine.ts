@@ -65,14 +65,15 @@ function checkOptions(options: TitlesOptions): void {
 }
 
 /** Request headers: ours, then the user's (any case) on top. */
-function requestHeaders(options: TitlesOptions): Record<string, string> {
+function requestHeaders(options: TitlesOptions): string[] {
   const headers: Record<string, string> = {
     'user-agent': options.userAgent,
     accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8',
     'accept-encoding': 'gzip, deflate, br',
   };
   for (const [name, value] of Object.entries(options.headers)) headers[name.toLowerCase()] = value;
-  return headers;
+  // Flat [name, value, ...]: the cheapest form for undici to write, request after request.
+  return Object.entries(headers).flat();
 }
 
 function emptyRecord(entry: { index: number; line: string }, error: RecordError<TitleErrorCode> | null): TitleRecord {
@@ -271,7 +272,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
           emit(emptyRecord({ index, line: parsed.line }, { code: 'INVALID_URL', message: parsed.reason }));
           continue;
         }
-        const entry: Entry = { index, line: parsed.line, url: parsed.url, host: new URL(parsed.url).host };
+        const entry: Entry = { index, line: parsed.line, url: parsed.url, host: parsed.host };
         outstanding += 1;
         void fetchEntry(entry).finally(finishOne);
       }

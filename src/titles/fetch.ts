@@ -38,7 +38,8 @@ async function pushInSlices(reader: PageReader, bytes: Uint8Array): Promise<void
 export interface AttemptContext {
   dispatcher: Dispatcher;
   options: TitlesOptions;
-  headers: Record<string, string>;
+  /** Request headers, flat: [name, value, ...]. */
+  headers: string[];
   /** Move the slot this request holds to another host (cross-host redirect); false when the run is closing. */
   moveHost(from: string, to: string): Promise<boolean>;
 }
@@ -62,8 +63,10 @@ export interface AttemptResult {
 
 /** The abort reason when the whole-request deadline passes (made only then: an Error costs a stack trace). */
 class Deadline extends Error {}
-/** The abort reason when we close a connection rather than read the rest of a body we do not need. */
+/** The abort reason when we close a connection rather than read the rest of a body we do not need (one instance:
+ * it is made once, not per request). */
 class Dropped extends Error {}
+const dropped = new Dropped('body not needed');
 /** Above this much unread body, the connection stops reading until we catch up. */
 const queueHighWater = 1024 * 1024;
 
@@ -229,9 +232,20 @@ function dispatch(ctx: AttemptContext, url: string, control: AttemptControl): Ex
   const exchange = new Exchange();
   control.current = exchange;
   if (control.reason !== null) exchange.abort(control.reason);
-  const target = new URL(url);
+  // url is a normalised href: scheme://host[:port]/path?query. Split it without parsing it again, unless it carries
+  // user info (which is not part of the origin).
+  const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+  const authority = url.slice(0, pathStart);
+  const target = authority.includes('@') ? new URL(url) : null;
   ctx.dispatcher.dispatch(
-    { origin: target.origin, path: `${target.pathname}${target.search}`, method: 'GET', headers: ctx.headers, headersTimeout: ctx.options.timeoutMs, bodyTimeout: ctx.options.timeoutMs },
+    {
+      origin: target?.origin ?? authority,
+      path: target === null ? url.slice(pathStart) : `${target.pathname}${target.search}`,
+      method: 'GET',
+      headers: ctx.headers,
+      headersTimeout: ctx.options.timeoutMs,
+      bodyTimeout: ctx.options.timeoutMs,
+    },
     exchange,
   );
   return exchange;
@@ -302,7 +316,7 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
       }
       const decoders = decodersFor(headers['content-encoding']);
       if (!Array.isArray(decoders)) {
-        response.abort(new Dropped());
+        response.abort(dropped);
         result.error = decoders;
         return result;
       }
@@ -324,7 +338,7 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
     clearTimeout(timer);
     group.delete(control);
     // Nothing of this attempt goes on reading.
-    control.current?.abort(new Dropped());
+    control.current?.abort(dropped);
   }
 }
 
@@ -337,7 +351,7 @@ function contentLengthOf(header: string | string[] | undefined): number | null {
 async function drain(response: Exchange, lengthHeader: string | string[] | undefined, result: AttemptResult): Promise<void> {
   const length = contentLengthOf(lengthHeader);
   if (length === null || length > drainLimit) {
-    response.abort(new Dropped());
+    response.abort(dropped);
     return;
   }
   try {
@@ -385,7 +399,7 @@ async function readBody(response: Exchange, decoders: Transform[], reader: PageR
       }
       // The answer is known: read on only if little is left, so the connection can serve the next request.
       if (length !== null ? length - received > drainLimit : drained > drainLimit) {
-        response.abort(new Dropped());
+        response.abort(dropped);
         break;
       }
     }

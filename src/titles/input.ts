@@ -4,7 +4,7 @@
  */
 
 export type ParsedLine =
-  | { kind: 'url'; line: string; url: string } // url = normalized absolute http(s) URL, without fragment
+  | { kind: 'url'; line: string; url: string; host: string } // url = normalized absolute http(s) URL, without fragment; host = host[:port]
   | { kind: 'invalid'; line: string; reason: string }
   | { kind: 'blank' };
 
@@ -50,7 +50,7 @@ export function parseInputLine(rawLine: string): ParsedLine {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return invalid(`unsupported scheme "${url.protocol}"`);
   if (url.hostname === '') return invalid('no host after the scheme');
   url.hash = '';
-  return { kind: 'url', line, url: url.href };
+  return { kind: 'url', line, url: url.href, host: url.host };
 }
 
 /** The key two lines share when they mean the same entry: the normalized URL, or the line itself when it is invalid. */

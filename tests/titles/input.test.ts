@@ -16,7 +16,7 @@ describe('parseInputLine', () => {
     ['example.com/a b', 'https://example.com/a%20b'],
     ['HTTPS://douban.com', 'https://douban.com/'],
   ])('%s is fetched as %s', (line, url) => {
-    expect(parseInputLine(line)).toEqual({ kind: 'url', line: line.trim(), url });
+    expect(parseInputLine(line)).toEqual({ kind: 'url', line: line.trim(), url, host: new URL(url).host });
   });
 
   it.each([
