@@ -86,7 +86,6 @@ export function App() {
   useEffect(() => {
     if (!language) return;
     document.documentElement.lang = language;
-    document.title = translate(commonMessages, language, 'appName');
   }, [language]);
 
   const setLanguage = useCallback((next: Language) => {

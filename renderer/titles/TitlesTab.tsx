@@ -413,6 +413,12 @@ export function TitlesTab(props: { active: boolean }) {
     };
   }, [props.active, addFiles, fail, t, toast]);
 
+  // The window (or browser tab) title shows a live run's progress, for when the window is in the background.
+  const percent = run && live && run.progress.total > 0 ? Math.floor((run.progress.done / run.progress.total) * 100) : null;
+  useEffect(() => {
+    document.title = percent === null ? tc('appName') : `${percent}% · ${tc('appName')}`;
+  }, [percent, tc]);
+
   const onSortChange = useCallback(() => setVersion((n) => n + 1), []);
   // The list is refreshed about once a second; the run on screen has fresher counts from its own updates.
   const sidebarRuns = useMemo(
