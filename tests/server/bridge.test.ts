@@ -30,6 +30,8 @@ interface Page {
   window: Record<string, unknown>;
   opened: unknown[][];
   timers: (() => void)[];
+  /** Every socket the page opened, oldest first. */
+  sockets: WebSocket[];
 }
 
 async function startServer(services: ScriptedServices): Promise<BrowserServer> {
@@ -41,9 +43,11 @@ async function startServer(services: ScriptedServices): Promise<BrowserServer> {
 /** Load the bridge as the page would, its WebSocket carrying the cookie and Origin a browser would send. */
 function loadPage(server: BrowserServer, languages: string[] = ['en-US']): Page {
   const cookie = `${server.cookieName}=${server.token}`;
+  const sockets: WebSocket[] = [];
   class PageWebSocket extends WebSocket {
     constructor(url: string) {
       super(url, { headers: { Cookie: cookie, Origin: server.origin } });
+      sockets.push(this);
       // As in a browser, a failed connection is an 'error' then a 'close', never an exception.
       this.on('error', () => undefined);
     }
@@ -70,7 +74,7 @@ function loadPage(server: BrowserServer, languages: string[] = ['en-US']): Page 
   window.window = window;
   createContext(window);
   runInContext(bridgeSource, window);
-  return { api: window.api as Api, window, opened, timers };
+  return { api: window.api as Api, window, opened, timers, sockets };
 }
 
 describe('the bridge (window.api over the WebSocket)', () => {
@@ -160,6 +164,27 @@ describe('the bridge (window.api over the WebSocket)', () => {
     await expect(api.invoke('shell.openExternal', 'javascript:alert(1)')).rejects.toThrow(/Only http and https/);
     await expect(api.invoke('shell.openExternal', 'file:///etc/passwd')).rejects.toThrow(/Only http and https/);
     expect(opened).toHaveLength(1);
+  });
+
+  it('reconnects after a dropped connection and works again, events included', async () => {
+    const services = new ScriptedServices();
+    services.handlers['history.list'] = () => ['again'];
+    const server = await startServer(services);
+    const page = loadPage(server);
+    await page.api.invoke('history.list');
+    const seen: unknown[] = [];
+    page.api.on('history.changed', (payload) => seen.push(payload));
+
+    const dropped = new Promise((resolve) => page.sockets[0]?.once('close', resolve));
+    page.sockets[0]?.terminate();
+    await dropped;
+    expect(page.timers).toHaveLength(1);
+    page.timers.shift()?.();
+    expect(page.sockets).toHaveLength(2);
+    // Calls made while the new socket connects wait for it.
+    expect(await page.api.invoke('history.list')).toEqual(['again']);
+    services.emit('history.changed', { runs: [] });
+    await expect.poll(() => seen).toEqual([{ runs: [] }]);
   });
 
   it('rejects calls in flight when the connection drops, and reconnects', async () => {

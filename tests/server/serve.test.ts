@@ -1,6 +1,6 @@
 /** `titlewave serve` as users run it (the built CLI): URL first on stdout, token everywhere, clean stop on SIGTERM. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,8 +17,8 @@ interface Serve {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-async function startServe(args: string[]): Promise<Serve> {
-  const child = spawn(process.execPath, [cliMain, 'serve', ...args], { stdio: 'pipe' });
+async function startServe(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Serve> {
+  const child = spawn(process.execPath, [cliMain, 'serve', ...args], { stdio: 'pipe', env });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -66,6 +66,22 @@ describe('titlewave serve', () => {
       expect(JSON.parse(await readFile(join(dataDir, 'settings.json'), 'utf8'))).toEqual({ language: 'zh-CN' });
     } finally {
       serve.child.kill('SIGKILL');
+    }
+  });
+
+  it('--open hands the tokened URL to the system opener', async () => {
+    // A stand-in xdg-open first on PATH records what it was asked to open.
+    const bin = await mkdtemp(join(tmpdir(), 'titlewave-bin-'));
+    const record = join(bin, 'opened.txt');
+    await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${JSON.stringify(record)}\n`);
+    await chmod(join(bin, 'xdg-open'), 0o755);
+    const dataDir = await mkdtemp(join(tmpdir(), 'titlewave-serve-'));
+    const serve = await startServe(['--open', '--data-dir', dataDir], { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` });
+    try {
+      await expect.poll(() => readFile(record, 'utf8').catch(() => ''), { timeout: 10_000 }).toBe(`${serve.firstLine}\n`);
+    } finally {
+      serve.child.kill('SIGTERM');
+      expect(await serve.exit).toEqual({ code: 0, signal: null });
     }
   });
 
