@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createWorkerPool, WorkerFailedError } from '../workers/pool.js';
 import type { WorkerPool } from '../workers/types.js';
-import { parseInteger } from './integer.js';
+import { MAX_CHECK_DIGITS, parseInteger } from './integer.js';
 import { checkToken } from './primality.js';
 import { MAX_SIEVE_BOUND } from './sieve.js';
 import type { PrimeCheckRecord, RangeProgress, RangeRequest, RangeResult, WorkerActivity } from './types.js';
@@ -49,7 +49,8 @@ export function parseNumberList(text: string): { index: number; token: string }[
  */
 function tokenCostMs(token: string): number {
   const digits = token.length;
-  if (digits <= 16) return 0.005;
+  // Short ones, and ones refused at once for their size.
+  if (digits <= 16 || digits > MAX_CHECK_DIGITS + 2) return 0.005;
   if (digits <= 40) return 0.15;
   return 110 * (digits / 1000) ** 2.8;
 }

@@ -532,8 +532,9 @@ export class SegmentSieve {
   private readonly lastKeep: number;
   private segment = 0;
   private readonly segmentCount: number;
-  private readonly bytes = new Uint8Array(SEGMENT_BYTES);
-  private readonly words = new Uint32Array(this.bytes.buffer);
+  /** The segment: its full size, or less for a short range (bucket hits past its end are ignored writes). */
+  private readonly bytes: Uint8Array;
+  private readonly words: Uint32Array;
   private readonly patterns = getPresievePatterns();
   /** Each pattern's byte offset for the current segment. */
   private readonly patternOffsets: number[];
@@ -583,6 +584,8 @@ export class SegmentSieve {
       this.sqrtFrom = 0;
       this.extraPrimes = 0;
       this.startResidue = 0;
+      this.bytes = new Uint8Array(0);
+      this.words = new Uint32Array(0);
       this.done = true;
       return;
     }
@@ -593,6 +596,8 @@ export class SegmentSieve {
     this.firstKeep = KEEP_FROM[Number(from - this.base)] as number;
     this.lastKeep = KEEP_UPTO[Number(to % 30n)] as number;
     this.segmentCount = Math.ceil(this.byteCount / SEGMENT_BYTES);
+    this.bytes = new Uint8Array(Math.min(SEGMENT_BYTES, (this.byteCount + 3) & ~3));
+    this.words = new Uint32Array(this.bytes.buffer);
     this.patternOffsets = this.patterns.map((pattern) => Number((this.base / 30n) % BigInt(pattern.period)));
     this.extraPrimes = [2n, 3n, 5n].filter((p) => p >= from && p <= to).length;
     this.startResidue = Number(from - this.base);
@@ -716,7 +721,9 @@ export class SegmentSieve {
     this.count += count;
     if (consume) {
       const segmentBase = this.base + BigInt(start) * 30n;
-      consume(bytes, length, Number.isNaN(this.baseValue) ? NaN : this.baseValue + start * 30, segmentBase);
+      // The Number value is offered only while every number of the segment is exact.
+      const exact = !Number.isNaN(this.baseValue) && this.baseValue + (start + length) * 30 <= Number.MAX_SAFE_INTEGER;
+      consume(bytes, length, exact ? this.baseValue + start * 30 : NaN, segmentBase);
     }
     this.segment++;
     this.sieved = this.segment >= this.segmentCount ? this.total : Math.min(this.total, Math.max(0, (start + length) * 30 - this.startResidue));

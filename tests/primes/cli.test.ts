@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/package-info.js';
+
+const bin = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
+const scratch = mkdtempSync(join(tmpdir(), 'titlewave-primes-cli-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function run(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+const lines = (text: string): unknown[] => text.trim().split('\n').map((line) => JSON.parse(line) as unknown);
+
+describe('titlewave primes', () => {
+  it('check N...: one JSON record per number, errors as records, exit 0', async () => {
+    const { code, stdout } = await run(['primes', 'check', '97', 'abc,-7', '1.5', '+5', '007', '2047', '1e3', '170141183460469231731687303715884105727']);
+    expect(code).toBe(0);
+    expect(lines(stdout)).toEqual([
+      { index: 0, n: '97', prime: true, factor: null, method: 'trial-division', proven: true, error: null },
+      { index: 1, n: 'abc', prime: null, factor: null, method: null, proven: null, error: { code: 'NOT_AN_INTEGER', message: 'Not an integer: "abc"' } },
+      { index: 2, n: '-7', prime: null, factor: null, method: null, proven: null, error: { code: 'NEGATIVE', message: 'Negative numbers are not checked: "-7"' } },
+      { index: 3, n: '1.5', prime: null, factor: null, method: null, proven: null, error: { code: 'NOT_AN_INTEGER', message: 'Not an integer: "1.5"' } },
+      { index: 4, n: '5', prime: true, factor: null, method: 'trial-division', proven: true, error: null },
+      { index: 5, n: '7', prime: true, factor: null, method: 'trial-division', proven: true, error: null },
+      { index: 6, n: '2047', prime: false, factor: '23', method: 'trial-division', proven: true, error: null },
+      { index: 7, n: '1000', prime: false, factor: '2', method: 'trial-division', proven: true, error: null },
+      { index: 8, n: '170141183460469231731687303715884105727', prime: true, factor: null, method: 'baillie-psw', proven: false, error: null },
+    ]);
+  });
+
+  it('check reads stdin when no number is given, tokens split across lines and commas', async () => {
+    const input = '1116281, 1297337\n104395303\t472882027\r\n' + '1'.repeat(2500) + '\n1099726899285419';
+    const { code, stdout } = await run(['primes', 'check'], input);
+    expect(code).toBe(0);
+    const records = lines(stdout) as { index: number; n: string; prime: boolean | null; error: { code: string } | null }[];
+    expect(records.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(records.map((r) => r.prime)).toEqual([true, true, true, true, null, false]);
+    expect(records[4]?.error?.code).toBe('TOO_LARGE');
+  });
+
+  it('count FROM TO prints one JSON object; scientific notation is accepted when exact', async () => {
+    const { code, stdout } = await run(['primes', 'count', '0', '1e7', '--workers', '2']);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as Record<string, unknown>;
+    expect(result).toMatchObject({ from: '0', to: '10000000', count: 664579, workers: 2, cancelled: false });
+    expect(typeof result.ms).toBe('number');
+    expect(typeof result.speedup).toBe('number');
+  });
+
+  it('list FROM TO to stdout, and to --output FILE', async () => {
+    const { code, stdout } = await run(['primes', 'list', '90', '130']);
+    expect(code).toBe(0);
+    expect(stdout).toBe('97\n101\n103\n107\n109\n113\n127\n');
+    const output = join(scratch, 'list.txt');
+    const toFile = await run(['primes', 'list', '1e6', '1.1e6', '--output', output, '--workers', '1']);
+    expect(toFile.code).toBe(0);
+    expect(toFile.stdout).toBe('');
+    const listed = readFileSync(output, 'utf8').trim().split('\n');
+    expect(listed.length).toBe(7216); // pi(1.1e6) - pi(1e6) = 85714 - 78498
+    expect(listed[0]).toBe('1000003');
+  });
+
+  it('bad usage exits 2 with a message; --help exits 0 everywhere', async () => {
+    for (const args of [
+      ['primes', 'count', 'abc', '10'],
+      ['primes', 'count', '10', '5'],
+      ['primes', 'count', '0', '1e18'],
+      ['primes', 'count', '-1', '5'],
+      ['primes', 'list', '1.5', '10'],
+      ['primes', 'count', '0'],
+      ['primes', 'count', '0', '10', '--workers', '0'],
+      ['primes', 'frobnicate'],
+      ['primes', 'check', '--bogus'],
+    ]) {
+      const { code, stderr } = await run(args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr.length, args.join(' ')).toBeGreaterThan(0);
+    }
+    for (const args of [['primes', '--help'], ['primes', 'check', '--help'], ['primes', 'count', '--help'], ['primes', 'list', '--help']]) {
+      const { code, stdout } = await run(args);
+      expect(code, args.join(' ')).toBe(0);
+      expect(stdout).toContain('Usage: titlewave primes');
+    }
+  });
+
+  it('the full program lists the primes command too', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/primes\s+Check numbers for primality/);
+  });
+});
