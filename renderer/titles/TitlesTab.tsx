@@ -162,6 +162,7 @@ export function TitlesTab(props: { active: boolean }) {
     }
     setStarting(true);
     const name = runNameFor(input, analysis.pending ? 0 : analysis.valid);
+    const expectedRows = analysis.pending ? 0 : analysis.valid + analysis.invalidCount;
     try {
       await follow(async () => {
         const { runId } = await invoke('titles.start', { text: input, settings: { ...settings, userAgent: settings.userAgent.trim() || defaultTitlesOptions.userAgent }, name });
@@ -169,7 +170,8 @@ export function TitlesTab(props: { active: boolean }) {
           id: runId,
           name,
           state: 'running',
-          progress: { total: 0, inputDone: false, done: 0, failed: 0, inFlight: 0, rate: 0, etaMs: null, elapsedMs: 0, duplicates: 0, paused: false },
+          // Until the first update, the live count's idea of the total (each valid URL and invalid line gets a row).
+          progress: { total: expectedRows, inputDone: false, done: 0, failed: 0, inFlight: 0, rate: 0, etaMs: null, elapsedMs: 0, duplicates: 0, paused: false },
         };
       });
       setInputOpen(false);
