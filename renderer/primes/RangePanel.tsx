@@ -43,6 +43,8 @@ const rangeExamples: readonly { from: string; to: string; label?: string }[] = [
   { from: '1e15', to: '1000001000000000', label: '1e15 … 1e15 + 1e9' },
 ];
 
+const maxHistory = 9;
+
 const boundErrorKey: Record<BoundError, 'errEmpty' | 'errNotInteger' | 'errNegative' | 'errTooLarge'> = {
   empty: 'errEmpty',
   notInteger: 'errNotInteger',
@@ -64,6 +66,8 @@ export function RangePanel() {
   const [outputPath, setOutputPath] = useState('');
   const [submitted, setSubmitted] = useState(false);
   const run = useRef<RangeRun | null>(null);
+  // Finished counts of this session, newest first: compare ranges, or the speed-up with more or fewer workers.
+  const history = useRef<RangeResult[]>([]);
   const [, setVersion] = useState(0);
   const bump = () => setVersion((v) => v + 1);
 
@@ -78,7 +82,10 @@ export function RangePanel() {
           const room = listCap - current.primes.length;
           current.primes.push(...(update.primes.length > room ? update.primes.slice(0, room) : update.primes));
         }
-        if (update.result) current.result = update.result;
+        if (update.result && !current.result) {
+          current.result = update.result;
+          history.current = [update.result, ...history.current].slice(0, maxHistory);
+        }
         if (update.error) current.error = update.error;
         bump();
       }),
@@ -260,6 +267,8 @@ export function RangePanel() {
       )}
 
       {current?.mode === 'list' && current.state !== 'starting' ? <PrimeList run={current} /> : null}
+
+      {history.current.length > 1 ? <RecentResults results={history.current.slice(1)} grouped={grouped} /> : null}
     </section>
   );
 }
@@ -339,5 +348,40 @@ function RangeStatus(props: { run: RangeRun; grouped: (value: string) => string 
 
       {progress && progress.workers.length > 0 ? <WorkerBars progress={progress} running={running} /> : null}
     </div>
+  );
+}
+
+function RecentResults(props: { results: RangeResult[]; grouped: (value: string) => string }) {
+  const t = useT(primesMessages);
+  const format = useFormatters();
+  const titleId = useId();
+  return (
+    <section className="primes-recent" aria-labelledby={titleId}>
+      <h3 className="primes-recent__title" id={titleId}>
+        {t('recentTitle')}
+      </h3>
+      <table className="primes-recent__table">
+        <thead>
+          <tr>
+            <th scope="col">{t('colRange')}</th>
+            <th scope="col">{t('colPrimes')}</th>
+            <th scope="col">{t('colTime')}</th>
+            <th scope="col">{t('colWorkers')}</th>
+            <th scope="col">{t('colSpeedup')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.results.map((result, index) => (
+            <tr key={index}>
+              <td className="primes-recent__range">{`[${props.grouped(result.from)}, ${props.grouped(result.to)}]`}</td>
+              <td>{result.cancelled ? <span className="muted">{t('recentCancelled')}</span> : format.number(result.count)}</td>
+              <td>{format.duration(result.ms)}</td>
+              <td>{format.number(result.workers)}</td>
+              <td>{t('speedupValue', { value: format.number(result.speedup, 2) })}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
