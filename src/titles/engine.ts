@@ -48,7 +48,7 @@ interface Entry {
 }
 
 /** Event-loop delay sampling interval; the monitor's samples include it, so it is subtracted from the figures. */
-const loopDelayResolutionMs = 10;
+const loopDelayResolutionMs = 2;
 /** Completions per 100 ms over the last 5 s give the rate. */
 const rateBuckets = 50;
 const rateBucketMs = 100;
