@@ -100,10 +100,13 @@ describe('keyboard, files and language', () => {
     await page.getByLabel('URLs').fill(before);
   });
 
-  it('starts with Ctrl+Enter', async () => {
+  it('starts with Ctrl+Enter; Ctrl+F finds', async () => {
     await page.getByLabel('URLs').focus();
     await page.keyboard.press('Control+Enter');
     await waitForRunEnd(page, 4);
+    // Ctrl+F goes to the filter box.
+    await page.keyboard.press('Control+f');
+    expect(await page.getByRole('searchbox').evaluate((element) => element === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement)).toBe(true);
     await poll(() => page.getByRole('grid').getByText(web.titleFor('/page/quick-4'), { exact: true }).count()).toBe(1);
   });
 
