@@ -139,10 +139,11 @@ describe('Primes tab in browser mode', () => {
     await expect(result.locator('.primes-result-card__count').textContent()).resolves.toBe('664,579 primes in [0, 10,000,000]');
     await expect(result.getByText('Speed-up over one worker').count()).resolves.toBe(1);
     await expect(result.locator('.primes-stats__speedup').textContent()).resolves.toMatch(/^\d+(\.\d+)?×$/);
-    // One bar per worker, each having sieved part of the range.
+    // One bar per worker; together they sieved the whole range (a worker may get no chunk of a small range).
     const meters = card.getByRole('meter');
     expect(await meters.count()).toBeGreaterThanOrEqual(1);
-    for (const meter of await meters.all()) expect(Number(await meter.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
+    const sieved = await Promise.all((await meters.all()).map(async (meter) => Number(await meter.getAttribute('aria-valuenow'))));
+    expect(sieved.reduce((sum, n) => sum + n, 0)).toBe(10_000_001);
   });
 
   it('refuses bounds that are not whole numbers, and accepts 1e-style ones', async () => {
@@ -177,6 +178,25 @@ describe('Primes tab in browser mode', () => {
     await expect(card.getByText(`All primes written to ${file}`).count()).resolves.toBe(1);
   });
 
+  it('keeps the first 10,000 listed primes in the window and says how many there are', async () => {
+    const card = rangeCard();
+    await card.getByLabel('When listing, also write every prime to a file').uncheck();
+    await card.getByLabel('From', { exact: true }).fill('0');
+    await card.getByLabel('To', { exact: true }).fill('2e5');
+    await card.getByRole('button', { name: 'List', exact: true }).click();
+    const total = sievePrimes(0, 200_000).length;
+    await expect.poll(() => card.getByText(`first 10,000 of ${total.toLocaleString('en-US')} shown`).count(), { timeout: 20_000 }).toBe(1);
+    await expect(card.getByText('The window shows the first 10,000 primes. To keep all of them, write them to a file.').count()).resolves.toBe(1);
+  });
+
+  it('speaks Chinese when the language is switched', async () => {
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await expect.poll(() => page.getByRole('region', { name: '判断素数' }).count()).toBe(1);
+    await expect(page.getByRole('region', { name: '统计或列出区间内的素数' }).getByRole('button', { name: '统计', exact: true }).count()).resolves.toBe(1);
+    await page.getByLabel('语言').selectOption('en');
+    await expect.poll(() => checkCard().count()).toBe(1);
+  });
+
   it('cancels a big count promptly', async () => {
     const card = rangeCard();
     await card.getByLabel('When listing, also write every prime to a file').uncheck();
@@ -185,6 +205,12 @@ describe('Primes tab in browser mode', () => {
     await card.getByRole('button', { name: 'Count', exact: true }).click();
     const bar = card.getByRole('progressbar');
     await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20_000 }).toBeGreaterThan(0);
+    // The window stays responsive while the workers sieve: a check runs and answers meanwhile.
+    const check = checkCard();
+    await check.getByLabel('Numbers').fill('2305843009213693951 2305843009213693953');
+    await check.getByRole('button', { name: /^Check/ }).click();
+    await expect.poll(() => check.getByRole('status').textContent(), { timeout: 20_000 }).toMatch(/^2 checked · 1 prime · 1 composite/);
+    expect(await card.getByRole('button', { name: 'Cancel' }).isVisible()).toBe(true);
     await card.getByRole('button', { name: 'Cancel' }).click();
     // Promptly: the job reports itself cancelled well within this generous bound (workers are stopped, not drained).
     await expect.poll(() => card.getByText(/^Cancelled/).count(), { timeout: 5_000 }).toBe(1);
