@@ -12,6 +12,15 @@ afterAll(async () => {
   await web.close();
 });
 
+/** Wait (polling) until a condition holds; the machine may be busy, so no fixed sleeps. */
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 async function runJob(lines: TitlesJobInit['lines'], init: Partial<TitlesJobInit> = {}): Promise<{ records: TitleRecord[]; summary: TitlesSummary }> {
   const records: TitleRecord[] = [];
   const job = startTitlesJob({ lines, onRecord: (record) => records.push(record), ...init, options: { retryBaseMs: 20, timeoutMs: 5000, ...init.options } });
@@ -183,9 +192,9 @@ describe('control', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     job.pause();
     expect(job.progress().paused).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // In-flight requests finish; then nothing new starts.
+    await until(() => job.progress().inFlight === 0);
     const requestsWhilePaused = web.stats()[3]?.requests ?? 0;
-    expect(job.progress().inFlight).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(web.stats()[3]?.requests).toBe(requestsWhilePaused);
     expect(records.length).toBe(requestsWhilePaused);
@@ -200,8 +209,7 @@ describe('control', () => {
     const controller = new AbortController();
     const records: TitleRecord[] = [];
     const job = startTitlesJob({ lines: urls, signal: controller.signal, options: { concurrency: 4, timeoutMs: 60_000 }, onRecord: (r) => records.push(r) });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(job.progress().inFlight).toBeGreaterThan(0);
+    await until(() => records.length === 1 && job.progress().inFlight > 0);
     controller.abort();
     const summary = await job.done;
     expect(summary.cancelled).toBe(true);
