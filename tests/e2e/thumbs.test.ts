@@ -119,8 +119,10 @@ describe('Thumbnails tab in browser mode', () => {
     const run = runRegion();
     const failures = run.getByRole('region', { name: '1 file failed' });
     await expect(failures.getByText('broken.jpg').count()).resolves.toBe(1);
-    const reason = await failures.locator('.thumbs-failures__reason').textContent();
-    expect(reason?.length).toBeGreaterThan(8);
+    // The error code as a label in the user's language, then the engine's message.
+    await expect(failures.locator('.thumbs-failures__code').textContent()).resolves.toBe('Corrupt');
+    const message = await failures.locator('.thumbs-failures__message').textContent();
+    expect(message?.length).toBeGreaterThan(8);
     await expect(run.getByRole('button', { name: 'Open output folder' }).isVisible()).resolves.toBe(true);
     expect(app.errors).toEqual([]);
   });
