@@ -4,7 +4,7 @@
  * the hostile behaviours a crawler meets (never answers, drips, resets, loops, bombs, binaries, huge headers).
  *
  * Routes (on every host; `?query` parameters are optional):
- *   /page/<anything>?delay=MS&size=BYTES&status=N&title=T&titleAt=head|body|none&gzip=1&br=1&type=MIME|none
+ *   /page/<anything>?delay=MS&size=BYTES&status=N&title=T&titleAt=head|body|none&gzip=1|br=1|deflate=1&type=MIME|none
  *                                  an HTML page (UTF-8) whose title is `fixture.titleFor(path, host)` unless `title=`
  *   /status/<code>                 an HTML error page with that status, titled "Error <code>"
  *   /redirect/<n>/<rest>           302 to /redirect/<n-1>/<rest>, and at 0 to /page/<rest>
@@ -158,10 +158,11 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
     const fill = fillerOf(Math.max(0, size - head.length - tail.length));
     const type = query.get('type') ?? 'text/html; charset=utf-8';
     if (type !== 'none') res.setHeader('content-type', type);
-    if (query.get('gzip') === '1' || query.get('br') === '1') {
+    const coding = query.get('gzip') === '1' ? 'gzip' : query.get('br') === '1' ? 'br' : query.get('deflate') === '1' ? 'deflate' : null;
+    if (coding !== null) {
       const whole = Buffer.concat([head, ...fill, tail]);
-      const packed = query.get('gzip') === '1' ? zlib.gzipSync(whole) : zlib.brotliCompressSync(whole);
-      res.writeHead(status, { 'content-encoding': query.get('gzip') === '1' ? 'gzip' : 'br', 'content-length': packed.length });
+      const packed = coding === 'gzip' ? zlib.gzipSync(whole) : coding === 'br' ? zlib.brotliCompressSync(whole) : zlib.deflateSync(whole);
+      res.writeHead(status, { 'content-encoding': coding, 'content-length': packed.length });
       res.end(packed);
       return;
     }

@@ -86,9 +86,9 @@ describe('records', () => {
     ]);
   });
 
-  it('decodes gzip and brotli bodies and counts the bytes as they came over the wire', async () => {
-    const { records } = await runJob([web.url('/page/g?gzip=1&size=20000'), web.url('/page/b?br=1&size=20000')]);
-    expect(records.map((r) => r.title)).toEqual([web.titleFor('/page/g'), web.titleFor('/page/b')]);
+  it('decodes gzip, deflate and brotli bodies and counts the bytes as they came over the wire', async () => {
+    const { records } = await runJob([web.url('/page/g?gzip=1&size=20000'), web.url('/page/b?br=1&size=20000'), web.url('/page/d?deflate=1&size=20000')]);
+    expect(records.map((r) => r.title)).toEqual([web.titleFor('/page/g'), web.titleFor('/page/b'), web.titleFor('/page/d')]);
     for (const record of records) expect(record.bytes).toBeLessThan(5000);
   });
 
