@@ -3,7 +3,7 @@
  * scroll smoothly). Rows can be selected and copied (Ctrl/Cmd+C) as tab-separated text for a spreadsheet.
  */
 import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { PrimalityMethod, PrimeCheckRecord } from '../../src/primes/types.js';
+import type { PrimalityMethod, PrimeCheckRecord, PrimesErrorCode } from '../../src/primes/types.js';
 import { DataGrid, type GridColumn, type SelectMode } from '../components/DataGrid.js';
 import { commonMessages } from '../i18n/common.js';
 import { useFormatters, useT, type Translator } from '../i18n/index.js';
@@ -31,8 +31,21 @@ function methodName(t: PrimesT, method: PrimalityMethod | null): string {
   }
 }
 
+/** Every engine error code (the compiler checks the list is complete), for its reason in the user's language. */
+const errorKeys: Record<PrimesErrorCode, `err${PrimesErrorCode}`> = {
+  NOT_AN_INTEGER: 'errNOT_AN_INTEGER',
+  NEGATIVE: 'errNEGATIVE',
+  TOO_LARGE: 'errTOO_LARGE',
+  CANCELLED: 'errCANCELLED',
+  WORKER_FAILED: 'errWORKER_FAILED',
+};
+
+function errorText(t: PrimesT, error: { code: string; message: string }): string {
+  return Object.hasOwn(errorKeys, error.code) ? t(errorKeys[error.code as PrimesErrorCode]) : error.message;
+}
+
 function verdict(t: PrimesT, record: PrimeCheckRecord): string {
-  if (record.error) return `${t('error')}: ${record.error.message}`;
+  if (record.error) return `${t('error')}: ${errorText(t, record.error)}`;
   if (!record.prime) return t('composite');
   return record.proven === false ? t('probable') : t('prime');
 }
@@ -44,7 +57,7 @@ function ResultCell(props: { record: PrimeCheckRecord | undefined; t: PrimesT })
     return (
       <span className="primes-result">
         <span className="verdict verdict--error">{t('error')}</span>
-        <span className="primes-result__error">{record.error.message}</span>
+        <span className="primes-result__error">{errorText(t, record.error)}</span>
       </span>
     );
   }
@@ -89,6 +102,8 @@ export function CheckResultsTable(props: { run: CheckRun; version: number }) {
         text: (row) => {
           const record = row.record;
           if (!record) return null;
+          // The engine's own words (e.g. which token, how many digits) on hover.
+          if (record.error) return `${errorText(t, record.error)}: ${record.error.message}`;
           if (record.prime && record.proven === false) return t('probableNote');
           if (record.method === 'miller-rabin-deterministic') return `${verdict(t, record)} · ${t('methodMillerRabinLong')}`;
           return verdict(t, record);
