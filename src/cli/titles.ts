@@ -24,7 +24,7 @@ interface TitlesFlags {
   timeout: number;
   retries: number;
   userAgent: string;
-  header: [string, string][];
+  header?: [string, string][];
   format?: OutputFormat;
   output?: string;
   resume?: boolean;
@@ -44,10 +44,10 @@ const seconds = (value: string): number => {
   return number;
 };
 
-const header = (value: string, previous: [string, string][]): [string, string][] => {
+const header = (value: string, previous: [string, string][] | undefined): [string, string][] => {
   const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/.exec(value);
   if (match === null || /[\r\n\0]/.test(value)) throw new InvalidArgumentError('expected "Name: value".');
-  return [...previous, [match[1] as string, match[2] as string]];
+  return [...(previous ?? []), [match[1] as string, match[2] as string]];
 };
 
 function formatFromPath(path: string): RecordFormat {
@@ -175,7 +175,7 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
     timeoutMs: Math.round(flags.timeout * 1000),
     retries: flags.retries,
     userAgent: flags.userAgent,
-    headers: Object.fromEntries(flags.header),
+    headers: Object.fromEntries(flags.header ?? []),
   };
   let skipped = 0;
   const known = existing?.keys ?? null;
@@ -265,7 +265,7 @@ export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: 
     .option('-t, --timeout <seconds>', 'deadline for each request, body included', seconds, defaults.timeoutMs / 1000)
     .option('-r, --retries <n>', 'retries after network errors, timeouts and 429/502/503/504', integer(0, 20), defaults.retries)
     .option('-A, --user-agent <text>', 'User-Agent header', defaults.userAgent)
-    .option('-H, --header <"Name: value">', 'extra request header (repeat for more)', header, [] as [string, string][])
+    .option('-H, --header <"Name: value">', 'extra request header (repeat for more)', header)
     .addOption(new Option('-f, --format <format>', 'record format (default: jsonl, or text on a terminal; with --output, from its extension)').choices(['jsonl', 'csv', 'json', 'text']))
     .option('-o, --output <file>', 'write records to this file instead of standard output')
     .option('--resume', 'continue the run in --output: fetch only the URLs it has no record of')

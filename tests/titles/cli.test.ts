@@ -78,6 +78,24 @@ describe('titlewave titles, in process', () => {
     expect(stderr).toMatch(/error/i);
   });
 
+  it('sends --user-agent and every --header', async () => {
+    const { createServer } = await import('node:http');
+    const seen: Record<string, string | string[] | undefined>[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers);
+      res.setHeader('content-type', 'text/html');
+      res.end('<title>echo</title>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const out = path('headers.jsonl');
+    const { code } = await inProcess(['titles', urlFile([`http://127.0.0.1:${port}/`]), '-A', 'CliAgent/2', '-H', 'X-One: 1', '--header', 'X-Two:two words', '-o', out]);
+    server.close();
+    expect(code).toBe(0);
+    expect(seen[0]).toMatchObject({ 'user-agent': 'CliAgent/2', 'x-one': '1', 'x-two': 'two words' });
+    expect(readJsonl(out)[0]?.title).toBe('echo');
+  });
+
   it('never overwrites an existing output file without --resume or --force', async () => {
     const out = path('existing.jsonl');
     writeFileSync(out, 'precious data\n');
