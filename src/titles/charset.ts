@@ -4,7 +4,7 @@
  * parsed by Node's WHATWG MIME type parser.
  */
 import { MIMEType } from 'node:util';
-import { getBOMEncoding, labelToName } from '@exodus/bytes/encoding.js';
+import { labelToName } from '@exodus/bytes/encoding.js';
 import { Tokenizer, TokenizerMode, type Token, type TokenHandler } from 'parse5';
 
 /** The Encoding Standard's name for a label ("iso-8859-1" -> "windows-1252"), or null when it names no encoding. */
@@ -69,11 +69,12 @@ export function sniffsAsHtml(head: Uint8Array): boolean {
   });
 }
 
-/** The encoding a byte order mark announces, and how many bytes it takes. */
+/** The encoding a byte order mark announces (the Encoding Standard's "BOM sniff"), and how many bytes it takes. */
 export function bomEncoding(bytes: Uint8Array): { encoding: string; length: number } | null {
-  const name = getBOMEncoding(bytes);
-  if (name === null) return null;
-  return { encoding: name === 'utf-8' ? 'UTF-8' : name === 'utf-16le' ? 'UTF-16LE' : 'UTF-16BE', length: name === 'utf-8' ? 3 : 2 };
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { encoding: 'UTF-8', length: 3 };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { encoding: 'UTF-16BE', length: 2 };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { encoding: 'UTF-16LE', length: 2 };
+  return null;
 }
 
 /**
