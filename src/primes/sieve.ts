@@ -8,7 +8,7 @@
  *
  * Sieving primes are handled by size:
  * - 7..59: pre-sieved: each segment starts as the AND of four periodic patterns, read as 32-bit words;
- * - small primes (below 8192): crossed off 32 KiB block by block, so their many hits stay in L1, with an 8-way
+ * - small primes (below 2048): crossed off 32 KiB block by block, so their many hits stay in L1, with an 8-way
  *   unrolled loop (one turn of the wheel moves a prime exactly p bytes and hits 8 fixed offsets);
  * - medium primes: over the whole segment, unrolled while a turn fits, else one multiple at a time;
  * - large primes (from 1 MiB, hitting a segment a few times at most): a bucket sieve. Each sits in the bucket of the
@@ -85,6 +85,8 @@ for (let s = 0; s < 30; s++) {
 export const SEGMENT_SHIFT = 19;
 const SEGMENT_BYTES = 1 << SEGMENT_SHIFT;
 const BLOCK_BYTES = 32768;
+/** Primes below this are crossed off block by block (more turns per block than loop overhead; measured best). */
+const TINY_BELOW = 2048;
 
 /**
  * Pre-sieve: the multiples of the primes 7..59 are not crossed off one by one; each segment starts as the AND of
@@ -609,7 +611,7 @@ export class SegmentSieve {
     const split = Math.max(first, Math.min(end, upperBound(primes, LARGE_FROM - 1)));
     this.smallPrimes = primes.subarray(first, split);
     this.smallCount = this.smallPrimes.length;
-    this.tinyEnd = Math.min(this.smallCount, upperBound(this.smallPrimes, BLOCK_BYTES / 4));
+    this.tinyEnd = Math.min(this.smallCount, upperBound(this.smallPrimes, TINY_BELOW));
     this.unrolledEnd = Math.max(this.tinyEnd, Math.min(this.smallCount, upperBound(this.smallPrimes, SEGMENT_BYTES / 2)));
     this.position = new Int32Array(this.smallCount);
     this.wheel = new Uint8Array(this.smallCount);
