@@ -5,7 +5,6 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { csvColumns, csvHeader, csvRow, jsonArrayEmptyEnd, jsonArrayEnd, jsonArrayItem, jsonArrayStart, jsonlLine } from './format.js';
 import type { TitleRecord } from './types.js';
 
@@ -71,6 +70,8 @@ export async function readExistingOutput(path: string, format: RecordFormat): Pr
     if (failed) existing.failed += 1;
     existing.keepBytes = keepBytes;
   };
+  // Loaded only when a CSV run is resumed (start-up time counts for every run).
+  const parseCsv = format === 'csv' ? (await import('csv-parse/sync')).parse : null;
   let first = true;
   for await (const { line, start, end, complete } of linesWithOffsets(path)) {
     const text = line.toString('utf8');
@@ -95,7 +96,7 @@ export async function readExistingOutput(path: string, format: RecordFormat): Pr
       } catch {
         // A torn or foreign line: not a record.
       }
-    } else if (format === 'csv') {
+    } else if (parseCsv !== null) {
       if (!text.endsWith('\r')) continue;
       try {
         const [cells] = parseCsv(text.slice(0, -1), { relax_quotes: false }) as string[][];
