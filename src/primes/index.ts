@@ -213,9 +213,11 @@ function chunkLength(from: bigint, to: bigint, mode: 'count' | 'list', workers: 
   if (mode === 'list') return Math.min(MAX_CHUNK, Math.max(1e6, Math.ceil(LIST_PRIMES_PER_CHUNK * Math.log(top))));
   const root = Math.sqrt(top);
   const sievingPrimes = root / Math.log(Math.max(root, 3));
-  const forSetup = SETUP_FACTOR * sievingPrimes;
-  const forBalance = Math.ceil(total / (workers * 6));
-  return Math.ceil(Math.min(MAX_CHUNK, Math.max(1e6, forSetup, forBalance)));
+  const wanted = Math.min(MAX_CHUNK, Math.max(1e6, SETUP_FACTOR * sievingPrimes, total / (workers * 6)));
+  // Few chunks: make their number a multiple of the workers and their sizes equal, so none is left alone at the end.
+  let chunks = Math.ceil(total / wanted);
+  if (chunks < workers * 6) chunks = Math.ceil(chunks / workers) * workers;
+  return Math.max(1, Math.ceil(total / chunks));
 }
 
 /**
