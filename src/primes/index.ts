@@ -66,6 +66,8 @@ export function estimateCheckCost(tokens: readonly { token: string }[]): number 
 export const IN_PROCESS_MS = 30;
 /** Work per pool task, so tasks are neither chatty nor lumpy. */
 const TASK_MS = 10;
+/** Distinct tokens remembered by an in-process check (a bound on the memory it adds). */
+const MEMO_LIMIT = 10_000;
 /** In-process slices: the event loop (Electron's main process, say) never waits longer than this. */
 const SLICE_MS = 10;
 
@@ -108,7 +110,7 @@ async function checkInProcess(
   for (const { index, token } of tokens) {
     const known = seen.get(token);
     const record = known ? { ...known, index } : checkToken(token, index);
-    if (!known && token.length <= 64) seen.set(token, record);
+    if (!known && token.length <= 64 && seen.size < MEMO_LIMIT) seen.set(token, record);
     records.push(record);
     if (performance.now() >= sliceEnd) {
       onRecords?.(records.slice(batchStart));
