@@ -19,11 +19,11 @@ const drainLimit = 64 * 1024;
 const sliceBytes = 16 * 1024;
 
 /**
- * Give the reader a network chunk in growing slices (2, 4, 8, then 16 KiB): most heads end in the first few KiB, and
+ * Give the reader a network chunk in growing slices (1, 2, 4, 8, then 16 KiB): most heads end in the first few KiB, and
  * what the reader never sees is never decoded. Past one slice per turn, the event loop gets a turn in between.
  */
 async function pushInSlices(reader: PageReader, bytes: Uint8Array): Promise<void> {
-  let size = reader.bytes === 0 ? 2048 : sliceBytes;
+  let size = reader.bytes === 0 ? 1024 : sliceBytes;
   let inThisTurn = 0;
   for (let offset = 0; offset < bytes.length && reader.wantsMore; offset += size, size = Math.min(size * 2, sliceBytes)) {
     if (inThisTurn >= sliceBytes) {
