@@ -110,8 +110,22 @@ export async function primesMain(argv: string[]): Promise<number> {
 
 /** stdout, honouring backpressure (a pipe to a slow reader). */
 async function writeOut(text: string): Promise<void> {
-  if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+  if (stdoutClosed) return;
+  if (!process.stdout.write(text)) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        process.stdout.off('drain', done);
+        process.stdout.off('close', done);
+        resolve();
+      };
+      process.stdout.once('drain', done);
+      process.stdout.once('close', done);
+    });
+  }
 }
+
+/** Set when stdout's reader went away (`| head`): the job stops quietly. */
+let stdoutClosed = false;
 
 function recordLines(records: PrimeCheckRecord[]): string {
   let text = '';
@@ -119,15 +133,32 @@ function recordLines(records: PrimeCheckRecord[]): string {
   return text;
 }
 
-/** Abort on Ctrl+C (once; a second one ends the process the usual way). */
+/**
+ * Abort on Ctrl+C (once; a second one ends the process the usual way), and when stdout's reader goes away
+ * (EPIPE, as with `| head`): then the job stops without a word and the exit status stays 0.
+ */
 function abortOnInterrupt(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onInterrupt = (): void => {
     process.off('SIGINT', onInterrupt);
+    process.exitCode = 130;
+    controller.abort();
+  };
+  const onStdoutError = (error: NodeJS.ErrnoException): void => {
+    if (error.code !== 'EPIPE') throw error;
+    stdoutClosed = true;
     controller.abort();
   };
   process.on('SIGINT', onInterrupt);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onInterrupt) };
+  process.stdout.on('error', onStdoutError);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onInterrupt);
+      // Keep swallowing EPIPE: writes already queued may still fail after the job.
+      if (!stdoutClosed) process.stdout.off('error', onStdoutError);
+    },
+  };
 }
 
 async function runCheck(numbers: string[], workers: number | undefined): Promise<void> {
@@ -176,7 +207,6 @@ async function runCheck(numbers: string[], workers: number | undefined): Promise
     }
   } catch (error) {
     if (!interrupt.signal.aborted) throw error;
-    process.exitCode = 130;
   } finally {
     interrupt.dispose();
     await (pool as WorkerPool | null)?.close();
@@ -224,7 +254,7 @@ async function runRange(
     if (showProgress) process.stderr.write('\r\x1b[K');
     await pool.close();
   }
+  if (stdoutClosed) return;
   if (request.mode === 'count') await writeOut(JSON.stringify(result) + '\n');
   else process.stderr.write(`${result.count.toLocaleString('en-US')} primes in [${result.from}, ${result.to}]${request.output && !result.cancelled ? ` written to ${request.output}` : ''}, ${(result.ms / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''}\n`);
-  if (result.cancelled) process.exitCode = 130;
 }

@@ -4,7 +4,7 @@
  * processes would cost more than the whole check).
  */
 import { createWriteStream, rmSync, renameSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createWorkerPool, WorkerFailedError } from '../workers/pool.js';
@@ -153,9 +153,14 @@ async function checkOnPool(
       nextToDeliver++;
     }
   };
+  // One signal for all the tasks (each listens to it while queued or running): ours, so its listener count is ours.
+  const internal = new AbortController();
+  setMaxListeners(0, internal.signal);
+  const onAbort = (): void => internal.abort(abortError(signal));
+  signal?.addEventListener('abort', onAbort, { once: true });
   const runTask = async (batch: { index: number; token: string }[]): Promise<PrimeCheckRecord[]> => {
     try {
-      return await pool.run('primes.check', { tokens: batch }, signal ? { signal } : {});
+      return await pool.run('primes.check', { tokens: batch }, { signal: internal.signal });
     } catch (error) {
       if (!(error instanceof WorkerFailedError)) throw error;
       // A worker died on this batch twice. Run its tokens one by one, so only the culprit fails.
@@ -164,12 +169,20 @@ async function checkOnPool(
       return [{ index: only.index, n: only.token, prime: null, factor: null, method: null, proven: null, error: { code: 'WORKER_FAILED', message: error.message } }];
     }
   };
-  await Promise.all(
-    tasks.map(async (batch, i) => {
-      results[i] = await runTask(batch);
-      deliver();
-    }),
-  );
+  try {
+    await Promise.all(
+      tasks.map(async (batch, i) => {
+        results[i] = await runTask(batch);
+        deliver();
+      }),
+    );
+  } catch (error) {
+    // The first failure (or the cancel) ends the check: the other tasks need not run.
+    internal.abort(error);
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
   return results.flatMap((records) => records ?? []);
 }
 
@@ -302,6 +315,7 @@ export async function primeRange(request: RangeRequest & { output?: string | nul
   };
 
   const internal = new AbortController();
+  setMaxListeners(0, internal.signal);
   const onAbort = (): void => internal.abort(abortError(signal));
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });

@@ -96,6 +96,40 @@ describe('titlewave primes', () => {
     }
   });
 
+  it('stops quietly with exit 0 when the reader of stdout goes away (| head)', async () => {
+    const child = spawn(process.execPath, [bin, 'primes', 'list', '0', '1e11'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const first = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    expect(first.startsWith('2\n3\n5\n7\n')).toBe(true);
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+  });
+
+  it('Ctrl+C cancels a count: the partial result is printed with cancelled: true, exit 130', async () => {
+    const child = spawn(process.execPath, [bin, 'primes', 'count', '0', '1e13'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    // Its workers running means its Ctrl+C handler is in place (it is installed before the pool starts them).
+    const children = (): string => {
+      try {
+        return readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    };
+    await expect.poll(children, { timeout: 20_000 }).not.toBe('');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    const result = JSON.parse(stdout) as { from: string; to: string; cancelled: boolean; count: number };
+    expect(result).toMatchObject({ from: '0', to: '10000000000000', cancelled: true });
+    expect(result.count).toBeLessThan(37607912018); // pi(1e12): far from done
+  });
+
   it('the full program lists the primes command too', async () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
