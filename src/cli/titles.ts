@@ -163,10 +163,11 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   }
   let outputError: Error | null = null;
   const cancel = new AbortController();
-  out.on('error', (error: Error) => {
+  const onOutputError = (error: Error): void => {
     outputError ??= error;
     cancel.abort(error);
-  });
+  };
+  out.on('error', onOutputError);
   write(out, format === 'text' ? '' : encoder.start());
 
   const options: Partial<TitlesOptions> = {
@@ -232,7 +233,9 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   if (flags.output === undefined && io.stdin === process.stdin && process.stdin.isTTY === true && files.length === 0 && showProgress) {
     io.stderr.write('titles: reading URLs from standard input, one per line (Ctrl-D to finish)\n');
   }
-  const ticker = showProgress ? setInterval(() => io.stderr.write(`\r\u001b[K${progressLine(job.progress())}`), 250) : null;
+  // One line, cut to the terminal's width so that redrawing it in place works.
+  const columns = (io.stderr as { columns?: number }).columns ?? 120;
+  const ticker = showProgress ? setInterval(() => io.stderr.write(`\r\u001b[K${progressLine(job.progress()).slice(0, Math.max(20, columns - 1))}`), 250) : null;
   const summary = await job.done;
   if (ticker !== null) {
     clearInterval(ticker);
@@ -245,6 +248,7 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   write(out, format === 'text' ? '' : encoder.end());
   if (out !== io.stdout) await new Promise<void>((resolve) => out.end(resolve));
   else await new Promise<void>((resolve) => (out.writableNeedDrain ? out.once('drain', resolve) : resolve()));
+  out.off('error', onOutputError);
   io.stderr.write(summaryLine(summary, skipped));
   if (outputError !== null) {
     io.stderr.write(`titles: writing the records failed: ${(outputError as Error).message}\n`);
