@@ -204,11 +204,13 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
   };
 
   const fetchEntry = async (entry: Entry): Promise<void> => {
-    const started = performance.now();
+    // From the first request on: time spent waiting for a free slot is the run's, not this URL's.
+    let started = 0;
     let attempts = 0;
     let bytes = 0;
     for (;;) {
       if (!(await scheduler.acquire(entry.host, attempts > 0))) return;
+      if (attempts === 0) started = performance.now();
       attempts += 1;
       let attempt: AttemptResult;
       try {
