@@ -2,6 +2,8 @@
  * Hostile input on loopback servers: each case gives a record with a clear error code, the run goes on around it,
  * and memory stays bounded.
  */
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +95,19 @@ describe('hostile input', () => {
     expect(web.hits('/hostile/reset?r=1')).toBe(3);
   });
 
+  it('a certificate nobody vouches for is a TLS error, and the run goes on', async () => {
+    const server = createHttpsServer({ key: selfSignedKey, cert: selfSignedCert }, (_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end('<title>should not be read</title>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const { byUrl } = await run([url, web.url('/page/after-tls')]);
+    server.close();
+    expect(byUrl.get(url)).toMatchObject({ title: null, error: { code: 'TLS' } });
+    expect(byUrl.get(web.url('/page/after-tls'))?.title).toBe(web.titleFor('/page/after-tls'));
+  });
+
   it('every invalid line kind gives INVALID_URL without a request', async () => {
     const lines = ['javascript:alert(document.cookie)', 'file:///etc/passwd', 'ftp://example.com/', 'data:text/html,<title>x</title>', 'http://', 'https:///', 'free text here', 'mailto:a@b.example'];
     const { byUrl, summary } = await run(lines);
@@ -101,3 +116,21 @@ describe('hostile input', () => {
     expect(summary.failed).toBe(lines.length);
   });
 });
+
+// A self-signed test certificate (EC P-256, valid until 2126) made with openssl for this test only.
+const selfSignedKey = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQga+iCTSDWDS93hPda
+QnTR5JUcUQ1raUjzO1ARZ1qvT/qhRANCAAQUtEUVSoqnzMGeOzTOjcp1FSdICZdO
+x/Bjg/vUf4LGl1n6GNIb4wAoJkUGTANdMadzkiJd28JQO7LD3IsPAd4h
+-----END PRIVATE KEY-----`;
+const selfSignedCert = `-----BEGIN CERTIFICATE-----
+MIIBijCCAS+gAwIBAgIUR9KXX/Wz1Q2pK2bExO/hk7FrX2kwCgYIKoZIzj0EAwIw
+GTEXMBUGA1UEAwwOdGl0bGV3YXZlLnRlc3QwIBcNMjYxMTI3MDQwMzUwWhgPMjEy
+NjExMDMwNDAzNTBaMBkxFzAVBgNVBAMMDnRpdGxld2F2ZS50ZXN0MFkwEwYHKoZI
+zj0CAQYIKoZIzj0DAQcDQgAEFLRFFUqKp8zBnjs0zo3KdRUnSAmXTsfwY4P71H+C
+xpdZ+hjSG+MAKCZFBkwDXTGnc5IiXdvCUDuyw9yLDwHeIaNTMFEwHQYDVR0OBBYE
+FImMJ6y1HgWSqnUm0w8byc4RERoQMB8GA1UdIwQYMBaAFImMJ6y1HgWSqnUm0w8b
+yc4RERoQMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhAKOOyZxR
+NqSWbR7cg/5hLI9HisaSWVouUeaezGUOgY2AAiEA7ZjtqXdlrn+Q7D7XWuZv/h33
+W1pLEHheiPxKnSzr5o8=
+-----END CERTIFICATE-----`;
