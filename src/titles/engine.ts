@@ -140,8 +140,9 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
   const cancel = new AbortController();
   // Every request and every retry wait listens for cancel; that is many listeners by design.
   setMaxListeners(0, cancel.signal);
+  const onCallerAbort = (): void => cancel.abort(init.signal?.reason);
   if (init.signal?.aborted) cancel.abort(init.signal.reason);
-  else init.signal?.addEventListener('abort', () => cancel.abort(init.signal?.reason), { once: true });
+  else init.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
   const scheduler = new HostScheduler(options.concurrency, options.perHost);
   cancel.signal.addEventListener('abort', () => scheduler.close(), { once: true });
@@ -319,6 +320,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
       if (outstanding > 0) await new Promise<void>((resolve) => (allSettled = resolve));
     }
     loopDelay.disable();
+    init.signal?.removeEventListener('abort', onCallerAbort);
     const summary: TitlesSummary = {
       ...progress(),
       inFlight: 0,
