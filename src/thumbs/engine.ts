@@ -6,14 +6,17 @@
  * scaling, WebP and SVG scale) and streams the rest. Every size is derived from that small result and encoded on its
  * own. Outputs are written to a hidden temporary file beside the target and renamed into place, so a crash never
  * leaves half a thumbnail; no output is ever written over a source.
+ *
+ * The small filesystem calls (stat, write of a few KB, link, rename) are synchronous: this runs in a worker process
+ * that does nothing else meanwhile, and a direct call costs half of a trip through libuv's thread pool.
  */
 import { randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
-import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { assertThumbsOptions, outputPathFor, patternUsesDimensions, thumbDimensions } from './options.js';
-import { isReadableKind, kindFromBytes, kindFromName, readHead, type ReadableImageKind } from './sniff.js';
+import { isReadableKind, kindFromBytes, kindFromName, readHeadSync, type ReadableImageKind } from './sniff.js';
 import type { ThumbFileTask, ThumbOutput, ThumbRecord, ThumbsErrorCode, ThumbsOptions } from './types.js';
 
 /** Largest image decoded, in pixels (sharp's own default, 16383 x 16383): a 50000 x 50000 bomb is refused from its header. */
@@ -83,9 +86,9 @@ function writeError(error: unknown): ThumbError {
   return new ThumbError('WRITE_FAILED', messageOf(error));
 }
 
-async function statOrNull(path: string): Promise<Stats | null> {
+function statOrNull(path: string): Stats | null {
   try {
-    return await stat(path);
+    return statSync(path);
   } catch (error) {
     const code = (error as ErrnoLike).code;
     if (code === 'ENOENT') return null;
@@ -142,20 +145,20 @@ function encoder(image: Sharp, options: ThumbsOptions, hasAlpha: boolean): Sharp
 const knownFolders = new Set<string>();
 
 /** Write a new file (never replacing one), making its folder first when needed. */
-async function writeInFolder(path: string, data: Uint8Array): Promise<void> {
+function writeInFolder(path: string, data: Uint8Array): void {
   const folder = dirname(path);
   if (!knownFolders.has(folder)) {
-    await mkdir(folder, { recursive: true });
+    mkdirSync(folder, { recursive: true });
     if (knownFolders.size >= 10_000) knownFolders.clear();
     knownFolders.add(folder);
   }
   try {
-    await writeFile(path, data, { flag: 'wx' });
+    writeFileSync(path, data, { flag: 'wx' });
   } catch (error) {
     if ((error as ErrnoLike).code !== 'ENOENT') throw error;
     // The folder went away since (deleted by the user): make it again, once.
-    await mkdir(folder, { recursive: true });
-    await writeFile(path, data, { flag: 'wx' });
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path, data, { flag: 'wx' });
   }
 }
 
@@ -164,27 +167,27 @@ async function writeInFolder(path: string, data: Uint8Array): Promise<void> {
  * (link() refuses to replace it); with 'overwrite' the rename replaces the target, unless it is the source.
  * Returns false when the target was left as it was.
  */
-async function commit(temporary: string, target: string, source: Stats, options: ThumbsOptions): Promise<boolean> {
+function commit(temporary: string, target: string, source: Stats, options: ThumbsOptions): boolean {
   if (options.existing === 'skip') {
     try {
-      await link(temporary, target);
+      linkSync(temporary, target);
       return true;
     } catch (error) {
       const code = (error as ErrnoLike).code;
       if (code === 'EEXIST') return false;
       // Filesystems without hard links (FAT, some network shares): check, then rename.
       if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK'].includes(code ?? '')) throw error;
-      if (await statOrNull(target)) return false;
-      await rename(temporary, target);
+      if (statOrNull(target)) return false;
+      renameSync(temporary, target);
       return true;
     } finally {
-      await rm(temporary, { force: true });
+      rmSync(temporary, { force: true });
     }
   }
-  const current = await statOrNull(target);
+  const current = statOrNull(target);
   if (current && sameFile(current, source)) throw new ThumbError('WOULD_OVERWRITE_SOURCE', `${target} is the source image`);
   if (current?.isDirectory()) throw new ThumbError('WRITE_FAILED', `${target} is a folder`);
-  await rename(temporary, target);
+  renameSync(temporary, target);
   return true;
 }
 
@@ -211,15 +214,15 @@ async function writeOutputs(
         if (options.keepMetadata) image = image.keepMetadata();
         // Encoded in memory and written by us: cheaper than libvips' own file output for such small files.
         const encoded = await encoder(image, options, hasAlpha).toBuffer();
-        await writeInFolder(temporary, encoded);
+        writeInFolder(temporary, encoded);
         // Cancelled meanwhile: nothing more lands on disk (the catch removes the temporary file).
         signal?.throwIfAborted();
-        const written = await commit(temporary, output.path, source, options);
+        const written = commit(temporary, output.path, source, options);
         for (const size of output.sizes) {
           done.push({ size, path: output.path, width: output.width, height: output.height, ...(written ? {} : { skipped: true }) });
         }
       } catch (error) {
-        await rm(temporary, { force: true });
+        rmSync(temporary, { force: true });
         failures.push(writeError(error));
       }
     }),
@@ -245,9 +248,9 @@ async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[], signal: 
   let source: Stats;
   let head: Uint8Array;
   try {
-    source = await stat(input);
+    source = statSync(input);
     if (!source.isFile()) throw new ThumbError('UNSUPPORTED', 'not a regular file');
-    head = await readHead(input);
+    head = readHeadSync(input);
   } catch (error) {
     throw error instanceof ThumbError ? error : readError(error);
   }
@@ -315,7 +318,7 @@ async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[], signal: 
     else planned.set(path, { sizes: [size], path, ...dimensions, existing: null });
   }
   for (const output of planned.values()) {
-    output.existing = await statOrNull(output.path);
+    output.existing = statOrNull(output.path);
     // Another name for the source (a hard link, or a case-insensitive filesystem).
     if (output.existing && sameFile(output.existing, source)) {
       throw new ThumbError('WOULD_OVERWRITE_SOURCE', `the output ${output.path} is the source image`);

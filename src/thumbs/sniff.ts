@@ -1,4 +1,5 @@
 /** What kind of image a file holds, from its first bytes and its name: used by the scan and to explain failures. */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 
@@ -86,5 +87,17 @@ export async function readHead(path: string, length = sniffLength): Promise<Uint
     return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
+  }
+}
+
+/** The same, synchronously (for the worker, which has nothing else to do meanwhile). */
+export function readHeadSync(path: string, length = sniffLength): Uint8Array {
+  const descriptor = openSync(path, 'r');
+  try {
+    const buffer = new Uint8Array(length);
+    const bytesRead = readSync(descriptor, buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    closeSync(descriptor);
   }
 }
