@@ -412,6 +412,46 @@ class Buckets {
   }
 
   /**
+   * Puts primes[j] (those with p <= sqrtFrom, a prefix of the ascending list) in the bucket of their first multiple
+   * at or after from = base + startResidue (base = baseHigh * 2^24 + baseLow, a multiple of 30); returns the index of
+   * the first prime left out. firstMultipleFrom's computation, inlined with the push: this runs for each of up to
+   * millions of primes per chunk. The constructor's blocks suffice (one entry per prime).
+   */
+  placeFirstMultiples(primes: Int32Array, sqrtFrom: number, baseHigh: number, baseLow: number, startResidue: number, segmentCount: number): number {
+    const { store, blockNext, head, cursor, limit } = this;
+    const bucketMask = this.mask;
+    const n = primes.length;
+    let j = 0;
+    for (; j < n; j++) {
+      const p = primes[j] as number;
+      if (p > sqrtFrom) break;
+      const r = modSmall(modSmall(baseHigh, p) * 16777216 + baseLow, p) | 0;
+      const pr = p % 30;
+      const qBaseMod30 = ((MOD30[30 - (r % 30)] as number) * (INVERSE[pr] as number)) % 30;
+      const t = r + startResidue;
+      const d0 = t === 0 ? 0 : t <= p ? 1 : 2;
+      const q = MOD30[qBaseMod30 + d0] as number;
+      // The offset may pass 2^31 for primes near 3e8; the byte offset (a 30th of it) never does.
+      const byteOffset = Math.floor((p * (d0 + (ADVANCE[q] as number)) - r) / 30) | 0;
+      const segment = byteOffset >>> SEGMENT_SHIFT;
+      if (segment >= segmentCount) continue; // no multiple in range
+      const b = segment & bucketMask;
+      let at = cursor[b] as number;
+      if (at === limit[b]) {
+        const block = this.takeBlock();
+        blockNext[block] = head[b] as number;
+        head[b] = block;
+        at = block * BLOCK_ENTRIES * 2;
+        limit[b] = at + BLOCK_ENTRIES * 2;
+      }
+      store[at] = (p - pr) / 30;
+      store[at + 1] = (byteOffset & (SEGMENT_BYTES - 1)) | ((((CLASS_OF[pr] as number) << 3) | (ADVANCE_CLASS[q] as number)) << 24);
+      cursor[b] = at + 2;
+    }
+    return j;
+  }
+
+  /**
    * Cross off every entry of bucket `segment` in `bytes` and move each to the bucket of its next multiple.
    * Entries move to later buckets only (a large prime's next multiple is at least a segment on).
    */
@@ -474,35 +514,15 @@ const MOD30 = Uint8Array.from({ length: 64 }, (_, i) => i % 30);
  */
 function firstMultipleFrom(p: number, baseHigh: number, baseLow: number, startResidue: number): number {
   // r = base mod p; then base = p * qBase + r and the multiple p * (qBase + d) lies at offset p * d - r.
-  const r = modSmall(modSmall(baseHigh, p) * 16777216 + baseLow, p);
+  // (`| 0` keeps r an integer for the engine: % on a double would be a slow floating-point remainder.)
+  const r = modSmall(modSmall(baseHigh, p) * 16777216 + baseLow, p) | 0;
   const pr = p % 30;
   // base is a multiple of 30, so qBase = (base - r) / p = -r / p (mod 30).
-  const qBaseMod30 = (MOD30[30 - (r % 30)] as number) * (INVERSE[pr] as number) % 30;
+  const qBaseMod30 = ((MOD30[30 - (r % 30)] as number) * (INVERSE[pr] as number)) % 30;
   const t = r + startResidue;
   const d0 = t === 0 ? 0 : t <= p ? 1 : 2;
   const q = MOD30[qBaseMod30 + d0] as number;
   return (p * (d0 + (ADVANCE[q] as number)) - r) * 8 + (ADVANCE_CLASS[q] as number);
-}
-
-/**
- * Puts primes[j] (those with p <= sqrtFrom, a prefix of the ascending list) in the bucket of their first multiple;
- * returns the index of the first prime left out.
- */
-function placeLargePrimes(primes: Uint32Array, sqrtFrom: number, baseHigh: number, baseLow: number, startResidue: number, segmentCount: number, buckets: Buckets): number {
-  const n = primes.length;
-  let j = 0;
-  for (; j < n; j++) {
-    const p = primes[j] as number;
-    if (p > sqrtFrom) break;
-    const first = firstMultipleFrom(p, baseHigh, baseLow, startResidue);
-    const w = first & 7;
-    const byteOffset = Math.floor((first - w) / 240);
-    const segment = Math.floor(byteOffset / SEGMENT_BYTES);
-    if (segment >= segmentCount) continue; // no multiple in range
-    const k = (p / 30) | 0;
-    buckets.pushReserved(segment, k, ((CLASS_OF[p - 30 * k] as number) << 3) | w, byteOffset - segment * SEGMENT_BYTES);
-  }
-  return j;
 }
 
 // ---------------------------------------------------------------- the sieve
@@ -636,7 +656,14 @@ export class SegmentSieve {
       const buckets = new Buckets(bucketCount, Math.ceil(this.largePrimes.length / BLOCK_ENTRIES) + bucketCount + 1);
       this.buckets = buckets;
       // Primes with p^2 <= from start right away; the others (p^2 inside the range) join as the window reaches p^2.
-      this.pendingLarge = placeLargePrimes(this.largePrimes, this.sqrtFrom, baseHigh, baseLow, this.startResidue, this.segmentCount, buckets);
+      this.pendingLarge = buckets.placeFirstMultiples(
+        new Int32Array(this.largePrimes.buffer, this.largePrimes.byteOffset, this.largePrimes.length),
+        this.sqrtFrom,
+        baseHigh,
+        baseLow,
+        this.startResidue,
+        this.segmentCount,
+      );
     } else {
       this.bucketWindow = 0;
       this.buckets = null;
