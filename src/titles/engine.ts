@@ -28,6 +28,11 @@ export interface TitlesJobInit {
   skip?: (index: number, url: string) => boolean;
   /** One per distinct entry, as soon as it is known. */
   onRecord: (record: TitleRecord) => void;
+  /**
+   * Entries read ahead of the requests (default: 16 per request in flight, at least 1024). When every queued entry
+   * waits for a busy host while slots are free, reading goes on up to 8 times this, so other hosts get their turn.
+   */
+  lookahead?: number;
 }
 
 export interface TitlesJob {
@@ -168,7 +173,10 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
   let duplicates = 0;
   let outstanding = 0;
   // Input read ahead of the requests: enough to interleave many hosts, bounded so memory does not grow with the list.
-  const lookahead = Math.max(1024, options.concurrency * 16);
+  const lookahead = init.lookahead ?? Math.max(1024, options.concurrency * 16);
+  const farLookahead = lookahead * 8;
+  /** Read on? Below the look-ahead, yes; beyond it only while slots sit idle (queued work all waits on busy hosts). */
+  const wantsInput = (): boolean => outstanding < lookahead || (!scheduler.saturated && outstanding < farLookahead);
   let roomWaiter: (() => void) | null = null;
   let allSettled: (() => void) | null = null;
   const rateCounts = new Float64Array(rateBuckets);
@@ -196,7 +204,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
 
   const finishOne = (): void => {
     outstanding -= 1;
-    if (roomWaiter !== null && outstanding < lookahead - lookahead / 4) {
+    if (roomWaiter !== null && (outstanding < lookahead - lookahead / 4 || (!scheduler.saturated && outstanding < farLookahead))) {
       const wake = roomWaiter;
       roomWaiter = null;
       wake();
@@ -248,12 +256,12 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
     let sinceYield = 0;
     try {
       while (!cancel.signal.aborted) {
-        if (outstanding >= lookahead) await new Promise<void>((resolve) => (roomWaiter = resolve));
+        if (!wantsInput()) await new Promise<void>((resolve) => (roomWaiter = resolve));
         if (cancel.signal.aborted) break;
         const next = await iterator.next();
         if (next.done === true || cancel.signal.aborted) break;
-        // Reading ahead is work too: let the event loop breathe every few hundred lines.
-        if (++sinceYield >= 256) {
+        // Reading ahead (and starting requests) is work too: let the event loop breathe every few dozen lines.
+        if (++sinceYield >= 64) {
           sinceYield = 0;
           await new Promise((resolve) => setImmediate(resolve));
         }

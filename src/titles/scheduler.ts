@@ -38,6 +38,11 @@ export class HostScheduler {
     return this.#inFlight;
   }
 
+  /** True when no more requests can start now: all global slots taken, or paused. */
+  get saturated(): boolean {
+    return this.#paused || this.#inFlight >= this.concurrency;
+  }
+
   /**
    * Wait for a global slot and a slot on `host`. Resolves true when granted (call `release(host)` when done), false
    * when the scheduler was closed first. `front` puts the request ahead of its host's queue (retries).

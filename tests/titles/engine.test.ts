@@ -124,6 +124,16 @@ describe('fetching', () => {
     expect(lastSmall).toBeLessThan(33);
   });
 
+  it('reads further ahead while free slots wait on a busy host, so hosts later in a long list are not starved', async () => {
+    const order: string[] = [];
+    const busy = Array.from({ length: 60 }, (_, i) => web.url(`/page/busy${i}?delay=40`, 2));
+    const later = Array.from({ length: 6 }, (_, i) => web.url(`/page/later${i}?delay=40`, 3));
+    const { summary } = await runJob([...busy, ...later], { lookahead: 10, options: { concurrency: 6, perHost: 2 }, onRecord: (r) => order.push(r.url) });
+    expect(summary.done).toBe(66);
+    // With only 10 entries read ahead, the 'later' host would wait behind 50 pages of the busy one.
+    expect(Math.max(...later.map((url) => order.indexOf(url)))).toBeLessThan(30);
+  });
+
   it('follows redirects, records the chain, and moves across hosts', async () => {
     const { records } = await runJob([web.url('/redirect/2/x'), web.url('/redirect-host/2/y', 1)]);
     expect(records[0]).toMatchObject({
