@@ -13,6 +13,11 @@ import { tutorialExampleText } from './example.js';
 import { JobFollower } from './job-follower.js';
 import { CheckResultsTable } from './CheckResultsTable.js';
 
+/** Pastes at least this long skip the browser's editing path. */
+const bigPaste = 64 * 1024;
+/** A list at least this long is summarised instead of laid out in the text box (Chromium takes seconds for MBs). */
+const bulkSize = 256 * 1024;
+
 /** The contract's limit on the list's size. */
 const maxTextLength = 10 * 1024 * 1024;
 
@@ -42,6 +47,9 @@ export function CheckPanel() {
   const toast = useToast();
   const textId = useId();
   const [text, setText] = useState('');
+  const [editLarge, setEditLarge] = useState(false);
+  const bulk = text.length >= bulkSize && !editLarge;
+  const bulkPreview = useMemo(() => (bulk ? text.slice(0, 400).split('\n').slice(0, 4).join('\n') : ''), [bulk, text]);
   const deferredText = useDeferredValue(text);
   const tokenCount = useMemo(() => countTokens(deferredText), [deferredText]);
   // Rows live in a mutable run object; `version` re-renders when a batch lands, without copying a big array.
@@ -142,27 +150,82 @@ export function CheckPanel() {
         <label className="field__label" htmlFor={textId}>
           {t('numbersLabel')}
         </label>
-        <textarea
-          id={textId}
-          className="input primes-check__text"
-          value={text}
-          placeholder={t('numbersPlaceholder')}
-          spellCheck={false}
-          autoComplete="off"
-          rows={5}
-          aria-describedby={`${textId}-count`}
-          aria-invalid={tooLong || undefined}
-          onChange={(event) => setText(event.target.value)}
-          onKeyDown={(event) => {
-            if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        {bulk ? (
+          <div
+            id={textId}
+            className="primes-bulk"
+            tabIndex={0}
+            role="textbox"
+            aria-readonly="true"
+            aria-label={t('numbersLabel')}
+            aria-describedby={`${textId}-count`}
+            onPaste={(event) => {
+              // Pasting onto the summary adds to the end of the list.
               event.preventDefault();
-              void check();
-            }
-          }}
-        />
+              const pasted = event.clipboardData.getData('text');
+              setText((current) => (current.endsWith('\n') ? current : `${current}\n`) + pasted);
+            }}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+                event.preventDefault();
+                void check();
+              }
+            }}
+          >
+            <div className="primes-bulk__summary">
+              <strong>{t('tokenCount', { count: format.number(tokenCount) })}</strong>
+              <span className="muted">{format.bytes(text.length)}</span>
+            </div>
+            <pre className="primes-bulk__preview">{bulkPreview}</pre>
+            <div className="primes-bulk__footer">
+              <span className="muted">{t('bulkNote')}</span>
+              <Button size="small" onClick={() => setEditLarge(true)}>
+                {t('bulkEdit')}
+              </Button>
+            </div>
+          </div>
+        ) : (
+          <textarea
+            id={textId}
+            className="input primes-check__text"
+            value={text}
+            placeholder={t('numbersPlaceholder')}
+            spellCheck={false}
+            autoComplete="off"
+            rows={5}
+            aria-describedby={`${textId}-count`}
+            aria-invalid={tooLong || undefined}
+            onChange={(event) => setText(event.target.value)}
+            onPaste={(event) => {
+              // A big paste goes straight into the value: Chromium's editing path takes seconds for a few MB.
+              const pasted = event.clipboardData.getData('text');
+              if (pasted.length < bigPaste) return;
+              event.preventDefault();
+              const area = event.currentTarget;
+              const { selectionStart, selectionEnd, value } = area;
+              setText(value.slice(0, selectionStart) + pasted + value.slice(selectionEnd));
+              const caret = selectionStart + pasted.length;
+              requestAnimationFrame(() => area.setSelectionRange(caret, caret));
+            }}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+                event.preventDefault();
+                void check();
+              }
+            }}
+          />
+        )}
         <div className="primes-check__meta" id={`${textId}-count`}>
           <span>{t('tokenCount', { count: format.number(tokenCount) })}</span>
-          <button type="button" className="link-button" onClick={() => setText(tutorialExampleText)} disabled={running}>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              setText(tutorialExampleText);
+              setEditLarge(false);
+            }}
+            disabled={running}
+          >
             {t('useExample')}
           </button>
         </div>
@@ -177,7 +240,14 @@ export function CheckPanel() {
             {t('cancel')}
           </Button>
         ) : (
-          <Button variant="ghost" onClick={() => setText('')} disabled={text === ''}>
+          <Button
+            variant="ghost"
+            onClick={() => {
+              setText('');
+              setEditLarge(false);
+            }}
+            disabled={text === ''}
+          >
             {t('clear')}
           </Button>
         )}

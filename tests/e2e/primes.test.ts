@@ -129,6 +129,25 @@ describe('Primes tab in browser mode', () => {
     expect(rows[5]!.result).toContain('Baillie-PSW');
   });
 
+  it('shows a big pasted list as a summary (not laid out in the text box) and checks all of it', async () => {
+    const card = checkCard();
+    await app.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.origin });
+    const count = 60_000;
+    const numbers = Array.from({ length: count }, (_, i) => String(10_000_000_000 + i));
+    await page.evaluate((text) => (globalThis as unknown as { navigator: { clipboard: { writeText(t: string): Promise<void> } } }).navigator.clipboard.writeText(text), numbers.join('\n'));
+    await card.getByRole('button', { name: 'Clear' }).click();
+    await card.getByLabel('Numbers').focus();
+    await page.keyboard.press('Control+V');
+    // A list this long is shown as a summary, not laid out in the text box.
+    await expect.poll(() => card.getByText('60,000 numbers').count()).toBe(2);
+    await card.getByRole('button', { name: /^Check/ }).click();
+    const primes = numbers.filter((n) => smallestFactor(BigInt(n)) === BigInt(n)).length;
+    await expect
+      .poll(() => card.getByRole('status').textContent(), { timeout: 30_000 })
+      .toMatch(new RegExp(`^60,000 checked · ${primes.toLocaleString('en-US')} prime · ${(count - primes).toLocaleString('en-US')} composite`));
+    await card.getByRole('button', { name: 'Clear' }).click();
+  });
+
   it('counts the primes up to 1e7: 664,579, with per-worker activity and the speed-up', async () => {
     const card = rangeCard();
     await card.getByLabel('From', { exact: true }).fill('0');
