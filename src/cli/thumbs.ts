@@ -5,11 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { runThumbnails } from '../thumbs/index.js';
 import { defaultThumbsOptions, maxThumbSize, maxThumbSizes, thumbFormats, thumbsOptionsProblem } from '../thumbs/options.js';
-import { scanInputs, skipReasons } from '../thumbs/scan.js';
 import type { ThumbFormat, ThumbRecord, ThumbsOptions, ThumbsProgress } from '../thumbs/types.js';
-import { createWorkerPool } from '../workers/pool.js';
 
 interface ThumbsCliOptions {
   out?: string;
@@ -65,6 +62,12 @@ export async function runThumbsCommand(paths: string[], cli: ThumbsCliOptions, c
   };
   const problem = thumbsOptionsProblem(options);
   if (problem) command.error(`error: ${problem}`, { exitCode: 2, code: 'titlewave.invalidOptions' });
+  // Loaded when the command runs, so other commands of the CLI do not pay for them at startup.
+  const [{ runThumbnails }, { scanInputs, skipReasons }, { createWorkerPool }] = await Promise.all([
+    import('../thumbs/index.js'),
+    import('../thumbs/scan.js'),
+    import('../workers/pool.js'),
+  ]);
 
   const controller = new AbortController();
   const onSigint = () => {
