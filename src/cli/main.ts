@@ -1,10 +1,21 @@
 #!/usr/bin/env node
-// `titlewave primes ...` runs a program of the primes command alone: the full program loads every engine first,
-// and the whole-process time of `primes check` on a short list is one of the project's figures (issue 4).
+// `titlewave primes ...` skips the full program, which loads every engine first: the whole-process time of
+// `primes check` on a short list is one of the project's figures (issue 4). A plain `primes check N...` (operands
+// only; negative numbers are operands too) even skips the argument parser.
 const argv = process.argv.slice(2);
-const { main } = argv[0] === 'primes' ? await import('./primes.js').then((module) => ({ main: module.primesMain })) : await import('./program.js');
+const isOperand = (arg: string): boolean => !arg.startsWith('-') || /^-\d/.test(arg);
 
-main(argv).then(
+async function run(): Promise<number> {
+  if (argv[0] === 'primes' && argv[1] === 'check' && argv.slice(2).every(isOperand)) {
+    const { runCheck } = await import('./primes-run.js');
+    await runCheck(argv.slice(2), undefined);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  }
+  const { main } = argv[0] === 'primes' ? await import('./primes.js').then((module) => ({ main: module.primesMain })) : await import('./program.js');
+  return main(argv);
+}
+
+run().then(
   (code) => {
     process.exitCode = code;
   },

@@ -35,7 +35,15 @@ function primesBelow(limit: number): number[] {
 }
 
 /** Small primes grouped so each group's product stays below 2^53: one BigInt remainder tests a whole group. */
-const SMALL_PRIME_GROUPS: { product: bigint; primes: number[] }[] = (() => {
+let smallPrimeGroups: { product: bigint; primes: number[] }[] | null = null;
+
+/** Built on first use: only numbers above 2^53 need them. */
+function getSmallPrimeGroups(): { product: bigint; primes: number[] }[] {
+  smallPrimeGroups ??= groupSmallPrimes();
+  return smallPrimeGroups;
+}
+
+function groupSmallPrimes(): { product: bigint; primes: number[] }[] {
   const groups: { product: bigint; primes: number[] }[] = [];
   let primes: number[] = [];
   let product = 1;
@@ -50,7 +58,7 @@ const SMALL_PRIME_GROUPS: { product: bigint; primes: number[] }[] = (() => {
   }
   if (primes.length) groups.push({ product: BigInt(product), primes });
   return groups;
-})();
+}
 
 export interface PrimalityResult {
   prime: boolean;
@@ -194,7 +202,7 @@ function trialDivideNumber(n: number): number {
 
 /** Smallest prime factor below 4096 of n >= 2^53, or 0. */
 function trialDivideBig(n: bigint): number {
-  for (const group of SMALL_PRIME_GROUPS) {
+  for (const group of getSmallPrimeGroups()) {
     const r = Number(n % group.product);
     for (const p of group.primes) if (r % p === 0) return p;
   }

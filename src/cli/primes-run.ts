@@ -1,0 +1,181 @@
+/**
+ * The work behind `titlewave primes check|count|list`, without the argument parsing (src/cli/primes.ts): the bin
+ * entry calls runCheck directly for a plain `primes check N...`, so a short check loads neither commander nor any
+ * other engine (its whole-process time is one of the project's figures).
+ */
+import type { PrimeCheckRecord, RangeProgress, RangeResult } from '../primes/types.js';
+import type { WorkerPool } from '../workers/types.js';
+
+/** Tokens checked per block when reading stdin: memory stays bounded whatever the input's size. */
+const STDIN_BLOCK_TOKENS = 50_000;
+/** A token longer than this (far past the 2000-digit limit) is kept truncated while the rest of it streams by. */
+const MAX_TOKEN_CHARS = 100_000;
+
+/** Thrown for bounds that make a usage error (exit 2); the caller reports it. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Whitespace as JavaScript's \\s has it, and the comma: the list separators. */
+function isSeparator(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code === 44) return true;
+  if (code < 160) return false;
+  return code === 160 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
+}
+
+/** Index of the last separator in text, or -1. */
+function lastSeparator(text: string): number {
+  for (let i = text.length - 1; i >= 0; i--) if (isSeparator(text.charCodeAt(i))) return i;
+  return -1;
+}
+
+/** stdout, honouring backpressure (a pipe to a slow reader). */
+async function writeOut(text: string): Promise<void> {
+  if (stdoutClosed) return;
+  if (!process.stdout.write(text)) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        process.stdout.off('drain', done);
+        process.stdout.off('close', done);
+        resolve();
+      };
+      process.stdout.once('drain', done);
+      process.stdout.once('close', done);
+    });
+  }
+}
+
+/** Set when stdout's reader went away (`| head`): the job stops quietly. */
+let stdoutClosed = false;
+
+function recordLines(records: PrimeCheckRecord[]): string {
+  let text = '';
+  for (const record of records) text += JSON.stringify(record) + '\n';
+  return text;
+}
+
+/**
+ * Abort on Ctrl+C (once; a second one ends the process the usual way), and when stdout's reader goes away
+ * (EPIPE, as with `| head`): then the job stops without a word and the exit status stays 0.
+ */
+function abortOnInterrupt(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onInterrupt = (): void => {
+    process.off('SIGINT', onInterrupt);
+    process.exitCode = 130;
+    controller.abort();
+  };
+  const onStdoutError = (error: NodeJS.ErrnoException): void => {
+    if (error.code !== 'EPIPE') throw error;
+    stdoutClosed = true;
+    controller.abort();
+  };
+  process.on('SIGINT', onInterrupt);
+  process.stdout.on('error', onStdoutError);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onInterrupt);
+      // Keep swallowing EPIPE: writes already queued may still fail after the job.
+      if (!stdoutClosed) process.stdout.off('error', onStdoutError);
+    },
+  };
+}
+
+export async function runCheck(numbers: string[], workers: number | undefined): Promise<void> {
+  const engine = await import('../primes/check.js');
+  const interrupt = abortOnInterrupt();
+  let pool: WorkerPool | null = null;
+  let nextIndex = 0;
+  const checkBlock = async (text: string): Promise<void> => {
+    const tokens = engine.parseNumberList(text).map(({ token }) => ({ index: nextIndex++, token }));
+    if (tokens.length === 0) return;
+    // Worker processes only when the block is worth them.
+    if (!pool && engine.estimateCheckCost(tokens) > engine.IN_PROCESS_MS) {
+      const { createWorkerPool } = await import('../workers/pool.js');
+      pool = createWorkerPool(workers ? { size: workers } : {});
+    }
+    let pending = '';
+    await engine.checkPrimes(tokens, {
+      ...(pool ? { pool } : {}),
+      signal: interrupt.signal,
+      onRecords: (records) => (pending += recordLines(records)),
+    });
+    await writeOut(pending);
+  };
+  try {
+    if (numbers.length > 0) {
+      await checkBlock(numbers.join(' '));
+    } else {
+      let carry = '';
+      let block = '';
+      let blockTokens = 0;
+      process.stdin.setEncoding('utf8');
+      for await (const chunk of process.stdin as AsyncIterable<string>) {
+        // A token may straddle chunks: keep the text after the last separator for the next one.
+        const text = carry + chunk;
+        const cut = lastSeparator(text);
+        block += text.slice(0, cut + 1);
+        carry = text.slice(cut + 1, cut + 1 + MAX_TOKEN_CHARS);
+        blockTokens += (text.slice(0, cut + 1).match(/[^\s,]+/g) ?? []).length;
+        if (blockTokens >= STDIN_BLOCK_TOKENS) {
+          await checkBlock(block);
+          block = '';
+          blockTokens = 0;
+        }
+      }
+      await checkBlock(block + carry);
+    }
+  } catch (error) {
+    if (!interrupt.signal.aborted) throw error;
+  } finally {
+    interrupt.dispose();
+    await (pool as WorkerPool | null)?.close();
+  }
+}
+
+function formatProgress(progress: RangeProgress): string {
+  const percent = progress.total > 0 ? ((100 * progress.sieved) / progress.total).toFixed(1) : '100.0';
+  const eta = progress.etaMs === null ? '' : `, ETA ${(progress.etaMs / 1000).toFixed(1)} s`;
+  return `\r${percent}%  ${progress.count.toLocaleString('en-US')} primes, ${(progress.elapsedMs / 1000).toFixed(1)} s${eta}   `;
+}
+
+export async function runRange(
+  request: { from: string; to: string; mode: 'count' | 'list'; workers: number | undefined; output: string | null },
+): Promise<void> {
+  const engine = await import('../primes/range.js');
+  // Bad bounds are a usage error (exit 2), reported before any worker starts.
+  let from: bigint;
+  let to: bigint;
+  try {
+    from = engine.parseBound(request.from, 'FROM');
+    to = engine.parseBound(request.to, 'TO');
+    if (from > to) throw new engine.PrimesInputError(`FROM (${from}) is greater than TO (${to})`);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { createWorkerPool } = await import('../workers/pool.js');
+  const pool = createWorkerPool(request.workers ? { size: request.workers } : {});
+  const interrupt = abortOnInterrupt();
+  const showProgress = process.stderr.isTTY === true;
+  let result: RangeResult;
+  try {
+    result = await engine.primeRange(
+      { from: from.toString(), to: to.toString(), mode: request.mode, output: request.output, ...(request.workers ? { workers: request.workers } : {}) },
+      {
+        pool,
+        signal: interrupt.signal,
+        ...(showProgress ? { onProgress: (progress: RangeProgress) => process.stderr.write(formatProgress(progress)) } : {}),
+        ...(request.mode === 'list' && !request.output ? { write: writeOut } : {}),
+      },
+    );
+  } finally {
+    interrupt.dispose();
+    if (showProgress) process.stderr.write('\r\x1b[K');
+    await pool.close();
+  }
+  if (stdoutClosed) return;
+  if (request.mode === 'count') await writeOut(JSON.stringify(result) + '\n');
+  else process.stderr.write(`${result.count.toLocaleString('en-US')} primes in [${result.from}, ${result.to}]${request.output && !result.cancelled ? ` written to ${request.output}` : ''}, ${(result.ms / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''}\n`);
+}

@@ -1,0 +1,167 @@
+/**
+ * Checking a list of numbers: in this process for a short list (starting worker processes would cost more than the
+ * whole check), on the worker pool for a big one. Kept apart from the range code so a short check loads only what
+ * it uses.
+ */
+import { setMaxListeners } from 'node:events';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { WorkerPool } from '../workers/types.js';
+import { MAX_CHECK_DIGITS } from './integer.js';
+import { checkToken } from './primality.js';
+import type { PrimeCheckRecord } from './types.js';
+
+export function abortError(signal: AbortSignal | undefined): unknown {
+  return signal?.reason ?? new DOMException('The job was cancelled', 'AbortError');
+}
+
+/** Tokens of a list: split on whitespace, commas and new lines; `index` is the 0-based position. */
+export function parseNumberList(text: string): { index: number; token: string }[] {
+  const tokens: { index: number; token: string }[] = [];
+  for (const token of text.split(/[\s,]+/)) if (token !== '') tokens.push({ index: tokens.length, token });
+  return tokens;
+}
+
+/**
+ * Rough milliseconds to check one token: a few microseconds up to 2^64, then about the cube of the size
+ * (measured: a 500-digit prime 16 ms, 1000 digits 110 ms, 2000 digits 750 ms). Composites cost less.
+ */
+function tokenCostMs(token: string): number {
+  const digits = token.length;
+  // Short ones, and ones refused at once for their size.
+  if (digits <= 16 || digits > MAX_CHECK_DIGITS + 2) return 0.005;
+  if (digits <= 40) return 0.15;
+  return 110 * (digits / 1000) ** 2.8;
+}
+
+/** Estimated milliseconds to check all the tokens in one process. */
+export function estimateCheckCost(tokens: readonly { token: string }[]): number {
+  let total = 0;
+  for (const { token } of tokens) total += tokenCostMs(token);
+  return total;
+}
+
+/** Below this estimate a list is checked in this process; above, on the worker pool. */
+export const IN_PROCESS_MS = 30;
+/** Work per pool task, so tasks are neither chatty nor lumpy. */
+const TASK_MS = 10;
+/** Distinct tokens remembered by an in-process check (a bound on the memory it adds). */
+const MEMO_LIMIT = 10_000;
+/** In-process slices: the event loop (Electron's main process, say) never waits longer than this. */
+const SLICE_MS = 10;
+
+export interface CheckOptions {
+  /** A running pool; without one, a big list starts (and closes) its own. */
+  pool?: WorkerPool;
+  signal?: AbortSignal;
+  /** Records in input order, in batches, as soon as they are known. */
+  onRecords?: (records: PrimeCheckRecord[]) => void;
+}
+
+/**
+ * One record per token, in input order. Tokens that are not non-negative integers get an error record and the rest
+ * go on. On cancel, rejects with the signal's reason (records delivered so far stand).
+ */
+export async function checkPrimes(tokens: { index: number; token: string }[], options: CheckOptions = {}): Promise<PrimeCheckRecord[]> {
+  const { signal, onRecords } = options;
+  if (signal?.aborted) throw abortError(signal);
+  const cost = estimateCheckCost(tokens);
+  if (cost <= IN_PROCESS_MS) return checkInProcess(tokens, signal, onRecords);
+  if (options.pool) return checkOnPool(tokens, options.pool, signal, onRecords);
+  const { createWorkerPool } = await import('../workers/pool.js');
+  const pool = createWorkerPool();
+  try {
+    return await checkOnPool(tokens, pool, signal, onRecords);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function checkInProcess(
+  tokens: { index: number; token: string }[],
+  signal: AbortSignal | undefined,
+  onRecords: ((records: PrimeCheckRecord[]) => void) | undefined,
+): Promise<PrimeCheckRecord[]> {
+  const records: PrimeCheckRecord[] = [];
+  // A list often repeats numbers (the tutorial's lists each five times): decide each distinct token once.
+  const seen = new Map<string, PrimeCheckRecord>();
+  let batchStart = 0;
+  let sliceEnd = performance.now() + SLICE_MS;
+  for (const { index, token } of tokens) {
+    const known = seen.get(token);
+    const record = known ? { ...known, index } : checkToken(token, index);
+    if (!known && token.length <= 64 && seen.size < MEMO_LIMIT) seen.set(token, record);
+    records.push(record);
+    if (performance.now() >= sliceEnd) {
+      onRecords?.(records.slice(batchStart));
+      batchStart = records.length;
+      await yieldToEventLoop();
+      if (signal?.aborted) throw abortError(signal);
+      sliceEnd = performance.now() + SLICE_MS;
+    }
+  }
+  if (batchStart < records.length) onRecords?.(records.slice(batchStart));
+  return records;
+}
+
+async function checkOnPool(
+  tokens: { index: number; token: string }[],
+  pool: WorkerPool,
+  signal: AbortSignal | undefined,
+  onRecords: ((records: PrimeCheckRecord[]) => void) | undefined,
+): Promise<PrimeCheckRecord[]> {
+  // Tasks of about TASK_MS each.
+  const tasks: { index: number; token: string }[][] = [];
+  let current: { index: number; token: string }[] = [];
+  let currentCost = 0;
+  for (const token of tokens) {
+    current.push(token);
+    currentCost += tokenCostMs(token.token);
+    if (currentCost >= TASK_MS) {
+      tasks.push(current);
+      current = [];
+      currentCost = 0;
+    }
+  }
+  if (current.length) tasks.push(current);
+
+  const results: (PrimeCheckRecord[] | undefined)[] = new Array(tasks.length);
+  let nextToDeliver = 0;
+  const deliver = (): void => {
+    while (nextToDeliver < tasks.length && results[nextToDeliver]) {
+      onRecords?.(results[nextToDeliver] as PrimeCheckRecord[]);
+      nextToDeliver++;
+    }
+  };
+  // One signal for all the tasks (each listens to it while queued or running): ours, so its listener count is ours.
+  const internal = new AbortController();
+  setMaxListeners(0, internal.signal);
+  const onAbort = (): void => internal.abort(abortError(signal));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const runTask = async (batch: { index: number; token: string }[]): Promise<PrimeCheckRecord[]> => {
+    try {
+      return await pool.run('primes.check', { tokens: batch }, { signal: internal.signal });
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'WorkerFailedError')) throw error;
+      // A worker died on this batch twice. Run its tokens one by one, so only the culprit fails.
+      if (batch.length > 1) return (await Promise.all(batch.map((token) => runTask([token])))).flat();
+      const [only] = batch as [{ index: number; token: string }];
+      return [{ index: only.index, n: only.token, prime: null, factor: null, method: null, proven: null, error: { code: 'WORKER_FAILED', message: error.message } }];
+    }
+  };
+  try {
+    await Promise.all(
+      tasks.map(async (batch, i) => {
+        results[i] = await runTask(batch);
+        deliver();
+      }),
+    );
+  } catch (error) {
+    // The first failure (or the cancel) ends the check: the other tasks need not run.
+    internal.abort(error);
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  return results.flatMap((records) => records ?? []);
+}
+
