@@ -3,7 +3,8 @@ import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { packageInfo } from '../package-info.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
 import { startTitlesJob } from '../titles/engine.js';
 import { keepOnly, readExistingOutput, RecordEncoder, recordKey, type ExistingOutput, type RecordFormat } from '../titles/output.js';
@@ -292,4 +293,21 @@ Examples:
     .action(async (files: string[], flags: TitlesFlags, command: Command) => {
       await runTitles(files, flags, command, io);
     });
+}
+
+/**
+ * `titlewave titles ...` on its own: a program with only this command, so a run does not first load the other
+ * commands' engines (the bin entry can route `titles` here; start-up time counts in every run's wall time).
+ * Resolves with the exit code, as `main` does.
+ */
+export async function titlesMain(argv: string[]): Promise<number> {
+  const program = new Command('titlewave').version(packageInfo.version).showHelpAfterError().exitOverride();
+  registerTitlesCommand(program);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
 }

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program.js';
-import { registerTitlesCommand } from '../../src/cli/titles.js';
+import { registerTitlesCommand, titlesMain } from '../../src/cli/titles.js';
 import type { TitleRecord } from '../../src/titles/types.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 
@@ -94,6 +94,17 @@ describe('titlewave titles, in process', () => {
     expect(code).toBe(0);
     expect(seen[0]).toMatchObject({ 'user-agent': 'CliAgent/2', 'x-one': '1', 'x-two': 'two words' });
     expect(readJsonl(out)[0]?.title).toBe('echo');
+  });
+
+  it('titlesMain runs the command on its own, with the same exit codes', async () => {
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await titlesMain(['titles', '--help'])).toBe(0);
+    expect(await titlesMain(['titles', '--per-host', '0'])).toBe(2);
+    const out = path('standalone.jsonl');
+    expect(await titlesMain(['titles', urlFile([web.url('/page/alone')]), '-o', out])).toBe(0);
+    vi.restoreAllMocks();
+    expect(readJsonl(out)[0]?.title).toBe(web.titleFor('/page/alone'));
   });
 
   it('never overwrites an existing output file without --resume or --force', async () => {
