@@ -41,6 +41,7 @@ export function ThumbGrid(props: { records: ThumbRecord[]; version: number }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [columns, setColumns] = useState(4);
   const following = useRef(true);
+  const lastTop = useRef(0);
   const { records } = props;
   const rows = Math.ceil(records.length / columns);
 
@@ -73,8 +74,12 @@ export function ThumbGrid(props: { records: ThumbRecord[]; version: number }) {
       aria-label={t('gridLabel')}
       tabIndex={0}
       onScroll={(event) => {
+        // The grid only grows, so moving up is the user's doing: stop following. Back at the end: follow again.
+        // (Judging by the distance to the end alone would misread our own scroll once the next batch has landed.)
         const element = event.currentTarget;
-        following.current = element.scrollHeight - element.scrollTop - element.clientHeight < tileHeight / 2;
+        if (element.scrollTop < lastTop.current - 2) following.current = false;
+        else if (element.scrollHeight - element.scrollTop - element.clientHeight < tileHeight / 2) following.current = true;
+        lastTop.current = element.scrollTop;
       }}
     >
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
