@@ -155,4 +155,49 @@ describe('Thumbnails tab in browser mode', () => {
     await zone.dispatchEvent('drop', { dataTransfer });
     await expect.poll(() => card.getByRole('alert').textContent()).toMatch(/does not say where dropped files are/);
   });
+
+  it('updates the output-path preview live as the settings change', async () => {
+    const settings = page.getByRole('region', { name: 'Settings', exact: true });
+    await settings.getByRole('radio', { name: 'WebP' }).check();
+    await expect(settings.getByLabel('Quality').isEnabled()).resolves.toBe(true);
+    await settings.getByLabel('Add a size').fill('256');
+    await settings.getByLabel('Add a size').press('Enter');
+    await settings.getByRole('button', { name: 'Remove size 32' }).click();
+    await settings.getByLabel('File names').fill('{name}-{size}px.{ext}');
+    const options = { ...defaultThumbsOptions, sizes: [64, 128, 256], format: 'webp' as const, pattern: '{name}-{size}px.{ext}' };
+    await expect
+      .poll(() => page.getByTestId('thumbs-output-preview').textContent())
+      .toBe(outputPathFor(join(photos, 'beach.jpg'), photos, 256, options));
+    // A pattern that would make outputs collide is refused before anything starts.
+    await settings.getByLabel('File names').fill('thumb.{ext}');
+    await expect.poll(() => settings.getByRole('alert').textContent()).toMatch(/Use \{name\}/);
+    await expect(runRegion().getByRole('button', { name: /^Make thumbnails/ }).isDisabled()).resolves.toBe(true);
+    await settings.getByLabel('File names').fill('{name}_{size}.{ext}');
+  });
+
+  it('cancels a running job', async () => {
+    const many = join(workDir, 'Many');
+    await mkdir(many);
+    await Promise.all(
+      Array.from({ length: 160 }, (_, i) =>
+        sharp({ create: { width: 900, height: 600, channels: 3, background: { r: i, g: 120, b: 200 }, noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+          .jpeg()
+          .toFile(join(many, `shot-${i}.jpg`)),
+      ),
+    );
+    const card = inputsCard();
+    await card.getByRole('button', { name: 'Clear' }).click();
+    await card.getByLabel('Folder or image path').fill(many);
+    await card.getByRole('button', { name: 'Add' }).click();
+    await expect.poll(() => card.getByText('160 images found').count(), { timeout: 20_000 }).toBe(1);
+    const run = runRegion();
+    await run.getByRole('button', { name: /^Make thumbnails/ }).click();
+    const bar = run.getByRole('progressbar');
+    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20_000 }).toBeGreaterThan(0);
+    await run.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => run.getByRole('status').textContent(), { timeout: 10_000 }).toMatch(/^Cancelled after \d+ of 160 images/);
+    const done = Number(await bar.getAttribute('aria-valuenow'));
+    expect(done).toBeLessThan(160);
+    await expect(run.getByRole('button', { name: /^Make thumbnails/ }).isEnabled()).resolves.toBe(true);
+  });
 });
