@@ -25,16 +25,16 @@ import type { EventName, Events, Language } from '../src/contract.js';
 import { SettingsFile } from '../src/server/settings.js';
 import { createServices } from '../src/services/index.js';
 import type { Services } from '../src/services/types.js';
-import { createExternalOpener } from './external.js';
-import { createHostHandlers, type NativeDialogs } from './host-commands.js';
-import { languageFromSystem, shellText } from './i18n.js';
+import { createExternalOpener } from '../src/desktop/external.js';
+import { createHostHandlers, type NativeDialogs } from '../src/desktop/host-commands.js';
+import { languageFromSystem, shellText } from '../src/desktop/i18n.js';
 import { forwardServiceEvents, registerIpcHandlers } from './ipc.js';
 import { buildMenuTemplate } from './menu.js';
-import { RunMonitor, type NotificationRequest } from './progress.js';
+import { RunMonitor, type NotificationRequest } from '../src/desktop/progress.js';
 import { APP_ENTRY_URL, PREVIEW_HOST, PREVIEW_SCHEME, handleProtocols, privilegedSchemes } from './protocols.js';
 import { createUtilitySpawner } from './utility-spawner.js';
 import { BACKGROUND, createMainWindow, guardContents, hardenSession } from './window.js';
-import { loadWindowState, restorableBounds, trackWindowState } from './window-state.js';
+import { loadWindowState, restorableBounds, trackWindowState } from '../src/desktop/window-state.js';
 
 export const APP_ID = 'com.titlewave.app';
 /** Closing the services (cancel jobs, flush journals) may take this long before quitting goes on regardless. */

@@ -17,7 +17,7 @@ import {
   type ServiceCommandName,
 } from '../src/contract.js';
 import type { Services } from '../src/services/types.js';
-import type { HostHandlers } from './host-commands.js';
+import type { HostHandlers } from '../src/desktop/host-commands.js';
 import { APP_ORIGIN } from './protocols.js';
 
 export type IpcReply = { ok: true; value: unknown } | { ok: false; error: string };

@@ -6,7 +6,7 @@
  */
 import type { MenuItemConstructorOptions } from 'electron';
 import type { Language, MenuCommand } from '../src/contract.js';
-import { languageLabels, shellText, type ShellMessageKey } from './i18n.js';
+import { languageLabels, shellText, type ShellMessageKey } from '../src/desktop/i18n.js';
 
 export interface MenuActions {
   /** Send a command to the renderer (`menu.command`). */

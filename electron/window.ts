@@ -4,9 +4,9 @@
  * but writing text to the clipboard, and reaches nothing on the network.
  */
 import { BrowserWindow, type HandlerDetails, type Session, type WindowOpenHandlerResponse } from 'electron';
-import { webUrl } from './external.js';
+import { webUrl } from '../src/desktop/external.js';
 import { isAppUrl } from './ipc.js';
-import { MIN_SIZE, DEFAULT_SIZE, type Rectangle } from './window-state.js';
+import { MIN_SIZE, DEFAULT_SIZE, type Rectangle } from '../src/desktop/window-state.js';
 
 /** The renderer's page colour in each theme (renderer/styles/base.css `--bg`): no white flash in dark mode. */
 export const BACKGROUND = { light: '#f4f5f8', dark: '#0f1115' } as const;

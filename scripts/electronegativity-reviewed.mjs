@@ -5,7 +5,7 @@
 export const reviewedChecks = [
   {
     id: 'OPEN_EXTERNAL_JS_CHECK',
-    // The one shell.openExternal call (electron/app.ts) gets only URLs that electron/external.ts checked (http or
+    // The one shell.openExternal call (electron/app.ts) gets only URLs that src/desktop/external.ts checked (http or
     // https, a host, no credentials) and rate-limited (5 in 10 s). Tested in tests/electron/host-commands.test.ts.
     pattern: /\.openExternal\s*\(/g,
     uses: 1,

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { syncDirectory } from '../src/services/atomic.js';
+import { syncDirectory } from '../services/atomic.js';
 
 /** The contract's limit for a titles run's text (titles.start), for all the files opened together. */
 export const MAX_OPEN_BYTES = 200 * 1024 * 1024;

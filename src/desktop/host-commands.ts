@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { AppInfo, CommandArgs, CommandResult, HostCommandName, Language } from '../src/contract.js';
+import type { AppInfo, CommandArgs, CommandResult, HostCommandName, Language } from '../contract.js';
 import type { ExternalOpener } from './external.js';
 import { MAX_OPEN_BYTES, readTextFile, writeTextFileAtomic } from './files.js';
 import { shellText } from './i18n.js';

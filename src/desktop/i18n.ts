@@ -2,7 +2,7 @@
  * The shell's own words (menus, native dialogs, notifications) in English and Simplified Chinese, and the choice of
  * language from the OS. The renderer has its own dictionaries; these are only what the main process shows.
  */
-import type { Language } from '../src/contract.js';
+import type { Language } from '../contract.js';
 
 export const shellMessages = {
   en: {

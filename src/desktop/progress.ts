@@ -3,8 +3,8 @@
  * when the last one ends) and a system notification when a long job ends while the window is in the background.
  * Fed by the services' update events, which arrive at most about 10 times a second per job.
  */
-import type { Events, JobState, Language } from '../src/contract.js';
-import type { Services } from '../src/services/types.js';
+import type { Events, JobState, Language } from '../contract.js';
+import type { Services } from '../services/types.js';
 import { formatDuration, shellText, type ShellMessageKey } from './i18n.js';
 
 /** A job this long or longer gets a notification when it ends unseen. */

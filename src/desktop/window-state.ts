@@ -6,7 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../src/services/atomic.js';
+import { writeFileAtomic } from '../services/atomic.js';
 
 export interface Rectangle {
   x: number;

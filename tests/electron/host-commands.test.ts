@@ -1,12 +1,12 @@
-/** The desktop host's commands (electron/host-commands.ts, files.ts, external.ts) against real files and fake dialogs. */
+/** The desktop host's commands (src/desktop/host-commands.ts, files.ts, external.ts) against real files and fake dialogs. */
 import { chmodSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, closeSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Language } from '../../src/contract.js';
-import { createExternalOpener, RateLimiter, webUrl } from '../../electron/external.js';
-import { decodeText, MAX_OPEN_BYTES } from '../../electron/files.js';
-import { createHostHandlers, safeFileName, type NativeDialogs } from '../../electron/host-commands.js';
+import { createExternalOpener, RateLimiter, webUrl } from '../../src/desktop/external.js';
+import { decodeText, MAX_OPEN_BYTES } from '../../src/desktop/files.js';
+import { createHostHandlers, safeFileName, type NativeDialogs } from '../../src/desktop/host-commands.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'titlewave-host-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

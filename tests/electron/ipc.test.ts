@@ -1,7 +1,7 @@
 /** The main side of the IPC contract (electron/ipc.ts): registration, the sender check, argument validation, events. */
 import { describe, expect, it, vi } from 'vitest';
 import { commandNames, eventNames, hostCommands, type CommandName, type EventName, type Events } from '../../src/contract.js';
-import type { HostHandlers } from '../../electron/host-commands.js';
+import type { HostHandlers } from '../../src/desktop/host-commands.js';
 import { forwardServiceEvents, isAppUrl, isTrustedSender, registerIpcHandlers, type IpcMainLike, type IpcReply } from '../../electron/ipc.js';
 
 type Handler = (event: unknown, ...args: unknown[]) => Promise<IpcReply>;

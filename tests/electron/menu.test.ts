@@ -1,8 +1,8 @@
-/** The application menu (electron/menu.ts) in both languages, and the shell's i18n (electron/i18n.ts). */
+/** The application menu (electron/menu.ts) in both languages, and the shell's i18n (src/desktop/i18n.ts). */
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
 import type { Language, MenuCommand } from '../../src/contract.js';
-import { formatDuration, languageFromSystem, shellMessages, shellText } from '../../electron/i18n.js';
+import { formatDuration, languageFromSystem, shellMessages, shellText } from '../../src/desktop/i18n.js';
 import { buildMenuTemplate } from '../../electron/menu.js';
 
 function template(language: Language, platform: NodeJS.Platform = 'linux', isDev = false) {

@@ -1,8 +1,8 @@
-/** Taskbar/dock progress and end-of-run notifications from the services' update events (electron/progress.ts). */
+/** Taskbar/dock progress and end-of-run notifications from the services' update events (src/desktop/progress.ts). */
 import { describe, expect, it } from 'vitest';
 import type { EventName, Events, JobState, Language } from '../../src/contract.js';
 import type { TitlesProgress } from '../../src/titles/types.js';
-import { RunMonitor, type NotificationRequest } from '../../electron/progress.js';
+import { RunMonitor, type NotificationRequest } from '../../src/desktop/progress.js';
 
 function titlesProgress(done: number, total: number, elapsedMs = 1_000, extra: Partial<TitlesProgress> = {}): TitlesProgress {
   return { total, inputDone: true, done, failed: 0, inFlight: 0, rate: 0, etaMs: null, elapsedMs, duplicates: 0, paused: false, ...extra };

@@ -1,10 +1,10 @@
-/** Window size and position remembered (electron/window-state.ts): restore rules, the file, the tracker. */
+/** Window size and position remembered (src/desktop/window-state.ts): restore rules, the file, the tracker. */
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadWindowState, restorableBounds, saveWindowState, trackWindowState, type Rectangle, type WindowState } from '../../electron/window-state.js';
+import { loadWindowState, restorableBounds, saveWindowState, trackWindowState, type Rectangle, type WindowState } from '../../src/desktop/window-state.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'titlewave-window-state-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
