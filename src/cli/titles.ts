@@ -163,9 +163,12 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
     out = io.stdout;
   }
   let outputError: Error | null = null;
+  // The reader of standard output went away (`| head`): stop quietly, as command-line tools do.
+  let readerGone = false;
   const cancel = new AbortController();
   const onOutputError = (error: Error): void => {
-    outputError ??= error;
+    if (out === io.stdout && (error as NodeJS.ErrnoException).code === 'EPIPE') readerGone = true;
+    else outputError ??= error;
     cancel.abort(error);
   };
   out.on('error', onOutputError);
@@ -248,13 +251,13 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   flush();
   write(out, format === 'text' ? '' : encoder.end());
   if (out !== io.stdout) await new Promise<void>((resolve) => out.end(resolve));
-  else await new Promise<void>((resolve) => (out.writableNeedDrain ? out.once('drain', resolve) : resolve()));
+  else if (!readerGone) await new Promise<void>((resolve) => (out.writableNeedDrain ? out.once('drain', resolve) : resolve()));
   out.off('error', onOutputError);
   io.stderr.write(summaryLine(summary, skipped));
   if (outputError !== null) {
     io.stderr.write(`titles: writing the records failed: ${(outputError as Error).message}\n`);
     process.exitCode = 1;
-  } else if (summary.cancelled) {
+  } else if (summary.cancelled && !readerGone) {
     process.exitCode = 130;
   }
 }
@@ -303,6 +306,8 @@ Examples:
 export async function titlesMain(argv: string[]): Promise<number> {
   const program = new Command('titlewave').version(packageInfo.version).showHelpAfterError().exitOverride();
   registerTitlesCommand(program);
+  // Output read through `| head` must not end in an EPIPE stack trace (the error comes after the write returns).
+  if (!process.stdout.listeners('error').includes(ignoreClosedPipe)) process.stdout.on('error', ignoreClosedPipe);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -310,4 +315,8 @@ export async function titlesMain(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     throw error;
   }
+}
+
+function ignoreClosedPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
 }
