@@ -214,6 +214,19 @@ describe('titlewave titles, as a process', () => {
     expect(stderr).toMatch(/^titles: done: 3 records, 1 with errors, 1 duplicate line in /);
   });
 
+  it('stops quietly with 0 when the reader of its output goes away (| head)', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => `not a url ${i}`).join('\n');
+    const child = spawn(process.execPath, [cli, 'titles'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    child.stdin.end(lines);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(stderr).toMatch(/^titles: /);
+  });
+
   it('exits 2 for bad usage', async () => {
     const { code, stderr } = await runCli(['titles', '--format', 'yaml']);
     expect(code).toBe(2);
