@@ -113,15 +113,18 @@ function buildPattern(primes: number[]): PresievePattern {
   const period = primes.reduce((a, b) => a * b, 1);
   const copyLength = (period + SEGMENT_BYTES + 7) & ~3;
   const length = copyLength + 4;
-  const pattern = new Uint8Array(length).fill(0xff);
+  const pattern = new Uint8Array(length);
+  pattern.fill(0xff, 0, period);
   for (const p of primes) {
     // The multiples p*q with q = RESIDUES[w] + 30t lie at byte floor(p*RESIDUES[w]/30) + p*t, all on one bit.
     const c = CLASS_OF[p % 30] as number;
     for (let w = 0; w < 8; w++) {
       const mask = MASK[c * 8 + w] as number;
-      for (let i = Math.floor((p * (RESIDUES[w] as number)) / 30); i < length; i += p) pattern[i] = (pattern[i] as number) & mask;
+      for (let i = Math.floor((p * (RESIDUES[w] as number)) / 30); i < period; i += p) pattern[i] = (pattern[i] as number) & mask;
     }
   }
+  // One period is crossed off; the rest is copies of it.
+  for (let filled = period; filled < length; filled *= 2) pattern.copyWithin(filled, 0, Math.min(filled, length - filled));
   const shifted = [0, 1, 2, 3].map((shift) => {
     const copy = new Uint8Array(copyLength);
     copy.set(pattern.subarray(shift, shift + copy.length));
@@ -342,27 +345,39 @@ function modSmall(x: number, p: number): number {
 const BLOCK_ENTRIES = 1024;
 
 /**
+ * The wheel tables in one word per state, for the bucket sieve's inner loop (one load per hit instead of four):
+ * bits 0-7 the mask, 8-15 the gap, 16-23 INC, 24-31 the next state.
+ */
+const WHEEL_STEP = new Uint32Array(64);
+for (let state = 0; state < 64; state++) {
+  WHEEL_STEP[state] =
+    ((MASK[state] as number) | ((GAP_OF_STATE[state] as number) << 8) | ((INC[state] as number) << 16) | ((NEXT_STATE[state] as number) << 24)) >>> 0;
+}
+
+/** Words per block: (k, packed) pairs. */
+const BLOCK_WORDS = BLOCK_ENTRIES * 2;
+
+/**
  * A circular array of buckets, one per upcoming segment, each a chain of fixed-size blocks taken from one shared
  * store. An entry is a large prime (k = floor(p / 30)) and its next multiple: the byte offset in that segment and
- * the wheel state (class of p * 8 + wheel index).
+ * the wheel state (class of p * 8 + wheel index). A bucket's cursor is where its next entry goes; a cursor on a
+ * block boundary (0 included) means the bucket needs a fresh block.
  */
 class Buckets {
   private store: Uint32Array;
   private blockNext: Int32Array;
   private freeTop = -1;
   private allocated = 0;
-  /** Per bucket: its newest block (older ones are full), and where the next entry goes in it. */
+  /** Per bucket: its newest block (older ones are full), and where its next entry goes. */
   private readonly head: Int32Array;
   private readonly cursor: Int32Array;
-  private readonly limit: Int32Array;
   private readonly mask: number;
 
   constructor(bucketCount: number, initialBlocks: number) {
     this.mask = bucketCount - 1;
     this.head = new Int32Array(bucketCount).fill(-1);
     this.cursor = new Int32Array(bucketCount);
-    this.limit = new Int32Array(bucketCount);
-    this.store = new Uint32Array(initialBlocks * BLOCK_ENTRIES * 2);
+    this.store = new Uint32Array(initialBlocks * BLOCK_WORDS);
     this.blockNext = new Int32Array(initialBlocks);
   }
 
@@ -382,7 +397,7 @@ class Buckets {
     for (let b = this.freeTop; b !== -1 && available < blocks; b = this.blockNext[b] as number) available++;
     if (available >= blocks) return;
     const size = Math.max(Math.ceil(this.blockNext.length * 1.5), this.allocated + blocks) + 16;
-    const store = new Uint32Array(size * BLOCK_ENTRIES * 2);
+    const store = new Uint32Array(size * BLOCK_WORDS);
     store.set(this.store);
     this.store = store;
     const next = new Int32Array(size);
@@ -390,35 +405,34 @@ class Buckets {
     this.blockNext = next;
   }
 
-  push(segment: number, k: number, state: number, offset: number): void {
-    this.reserve(1);
-    this.pushReserved(segment, k, state, offset);
-  }
-
-  /** push() when capacity is known to be there (the constructor's initial blocks, say). */
-  pushReserved(segment: number, k: number, state: number, offset: number): void {
-    const b = segment & this.mask;
+  /** The store index for bucket b's next entry, taking a fresh block when its newest one is full. */
+  private slot(b: number): number {
     let at = this.cursor[b] as number;
-    if (at === this.limit[b]) {
+    if ((at & (BLOCK_WORDS - 1)) === 0) {
       const block = this.takeBlock();
       this.blockNext[block] = this.head[b] as number;
       this.head[b] = block;
-      at = block * BLOCK_ENTRIES * 2;
-      this.limit[b] = at + BLOCK_ENTRIES * 2;
+      at = block * BLOCK_WORDS;
     }
+    this.cursor[b] = at + 2;
+    return at;
+  }
+
+  push(segment: number, k: number, state: number, offset: number): void {
+    this.reserve(1);
+    const at = this.slot(segment & this.mask);
     this.store[at] = k;
     this.store[at + 1] = offset | (state << 24);
-    this.cursor[b] = at + 2;
   }
 
   /**
    * Puts primes[j] (those with p <= sqrtFrom, a prefix of the ascending list) in the bucket of their first multiple
    * at or after from = base + startResidue (base = baseHigh * 2^24 + baseLow, a multiple of 30); returns the index of
-   * the first prime left out. firstMultipleFrom's computation, inlined with the push: this runs for each of up to
-   * millions of primes per chunk. The constructor's blocks suffice (one entry per prime).
+   * the first prime left out. firstMultipleFrom's computation, inlined: this runs for each of up to millions of
+   * primes per chunk. The constructor's blocks suffice (one entry per prime).
    */
   placeFirstMultiples(primes: Int32Array, sqrtFrom: number, baseHigh: number, baseLow: number, startResidue: number, segmentCount: number): number {
-    const { store, blockNext, head, cursor, limit } = this;
+    const store = this.store;
     const bucketMask = this.mask;
     const n = primes.length;
     let j = 0;
@@ -435,18 +449,9 @@ class Buckets {
       const byteOffset = Math.floor((p * (d0 + (ADVANCE[q] as number)) - r) / 30) | 0;
       const segment = byteOffset >>> SEGMENT_SHIFT;
       if (segment >= segmentCount) continue; // no multiple in range
-      const b = segment & bucketMask;
-      let at = cursor[b] as number;
-      if (at === limit[b]) {
-        const block = this.takeBlock();
-        blockNext[block] = head[b] as number;
-        head[b] = block;
-        at = block * BLOCK_ENTRIES * 2;
-        limit[b] = at + BLOCK_ENTRIES * 2;
-      }
+      const at = this.slot(segment & bucketMask);
       store[at] = (p - pr) / 30;
       store[at + 1] = (byteOffset & (SEGMENT_BYTES - 1)) | ((((CLASS_OF[pr] as number) << 3) | (ADVANCE_CLASS[q] as number)) << 24);
-      cursor[b] = at + 2;
     }
     return j;
   }
@@ -459,36 +464,35 @@ class Buckets {
     const b = segment & this.mask;
     let block = this.head[b] as number;
     if (block === -1) return;
-    const newestEnd = this.cursor[b] as number;
+    let end = this.cursor[b] as number;
+    if ((end & (BLOCK_WORDS - 1)) === 0) end = (block + 1) * BLOCK_WORDS; // the newest block is full
     this.head[b] = -1;
     this.cursor[b] = 0;
-    this.limit[b] = 0;
     let blocks = 0;
     for (let x = block; x !== -1; x = this.blockNext[x] as number) blocks++;
     // Every entry lands in some bucket: at worst each fills blocks, or opens one in each bucket.
     this.reserve(blocks + this.head.length + 1);
-    const { store, blockNext, head, cursor, limit } = this;
+    const { store, blockNext, head, cursor } = this;
     const bucketMask = this.mask;
-    let end = newestEnd;
     while (block !== -1) {
-      for (let e = block * BLOCK_ENTRIES * 2; e < end; e += 2) {
+      for (let e = block * BLOCK_WORDS; e < end; e += 2) {
         const k = store[e] as number;
         const packed = store[e + 1] as number;
         let i = packed & (SEGMENT_BYTES - 1);
         let state = packed >>> 24;
         do {
-          bytes[i] = (bytes[i] as number) & (MASK[state] as number);
-          i += k * (GAP_OF_STATE[state] as number) + (INC[state] as number);
-          state = NEXT_STATE[state] as number;
+          const step = WHEEL_STEP[state] as number;
+          bytes[i] = (bytes[i] as number) & step;
+          i += k * ((step >>> 8) & 0xff) + ((step >>> 16) & 0xff);
+          state = step >>> 24;
         } while (i < SEGMENT_BYTES);
         const target = (segment + (i >>> SEGMENT_SHIFT)) & bucketMask;
         let at = cursor[target] as number;
-        if (at === limit[target]) {
+        if ((at & (BLOCK_WORDS - 1)) === 0) {
           const fresh = this.takeBlock();
           blockNext[fresh] = head[target] as number;
           head[target] = fresh;
-          at = fresh * BLOCK_ENTRIES * 2;
-          limit[target] = at + BLOCK_ENTRIES * 2;
+          at = fresh * BLOCK_WORDS;
         }
         store[at] = k;
         store[at + 1] = (i & (SEGMENT_BYTES - 1)) | (state << 24);
@@ -498,7 +502,7 @@ class Buckets {
       blockNext[block] = this.freeTop;
       this.freeTop = block;
       block = next;
-      end = (block + 1) * BLOCK_ENTRIES * 2; // older blocks are full
+      end = (block + 1) * BLOCK_WORDS; // older blocks are full
     }
   }
 }
