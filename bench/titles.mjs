@@ -163,11 +163,18 @@ export default async function titlesBench(log) {
     const rows = [];
     const limits = { hosts: 20, concurrency: 100, perHost: 8 };
 
-    // Timer-bound and so sensitive to whatever else the machine runs: best of two runs, for each side.
-    const latencyRuns = [await scenario(work, log, { name: 'latency', ...limits, delayMs: 100, pageBytes: 2048, count: 5000 }), await scenario(work, log, { name: 'latency', ...limits, delayMs: 100, pageBytes: 2048, count: 5000 })];
-    const bestOurs = latencyRuns.reduce((best, r) => (r.ours.runMs < best.ours.runMs ? r : best));
-    const bestPeer = latencyRuns.reduce((best, r) => (r.peer.ms < best.peer.ms ? r : best));
-    const latency = { ...bestOurs, peer: bestPeer.peer };
+    // Other jobs on a shared machine only ever slow a run down: each side's best of `repeats` runs (ours and the peer
+    // alternate) is the figure. TITLES_BENCH_REPEATS sets how many (default 3).
+    const repeats = Math.max(1, Number(process.env.TITLES_BENCH_REPEATS ?? 3));
+    const best = async (settings, oursBy = 'ms') => {
+      const runs = [];
+      for (let i = 0; i < repeats; i += 1) runs.push(await scenario(work, log, settings));
+      const ours = runs.reduce((a, r) => (r.ours[oursBy] < a.ours[oursBy] ? r : a)).ours;
+      const peer = runs.reduce((a, r) => (r.peer.ms < a.peer.ms ? r : a)).peer;
+      for (const r of runs) if (r.peer.shared && (!peer.shared || r.peer.shared.ms < peer.shared.ms)) peer.shared = r.peer.shared;
+      return { ...runs[0], ours, peer, maxPerHost: { ours: Math.max(...runs.map((r) => r.ours.maxPerHost)), peer: Math.max(...runs.map((r) => r.peer.maxPerHost)) } };
+    };
+    const latency = await best({ name: 'latency', ...limits, delayMs: 100, pageBytes: 2048, count: 5000 }, 'runMs');
     rows.push({
       name: 'latency-bound: 5,000 URLs, 20 hosts, 100 ms, 100 in flight, 8 per host (ideal 5 s)',
       ours: latency.ours.runMs / 1000,
@@ -176,10 +183,10 @@ export default async function titlesBench(log) {
       ratio: latency.ours.ms / latency.peer.ms,
       target: 'run <= 5.5 s',
       pass: latency.ours.runMs <= 5500 && latency.ours.right === latency.count,
-      note: `best of 2; ours = the run (first line read to last record), whole process ${(latency.ours.ms / 1000).toFixed(2)} s (the ratio is whole process to whole process); titles right: ours ${latency.ours.right}, peer ${latency.peer.right}`,
+      note: `best of ${repeats}; ours = the run (first line read to last record), whole process ${(latency.ours.ms / 1000).toFixed(2)} s (the ratio is whole process to whole process); titles right: ours ${latency.ours.right}, peer ${latency.peer.right}`,
     });
 
-    const cpu = await scenario(work, log, { name: 'cpu', ...limits, delayMs: 0, pageBytes: 50 * 1024, count: 5000, sharedPeerToo: true });
+    const cpu = await best({ name: 'cpu', ...limits, delayMs: 0, pageBytes: 50 * 1024, count: 5000, sharedPeerToo: true });
     rows.push({
       name: 'CPU-bound: 5,000 URLs, 0 ms, 50 KB pages',
       ours: cpu.ours.ms / 1000,
@@ -188,7 +195,7 @@ export default async function titlesBench(log) {
       ratio: cpu.ours.ms / cpu.peer.ms,
       target: '<= 0.8x',
       pass: cpu.ours.ms <= 0.8 * cpu.peer.ms && cpu.ours.right === cpu.count,
-      note: `CPU s: ours ${cpu.ours.cpuS}, peer ${cpu.peer.cpuS}; peer with one shared session (not the tutorial's): ${(cpu.peer.shared.ms / 1000).toFixed(2)} s = ${(cpu.ours.ms / cpu.peer.shared.ms).toFixed(2)}x; titles right: ours ${cpu.ours.right}, peer ${cpu.peer.right} of ${cpu.count}`,
+      note: `best of ${repeats}; CPU s: ours ${cpu.ours.cpuS}, peer ${cpu.peer.cpuS}; peer with one shared session (not the tutorial's): ${(cpu.peer.shared.ms / 1000).toFixed(2)} s = ${(cpu.ours.ms / cpu.peer.shared.ms).toFixed(2)}x; titles right: ours ${cpu.ours.right}, peer ${cpu.peer.right} of ${cpu.count}`,
     });
     rows.push({
       name: 'event-loop delay p99 during the CPU-bound run',
@@ -201,7 +208,7 @@ export default async function titlesBench(log) {
       note: 'from the CLI summary (monitorEventLoopDelay)',
     });
 
-    const big = await scenario(work, log, { name: 'big', ...limits, delayMs: 0, pageBytes: 8 * 1024 * 1024, count: 300 });
+    const big = await best({ name: 'big', ...limits, delayMs: 0, pageBytes: 8 * 1024 * 1024, count: 300 });
     rows.push({
       name: 'big pages: 300 x 8 MiB, title first',
       ours: big.ours.ms / 1000,
@@ -210,7 +217,7 @@ export default async function titlesBench(log) {
       ratio: big.ours.ms / big.peer.ms,
       target: '<= 0.5x',
       pass: big.ours.ms <= 0.5 * big.peer.ms && big.ours.right === big.count,
-      note: `CPU s: ours ${big.ours.cpuS}, peer ${big.peer.cpuS}; titles right: ours ${big.ours.right}, peer ${big.peer.right} of ${big.count}`,
+      note: `best of ${repeats}; CPU s: ours ${big.ours.cpuS}, peer ${big.peer.cpuS}; titles right: ours ${big.ours.right}, peer ${big.peer.right} of ${big.count}`,
     });
 
     const scale = await scenario(work, log, { name: 'scale', ...limits, delayMs: 0, pageBytes: 2048, count: 100_000, peerToo: process.env.TITLES_BENCH_SCALE_PEER === '1' });
@@ -225,11 +232,11 @@ export default async function titlesBench(log) {
       note: `ours ${(scale.ours.ms / 1000).toFixed(1)} s, ${scale.ours.right}/${scale.count} titles right${scale.peer ? `; peer ${(scale.peer.ms / 1000).toFixed(1)} s` : ' (peer: TITLES_BENCH_SCALE_PEER=1)'}`,
     });
 
-    const maxPerHost = Math.max(...latencyRuns.map((r) => r.ours.maxPerHost), cpu.ours.maxPerHost, big.ours.maxPerHost, scale.ours.maxPerHost);
+    const maxPerHost = Math.max(latency.maxPerHost.ours, cpu.maxPerHost.ours, big.maxPerHost.ours, scale.ours.maxPerHost);
     rows.push({
       name: 'most concurrent requests on one host (fixture count), limit 8',
       ours: maxPerHost,
-      peer: Math.max(...latencyRuns.map((r) => r.peer.maxPerHost), cpu.peer.maxPerHost, big.peer.maxPerHost),
+      peer: Math.max(latency.maxPerHost.peer, cpu.maxPerHost.peer, big.maxPerHost.peer),
       unit: '',
       ratio: null,
       target: '<= 8',
