@@ -13,6 +13,8 @@ async function run(): Promise<number> {
   }
   // `titles` likewise: its whole-process wall time is in issue 2's figures.
   if (argv[0] === 'titles') return (await import('./titles.js')).titlesMain(argv);
+  // `thumbs` too: the whole CLI run is in issue 5's figures.
+  if (argv[0] === 'thumbs') return (await import('./thumbs.js')).thumbsMain(argv);
   const { main } = argv[0] === 'primes' ? await import('./primes.js').then((module) => ({ main: module.primesMain })) : await import('./program.js');
   return main(argv);
 }
