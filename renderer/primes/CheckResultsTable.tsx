@@ -2,7 +2,7 @@
  * The results of a check, one row per number in input order, on the shared virtualised DataGrid (a million numbers
  * scroll smoothly). Rows can be selected and copied (Ctrl/Cmd+C) as tab-separated text for a spreadsheet.
  */
-import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { PrimalityMethod, PrimeCheckRecord, PrimesErrorCode } from '../../src/primes/types.js';
 import { DataGrid, type GridColumn, type SelectMode } from '../components/DataGrid.js';
 import { commonMessages } from '../i18n/common.js';
@@ -78,13 +78,27 @@ export function CheckResultsTable(props: { run: CheckRun; version: number }) {
   const common = useT(commonMessages);
   const format = useFormatters();
   const rows = props.run.rows;
+  // A narrow card (small window): no position column, a shorter header for the factor.
+  const boxRef = useRef<HTMLDivElement>(null);
+  const [compact, setCompact] = useState(false);
+  useLayoutEffect(() => {
+    const element = boxRef.current;
+    if (!element) return;
+    const measure = () => setCompact(element.clientWidth < 480);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [active, setActive] = useState(-1);
   const anchor = useRef(-1);
 
   const columns = useMemo<GridColumn<Row>[]>(
     () => [
-      { id: 'index', header: t('colIndex'), width: '48px', minWidth: 44, align: 'end', render: (row) => <span className="muted">{format.number(row.index + 1)}</span> },
+      ...(compact
+        ? []
+        : [{ id: 'index', header: t('colIndex'), width: '48px', minWidth: 44, align: 'end' as const, render: (row: Row) => <span className="muted">{format.number(row.index + 1)}</span> }]),
       {
         id: 'n',
         header: t('colNumber'),
@@ -111,7 +125,7 @@ export function CheckResultsTable(props: { run: CheckRun; version: number }) {
       },
       {
         id: 'factor',
-        header: t('colFactor'),
+        header: compact ? t('colFactorShort') : t('colFactor'),
         width: 'minmax(120px, 0.9fr)',
         minWidth: 100,
         render: (row) =>
@@ -125,7 +139,7 @@ export function CheckResultsTable(props: { run: CheckRun; version: number }) {
         text: (row) => row.record?.factor ?? null,
       },
     ],
-    [t, format],
+    [t, format, compact],
   );
 
   const select = (viewIndex: number, mode: SelectMode) => {
@@ -161,7 +175,7 @@ export function CheckResultsTable(props: { run: CheckRun; version: number }) {
   };
 
   return (
-    <div className="primes-table">
+    <div className="primes-table" ref={boxRef}>
       <DataGrid<Row>
         label={t('resultsLabel')}
         columns={columns}
