@@ -12,6 +12,8 @@ export interface NodeSpawnerOptions {
   env?: Record<string, string>;
   /** Node flags for the workers; default none (not this process's flags, which may be a test runner's). */
   execArgv?: string[];
+  /** The workers' stderr: this process's (default), or nowhere. */
+  stderr?: 'inherit' | 'ignore';
 }
 
 export function createNodeSpawner(options: NodeSpawnerOptions = {}): WorkerSpawner {
@@ -20,7 +22,7 @@ export function createNodeSpawner(options: NodeSpawnerOptions = {}): WorkerSpawn
       // Structured clone, as Electron's utilityProcess uses: the same messages work on both hosts.
       serialization: 'advanced',
       // Workers never write to stdout (it carries the CLI's records); their stderr shows crashes.
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      stdio: ['ignore', 'ignore', options.stderr ?? 'inherit', 'ipc'],
       execArgv: options.execArgv ?? [],
       env: { ...process.env, ...options.env, TITLEWAVE_WORKER_INDEX: String(workerIndex) },
     });

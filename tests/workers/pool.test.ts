@@ -194,7 +194,8 @@ describe('worker pool', () => {
   });
 
   it('fails tasks instead of respawning forever when the worker cannot start', async () => {
-    const pool = makePool({ entryPath: join(scratch, 'missing-worker.js') });
+    const quiet = createNodeSpawner({ env: { TITLEWAVE_TEST_TASKS: '1' }, stderr: 'ignore' });
+    const pool = makePool({ entryPath: join(scratch, 'missing-worker.js'), spawn: quiet });
     await expect(runTest(pool, 'test.echo', { value: 1 })).rejects.toBeInstanceOf(WorkerFailedError);
   });
 
