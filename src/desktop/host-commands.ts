@@ -12,10 +12,28 @@ import { shellText } from './i18n.js';
 
 export type HostHandlers = { [C in HostCommandName]: (...args: CommandArgs<C>) => Promise<CommandResult<C>> };
 
+/** The part of Electron's dialog options this host uses (src/ never imports electron; these are a structural subset). */
+export interface DialogFilter {
+  name: string;
+  extensions: string[];
+}
+export interface OpenDialogOptions {
+  title?: string;
+  defaultPath?: string;
+  filters?: DialogFilter[];
+  properties?: ('openFile' | 'openDirectory' | 'multiSelections' | 'createDirectory' | 'promptToCreate')[];
+}
+export interface SaveDialogOptions {
+  title?: string;
+  defaultPath?: string;
+  filters?: DialogFilter[];
+  properties?: ('createDirectory' | 'showOverwriteConfirmation')[];
+}
+
 /** Native dialogs, already attached to the main window when there is one. */
 export interface NativeDialogs {
-  showOpen(options: Electron.OpenDialogOptions): Promise<Electron.OpenDialogReturnValue>;
-  showSave(options: Electron.SaveDialogOptions): Promise<Electron.SaveDialogReturnValue>;
+  showOpen(options: OpenDialogOptions): Promise<{ canceled: boolean; filePaths: string[] }>;
+  showSave(options: SaveDialogOptions): Promise<{ canceled: boolean; filePath?: string }>;
 }
 
 export interface HostDependencies {
