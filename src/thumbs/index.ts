@@ -6,11 +6,11 @@
  */
 import { resolve } from 'node:path';
 import type { WorkerPool } from '../workers/types.js';
-import { assertThumbsOptions, outputPathFor, patternUsesDimensions, thumbDimensions } from './options.js';
+import { assertThumbsOptions, outputPathFor, patternUsesDimensions } from './options.js';
 import type { ThumbFileTask, ThumbRecord, ThumbsOptions, ThumbsProgress } from './types.js';
 
 export { scanInputs, skipReasons } from './scan.js';
-export { defaultThumbsOptions, outputPathFor, outputRootFor, thumbsOptionsProblem, assertThumbsOptions } from './options.js';
+export { defaultThumbsOptions, outputPathFor, outputRootFor, thumbDimensions, thumbsOptionsProblem, assertThumbsOptions } from './options.js';
 
 export interface ThumbsRequest {
   images: string[];
@@ -96,7 +96,7 @@ export function planThumbnails(request: ThumbsRequest): TaskPlan[] {
   });
 }
 
-function abortReason(signal: AbortSignal | undefined): boolean {
+function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
 }
 
@@ -136,8 +136,8 @@ export async function runThumbnails(request: ThumbsRequest, opts: RunThumbnailsO
     try {
       finish(await pool.run('thumbs.file', task, signal ? { signal } : {}));
     } catch (error) {
-      if (abortReason(signal)) {
-        finish({ index, input, outputs: [], error: { code: 'CANCELLED', message: 'cancelled while it was being made' } });
+      if (isAborted(signal)) {
+        finish({ index, input, outputs: [], error: { code: 'CANCELLED', message: 'the job was cancelled before this image was done' } });
       } else {
         const message = error instanceof Error ? error.message : String(error);
         finish({ index, input, outputs: [], error: { code: 'WORKER_FAILED', message } });
@@ -148,11 +148,8 @@ export async function runThumbnails(request: ThumbsRequest, opts: RunThumbnailsO
   // A window of tasks in flight: enough to keep every worker busy (and its next task queued), no more.
   let next = 0;
   const lanes = Array.from({ length: Math.min(images.length, Math.max(1, pool.size) * 2) }, async () => {
-    while (next < images.length && !abortReason(signal)) await runOne(next++);
+    while (next < images.length && !isAborted(signal)) await runOne(next++);
   });
   await Promise.all(lanes);
   return snapshot();
 }
-
-/** Expected pixel size of a thumbnail (re-exported for hosts that show it before the image is read). */
-export { thumbDimensions };
