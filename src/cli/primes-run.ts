@@ -155,9 +155,10 @@ export async function runRange(
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  const { createWorkerPool } = await import('../workers/pool.js');
-  const pool = createWorkerPool(request.workers ? { size: request.workers } : {});
   const interrupt = abortOnInterrupt();
+  const { createWorkerPool } = await import('../workers/pool.js');
+  // Work is certain: start the workers now, so their start-up overlaps ours.
+  const pool = createWorkerPool({ prestart: true, ...(request.workers ? { size: request.workers } : {}) });
   const showProgress = process.stderr.isTTY === true;
   let result: RangeResult;
   try {

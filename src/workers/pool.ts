@@ -25,6 +25,8 @@ export interface WorkerPoolOptions {
   cancelGraceMs?: number;
   /** How long a new worker may take to say it is ready before it is deemed broken (default 30 s). */
   startTimeoutMs?: number;
+  /** Start every worker now instead of on first use (a CLI that knows work is coming overlaps their start-up). */
+  prestart?: boolean;
 }
 
 /** The task could not complete because its worker crashed or hung, twice. */
@@ -326,6 +328,8 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       }, cancelGraceMs);
     }
   };
+
+  if (options.prestart) for (const slot of slots) startWorker(slot);
 
   return {
     size,

@@ -63,6 +63,14 @@ describe('worker pool', () => {
     expect(activity.reduce((sum, a) => sum + a.tasksDone, 0)).toBe(40);
   });
 
+  it('prestart starts every worker at once, before any task', async () => {
+    const pool = makePool({ prestart: true });
+    await expect.poll(() => pool.activity().filter((a) => a.pid !== null).length).toBe(2);
+    const before = pool.activity().map((a) => a.pid);
+    await Promise.all([runTest(pool, 'test.echo', { value: 1 }), runTest(pool, 'test.echo', { value: 2 })]);
+    expect(pool.activity().map((a) => a.pid)).toEqual(before);
+  });
+
   it('batches many small tasks into few messages, keeping each result with its task', async () => {
     const runMessages: number[] = [];
     const counting: WorkerSpawner = (entry, index) => {
