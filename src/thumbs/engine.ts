@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { assertThumbsOptions, outputPathFor, patternUsesDimensions, thumbDimensions } from './options.js';
 import { isReadableKind, kindFromBytes, kindFromName, readHeadSync, type ReadableImageKind } from './sniff.js';
@@ -205,7 +205,8 @@ async function writeOutputs(
   const failures: ThumbError[] = [];
   await Promise.all(
     planned.map(async (output) => {
-      const temporary = join(dirname(output.path), `.${basename(output.path)}.${randomBytes(6).toString('hex')}.tmp`);
+      // Hidden (a scan skips it) and short (a long output name must not make the temporary one too long).
+      const temporary = join(dirname(output.path), `.titlewave-${randomBytes(8).toString('hex')}.tmp`);
       try {
         let image = derive();
         if (output.width !== baseSize.width || output.height !== baseSize.height) {

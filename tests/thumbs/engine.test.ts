@@ -474,6 +474,16 @@ describe('writing safely', () => {
     ]);
   });
 
+  it('writes outputs whose names are near the file-name limit (the temporary name stays short)', async () => {
+    const here = await folder();
+    const input = join(here, `${'n'.repeat(240)}.png`);
+    await writePng(input, 60, 40);
+    const record = await thumbnailFile({ index: 0, input, root: null, options: options({ sizes: [128] }) });
+    expect(record.error).toBeNull();
+    expect(record.outputs[0]!.path).toBe(join(here, 'thumbnails', `${'n'.repeat(240)}_128.png`));
+    expect((await stat(record.outputs[0]!.path)).size).toBeGreaterThan(0);
+  });
+
   it('reports WRITE_FAILED when the output folder cannot be made', async () => {
     const here = await folder();
     const input = join(here, 'w.jpg');
