@@ -106,10 +106,12 @@ export function rawGet(port: number, path: string, headers: Record<string, strin
 }
 
 /** Open the server's WebSocket with the given headers; resolves with the socket, or with the refusal's status. */
-export function openSocket(port: number, headers: Record<string, string>, host = `127.0.0.1:${port}`): Promise<{ ws: WebSocket } | { status: number }> {
+export function openSocket(port: number, headers: Record<string, string>, host = `127.0.0.1:${port}`): Promise<{ ws: WebSocket; log: MessageLog } | { status: number }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { Host: host, ...headers } });
-    ws.once('open', () => resolve({ ws }));
+    // Listen from the start: the server's first frame can arrive with the upgrade answer, before 'open' resolves.
+    const log = new MessageLog(ws);
+    ws.once('open', () => resolve({ ws, log }));
     ws.once('unexpected-response', (_req, res) => {
       resolve({ status: res.statusCode ?? 0 });
       ws.terminate();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { MessageLog, openSocket, rawGet } from './helpers.js';
+import { openSocket, rawGet } from './helpers.js';
 
 const cliMain = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 
@@ -53,7 +53,7 @@ describe('titlewave serve', () => {
       // The real services answer over the socket: history lives in --data-dir.
       const opened = await openSocket(port, { Cookie: cookie, Origin: url.origin });
       if (!('ws' in opened)) throw new Error(`refused: ${opened.status}`);
-      const log = new MessageLog(opened.ws);
+      const { log } = opened;
       opened.ws.send(JSON.stringify({ type: 'invoke', id: 1, command: 'history.list', args: [] }));
       expect(await log.next((m) => m.id === 1)).toEqual({ type: 'result', id: 1, ok: true, value: [] });
       opened.ws.send(JSON.stringify({ type: 'invoke', id: 2, command: 'app.setLanguage', args: ['zh-CN'] }));

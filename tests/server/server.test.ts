@@ -16,7 +16,7 @@ let origin: string;
 async function connect(): Promise<{ ws: WebSocket; log: MessageLog }> {
   const result = await openSocket(server.port, { Cookie: cookie, Origin: origin });
   if (!('ws' in result)) throw new Error(`refused: ${result.status}`);
-  return { ws: result.ws, log: new MessageLog(result.ws) };
+  return result;
 }
 
 let nextId = 1;
