@@ -343,6 +343,7 @@ export class TitlesRuns {
     live.controller = controller;
     live.pending = [];
     let final: { state: JobState; summary: TitlesSummary } | null = null;
+    let endSaved = false;
     const throttle = new UpdateThrottle(async () => {
       // Everything this update says is taken now, with its records: whatever happens during the write (more
       // records, the job ending) belongs to the next update.
@@ -355,6 +356,12 @@ export class TitlesRuns {
         : { runId: live.meta.id, state: live.meta.state === 'paused' ? 'paused' : 'running', records, progress };
       // Journal first, then show: a row the user saw is a row saved.
       await live.journal.append(records);
+      if (ending) {
+        // The end too: whoever reads the run on seeing its final update finds it ended on disk.
+        await live.journal.sync();
+        await this.persistMeta(live, true).catch(() => undefined);
+        endSaved = true;
+      }
       this.hub.emit('titles.update', update);
     });
     live.throttle = throttle;
@@ -389,10 +396,10 @@ export class TitlesRuns {
       live.meta = { ...live.meta, state, owner: null, summary: this.progressOf(live, summary) as TitlesSummary, updatedAt: new Date().toISOString() };
       try {
         await throttle.finish();
-        await live.journal.sync();
       } finally {
         live.throttle = null;
-        await this.persistMeta(live, true).catch(() => undefined);
+        // The final update saved the end already, unless writing its records failed.
+        if (!endSaved) await this.persistMeta(live, true).catch(() => undefined);
         if (!this.closing) this.historyChanged();
       }
     });
