@@ -9,7 +9,7 @@ import { primesMessages } from '../i18n/primes.js';
 import type { RangeRun } from './RangePanel.js';
 
 const rowHeight = 28;
-/** Room for one prime: the longest shown has 18 digits (bounds stop at 1e17). */
+/** Room for one prime of `digits` digits (the column width follows the range's upper bound). */
 const cellWidthFor = (digits: number) => Math.max(64, digits * 8 + 24);
 const indexWidth = 64;
 

@@ -1,6 +1,7 @@
 /** Count or list the primes in a range: the form, live progress with per-worker activity, and the result. */
 import { useId, useMemo, useRef, useState } from 'react';
 import type { Events, JobState } from '../../src/contract.js';
+import { MAX_SIEVE_BOUND_TEXT, PRIMES_TO_UI } from '../../src/primes/limits.js';
 import type { RangeMode, RangeProgress, RangeResult } from '../../src/primes/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
 import { Button } from '../components/Button.js';
@@ -17,10 +18,10 @@ import { useAppInfo } from './use-app-info.js';
 import { WorkerBars } from './WorkerBars.js';
 
 /**
- * At most this many listed primes reach the window (the services send the first PRIMES_TO_UI of them; see
- * src/services/cpu-jobs.ts, Node-side); the user is told, and a file gets all of them.
+ * At most this many listed primes reach the window (the services send the first PRIMES_TO_UI of them, the same
+ * constant); the user is told, and a file gets all of them.
  */
-export const listCap = 10_000;
+export const listCap = PRIMES_TO_UI;
 
 export interface RangeRun {
   mode: RangeMode;
@@ -98,8 +99,8 @@ export function RangePanel() {
   const orderError = from.ok && to.ok && compareDecimal(from.value, to.value) > 0;
   const outputMissing = saveToFile && outputPath.trim() === '';
   const showErrors = (text: string) => submitted || text.trim() !== '';
-  const fromError = !from.ok && showErrors(fromText) ? t(boundErrorKey[from.error]) : null;
-  const toError = !to.ok && showErrors(toText) ? t(boundErrorKey[to.error]) : orderError ? t('errOrder') : null;
+  const fromError = !from.ok && showErrors(fromText) ? t(boundErrorKey[from.error], { max: MAX_SIEVE_BOUND_TEXT }) : null;
+  const toError = !to.ok && showErrors(toText) ? t(boundErrorKey[to.error], { max: MAX_SIEVE_BOUND_TEXT }) : orderError ? t('errOrder') : null;
   const effectiveWorkers = workers ?? info?.cpus ?? 2;
 
   const current = run.current;

@@ -3,6 +3,8 @@
  * power-of-ten form like 1e10 or 2.5e9 when it is a whole number. The result is an exact decimal string for the
  * services (bounds may exceed 2^53, so this never goes through a float).
  */
+import { MAX_SIEVE_BOUND } from '../../src/primes/limits.js';
+
 export type BoundError = 'empty' | 'notInteger' | 'negative' | 'tooLarge' | 'aboveSieve';
 export type BoundResult = { ok: true; value: string } | { ok: false; error: BoundError };
 
@@ -33,8 +35,8 @@ export function parseBound(text: string): BoundResult {
   return { ok: true, value };
 }
 
-/** The largest bound the sieve takes (the engine's MAX_SIEVE_BOUND in src/primes/sieve.ts, which is Node-side). */
-export const maxRangeBound = '100000000000000000';
+/** The largest bound the sieve takes, as a canonical decimal string (the engine's own limit, shared). */
+export const maxRangeBound = MAX_SIEVE_BOUND.toString();
 
 /** A range bound: parseBound, and at most maxRangeBound. */
 export function parseRangeBound(text: string): BoundResult {

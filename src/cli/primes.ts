@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { packageInfo } from '../package-info.js';
+import { MAX_SIEVE_BOUND_TEXT } from '../primes/limits.js';
 import { runCheck, runRange, UsageError } from './primes-run.js';
 
 const MAX_WORKERS = 256;
@@ -16,7 +17,7 @@ function parseWorkers(value: string): number {
   return number;
 }
 
-const boundHelp = 'a non-negative integer up to 1e17; exact scientific notation is fine (1e10, 2.5e9)';
+const boundHelp = `a non-negative integer up to ${MAX_SIEVE_BOUND_TEXT}; exact scientific notation is fine (1e10, 2.5e9)`;
 
 export function registerPrimesCommand(program: Command): void {
   const primes = program

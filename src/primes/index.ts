@@ -7,4 +7,4 @@ export { checkPrimes, estimateCheckCost, IN_PROCESS_MS, parseNumberList, type Ch
 export { parseBound, primeRange, PrimesInputError, type RangeOptions } from './range.js';
 export { checkToken, isPrime, testPrimality } from './primality.js';
 export { MAX_CHECK_DIGITS, parseInteger } from './integer.js';
-export { MAX_SIEVE_BOUND } from './sieve.js';
+export { MAX_SIEVE_BOUND, MAX_SIEVE_BOUND_TEXT, PRIMES_TO_UI } from './limits.js';

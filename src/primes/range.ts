@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import type { WorkerPool } from '../workers/types.js';
 import { abortError } from './check.js';
 import { parseInteger } from './integer.js';
-import { MAX_SIEVE_BOUND } from './sieve.js';
+import { MAX_SIEVE_BOUND, MAX_SIEVE_BOUND_TEXT } from './limits.js';
 import type { RangeProgress, RangeRequest, RangeResult, WorkerActivity } from './types.js';
 
 /** A bad range request (bounds that are not integers, out of range, or in the wrong order). */
@@ -30,7 +30,7 @@ export function parseBound(text: string, name = 'bound'): bigint {
     const why = parsed.code === 'NEGATIVE' ? 'is negative' : parsed.code === 'TOO_LARGE' ? `is above ${MAX_SIEVE_BOUND}` : 'is not an integer';
     throw new PrimesInputError(`${name} ${why}: ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)}`);
   }
-  if (parsed.value > MAX_SIEVE_BOUND) throw new PrimesInputError(`${name} is above the largest supported bound 1e17: ${parsed.decimal}`);
+  if (parsed.value > MAX_SIEVE_BOUND) throw new PrimesInputError(`${name} is above the largest supported bound ${MAX_SIEVE_BOUND_TEXT}: ${parsed.decimal}`);
   return parsed.value;
 }
 

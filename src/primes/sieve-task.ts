@@ -1,7 +1,8 @@
 /** The 'primes.sieve' task: count or list the primes of one chunk [from, to], inside a worker. */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { TaskHandler } from '../workers/types.js';
-import { MAX_SIEVE_BOUND, RESIDUES, SegmentSieve, type SegmentConsumer } from './sieve.js';
+import { MAX_SIEVE_BOUND } from './limits.js';
+import { RESIDUES, SegmentSieve, type SegmentConsumer } from './sieve.js';
 
 /** Work between progress reports (and chances for a cancel message to arrive). */
 const SLICE_MS = 100;

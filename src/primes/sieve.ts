@@ -15,8 +15,10 @@
  *   segment its next multiple falls in, so a segment only touches the primes that actually hit it.
  */
 
-/** Largest supported bound: sieving primes up to 3.2e8 fit in Uint32 and every offset stays exact. */
-export const MAX_SIEVE_BOUND = 10n ** 17n;
+import { MAX_SIEVE_BOUND } from './limits.js';
+
+// Defined in limits.ts, which the renderer shares; re-exported for the sieve's users.
+export { MAX_SIEVE_BOUND };
 
 export const RESIDUES = [1, 7, 11, 13, 17, 19, 23, 29] as const;
 /** q steps through the numbers coprime to 30: 1 -> 7 -> 11 -> ... -> 29 -> 31. */

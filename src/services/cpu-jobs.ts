@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CommandArgs, CommandResult, JobState } from '../contract.js';
-import { checkPrimes, parseBound, parseNumberList, primeRange } from '../primes/index.js';
+import { checkPrimes, parseBound, parseNumberList, primeRange, PRIMES_TO_UI } from '../primes/index.js';
 import type { PrimeCheckRecord, RangeProgress, RangeResult } from '../primes/types.js';
 import { runThumbnails } from '../thumbs/index.js';
 import { assertThumbsOptions, defaultThumbsOptions, outputRootFor } from '../thumbs/options.js';
@@ -17,8 +17,6 @@ import type { EventHub } from './events.js';
 import type { PreviewRegistry } from './previews.js';
 import { UpdateThrottle } from './throttle.js';
 
-/** List mode sends the UI at most this many primes per job (the output file gets all of them). */
-export const PRIMES_TO_UI = 10_000;
 /** Previews prefer the smallest thumbnail at least this big (a 32 px one looks like a smudge in the grid). */
 const PREVIEW_MIN_SIZE = 64;
 

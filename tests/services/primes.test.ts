@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Events } from '../../src/contract.js';
-import { PRIMES_TO_UI } from '../../src/services/cpu-jobs.js';
+import { PRIMES_TO_UI } from '../../src/primes/limits.js';
 import { createServices, type Services } from '../../src/services/index.js';
 
 let services: Services;
