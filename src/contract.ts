@@ -69,7 +69,13 @@ export const commandArgs = {
   'history.resume': z.tuple([id]),
   'history.delete': z.tuple([id]),
   'primes.check': z.tuple([z.object({ text: z.string().max(10 * 1024 * 1024) })]),
-  'primes.range': z.tuple([z.object({ from: decimal, to: decimal, mode: z.enum(['count', 'list']), output: path.nullable(), workers: int(1, 256).optional() })]),
+  /**
+   * List mode writes every prime to `output` when given. An existing output file with content is refused before any
+   * work (error code OUTPUT_EXISTS) unless `overwrite` is true: the user said yes to replacing it.
+   */
+  'primes.range': z.tuple([
+    z.object({ from: decimal, to: decimal, mode: z.enum(['count', 'list']), output: path.nullable(), overwrite: z.boolean().optional(), workers: int(1, 256).optional() }),
+  ]),
   'thumbs.scan': z.tuple([z.object({ paths: z.array(path).min(1).max(10_000) })]),
   'thumbs.start': z.tuple([z.object({ paths: z.array(path).min(1).max(10_000), settings: thumbsSettingsSchema })]),
   /** Cancel a primes or thumbnails job. */
@@ -223,4 +229,24 @@ export function isCommandName(name: unknown): name is CommandName {
 
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && (eventNames as readonly string[]).includes(name);
+}
+
+/**
+ * Codes of command refusals the renderer answers instead of showing (OUTPUT_EXISTS: ask, then run again with
+ * `overwrite`). Only an error's message crosses both hosts (Electron's contextBridge drops its other properties), so
+ * the code leads the message, as in Node's "ENOENT: ...".
+ */
+export const commandErrorCodes = ['OUTPUT_EXISTS'] as const;
+export type CommandErrorCode = (typeof commandErrorCodes)[number];
+
+/** The error a service command rejects with for a refusal the renderer answers. */
+export function commandError(code: CommandErrorCode, message: string): Error {
+  return new Error(`${code}: ${message}`);
+}
+
+/** The code of a command's rejection made by commandError, or null for any other error. */
+export function commandErrorCode(error: unknown): CommandErrorCode | null {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  const code = /^(?:Error: )?([A-Z_]+): /.exec(message)?.[1];
+  return (commandErrorCodes as readonly string[]).includes(code ?? '') ? (code as CommandErrorCode) : null;
 }

@@ -1,5 +1,5 @@
 /** A modal confirmation built on <dialog> (focus trap, Esc to cancel and the backdrop come from the platform). */
-import { useEffect, useRef } from 'react';
+import { useEffect, useId, useRef } from 'react';
 import { Button } from './Button.js';
 
 export function ConfirmDialog(props: {
@@ -13,6 +13,9 @@ export function ConfirmDialog(props: {
   onCancel: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Ids of its own: several dialogs live in the page at once (each tab may have one).
+  const titleId = useId();
+  const messageId = useId();
   const cancelRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
@@ -31,17 +34,17 @@ export function ConfirmDialog(props: {
     <dialog
       ref={ref}
       className="dialog"
-      aria-labelledby="confirm-title"
-      aria-describedby="confirm-message"
+      aria-labelledby={titleId}
+      aria-describedby={messageId}
       onCancel={(event) => {
         event.preventDefault();
         props.onCancel();
       }}
     >
-      <h2 id="confirm-title" className="dialog__title">
+      <h2 id={titleId} className="dialog__title">
         {props.title}
       </h2>
-      <p id="confirm-message" className="dialog__message">
+      <p id={messageId} className="dialog__message">
         {props.message}
       </p>
       <div className="dialog__actions">

@@ -1,10 +1,11 @@
 /** Count or list the primes in a range: the form, live progress with per-worker activity, and the result. */
 import { useId, useMemo, useRef, useState } from 'react';
-import type { Events, JobState } from '../../src/contract.js';
+import { commandErrorCode, type Events, type JobState } from '../../src/contract.js';
 import { MAX_SIEVE_BOUND_TEXT, PRIMES_TO_UI } from '../../src/primes/limits.js';
 import type { RangeMode, RangeProgress, RangeResult } from '../../src/primes/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
 import { Button } from '../components/Button.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { NumberField, TextField } from '../components/Fields.js';
 import { ProgressBar } from '../components/ProgressBar.js';
@@ -36,6 +37,20 @@ export interface RangeRun {
   error: string | null;
 }
 
+/** What a start sends, kept while the user is asked whether to replace the output file. */
+interface RangeLaunch {
+  mode: RangeMode;
+  from: string;
+  to: string;
+  output: string | null;
+  workers: number;
+}
+
+/** The last part of a path, for short messages ("Replace primes.txt?"). */
+function fileName(path: string): string {
+  return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+}
+
 /** Ranges worth a click: the figures the project measures itself by. */
 const rangeExamples: readonly { from: string; to: string; label?: string }[] = [
   { from: '0', to: '1e7' },
@@ -65,6 +80,11 @@ export function RangePanel() {
   const [workers, setWorkers] = useState<number | null>(null);
   const [saveToFile, setSaveToFile] = useState(false);
   const [outputPath, setOutputPath] = useState('');
+  // The path the native save dialog returned: the OS already asked about replacing it, so the next run to it is not
+  // asked again. That consent covers one run, and ends when the path is edited.
+  const [nativeOutput, setNativeOutput] = useState<string | null>(null);
+  // A list run refused because its file exists, waiting for the user's answer to "Replace …?".
+  const [replaceAsk, setReplaceAsk] = useState<RangeLaunch | null>(null);
   const [submitted, setSubmitted] = useState(false);
   const run = useRef<RangeRun | null>(null);
   // Finished counts of this session, newest first: compare ranges, or the speed-up with more or fewer workers.
@@ -110,15 +130,27 @@ export function RangePanel() {
     setSubmitted(true);
     if (running || !from.ok || !to.ok || orderError || (mode === 'list' && outputMissing)) return;
     const output = mode === 'list' && saveToFile ? outputPath.trim() : null;
-    run.current = { mode, from: from.value, to: to.value, output, state: 'starting', progress: null, primes: [], result: null, error: null };
+    const chosenNatively = output !== null && output === nativeOutput;
+    if (chosenNatively) setNativeOutput(null);
+    await launch({ mode, from: from.value, to: to.value, output, workers: effectiveWorkers }, chosenNatively);
+  };
+
+  /** Start a run; an existing output file is replaced only with `overwrite` (the user said yes), else they are asked. */
+  const launch = async (request: RangeLaunch, overwrite: boolean) => {
+    const previous = run.current;
+    run.current = { mode: request.mode, from: request.from, to: request.to, output: request.output, state: 'starting', progress: null, primes: [], result: null, error: null };
     bump();
     follower.begin();
     try {
-      const { jobId } = await invoke('primes.range', { from: from.value, to: to.value, mode, output, workers: effectiveWorkers });
+      const { jobId } = await invoke('primes.range', { ...request, overwrite });
       follower.started(jobId);
     } catch (error) {
       follower.stop();
-      if (run.current) {
+      if (!overwrite && request.output !== null && commandErrorCode(error) === 'OUTPUT_EXISTS') {
+        // Nothing started and nothing was written: keep showing what was there, and ask.
+        run.current = previous;
+        setReplaceAsk(request);
+      } else if (run.current) {
         run.current.state = 'failed';
         run.current.error = errorMessage(error);
       }
@@ -140,7 +172,10 @@ export function RangePanel() {
     const suggestedName = `primes-${from.ok ? from.value : 'from'}-${to.ok ? to.value : 'to'}.txt`;
     try {
       const path = await invoke('dialog.chooseSaveFile', { suggestedName });
-      if (path) setOutputPath(path);
+      if (path) {
+        setOutputPath(path);
+        setNativeOutput(path);
+      }
     } catch (error) {
       toast.show(t('commandFailed', { what: t('choose'), message: errorMessage(error) }), 'error');
     }
@@ -226,7 +261,10 @@ export function RangePanel() {
               <TextField
                 label={t('outputPath')}
                 value={outputPath}
-                onChange={setOutputPath}
+                onChange={(value) => {
+                  setOutputPath(value);
+                  setNativeOutput(null);
+                }}
                 placeholder={t('outputPathPlaceholder')}
                 error={submitted && outputMissing ? t('errOutput') : null}
                 disabled={running}
@@ -270,6 +308,21 @@ export function RangePanel() {
       {current?.mode === 'list' && current.state !== 'starting' ? <PrimeList run={current} /> : null}
 
       {history.current.length > 1 ? <RecentResults results={history.current.slice(1)} grouped={grouped} /> : null}
+
+      <ConfirmDialog
+        open={replaceAsk !== null}
+        title={replaceAsk?.output ? t('replaceTitle', { file: fileName(replaceAsk.output) }) : ''}
+        message={replaceAsk?.output ? t('replaceMessage', { path: replaceAsk.output }) : ''}
+        confirmLabel={t('replace')}
+        cancelLabel={t('cancel')}
+        danger
+        onCancel={() => setReplaceAsk(null)}
+        onConfirm={() => {
+          const request = replaceAsk;
+          setReplaceAsk(null);
+          if (request) void launch(request, true);
+        }}
+      />
     </section>
   );
 }

@@ -142,7 +142,7 @@ function formatProgress(progress: RangeProgress): string {
 }
 
 export async function runRange(
-  request: { from: string; to: string; mode: 'count' | 'list'; workers: number | undefined; output: string | null },
+  request: { from: string; to: string; mode: 'count' | 'list'; workers: number | undefined; output: string | null; overwrite: boolean },
 ): Promise<void> {
   const engine = await import('../primes/range.js');
   // Bad bounds are a usage error (exit 2), reported before any worker starts.
@@ -152,7 +152,10 @@ export async function runRange(
     from = engine.parseBound(request.from, 'FROM');
     to = engine.parseBound(request.to, 'TO');
     if (from > to) throw new engine.PrimesInputError(`FROM (${from}) is greater than TO (${to})`);
+    // Never write over what the user has unless told to (--force).
+    if (request.mode === 'list' && request.output) engine.assertOutputWritable(request.output, request.overwrite);
   } catch (error) {
+    if (error instanceof engine.OutputExistsError) throw new UsageError(`${error.path} already exists; add --force to replace it`);
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const interrupt = abortOnInterrupt();
@@ -163,7 +166,7 @@ export async function runRange(
   let result: RangeResult;
   try {
     result = await engine.primeRange(
-      { from: from.toString(), to: to.toString(), mode: request.mode, output: request.output, ...(request.workers ? { workers: request.workers } : {}) },
+      { from: from.toString(), to: to.toString(), mode: request.mode, output: request.output, overwrite: request.overwrite, ...(request.workers ? { workers: request.workers } : {}) },
       {
         pool,
         signal: interrupt.signal,

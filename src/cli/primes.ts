@@ -1,7 +1,7 @@
 /**
  * `titlewave primes check|count|list`: primality of numbers, and the primes of a range.
  * check: one JSON record per number on stdout, in input order. count: one JSON object. list: the primes, one per
- * line, to stdout or --output FILE. A live progress line goes to stderr only when it is a terminal.
+ * line, to stdout or --output FILE (one that exists only with --force). A live progress line goes to stderr only when it is a terminal.
  * Engines load inside the actions, so `primes check` of a short list starts no more than it needs.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
@@ -58,7 +58,7 @@ Each record: {"index","n","prime","factor","method","proven","error"}.
     .argument('<TO>', boundHelp)
     .option('--workers <n>', 'worker processes (default: one per core)', parseWorkers)
     .action(async (from: string, to: string, options: { workers?: number }, command: Command) => {
-      await usageErrorsExit2(command, () => runRange({ from, to, mode: 'count', workers: options.workers, output: null }));
+      await usageErrorsExit2(command, () => runRange({ from, to, mode: 'count', workers: options.workers, output: null, overwrite: false }));
     });
 
   primes
@@ -66,14 +66,17 @@ Each record: {"index","n","prime","factor","method","proven","error"}.
     .description('List the primes in [FROM, TO], one per line, ascending (to stdout, or to --output FILE)')
     .argument('<FROM>', boundHelp)
     .argument('<TO>', boundHelp)
-    .option('--output <file>', 'write the primes to FILE (replaced only when the run completes)')
+    .option('--output <file>', 'write the primes to FILE instead of standard output (it appears when the run completes)')
+    .option('--force', 'replace --output if it exists')
     .option('--workers <n>', 'worker processes (default: one per core)', parseWorkers)
-    .action(async (from: string, to: string, options: { workers?: number; output?: string }, command: Command) => {
-      await usageErrorsExit2(command, () => runRange({ from, to, mode: 'list', workers: options.workers, output: options.output ?? null }));
+    .action(async (from: string, to: string, options: { workers?: number; output?: string; force?: boolean }, command: Command) => {
+      await usageErrorsExit2(command, () =>
+        runRange({ from, to, mode: 'list', workers: options.workers, output: options.output ?? null, overwrite: options.force === true }),
+      );
     });
 }
 
-/** Bad bounds are a usage error: commander prints it and the exit status is 2. */
+/** Bad bounds and an output file that exists are usage errors: commander prints them and the exit status is 2. */
 async function usageErrorsExit2(command: Command, run: () => Promise<void>): Promise<void> {
   try {
     await run();

@@ -1,5 +1,5 @@
 /** Counting or listing the primes of a range, in chunks over the worker pool's workers. */
-import { createWriteStream, rmSync, renameSync, type WriteStream } from 'node:fs';
+import { createWriteStream, linkSync, rmSync, renameSync, statSync, type Stats, type WriteStream } from 'node:fs';
 import { once, setMaxListeners } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import type { WorkerPool } from '../workers/types.js';
@@ -11,6 +11,65 @@ import type { RangeProgress, RangeRequest, RangeResult, WorkerActivity } from '.
 /** A bad range request (bounds that are not integers, out of range, or in the wrong order). */
 export class PrimesInputError extends Error {
   override readonly name = 'PrimesInputError';
+}
+
+/**
+ * List mode refuses to replace an existing non-empty output file unless the caller consents (`overwrite`): nothing
+ * the user made is lost. `path` is the file as given.
+ */
+export class OutputExistsError extends Error {
+  override readonly name = 'OutputExistsError';
+  readonly code = 'OUTPUT_EXISTS';
+  constructor(
+    readonly path: string,
+    message = `${path} already exists`,
+  ) {
+    super(message);
+  }
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    // Missing, or unreachable: the write that follows reports the real problem.
+    return null;
+  }
+}
+
+/**
+ * Checks, before any work, that list mode may write `path`: a folder is refused (PrimesInputError), and so is an
+ * existing file with content unless `overwrite` (OutputExistsError). A missing or empty file is fine.
+ */
+export function assertOutputWritable(path: string, overwrite: boolean): void {
+  const existing = statOrNull(path);
+  if (existing?.isDirectory()) throw new PrimesInputError(`${path} is a folder; give a file name for the primes`);
+  if (existing && existing.size > 0 && !overwrite) throw new OutputExistsError(path);
+}
+
+/** Errors of link() on filesystems without hard links (FAT, some network shares). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
+
+/**
+ * Moves the finished temporary file to `path`. Without `overwrite`, a file with content that appeared there during
+ * the run wins: link() cannot replace anything, and only an empty file is replaced after it refused. The caller
+ * removes the temporary name.
+ */
+function commitOutput(temporary: string, path: string, overwrite: boolean): void {
+  if (!overwrite) {
+    try {
+      linkSync(temporary, path);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code !== 'EEXIST' && !NO_HARD_LINKS.has(code)) throw error;
+    }
+    const existing = statOrNull(path);
+    if (existing && (existing.isDirectory() || existing.size > 0)) {
+      throw new OutputExistsError(path, `${path} was created while the primes were being listed; it was left as it was`);
+    }
+  }
+  renameSync(temporary, path);
 }
 
 /** A promise with its resolve function (Promise.withResolvers is not in Node 20). */
@@ -71,9 +130,10 @@ function chunkLength(from: bigint, to: bigint, mode: 'count' | 'list', workers: 
  * Counts (count mode) or lists (list mode) the primes in [from, to], in chunks spread over the pool's workers.
  * List mode writes the primes in order to `output` (atomically: a temporary file renamed on success; on cancel or
  * failure an existing file is left as it was), to `write`, and/or to `onPrimes`, holding only a few chunks at once.
+ * An `output` that exists with content is refused before any work (OutputExistsError) unless `overwrite` is true.
  * On cancel, resolves with `cancelled: true` and the primes counted so far.
  */
-export async function primeRange(request: RangeRequest & { output?: string | null }, options: RangeOptions): Promise<RangeResult> {
+export async function primeRange(request: RangeRequest & { output?: string | null; overwrite?: boolean }, options: RangeOptions): Promise<RangeResult> {
   const started = performance.now();
   const from = parseBound(request.from, 'FROM');
   const to = parseBound(request.to, 'TO');
@@ -87,8 +147,10 @@ export async function primeRange(request: RangeRequest & { output?: string | nul
   const chunkTo = (i: number): bigint => (i === chunkCount - 1 ? to : chunkFrom(i) + length - 1n);
 
   let output: { stream: WriteStream; temporary: string; path: string } | null = null;
+  const overwrite = request.overwrite === true;
   if (request.mode === 'list' && request.output) {
     const path = request.output;
+    assertOutputWritable(path, overwrite);
     const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.part`);
     const stream = createWriteStream(temporary, { flags: 'wx' });
     await once(stream, 'open');
@@ -213,8 +275,11 @@ export async function primeRange(request: RangeRequest & { output?: string | nul
   if (output) {
     output.stream.end();
     await once(output.stream, 'close');
-    if (failure === null && !cancelled) renameSync(output.temporary, output.path);
-    else rmSync(output.temporary, { force: true });
+    try {
+      if (failure === null && !cancelled) commitOutput(output.temporary, output.path, overwrite);
+    } finally {
+      rmSync(output.temporary, { force: true });
+    }
   }
   if (failure !== null) throw failure;
   reportProgress(true);

@@ -3,8 +3,8 @@
  * their progress in batches (at most 10 updates a second per job) with a final update carrying the outcome.
  */
 import { randomBytes } from 'node:crypto';
-import type { CommandArgs, CommandResult, JobState } from '../contract.js';
-import { checkPrimes, parseBound, parseNumberList, primeRange, PRIMES_TO_UI } from '../primes/index.js';
+import { commandError, type CommandArgs, type CommandResult, type JobState } from '../contract.js';
+import { assertOutputWritable, checkPrimes, OutputExistsError, parseBound, parseNumberList, primeRange, PRIMES_TO_UI } from '../primes/index.js';
 import type { PrimeCheckRecord, RangeProgress, RangeResult } from '../primes/types.js';
 import { runThumbnails } from '../thumbs/index.js';
 import { assertThumbsOptions, defaultThumbsOptions, outputRootFor } from '../thumbs/options.js';
@@ -113,6 +113,16 @@ export class CpuJobs {
     const from = parseBound(request.from, 'From');
     const to = parseBound(request.to, 'To');
     if (from > to) throw new Error(`From (${from}) is greater than To (${to})`);
+    // A file the user has is replaced only with their consent: refused here, before any work, unless `overwrite`.
+    const overwrite = request.overwrite === true;
+    if (request.mode === 'list' && request.output) {
+      try {
+        assertOutputWritable(request.output, overwrite);
+      } catch (error) {
+        if (error instanceof OutputExistsError) throw commandError('OUTPUT_EXISTS', `${error.path} already exists; run again with overwrite to replace it`);
+        throw error;
+      }
+    }
     const jobId = newJobId('range');
     const { hub } = this.options;
     const pool = this.getPool();
@@ -139,7 +149,7 @@ export class CpuJobs {
     this.track(jobId, async (signal) => {
       try {
         result = await primeRange(
-          { from: request.from, to: request.to, mode: request.mode, output: request.output, ...(request.workers ? { workers: request.workers } : {}) },
+          { from: request.from, to: request.to, mode: request.mode, output: request.output, overwrite, ...(request.workers ? { workers: request.workers } : {}) },
           {
             pool,
             signal,

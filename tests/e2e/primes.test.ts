@@ -1,9 +1,10 @@
 /**
  * The Primes tab end to end, in Chromium, through browser mode (`titlewave serve`): check the tutorial's list
  * (answers cross-checked by trial division here), error rows for bad tokens, count a range (pi(1e7) = 664579), list a
- * small range into the window and a file (cross-checked by a sieve here), and cancel a big count promptly.
+ * small range into the window and a file (cross-checked by a sieve here), ask before replacing a file that exists
+ * (not when the native save dialog chose it: the OS asked), and cancel a big count promptly.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,6 +196,89 @@ describe('Primes tab in browser mode', () => {
     await expect.poll(async () => (await list.locator('.prime-list__prime').allTextContents()).at(-1)).toBe(expected.at(-1));
     expect((await readFile(file, 'utf8')).trim().split('\n')).toEqual(expected);
     await expect(card.getByText(`All primes written to ${file}`).count()).resolves.toBe(1);
+  });
+
+  it('asks before replacing a file that exists: Cancel leaves it as it was, Replace writes the primes over it', async () => {
+    const card = rangeCard();
+    const file = join(outDir, 'my-notes.txt');
+    await writeFile(file, 'notes I keep\n');
+    await card.getByLabel('From', { exact: true }).fill('10');
+    await card.getByLabel('To', { exact: true }).fill('30');
+    await card.getByLabel('When listing, also write every prime to a file').check();
+    await card.getByLabel('File', { exact: true }).fill(file);
+    const dialog = page.getByRole('dialog', { name: 'Replace my-notes.txt?' });
+
+    await card.getByRole('button', { name: 'List', exact: true }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await expect(dialog.textContent()).resolves.toContain(`${file} already exists.`);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    expect(await readFile(file, 'utf8')).toBe('notes I keep\n');
+    // Nothing ran and nothing failed: the earlier result is still what the card shows.
+    await expect(card.locator('.primes-result-card__count').textContent()).resolves.toMatch(/in \[1,000, 1,500\]$/);
+    await expect(card.getByText(/The range failed/).count()).resolves.toBe(0);
+
+    await card.getByRole('button', { name: 'List', exact: true }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await dialog.getByRole('button', { name: 'Replace' }).click();
+    await expect.poll(() => card.locator('.primes-result-card__count').textContent(), { timeout: 20_000 }).toBe('6 primes in [10, 30]');
+    expect(await readFile(file, 'utf8')).toBe('11\n13\n17\n19\n23\n29\n');
+    await expect(card.getByText(`All primes written to ${file}`).count()).resolves.toBe(1);
+    expect(await dialog.isVisible()).toBe(false);
+  });
+
+  it('replaces a file chosen in the native save dialog without asking again (the OS asked), once', async () => {
+    const file = join(outDir, 'chosen.txt');
+    await writeFile(file, 'an older list\n');
+    // A host with native dialogs: app.info says so and dialog.chooseSaveFile answers with `file`, as Electron's would
+    // after its own "Replace?" question; primes.range calls are recorded. The rest is the real bridge.
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
+    await context.addInitScript({
+      content: `(() => {
+        const calls = (window.__rangeCalls = []);
+        const define = Object.defineProperty;
+        Object.defineProperty = function (target, key, descriptor) {
+          if (target === window && key === 'api' && descriptor && descriptor.value) {
+            const api = descriptor.value;
+            const invoke = async (command, ...args) => {
+              if (command === 'app.info') return { ...(await api.invoke(command, ...args)), nativeDialogs: true };
+              if (command === 'dialog.chooseSaveFile') return ${JSON.stringify(file)};
+              if (command === 'primes.range') calls.push(args[0]);
+              return api.invoke(command, ...args);
+            };
+            descriptor = { ...descriptor, value: { ...api, invoke } };
+          }
+          return define.call(this, target, key, descriptor);
+        };
+      })();`,
+    });
+    try {
+      const native = await context.newPage();
+      await native.goto(serve.url);
+      await native.getByRole('tab', { name: 'Primes' }).click();
+      const card = native.getByRole('region', { name: 'Count or list primes in a range' });
+      await card.getByLabel('From', { exact: true }).fill('0');
+      await card.getByLabel('To', { exact: true }).fill('10');
+      await card.getByLabel('When listing, also write every prime to a file').check();
+      await card.getByRole('button', { name: 'Choose…' }).click();
+      await expect.poll(() => card.getByLabel('File', { exact: true }).inputValue()).toBe(file);
+      await card.getByRole('button', { name: 'List', exact: true }).click();
+      await expect.poll(() => card.locator('.primes-result-card__count').textContent(), { timeout: 20_000 }).toBe('4 primes in [0, 10]');
+      expect(await readFile(file, 'utf8')).toBe('2\n3\n5\n7\n');
+      const calls = () => native.evaluate(() => (globalThis as unknown as { __rangeCalls: { output: string | null; overwrite?: boolean }[] }).__rangeCalls);
+      expect(await calls()).toEqual([expect.objectContaining({ output: file, overwrite: true })]);
+
+      // The OS's consent covered that run only: the next one to the same file asks.
+      await card.getByLabel('To', { exact: true }).fill('20');
+      await card.getByRole('button', { name: 'List', exact: true }).click();
+      const dialog = native.getByRole('dialog', { name: 'Replace chosen.txt?' });
+      await expect.poll(() => dialog.isVisible()).toBe(true);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      expect(await readFile(file, 'utf8')).toBe('2\n3\n5\n7\n');
+      expect((await calls()).map((call) => call.overwrite)).toEqual([true, false]);
+    } finally {
+      await context.close();
+    }
   });
 
   it('keeps the first 10,000 listed primes in the window and says how many there are', async () => {

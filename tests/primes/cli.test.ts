@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,27 @@ describe('titlewave primes', () => {
     const listed = readFileSync(output, 'utf8').trim().split('\n');
     expect(listed.length).toBe(7216); // pi(1.1e6) - pi(1e6) = 85714 - 78498
     expect(listed[0]).toBe('1000003');
+  });
+
+  it('list --output refuses a file that exists (exit 2, before any work, file untouched); --force replaces it', async () => {
+    const output = join(scratch, 'keep-me.txt');
+    writeFileSync(output, 'my own notes\n');
+    const before = statSync(output).mtimeMs;
+    // A range that would take hours: the refusal comes before any sieving.
+    const refused = await run(['primes', 'list', '0', '1e15', '--output', output]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`error: ${output} already exists; add --force to replace it`);
+    expect(refused.stdout).toBe('');
+    expect(readFileSync(output, 'utf8')).toBe('my own notes\n');
+    expect(statSync(output).mtimeMs).toBe(before);
+    expect(readdirSync(scratch).filter((name) => name.includes('keep-me'))).toEqual(['keep-me.txt']);
+
+    const forced = await run(['primes', 'list', '10', '30', '--output', output, '--force']);
+    expect(forced.code).toBe(0);
+    expect(readFileSync(output, 'utf8')).toBe('11\n13\n17\n19\n23\n29\n');
+    expect(forced.stderr).toContain(`6 primes in [10, 30] written to ${output}`);
+    const help = await run(['primes', 'list', '--help']);
+    expect(help.stdout).toMatch(/--force\s+replace --output if it exists/);
   });
 
   it('bad usage exits 2 with a message; --help exits 0 everywhere', async () => {

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkPrimes, parseNumberList, primeRange, PrimesInputError } from '../../src/primes/index.js';
+import { checkPrimes, OutputExistsError, parseNumberList, primeRange, PrimesInputError } from '../../src/primes/index.js';
 import { checkToken, isPrime } from '../../src/primes/primality.js';
 import type { PrimeCheckRecord, RangeProgress } from '../../src/primes/types.js';
 import { createWorkerPool, WorkerFailedError } from '../../src/workers/pool.js';
@@ -47,7 +47,7 @@ describe('primeRange on the worker pool', () => {
     const output = join(scratch, 'primes.txt');
     writeFileSync(output, 'an older list\n');
     const seen: string[] = [];
-    const result = await primeRange({ from: '0', to: '3e7', mode: 'list', output }, { pool, onPrimes: (primes) => { for (const p of primes) seen.push(p); } });
+    const result = await primeRange({ from: '0', to: '3e7', mode: 'list', output, overwrite: true }, { pool, onPrimes: (primes) => { for (const p of primes) seen.push(p); } });
     expect(result.count).toBe(1857859); // pi(3e7)
     const lines = readFileSync(output, 'utf8').split('\n');
     expect(lines.pop()).toBe('');
@@ -73,7 +73,7 @@ describe('primeRange on the worker pool', () => {
     const controller = new AbortController();
     const started = Date.now();
     const result = await primeRange(
-      { from: '0', to: '1e12', mode: 'list', output },
+      { from: '0', to: '1e12', mode: 'list', output, overwrite: true },
       { pool, signal: controller.signal, onProgress: () => controller.abort(), write: () => {} },
     );
     expect(result.cancelled).toBe(true);
@@ -84,6 +84,53 @@ describe('primeRange on the worker pool', () => {
     const count = await primeRange({ from: '1e14', to: '1e15', mode: 'count' }, { pool, signal: counted.signal, onProgress: () => counted.abort() });
     expect(count).toMatchObject({ cancelled: true });
     expect((await primeRange({ from: '0', to: '1e6', mode: 'count' }, { pool })).count).toBe(78498);
+  });
+
+  it('refuses an output file with content before any work, unless told to overwrite it', async () => {
+    const folder = join(scratch, 'refuse');
+    mkdirSync(folder);
+    const output = join(folder, 'mine.txt');
+    writeFileSync(output, 'mine\n');
+    const progress: RangeProgress[] = [];
+    const refused = primeRange({ from: '0', to: '100', mode: 'list', output }, { pool, onProgress: (p) => progress.push(p) });
+    await expect(refused).rejects.toBeInstanceOf(OutputExistsError);
+    await expect(refused).rejects.toMatchObject({ code: 'OUTPUT_EXISTS', path: output, message: `${output} already exists` });
+    expect(progress).toEqual([]);
+    expect(readFileSync(output, 'utf8')).toBe('mine\n');
+    expect(readdirSync(folder)).toEqual(['mine.txt']);
+    // Count mode writes no file: the path is not in its way.
+    expect((await primeRange({ from: '0', to: '100', mode: 'count', output }, { pool })).count).toBe(25);
+    // An empty file holds nothing to lose.
+    const empty = join(folder, 'empty.txt');
+    writeFileSync(empty, '');
+    await primeRange({ from: '0', to: '20', mode: 'list', output: empty }, { pool });
+    expect(readFileSync(empty, 'utf8')).toBe('2\n3\n5\n7\n11\n13\n17\n19\n');
+    // A folder is refused even with overwrite.
+    await expect(primeRange({ from: '0', to: '20', mode: 'list', output: folder, overwrite: true }, { pool })).rejects.toThrow(/is a folder/);
+    await primeRange({ from: '0', to: '10', mode: 'list', output, overwrite: true }, { pool });
+    expect(readFileSync(output, 'utf8')).toBe('2\n3\n5\n7\n');
+    expect(readdirSync(folder).sort()).toEqual(['empty.txt', 'mine.txt']);
+  });
+
+  it('leaves a file made at the output path during the run as it was, unless told to overwrite it', async () => {
+    const folder = join(scratch, 'race');
+    mkdirSync(folder);
+    const output = join(folder, 'primes.txt');
+    // The first chunk's text is on its way to the file: another program writes the same path meanwhile.
+    const makeRival = (): void => {
+      if (!existsSync(output)) writeFileSync(output, 'written meanwhile\n');
+    };
+    const run = primeRange({ from: '0', to: '1000', mode: 'list', output }, { pool, write: makeRival });
+    await expect(run).rejects.toBeInstanceOf(OutputExistsError);
+    await expect(run).rejects.toThrow(/was created while the primes were being listed/);
+    expect(readFileSync(output, 'utf8')).toBe('written meanwhile\n');
+    expect(readdirSync(folder)).toEqual(['primes.txt']);
+
+    rmSync(output);
+    const replaced = await primeRange({ from: '0', to: '10', mode: 'list', output, overwrite: true }, { pool, write: makeRival });
+    expect(replaced.count).toBe(4);
+    expect(readFileSync(output, 'utf8')).toBe('2\n3\n5\n7\n');
+    expect(readdirSync(folder)).toEqual(['primes.txt']);
   });
 
   it('refuses bad bounds before any work', async () => {

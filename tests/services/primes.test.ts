@@ -1,9 +1,12 @@
-/** Primes through the services: checks in batched updates, range count and list (capped to the UI, whole to a file), cancel. */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+/**
+ * Primes through the services: checks in batched updates, range count and list (capped to the UI, whole to a file),
+ * an existing output file replaced only with consent, cancel.
+ */
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Events } from '../../src/contract.js';
+import { commandErrorCode, type Events } from '../../src/contract.js';
 import { PRIMES_TO_UI } from '../../src/primes/limits.js';
 import { createServices, type Services } from '../../src/services/index.js';
 
@@ -86,6 +89,40 @@ describe('primes through the services', () => {
     const shown = ranges.filter((u) => u.jobId === jobId).flatMap((u) => u.primes);
     expect(shown).toHaveLength(PRIMES_TO_UI);
     expect(shown).toEqual(lines.slice(0, PRIMES_TO_UI));
+  });
+
+  it('refuses to replace an existing output file without overwrite, before any job; replaces it with overwrite', async () => {
+    const output = join(dir, 'mine.txt');
+    const mine = 'notes the user keeps here\n';
+    await writeFile(output, mine);
+    const before = await stat(output);
+    const jobsBefore = ranges.length;
+    const refused = services.invoke('primes.range', [{ from: '1', to: '100', mode: 'list', output }]);
+    await expect(refused).rejects.toThrow(`OUTPUT_EXISTS: ${output} already exists`);
+    expect(commandErrorCode(await refused.catch((error: unknown) => error))).toBe('OUTPUT_EXISTS');
+    await expect(services.invoke('primes.range', [{ from: '1', to: '100', mode: 'list', output, overwrite: false }])).rejects.toThrow(/already exists/);
+    // Refused up front: no job started, and the file is exactly as it was.
+    expect(ranges.length).toBe(jobsBefore);
+    expect(await readFile(output, 'utf8')).toBe(mine);
+    expect((await stat(output)).mtimeMs).toBe(before.mtimeMs);
+    // Count mode writes no file, so the same path is no obstacle there.
+    const counted = await services.invoke('primes.range', [{ from: '1', to: '100', mode: 'count', output }]);
+    expect((await finalOf(ranges, counted.jobId)).result?.count).toBe(25);
+    expect(await readFile(output, 'utf8')).toBe(mine);
+
+    const { jobId } = await services.invoke('primes.range', [{ from: '1', to: '30', mode: 'list', output, overwrite: true }]);
+    expect((await finalOf(ranges, jobId)).state).toBe('done');
+    expect(await readFile(output, 'utf8')).toBe('2\n3\n5\n7\n11\n13\n17\n19\n23\n29\n');
+
+    // An empty file holds nothing to lose; a folder is no file to write.
+    const empty = join(dir, 'empty.txt');
+    await writeFile(empty, '');
+    const emptyJob = await services.invoke('primes.range', [{ from: '1', to: '10', mode: 'list', output: empty }]);
+    expect((await finalOf(ranges, emptyJob.jobId)).state).toBe('done');
+    expect(await readFile(empty, 'utf8')).toBe('2\n3\n5\n7\n');
+    const folder = join(dir, 'a-folder');
+    await mkdir(folder);
+    await expect(services.invoke('primes.range', [{ from: '1', to: '10', mode: 'list', output: folder, overwrite: true }])).rejects.toThrow(/is a folder/);
   });
 
   it('refuses bad bounds before starting, and cancels a long count', async () => {
