@@ -5,6 +5,7 @@
  */
 import type { UtilityProcess } from 'electron';
 import type { WorkerSpawner, WorkerTransport } from '../src/workers/types.js';
+import { workerEnvironment } from '../src/workers/worker-env.js';
 
 export const WORKER_SERVICE_NAME = 'Titlewave Worker';
 
@@ -26,7 +27,8 @@ export function createUtilitySpawner(utilityProcess: UtilityProcessModule, log: 
       serviceName: WORKER_SERVICE_NAME,
       // Piped, not inherited: a packaged app has no terminal, and the lines get the worker's number.
       stdio: 'pipe',
-      env: { ...process.env, TITLEWAVE_WORKER_INDEX: String(workerIndex) },
+      // The same environment as under child_process.fork (MALLOC_ARENA_MAX included): utilityProcess replaces it.
+      env: workerEnvironment(workerIndex),
     });
     // A pipe nobody reads fills up and blocks the writer: always drain both.
     child.stdout?.on('data', (chunk: Buffer) => log(workerIndex, 'stdout', chunk));

@@ -3,12 +3,13 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../package-info.js';
 import type { WorkerSpawner, WorkerTransport } from './types.js';
+import { workerEnvironment } from './worker-env.js';
 
 /** Absolute path of the built worker entry; the same from src/ (vitest) and from dist/. */
 export const workerEntryPath: string = join(packageRoot, 'dist', 'src', 'workers', 'worker.js');
 
 export interface NodeSpawnerOptions {
-  /** Extra environment for the workers (on top of this process's). */
+  /** Extra environment for the workers (on top of this process's and workerEnvironment's defaults). */
   env?: Record<string, string>;
   /** Node flags for the workers; default none (not this process's flags, which may be a test runner's). */
   execArgv?: string[];
@@ -24,7 +25,7 @@ export function createNodeSpawner(options: NodeSpawnerOptions = {}): WorkerSpawn
       // Workers never write to stdout (it carries the CLI's records); their stderr shows crashes.
       stdio: ['ignore', 'ignore', options.stderr ?? 'inherit', 'ipc'],
       execArgv: options.execArgv ?? [],
-      env: { ...process.env, ...options.env, TITLEWAVE_WORKER_INDEX: String(workerIndex) },
+      env: workerEnvironment(workerIndex, options.env),
     });
     const exitListeners: ((code: number | null) => void)[] = [];
     let exited = false;

@@ -1,5 +1,5 @@
 /**
- * Task kinds for the pool's own tests: a crash, a hang, a cooperative sleep, an echo. The worker loads them only
+ * Task kinds for the pool's own tests: a crash, a hang, a cooperative sleep, an echo, a look at the environment. The worker loads them only
  * when TITLEWAVE_TEST_TASKS=1 is set in its environment (the tests' spawner sets it); production never does.
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,8 @@ export interface TestTaskMap {
   /** Works for `ms` in slices, reporting progress and honouring cancel between slices. */
   'test.work': { input: { ms: number }; progress: { elapsed: number }; output: { pid: number; elapsed: number } };
   'test.throw': { input: { message: string; code?: string }; progress: never; output: never };
+  /** The worker's own values of the named environment variables (null when unset). */
+  'test.env': { input: { names: string[] }; progress: never; output: { env: Record<string, string | null> } };
 }
 
 const handlers: Record<keyof TestTaskMap, AnyTaskHandler> = {
@@ -49,6 +51,7 @@ const handlers: Record<keyof TestTaskMap, AnyTaskHandler> = {
   'test.throw': (input: TestTaskMap['test.throw']['input']) => {
     throw Object.assign(new Error(input.message), input.code ? { code: input.code } : {});
   },
+  'test.env': (input: TestTaskMap['test.env']['input']) => ({ env: Object.fromEntries(input.names.map((name) => [name, process.env[name] ?? null])) }),
 };
 
 export const testTaskLoaders: AnyTaskLoaders = Object.fromEntries(

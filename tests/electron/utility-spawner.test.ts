@@ -54,6 +54,26 @@ describe('the utility process spawner', () => {
     expect(WORKER_SERVICE_NAME).toBe('Titlewave Worker');
   });
 
+  it('gives the worker MALLOC_ARENA_MAX=2 with the rest of the environment, unless the environment sets it', () => {
+    const saved = process.env.MALLOC_ARENA_MAX;
+    try {
+      delete process.env.MALLOC_ARENA_MAX;
+      const { module, calls } = fakeModule();
+      const spawn = createUtilitySpawner(module, () => undefined);
+      spawn('/entry.js', 0);
+      const env = calls[0]?.options?.env as Record<string, string | undefined>;
+      expect(env).toMatchObject({ MALLOC_ARENA_MAX: '2', TITLEWAVE_WORKER_INDEX: '0' });
+      // utilityProcess replaces the environment with the one given: this process's must be in it.
+      expect(env.PATH).toBe(process.env.PATH);
+      process.env.MALLOC_ARENA_MAX = '4';
+      spawn('/entry.js', 1);
+      expect((calls[1]?.options?.env as Record<string, string | undefined>).MALLOC_ARENA_MAX).toBe('4');
+    } finally {
+      if (saved === undefined) delete process.env.MALLOC_ARENA_MAX;
+      else process.env.MALLOC_ARENA_MAX = saved;
+    }
+  });
+
   it('passes messages both ways unchanged and reports the pid', () => {
     const { module, children } = fakeModule();
     const transport = createUtilitySpawner(module, () => undefined)('/entry.js', 0);
@@ -149,5 +169,8 @@ describe('the pool over utility processes', () => {
     expect(first.pid).toBe(children[0]?.pid);
     expect(forks).toHaveLength(1);
     expect(forks[0]).toMatchObject({ serviceName: 'Titlewave Worker', stdio: 'pipe' });
+    // The spawner's environment reaches the worker.
+    const seen = (await run.call(pool, 'test.env', { names: ['MALLOC_ARENA_MAX', 'TITLEWAVE_WORKER_INDEX'] })) as unknown as { env: Record<string, string | null> };
+    expect(seen.env).toEqual({ MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', TITLEWAVE_WORKER_INDEX: '0' });
   });
 });

@@ -248,6 +248,24 @@ describe('worker transport adapter', () => {
     expect(() => connectToParent({ on: () => undefined })).toThrow(/Not started as a worker/);
   });
 
+  it('starts workers with MALLOC_ARENA_MAX=2 and their index, keeping a MALLOC_ARENA_MAX the environment sets', async () => {
+    const saved = process.env.MALLOC_ARENA_MAX;
+    const names = ['MALLOC_ARENA_MAX', 'TITLEWAVE_WORKER_INDEX', 'TITLEWAVE_TEST_TASKS'];
+    try {
+      delete process.env.MALLOC_ARENA_MAX;
+      const pool = makePool({ size: 1 });
+      expect(await runTest(pool, 'test.env', { names })).toEqual({ env: { MALLOC_ARENA_MAX: '2', TITLEWAVE_WORKER_INDEX: '0', TITLEWAVE_TEST_TASKS: '1' } });
+      // The user's own setting wins, in this process's environment or in the spawner's.
+      process.env.MALLOC_ARENA_MAX = '8';
+      expect((await runTest(makePool({ size: 1 }), 'test.env', { names })).env.MALLOC_ARENA_MAX).toBe('8');
+      const spawner = createNodeSpawner({ env: { TITLEWAVE_TEST_TASKS: '1', MALLOC_ARENA_MAX: '1' } });
+      expect((await runTest(makePool({ size: 1, spawn: spawner }), 'test.env', { names })).env.MALLOC_ARENA_MAX).toBe('1');
+    } finally {
+      if (saved === undefined) delete process.env.MALLOC_ARENA_MAX;
+      else process.env.MALLOC_ARENA_MAX = saved;
+    }
+  });
+
   it('runs the unchanged worker entry over parentPort in a real child process, through the pool', async () => {
     const shim = join(import.meta.dirname, 'fixtures', 'parent-port-shim.mjs');
     let viaParentPort = 0;
