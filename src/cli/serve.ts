@@ -1,11 +1,13 @@
-/** `titlewave serve`: the app in the user's own browser, served on 127.0.0.1 with the same services behind it. */
+/**
+ * `titlewave serve`: the app in the user's own browser, served on 127.0.0.1 with the same services behind it.
+ * The server and the services (every engine) load inside the action: registering the command, `--help`, and every
+ * other command of the program cost none of that.
+ */
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { PREVIEW_PREFIX } from '../server/protocol.js';
-import { openWithSystem } from '../server/open.js';
-import { startBrowserServer } from '../server/server.js';
-import { createServices, defaultDataDir } from '../services/index.js';
+import { defaultDataDir } from '../services/data-dir.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -22,7 +24,11 @@ export interface ServeOptions {
 /** Start, print the URL (first line on stdout), and run until SIGINT or SIGTERM; then shut down cleanly. */
 export async function serve(options: ServeOptions): Promise<void> {
   const dataDir = resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const [{ startBrowserServer }, { createServices }] = await Promise.all([
+    import('../server/server.js'),
+    import('../services/index.js'),
+    mkdir(dataDir, { recursive: true, mode: 0o700 }),
+  ]);
   const services = createServices({ dataDir, previewUrl: (token) => `${PREVIEW_PREFIX}${token}` });
   let server;
   try {
@@ -38,6 +44,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   process.stdout.write(`${server.url}\n`);
   process.stderr.write(`Titlewave is serving on ${server.origin} (this machine only). Open the address above; press Ctrl+C to stop.\n`);
   if (options.open) {
+    const { openWithSystem } = await import('../server/open.js');
     openWithSystem(server.url).catch((error: unknown) => process.stderr.write(`titlewave: could not open a browser (${error instanceof Error ? error.message : String(error)}); open the address yourself.\n`));
   }
 
