@@ -5,7 +5,7 @@
  * GrantFileProtocolExtraPrivileges fuse can stay off.
  */
 import { readFile } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
+import { previewContentType, rendererContentType, rendererFilePath } from '../src/static-files.js';
 import type { CustomScheme, Protocol } from 'electron';
 
 export const APP_SCHEME = 'app';
@@ -41,34 +41,6 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
-const appContentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.gif': 'image/gif',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-/** The thumbnail formats the services write; nothing else is ever served as a preview. */
-const previewContentTypes: Record<string, string> = {
-  '.png': 'image/png',
-  '.webp': 'image/webp',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.avif': 'image/avif',
-};
 
 const commonHeaders = {
   'X-Content-Type-Options': 'nosniff',
@@ -88,18 +60,7 @@ export function appFilePath(rendererDir: string, requestUrl: string): string | n
     return null;
   }
   if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST) return null;
-  let pathname: string;
-  try {
-    pathname = decodeURIComponent(url.pathname);
-  } catch {
-    return null;
-  }
-  const segments = pathname.split('/').filter(Boolean);
-  if (segments.length === 0) segments.push('index.html');
-  if (segments.some((segment) => segment.startsWith('.') || segment.includes('\\') || segment.includes('\0') || segment.includes(':'))) return null;
-  const root = resolve(rendererDir);
-  const path = resolve(root, ...segments);
-  return path.startsWith(root + sep) ? path : null;
+  return rendererFilePath(rendererDir, url.pathname);
 }
 
 /** The preview token a `titlewave-preview://thumb/<token>` URL carries, or null. */
@@ -133,7 +94,7 @@ export async function handleAppRequest(rendererDir: string, request: Request): P
   if (request.method !== 'GET' && request.method !== 'HEAD') return new Response('Method not allowed', { status: 405, headers: commonHeaders });
   const path = appFilePath(rendererDir, request.url);
   if (!path) return notFound();
-  const type = appContentTypes[extname(path).toLowerCase()] ?? 'application/octet-stream';
+  const type = rendererContentType(path);
   return fileResponse(path, type, {
     'Content-Security-Policy': CONTENT_SECURITY_POLICY,
     'Cross-Origin-Opener-Policy': 'same-origin',
@@ -144,7 +105,7 @@ export async function handlePreviewRequest(resolvePreview: (token: string) => st
   if (request.method !== 'GET') return new Response('Method not allowed', { status: 405, headers: commonHeaders });
   const token = previewToken(request.url);
   const path = token ? resolvePreview(token) : null;
-  const type = path ? previewContentTypes[extname(path).toLowerCase()] : undefined;
+  const type = path ? previewContentType(path) : null;
   if (!path || !type) return notFound();
   return fileResponse(path, type, { 'Content-Security-Policy': "default-src 'none'" });
 }

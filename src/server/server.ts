@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { availableParallelism, homedir } from 'node:os';
-import { extname, join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import {
   eventNames,
@@ -24,6 +24,7 @@ import {
 } from '../contract.js';
 import { packageInfo, packageRoot } from '../package-info.js';
 import type { Services } from '../services/types.js';
+import { previewContentType, rendererContentType, rendererFilePath } from '../static-files.js';
 import { Gatekeeper } from './auth.js';
 import { openWithSystem } from './open.js';
 import { BRIDGE_PATH, PREVIEW_PREFIX, WS_PATH, isPageCommand, type ServerMessage } from './protocol.js';
@@ -59,34 +60,6 @@ const MAX_MESSAGE_BYTES = 210 * 1024 * 1024;
 /** A client that stops reading is dropped before its backlog of events grows without bound. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.gif': 'image/gif',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-/** Thumbnail formats the services write; nothing else is ever served as a preview. */
-const previewTypes: Record<string, string> = {
-  '.png': 'image/png',
-  '.webp': 'image/webp',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.avif': 'image/avif',
-};
 
 function contentSecurityPolicy(host: string): string {
   return [
@@ -182,26 +155,18 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 
   async function servePreview(response: ServerResponse, token: string): Promise<void> {
     const path = services.resolvePreview(token);
-    const type = path ? previewTypes[extname(path).toLowerCase()] : undefined;
+    const type = path ? previewContentType(path) : null;
     if (!path || !type) return send(response, 404, 'Not found\n');
     await sendFile(response, path, type, { 'Content-Security-Policy': "default-src 'none'" });
   }
 
   async function serveStatic(response: ServerResponse, pathname: string, host: string): Promise<void> {
-    let relative: string;
-    try {
-      relative = decodeURIComponent(pathname);
-    } catch {
-      return send(response, 400, 'Bad path\n');
-    }
-    const segments = relative.split('/').filter(Boolean);
-    // No dotfiles, no parent steps, no NUL or backslash tricks: only plain files of the renderer build.
-    if (segments.some((segment) => segment.startsWith('.') || segment.includes('\\') || segment.includes('\0'))) return send(response, 404, 'Not found\n');
-    const path = resolve(rendererDir, ...segments);
-    if (!path.startsWith(rendererDir + sep)) return send(response, 404, 'Not found\n');
-    const type = contentTypes[extname(path).toLowerCase()] ?? 'application/octet-stream';
+    const path = rendererFilePath(rendererDir, pathname);
+    if (!path) return send(response, 404, 'Not found\n');
+    const type = rendererContentType(path);
     await sendFile(response, path, type, type.startsWith('text/html') ? { 'Content-Security-Policy': contentSecurityPolicy(host) } : {});
   }
+
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const host = gate.allowedHost(request.headers.host);
@@ -224,8 +189,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 
     const { pathname } = url;
     if (pathname === '/' || pathname === '/index.html') return serveIndex(response, host);
-    if (pathname === BRIDGE_PATH) return sendFile(response, bridgeFile, contentTypes['.js'] as string);
-    if (pathname === `${BRIDGE_PATH}.map`) return sendFile(response, `${bridgeFile}.map`, contentTypes['.map'] as string);
+    if (pathname === BRIDGE_PATH) return sendFile(response, bridgeFile, rendererContentType(bridgeFile));
+    if (pathname === `${BRIDGE_PATH}.map`) return sendFile(response, `${bridgeFile}.map`, rendererContentType(`${bridgeFile}.map`));
     if (pathname.startsWith(PREVIEW_PREFIX)) return servePreview(response, pathname.slice(PREVIEW_PREFIX.length));
     return serveStatic(response, pathname, host);
   }
