@@ -4,8 +4,8 @@
  * line, to stdout or --output FILE (one that exists only with --force). A live progress line goes to stderr only when it is a terminal.
  * Engines load inside the actions, so `primes check` of a short list starts no more than it needs.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { packageInfo } from '../package-info.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import { newProgram, runProgram } from './run.js';
 import { MAX_SIEVE_BOUND_TEXT } from '../primes/limits.js';
 import { runCheck, runRange, UsageError } from './primes-run.js';
 
@@ -92,13 +92,7 @@ async function usageErrorsExit2(command: Command, run: () => Promise<void>): Pro
  * Same program name, help, exit codes (0, 2 for bad usage) as the full program.
  */
 export async function primesMain(argv: string[]): Promise<number> {
-  const program = new Command('titlewave').version(packageInfo.version).showHelpAfterError().exitOverride();
+  const program = newProgram();
   registerPrimesCommand(program);
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    throw error;
-  }
+  return runProgram(program, argv);
 }

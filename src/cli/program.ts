@@ -1,17 +1,13 @@
 /** The `titlewave` command line: the same engines the desktop app runs. */
-import { Command, CommanderError } from 'commander';
-import { packageInfo } from '../package-info.js';
+import type { Command } from 'commander';
 import { registerPrimesCommand } from './primes.js';
+import { newProgram, runProgram } from './run.js';
 import { registerServeCommand } from './serve.js';
 import { registerThumbsCommand } from './thumbs.js';
 import { registerTitlesCommand } from './titles.js';
 
 export function buildProgram(): Command {
-  const program = new Command('titlewave')
-    .description('Slow work done fast and concurrently: page titles, primes, thumbnails.')
-    .version(packageInfo.version)
-    .showHelpAfterError()
-    .exitOverride();
+  const program = newProgram().description('Slow work done fast and concurrently: page titles, primes, thumbnails.');
   // Each feature registers its own subcommand below.
   registerPrimesCommand(program);
   registerServeCommand(program);
@@ -21,16 +17,6 @@ export function buildProgram(): Command {
 }
 
 /** Run the CLI with `argv` (without node and script); resolves with the process exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version exit 0; usage errors exit 2.
-      return error.exitCode === 0 ? 0 : 2;
-    }
-    throw error;
-  }
+export function main(argv: string[]): Promise<number> {
+  return runProgram(buildProgram(), argv);
 }

@@ -4,8 +4,8 @@
  * order they finish. stderr: skipped non-images, a live progress line (only on a terminal), and a summary.
  */
 import { resolve } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { packageInfo } from '../package-info.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { newProgram, runProgram } from './run.js';
 import { defaultThumbsOptions, maxThumbSize, maxThumbSizes, thumbFormats, thumbsOptionsProblem } from '../thumbs/options.js';
 import type { ThumbFormat, ThumbRecord, ThumbsOptions, ThumbsProgress } from '../thumbs/types.js';
 
@@ -166,13 +166,7 @@ Exit status: 0 when the run completed (per-image errors are data), 1 when a PATH
  * wall time is one of issue 5's figures. Same settings and exit codes as the full program.
  */
 export async function thumbsMain(argv: string[]): Promise<number> {
-  const program = new Command('titlewave').version(packageInfo.version).showHelpAfterError().exitOverride();
+  const program = newProgram();
   registerThumbsCommand(program);
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    throw error;
-  }
+  return runProgram(program, argv);
 }

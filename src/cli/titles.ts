@@ -3,8 +3,8 @@ import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { packageInfo } from '../package-info.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { newProgram, runProgram } from './run.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
 import { startTitlesJob } from '../titles/engine.js';
 import { keepOnly, readExistingOutput, RecordEncoder, recordKey, type ExistingOutput, type RecordFormat } from '../titles/output.js';
@@ -304,17 +304,11 @@ Examples:
  * Resolves with the exit code, as `main` does.
  */
 export async function titlesMain(argv: string[]): Promise<number> {
-  const program = new Command('titlewave').version(packageInfo.version).showHelpAfterError().exitOverride();
+  const program = newProgram();
   registerTitlesCommand(program);
   // Output read through `| head` must not end in an EPIPE stack trace (the error comes after the write returns).
   if (!process.stdout.listeners('error').includes(ignoreClosedPipe)) process.stdout.on('error', ignoreClosedPipe);
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    throw error;
-  }
+  return runProgram(program, argv);
 }
 
 function ignoreClosedPipe(error: NodeJS.ErrnoException): void {
