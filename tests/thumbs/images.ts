@@ -7,7 +7,8 @@ import sharp, { type Sharp } from 'sharp';
 
 export async function makeTempDir(prefix = 'titlewave-thumbs-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  // Retries: a recursive rm of a big tree can meet ENOTEMPTY on a busy filesystem (seen once on CI-like load).
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }) };
 }
 
 /** Raw RGB(A) pixels: diagonal gradients with deterministic noise, so encoders cannot cheat on flat colour. */
