@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { firstLine, startTitlePages } from './fixtures/title-pages.mjs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -15,42 +15,17 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const urlCount = Number(process.env.APP_BENCH_URLS ?? 20_000);
 const hosts = 16;
 
-const fixtureSource = `
-import { createServer } from 'node:http';
-const ports = [];
-for (let i = 0; i < ${hosts}; i++) {
-  const server = createServer((request, response) => {
-    const n = request.url.split('/').pop();
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Page ' + n + ' 第' + n + '页</title>'
-      + '<meta name="description" content="Fixture page ' + n + '"></head><body>' + 'x'.repeat(2000) + '</body></html>');
-  });
-  server.keepAliveTimeout = 30000;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  ports.push(server.address().port);
-}
-process.stdout.write(JSON.stringify(ports) + '\\n');
-`;
 
-function firstLine(child, what) {
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before it was ready: ${stderr}`)));
-  });
-}
 
 export default async function run(log) {
   const dataDir = await mkdtemp(join(tmpdir(), 'titlewave-bench-app-'));
-  const fixture = spawn(process.execPath, ['--input-type=module', '-e', fixtureSource], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const web = startTitlePages(hosts);
   const serve = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'serve', '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let browser;
   try {
-    const [portsLine, url] = await Promise.all([firstLine(fixture, 'fixture web'), firstLine(serve, 'titlewave serve')]);
-    const ports = JSON.parse(portsLine);
+    const [{ ports }, url] = await Promise.all([web, firstLine(serve, 'titlewave serve')]);
     const urls = Array.from({ length: urlCount }, (_, i) => `http://127.0.0.1:${ports[i % ports.length]}/page/${i}`);
 
     browser = await chromium.launch({
@@ -132,7 +107,7 @@ export default async function run(log) {
   } finally {
     await browser?.close();
     serve.kill('SIGTERM');
-    fixture.kill('SIGTERM');
+    (await web.catch(() => null))?.child.kill('SIGTERM');
     await new Promise((resolve) => (serve.exitCode !== null ? resolve() : serve.once('exit', resolve)));
     await rm(dataDir, { recursive: true, force: true });
   }

@@ -2,13 +2,12 @@
 // run): createServices + the browser-mode server in this process, as `titlewave serve` runs them, with a page's
 // WebSocket client in a worker thread (receiving every batched update) and the loopback web in a child process, so
 // neither shares this event loop. Run: npm run build && npm run bench -- services
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
+import { startTitlePages } from './fixtures/title-pages.mjs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
@@ -16,22 +15,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const urlCount = Number(process.env.SERVICES_BENCH_URLS ?? 20_000);
 const hosts = 16;
 
-const fixtureSource = `
-import { createServer } from 'node:http';
-const ports = [];
-for (let i = 0; i < ${hosts}; i++) {
-  const server = createServer((request, response) => {
-    const n = request.url.split('/').pop();
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Page ' + n + ' 第' + n + '页</title>'
-      + '<meta name="description" content="Fixture page ' + n + '"></head><body>' + 'x'.repeat(2000) + '</body></html>');
-  });
-  server.keepAliveTimeout = 30000;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  ports.push(server.address().port);
-}
-process.stdout.write(JSON.stringify(ports) + '\\n');
-`;
 
 // The page: connects with the cookie, starts the run, counts updates and records, reports the final summary.
 const clientSource = `
@@ -58,24 +41,16 @@ ws.on('message', (data) => {
 });
 `;
 
-function firstLine(child, what) {
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before it was ready: ${stderr}`)));
-  });
-}
 
 export default async function run(log) {
   const { createServices } = await import(join(root, 'dist/src/services/index.js'));
   const { startBrowserServer } = await import(join(root, 'dist/src/server/server.js'));
   const dataDir = await mkdtemp(join(tmpdir(), 'titlewave-bench-services-'));
-  const fixture = spawn(process.execPath, ['--input-type=module', '-e', fixtureSource], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const web = startTitlePages(hosts);
   const services = createServices({ dataDir });
   const server = await startBrowserServer({ services, dataDir, port: 0 });
   try {
-    const ports = JSON.parse(await firstLine(fixture, 'fixture web'));
+    const { ports } = await web;
     const text = Array.from({ length: urlCount }, (_, i) => `http://127.0.0.1:${ports[i % ports.length]}/page/${i}`).join('\n');
     log(`services: ${urlCount} URLs over ${hosts} loopback hosts, through the browser-mode server and a WebSocket client`);
 
@@ -112,7 +87,7 @@ export default async function run(log) {
   } finally {
     await server.close();
     await services.close();
-    fixture.kill();
+    (await web.catch(() => null))?.child.kill();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
