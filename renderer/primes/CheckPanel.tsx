@@ -10,7 +10,7 @@ import { useToast } from '../components/Toasts.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { primesMessages } from '../i18n/primes.js';
 import { tutorialExampleText } from './example.js';
-import { JobFollower } from './job-follower.js';
+import { JobFollower, useCancelJob } from './job-follower.js';
 import { CheckResultsTable } from './CheckResultsTable.js';
 
 /** Pastes at least this long skip the browser's editing path. */
@@ -101,15 +101,7 @@ export function CheckPanel() {
     }
   };
 
-  const cancel = async () => {
-    const jobId = follower.jobId;
-    if (!jobId) return;
-    try {
-      await invoke('job.cancel', jobId);
-    } catch (error) {
-      toast.show(t('commandFailed', { what: t('cancel'), message: errorMessage(error) }), 'error');
-    }
-  };
+  const cancel = useCancelJob(follower);
 
   // The application menu's Start and Cancel act on this card while the Primes tab is shown.
   const section = useRef<HTMLElement>(null);

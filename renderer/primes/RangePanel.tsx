@@ -13,7 +13,7 @@ import { useToast } from '../components/Toasts.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { primesMessages } from '../i18n/primes.js';
 import { compareDecimal, groupDigits, parseRangeBound, type BoundError } from './bounds.js';
-import { JobFollower } from './job-follower.js';
+import { JobFollower, useCancelJob } from './job-follower.js';
 import { PrimeList } from './PrimeList.js';
 import { useAppInfo } from './use-app-info.js';
 import { WorkerBars } from './WorkerBars.js';
@@ -158,15 +158,7 @@ export function RangePanel() {
     }
   };
 
-  const cancel = async () => {
-    const jobId = follower.jobId;
-    if (!jobId) return;
-    try {
-      await invoke('job.cancel', jobId);
-    } catch (error) {
-      toast.show(t('commandFailed', { what: t('cancel'), message: errorMessage(error) }), 'error');
-    }
-  };
+  const cancel = useCancelJob(follower);
 
   const chooseOutput = async () => {
     const suggestedName = `primes-${from.ok ? from.value : 'from'}-${to.ok ? to.value : 'to'}.txt`;

@@ -7,10 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Events, JobState } from '../../src/contract.js';
 import type { ThumbRecord, ThumbsProgress } from '../../src/thumbs/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
-import { useToast } from '../components/Toasts.js';
-import { useT } from '../i18n/index.js';
-import { thumbsMessages } from '../i18n/thumbs.js';
-import { JobFollower } from '../primes/job-follower.js';
+import { JobFollower, useCancelJob } from '../primes/job-follower.js';
 import { useAppInfo } from '../primes/use-app-info.js';
 import { InputsPanel, type ScanState } from './InputsPanel.js';
 import { commonFolder, dirName } from './paths.js';
@@ -34,8 +31,6 @@ export interface ThumbsRun {
 const maxInputs = 10_000;
 
 export function ThumbsTab() {
-  const t = useT(thumbsMessages);
-  const toast = useToast();
   const info = useAppInfo();
   const [paths, setPaths] = useState<string[]>([]);
   const [scan, setScan] = useState<ScanState>({ status: 'idle' });
@@ -117,15 +112,7 @@ export function ThumbsTab() {
     }
   };
 
-  const cancel = async () => {
-    const jobId = follower.jobId;
-    if (!jobId) return;
-    try {
-      await invoke('job.cancel', jobId);
-    } catch (error) {
-      toast.show(t('commandFailed', { what: t('cancel'), message: errorMessage(error) }), 'error');
-    }
-  };
+  const cancel = useCancelJob(follower);
 
   const addPaths = (added: string[]) =>
     setPaths((list) => {
