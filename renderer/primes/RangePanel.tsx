@@ -249,7 +249,7 @@ export function RangePanel() {
             <span>{t('saveToFile')}</span>
           </label>
           {saveToFile ? (
-            <div className="primes-range__path">
+            <div className="path-row">
               <TextField
                 label={t('outputPath')}
                 value={outputPath}

@@ -195,7 +195,7 @@ export function SettingsPanel(props: {
         </div>
       </Row>
 
-      <div className="thumbs-settings__path">
+      <div className="path-row">
         <TextField
           label={t('outDir')}
           value={settings.outDir ?? ''}
