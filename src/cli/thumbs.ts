@@ -8,6 +8,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { newProgram, runProgram } from './run.js';
 import { defaultThumbsOptions, maxThumbSize, maxThumbSizes, thumbFormats, thumbsOptionsProblem } from '../thumbs/options.js';
 import type { ThumbFormat, ThumbRecord, ThumbsOptions, ThumbsProgress } from '../thumbs/types.js';
+import type { WorkerPool } from '../workers/types.js';
 
 interface ThumbsCliOptions {
   out?: string;
@@ -63,12 +64,19 @@ export async function runThumbsCommand(paths: string[], cli: ThumbsCliOptions, c
   };
   const problem = thumbsOptionsProblem(options);
   if (problem) command.error(`error: ${problem}`, { exitCode: 2, code: 'titlewave.invalidOptions' });
-  // Loaded when the command runs, so other commands of the CLI do not pay for them at startup.
-  const [{ runThumbnails }, { scanInputs, skipReasons }, { createWorkerPool }] = await Promise.all([
-    import('../thumbs/index.js'),
-    import('../thumbs/scan.js'),
-    import('../workers/pool.js'),
-  ]);
+  // Loaded when the command runs, so other commands of the CLI do not pay for them at startup. The workers start
+  // first: their start-up (a Node.js process and libvips each) overlaps the scan.
+  const { createWorkerPool } = await import('../workers/pool.js');
+  const pool = createWorkerPool({ prestart: true, ...(cli.workers ? { size: cli.workers } : {}) });
+  try {
+    await runWithPool(paths, options, pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function runWithPool(paths: string[], options: ThumbsOptions, pool: WorkerPool): Promise<void> {
+  const [{ runThumbnails }, { scanInputs, skipReasons }] = await Promise.all([import('../thumbs/index.js'), import('../thumbs/scan.js')]);
 
   const controller = new AbortController();
   const onSigint = () => {
@@ -98,7 +106,6 @@ export async function runThumbsCommand(paths: string[], cli: ThumbsCliOptions, c
     process.stderr.write(`\r\x1b[2Kthumbs: ${progress.done}/${progress.total} images, ${progress.failed} failed${eta}`);
   };
 
-  const pool = createWorkerPool(cli.workers ? { size: cli.workers } : {});
   let progress: ThumbsProgress;
   try {
     progress = await runThumbnails(
@@ -115,7 +122,6 @@ export async function runThumbsCommand(paths: string[], cli: ThumbsCliOptions, c
     );
   } finally {
     process.removeListener('SIGINT', onSigint);
-    await pool.close();
   }
   showProgress(progress, true);
   if (live) process.stderr.write('\n');

@@ -24,7 +24,7 @@ export function vipsThreadsPerWorker(workers: number | undefined, cores = availa
 
 async function loadEngine(workers: number | undefined): Promise<Engine> {
   engine ??= (async () => {
-    const { default: sharp } = await import('sharp');
+    const { sharp } = await import('./sharp.js');
     sharp.concurrency(vipsThreadsPerWorker(workers));
     sharp.cache(false);
     return import('./engine.js');

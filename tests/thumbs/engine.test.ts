@@ -22,13 +22,13 @@ import {
 
 // Count what the engine hands to sharp, to prove each image is decoded once.
 const sharpInputs = vi.hoisted(() => ({ calls: [] as unknown[] }));
-vi.mock('sharp', async (importOriginal) => {
-  const real = (await importOriginal<typeof import('sharp')>()).default;
+vi.mock('../../src/thumbs/sharp.js', async (importOriginal) => {
+  const real = (await importOriginal<typeof import('../../src/thumbs/sharp.js')>()).sharp;
   const counted = Object.assign((...args: Parameters<typeof real>) => {
     sharpInputs.calls.push(args[0]);
     return real(...args);
   }, real);
-  return { default: counted };
+  return { sharp: counted };
 });
 
 const { thumbnailFile, maxInputPixels, maxDecodeBytes } = await import('../../src/thumbs/engine.js');
