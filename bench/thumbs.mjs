@@ -4,7 +4,8 @@
 // and a plain single-process sharp script (bench/peers/thumbs_sharp.mjs).
 // Each contender runs ROUNDS times in rotating order into an empty folder; the best wall time counts (the machine is
 // shared). Peak memory is the resident memory of the whole process tree (the CLI and its workers), sampled from /proc.
-// Environment: THUMBS_ROUNDS (default 3), THUMBS_SWEEP=1 also times workers x libvips threads combinations.
+// Environment: THUMBS_ROUNDS (default 3), THUMBS_SWEEP=1 also times workers x libvips threads combinations,
+// THUMBS_OUT_DIR where the outputs go (default bench/.out/thumbs; removed at the end).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -77,7 +78,7 @@ function measure(command, args, options = {}) {
       const wallMs = performance.now() - started;
       if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-500)}`));
       const cpu = /CPU ([\d.]+) ([\d.]+)/.exec(stderr);
-      resolve({ wallMs, peakRss: peak, cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : null });
+      resolve({ wallMs, peakRss: peak, cpuSeconds: cpu ? Math.round((Number(cpu[1]) + Number(cpu[2])) * 100) / 100 : null });
     });
   });
 }
@@ -107,7 +108,10 @@ export default async function run(log) {
     // Rotate the order, so no contender always runs right after the same one.
     for (let k = 0; k < names.length; k++) {
       const name = names[(round + k) % names.length];
-      const out = join(outRoot, name);
+      // A new folder every round, all removed at the end: deleting 450 files right before a run slows the next
+      // run's file creation on some filesystems (ext4 without a journal, as on our CI machines, skips inodes freed in
+      // the last minutes), which would measure the bench's own clean-up rather than the contenders.
+      const out = join(outRoot, `${name}-${round + 1}`);
       await rm(out, { recursive: true, force: true });
       const result = await contenders[name](out);
       const outputs = countFiles(out);
