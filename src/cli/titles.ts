@@ -6,7 +6,6 @@ import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { newProgram, runProgram } from './run.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
-import { startTitlesJob } from '../titles/engine.js';
 import { keepOnly, readExistingOutput, RecordEncoder, recordKey, type ExistingOutput, type RecordFormat } from '../titles/output.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
 
@@ -211,6 +210,8 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
       });
     }
   };
+  // Loaded here, not at the top: `titlewave --help` and the other commands need no HTTP client.
+  const { startTitlesJob } = await import('../titles/engine.js');
   const job = startTitlesJob({
     lines: inputLines(files, io.stdin),
     options,
