@@ -139,7 +139,7 @@ export function DataGrid<Row>(props: DataGridProps<Row>) {
   return (
     <div
       ref={scrollRef}
-      className="grid"
+      className="grid virtual-scroll"
       role="grid"
       aria-label={props.label}
       aria-rowcount={rowCount + 1}
@@ -189,7 +189,7 @@ export function DataGrid<Row>(props: DataGridProps<Row>) {
                   role="row"
                   aria-rowindex={item.index + 2}
                   aria-selected={selected}
-                  className={`grid__row${item.index % 2 ? ' grid__row--odd' : ''}${selected ? ' grid__row--selected' : ''}${item.index === activeIndex ? ' grid__row--active' : ''}${extra ? ` ${extra}` : ''}`}
+                  className={`virtual-row grid__row${item.index % 2 ? ' grid__row--odd' : ''}${selected ? ' grid__row--selected' : ''}${item.index === activeIndex ? ' grid__row--active' : ''}${extra ? ` ${extra}` : ''}`}
                   style={rowStyle(item.start)}
                   onMouseDown={(event) => rowMouseDown(item.index, event)}
                   onDoubleClick={() => props.onRowDoubleClick?.(item.index)}

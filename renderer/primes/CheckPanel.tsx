@@ -3,6 +3,7 @@ import { useDeferredValue, useId, useMemo, useRef, useState } from 'react';
 import type { Events, JobState } from '../../src/contract.js';
 import type { PrimeCheckRecord } from '../../src/primes/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
+import { BulkSummary } from '../components/BulkSummary.js';
 import { Button, modKey } from '../components/Button.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { ProgressBar } from '../components/ProgressBar.js';
@@ -164,17 +165,14 @@ export function CheckPanel() {
               }
             }}
           >
-            <div className="primes-bulk__summary">
-              <strong>{t('tokenCount', { count: format.number(tokenCount) })}</strong>
-              <span className="muted">{format.bytes(text.length)}</span>
-            </div>
-            <pre className="primes-bulk__preview">{bulkPreview}</pre>
-            <div className="primes-bulk__footer">
-              <span className="muted">{t('bulkNote')}</span>
-              <Button size="small" onClick={() => setEditLarge(true)}>
-                {t('bulkEdit')}
-              </Button>
-            </div>
+            <BulkSummary
+              countLabel={t('tokenCount', { count: format.number(tokenCount) })}
+              bytes={text.length}
+              preview={bulkPreview}
+              note={t('bulkNote')}
+              editLabel={t('bulkEdit')}
+              onEdit={() => setEditLarge(true)}
+            />
           </div>
         ) : (
           <textarea

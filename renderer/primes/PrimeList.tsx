@@ -50,14 +50,14 @@ export function PrimeList(props: { run: RangeRun }) {
       {finished && primes.length === 0 && !props.run.result?.cancelled ? (
         <p className="prime-list__empty">{t('listEmpty')}</p>
       ) : (
-        <div className="prime-list__body" ref={scrollRef} tabIndex={0} role="list" aria-label={t('listedPrimes')}>
+        <div className="virtual-scroll prime-list__body" ref={scrollRef} tabIndex={0} role="list" aria-label={t('listedPrimes')}>
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {virtualizer.getVirtualItems().map((row) => {
               const first = row.index * columns;
               return (
                 <div
                   key={row.index}
-                  className="prime-list__row"
+                  className="virtual-row prime-list__row"
                   style={{ transform: `translateY(${row.start}px)`, height: rowHeight, gridTemplateColumns: `${indexWidth}px repeat(${columns}, ${cellWidth}px)` }}
                 >
                   <span className="prime-list__index" aria-hidden="true">

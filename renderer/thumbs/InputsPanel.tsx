@@ -137,7 +137,7 @@ export function InputsPanel(props: {
 
       {props.paths.length > 0 ? (
         <div className="thumbs-inputs__list-wrap">
-          <ul className="thumbs-inputs__list" aria-label={t('inputsTitle')}>
+          <ul className="boxed-list thumbs-inputs__list" aria-label={t('inputsTitle')}>
             {props.paths.map((path) => (
               <li key={path} className="thumbs-inputs__item">
                 <span className="thumbs-inputs__name" title={path}>

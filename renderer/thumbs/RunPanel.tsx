@@ -54,7 +54,7 @@ function FailureList(props: { run: ThumbsRun }) {
       <h3 className="thumbs-failures__title" id={titleId}>
         {t('failedTitle', { count: format.number(failed.length) })}
       </h3>
-      <ul className="thumbs-failures__list">
+      <ul className="boxed-list">
         {failed.slice(0, maxFailuresShown).map((record) => (
           <li key={record.index} className="thumbs-failures__item">
             <span className="thumbs-failures__file" title={record.input}>

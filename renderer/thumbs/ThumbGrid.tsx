@@ -68,7 +68,7 @@ export function ThumbGrid(props: { records: ThumbRecord[]; version: number }) {
 
   return (
     <div
-      className="thumb-grid"
+      className="thumb-grid virtual-scroll"
       ref={scrollRef}
       role="list"
       aria-label={t('gridLabel')}
@@ -86,7 +86,7 @@ export function ThumbGrid(props: { records: ThumbRecord[]; version: number }) {
         {virtualizer.getVirtualItems().map((row) => (
           <div
             key={row.index}
-            className="thumb-grid__row"
+            className="virtual-row thumb-grid__row"
             style={{ transform: `translateY(${row.start}px)`, gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`, columnGap: gap }}
           >
             {records.slice(row.index * columns, row.index * columns + columns).map((record) => (

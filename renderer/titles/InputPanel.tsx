@@ -4,6 +4,7 @@
  */
 import { memo, useEffect, useId, useMemo, useRef, useState, type ClipboardEvent, type RefObject } from 'react';
 import type { TitlesSettings } from '../../src/contract.js';
+import { BulkSummary } from '../components/BulkSummary.js';
 import { Button, modKey } from '../components/Button.js';
 import { NumberField, TextField } from '../components/Fields.js';
 import { useFormatters, useLanguage, useT } from '../i18n/index.js';
@@ -130,7 +131,7 @@ export const InputPanel = memo(function InputPanel(props: {
           {bulk && bulkInfo ? (
             <div
               id={textareaId}
-              className="input input-panel__textarea bulk"
+              className="input input-panel__textarea"
               role="group"
               tabIndex={0}
               aria-labelledby={labelId}
@@ -141,17 +142,14 @@ export const InputPanel = memo(function InputPanel(props: {
                 pasteInto(event, current, current.length, current.length);
               }}
             >
-              <div className="bulk__summary">
-                <strong>{t('bulkLines', { count: bulkInfo.lines, formatted: format.number(bulkInfo.lines) })}</strong>
-                <span className="bulk__size">{format.bytes(bulkInfo.bytes)}</span>
-              </div>
-              <pre className="bulk__preview">{bulkInfo.preview}</pre>
-              <div className="bulk__footer">
-                <span className="bulk__note">{t('bulkNote')}</span>
-                <Button size="small" onClick={() => setEditLarge(true)}>
-                  {t('bulkEdit')}
-                </Button>
-              </div>
+              <BulkSummary
+                countLabel={t('bulkLines', { count: bulkInfo.lines, formatted: format.number(bulkInfo.lines) })}
+                bytes={bulkInfo.bytes}
+                preview={bulkInfo.preview}
+                note={t('bulkNote')}
+                editLabel={t('bulkEdit')}
+                onEdit={() => setEditLarge(true)}
+              />
             </div>
           ) : (
             <textarea
