@@ -20,7 +20,7 @@ const hosts = 16;
 export default async function run(log) {
   const dataDir = await mkdtemp(join(tmpdir(), 'titlewave-bench-app-'));
   const web = startTitlePages(hosts);
-  const serve = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'serve', '--port', '0', '--data-dir', dataDir], {
+  const serve = spawn(process.execPath, [join(root, 'dist/titlewave.cjs'), 'serve', '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let browser;

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'dist', 'src', 'cli', 'main.js');
+const cli = join(here, '..', 'dist', 'titlewave.cjs'); // the installed command (package.json "bin")
 const python = '/usr/bin/python3';
 const primesieve = '/usr/bin/primesieve';
 const tutorialList = [1116281, 1297337, 104395303, 472882027, 533000389, 817504243, 982451653, 112272535095293, 112582705942171, 112272535095293, 115280095190773, 115797848077099, 1099726899285419];

@@ -12,7 +12,7 @@ const all = ['titles', 'primes', 'thumbs', 'app'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const areas = wanted.length ? wanted : all;
 
-if (!existsSync(join(here, '..', 'dist', 'src', 'cli', 'main.js'))) {
+if (!existsSync(join(here, '..', 'dist', 'titlewave.cjs'))) {
   console.error('bench: build first (npm run build)');
   process.exit(2);
 }

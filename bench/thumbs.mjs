@@ -17,7 +17,7 @@ import { makeThumbsCorpus } from './make-corpus-thumbs.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const outRoot = process.env.THUMBS_OUT_DIR ?? join(here, '.out', 'thumbs');
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const cli = join(root, 'dist', 'titlewave.cjs'); // the installed command (package.json "bin")
 const python = '/usr/bin/python3';
 const pageSize = 4096;
 

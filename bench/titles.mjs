@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const cli = join(root, 'dist', 'titlewave.cjs'); // the installed command (package.json "bin")
 const peer = join(here, 'peers', 'titles_aiohttp.py');
 const python = '/usr/bin/python3';
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// `titlewave primes ...` skips the full program, which loads every engine first: the whole-process time of
-// `primes check` on a short list is one of the project's figures (issue 4). A plain `primes check N...` (operands
-// only; negative numbers are operands too) even skips the argument parser.
+// The ES module CLI: dist/titlewave.cjs (the installed command) loads it for every command but a plain
+// `primes check N...`. `titlewave primes|titles|thumbs ...` skip the full program, which loads every engine first: their
+// whole-process times are among the project's figures. A plain `primes check N...` even skips the argument parser.
+import { isPlainPrimesCheck } from './fast-path.js';
+
 const argv = process.argv.slice(2);
-const isOperand = (arg: string): boolean => !arg.startsWith('-') || /^-\d/.test(arg);
 
 async function run(): Promise<number> {
-  if (argv[0] === 'primes' && argv[1] === 'check' && argv.slice(2).every(isOperand)) {
+  if (isPlainPrimesCheck(argv)) {
     const { runCheck } = await import('./primes-run.js');
     await runCheck(argv.slice(2), undefined);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

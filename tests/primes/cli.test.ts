@@ -5,13 +5,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/package-info.js';
 
-const bin = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
+// The command as installed (package.json "bin": the CommonJS launcher with the checker bundled in), and the ES module
+// CLI it hands every other command to.
+const packageJson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { bin: { titlewave: string } };
+const bin = join(packageRoot, packageJson.bin.titlewave);
+const esmCli = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
 const scratch = mkdtempSync(join(tmpdir(), 'titlewave-primes-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function run(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(args: string[], stdin?: string, entry = bin): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -155,5 +159,19 @@ describe('titlewave primes', () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/primes\s+Check numbers for primality/);
+  });
+
+  it('the installed command and the ES module CLI give the same records, also for a list long enough for the workers', async () => {
+    expect(bin).toMatch(/\.cjs$/);
+    // 2^1279 - 1 and its odd neighbours: 400-digit numbers, far more work than a check does in its own process.
+    const big = Array.from({ length: 24 }, (_, i) => (2n ** 1279n - 1n + 2n * BigInt(i)).toString());
+    for (const args of [['primes', 'check', '97', 'abc', '2047'], ['primes', 'check', ...big]]) {
+      const [installed, esm] = await Promise.all([run(args), run(args, undefined, esmCli)]);
+      expect(installed.code).toBe(0);
+      expect(installed.stderr).toBe('');
+      expect(lines(installed.stdout)).toEqual(lines(esm.stdout));
+    }
+    const [first] = lines((await run(['primes', 'check', ...big])).stdout) as { prime: boolean; method: string }[];
+    expect(first).toMatchObject({ prime: true, method: 'baillie-psw' });
   });
 });
