@@ -65,7 +65,7 @@ function run(command, args, { stdoutFile } = {}) {
       const ms = performance.now() - started;
       if (stdoutFile) writeFileSync(stdoutFile, Buffer.concat(out));
       const usage = /gnu-time: ([\d.]+) ([\d.]+) (\d+)/.exec(err);
-      const cpuS = usage ? Number(usage[1]) + Number(usage[2]) : null;
+      const cpuS = usage ? Math.round((Number(usage[1]) + Number(usage[2])) * 100) / 100 : null;
       const peakMiB = usage ? Number(usage[3]) / 1024 : null;
       if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`));
       else resolve({ ms, cpuS, peakMiB, stderr: err });
