@@ -170,25 +170,23 @@ function writeInFolder(path: string, data: Uint8Array): void {
  */
 function commit(temporary: string, target: string, source: Stats, options: ThumbsOptions): boolean {
   if (options.existing === 'skip') {
+    let landed = true;
     try {
       linkSync(temporary, target);
     } catch (error) {
-      const code = (error as ErrnoLike).code;
-      if (code === 'EEXIST') {
-        unlinkSync(temporary);
-        return false;
-      }
-      // Filesystems without hard links (FAT, some network shares): check, then rename.
-      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK'].includes(code ?? '')) throw error;
-      if (statOrNull(target)) {
-        unlinkSync(temporary);
-        return false;
-      }
-      renameSync(temporary, target);
-      return true;
+      const code = (error as ErrnoLike).code ?? '';
+      if (code === 'EEXIST') landed = false;
+      // Filesystems without hard links (FAT, some network shares): check, then rename (no temporary file is left).
+      else if (['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK'].includes(code)) {
+        if (!statOrNull(target)) {
+          renameSync(temporary, target);
+          return true;
+        }
+        landed = false;
+      } else throw error;
     }
     unlinkSync(temporary);
-    return true;
+    return landed;
   }
   const current = statOrNull(target);
   if (current && sameFile(current, source)) throw new ThumbError('WOULD_OVERWRITE_SOURCE', `${target} is the source image`);
