@@ -4,18 +4,9 @@
  * is a tenth of a plain `primes check N...` on a short list: that check runs in here, bundled in, and its whole-process
  * time is one of the project's figures (issue 4). Every other command loads the ES module CLI, dist/src/cli/main.js.
  */
-import { isPlainPrimesCheck } from './fast-path.js';
+import { reportFailure, runPlainPrimesCheck } from './entry.js';
 
-const argv = process.argv.slice(2);
-
-function fail(error: unknown): void {
-  process.stderr.write(`titlewave: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
-
-if (isPlainPrimesCheck(argv)) {
-  import('./primes-run.js').then(({ runCheck }) => runCheck(argv.slice(2), undefined), fail);
-} else {
-  // Left as it is by the bundler: the ES module CLI, which sets the exit code itself.
-  import('./main.js').catch(fail);
-}
+runPlainPrimesCheck(process.argv.slice(2))
+  // Any other command: the ES module CLI (left as an import() by the bundler), which sets the exit status itself.
+  .then((done) => (done ? undefined : import('./main.js')))
+  .catch(reportFailure);
