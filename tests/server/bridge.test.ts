@@ -10,14 +10,14 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Api } from '../../src/contract.js';
 import { startBrowserServer, type BrowserServer } from '../../src/server/server.js';
-import { ScriptedServices, buildBridge, makeRendererDir } from './helpers.js';
+import { ScriptedServices, builtBridgeFile, makeRendererDir } from './helpers.js';
 
 let bridgeSource: string;
 let rendererDir: string;
 const servers: BrowserServer[] = [];
 
 beforeAll(async () => {
-  bridgeSource = await readFile(await buildBridge(), 'utf8');
+  bridgeSource = await readFile(builtBridgeFile, 'utf8');
   rendererDir = await makeRendererDir();
 });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserServer, type BrowserServer } from '../../src/server/server.js';
-import { ScriptedServices, buildBridge, makeRendererDir } from './helpers.js';
+import { ScriptedServices, builtBridgeFile, makeRendererDir } from './helpers.js';
 
 let browser: Browser;
 let server: BrowserServer;
@@ -25,7 +25,7 @@ beforeAll(async () => {
     dataDir: await mkdtemp(join(tmpdir(), 'titlewave-data-')),
     port: 0,
     rendererDir: await makeRendererDir(),
-    bridgeFile: await buildBridge(),
+    bridgeFile: builtBridgeFile,
   });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',

@@ -3,7 +3,6 @@ import { request } from 'node:http';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import WebSocket from 'ws';
 import type { EventName, Events, ServiceCommandName } from '../../src/contract.js';
 import { EventHub } from '../../src/services/events.js';
@@ -67,23 +66,8 @@ export async function makeRendererDir(): Promise<string> {
   return dir;
 }
 
-/** Build the bridge from source into a temporary folder (the same esbuild options as scripts/build-web.mjs). */
-export async function buildBridge(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'titlewave-bridge-'));
-  const outfile = join(dir, 'bridge.js');
-  await build({
-    entryPoints: [join(import.meta.dirname, '..', '..', 'src', 'server', 'client', 'bridge.ts')],
-    outfile,
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    sourcemap: true,
-    logLevel: 'silent',
-  });
-  return outfile;
-}
+/** The bridge as `npm run build` made it (scripts/build-web.mjs; `npm test` builds first). */
+export const builtBridgeFile = join(import.meta.dirname, '..', '..', 'dist', 'web', 'bridge.js');
 
 export interface RawResponse {
   status: number;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { injectBridge, startBrowserServer, type BrowserServer } from '../../src/server/server.js';
-import { MessageLog, ScriptedServices, buildBridge, makeRendererDir, openSocket, rawGet } from './helpers.js';
+import { MessageLog, ScriptedServices, builtBridgeFile, makeRendererDir, openSocket, rawGet } from './helpers.js';
 
 let server: BrowserServer;
 let services: ScriptedServices;
@@ -35,7 +35,7 @@ beforeAll(async () => {
     dataDir,
     port: 0,
     rendererDir: await makeRendererDir(),
-    bridgeFile: await buildBridge(),
+    bridgeFile: builtBridgeFile,
     openFolder: async (path) => {
       opened.push(path);
     },
