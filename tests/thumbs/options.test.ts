@@ -1,6 +1,4 @@
 /** Options, validation and output paths: pure, browser-safe code shared by the engine and the renderer's preview. */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   defaultThumbsOptions,
@@ -34,13 +32,6 @@ describe('defaults', () => {
   it('cannot be changed by accident', () => {
     expect(Object.isFrozen(defaultThumbsOptions)).toBe(true);
     expect(Object.isFrozen(defaultThumbsOptions.sizes)).toBe(true);
-  });
-
-  it('the module is browser-safe: no node: imports', async () => {
-    const source = await readFile(join(import.meta.dirname, '..', '..', 'src', 'thumbs', 'options.ts'), 'utf8');
-    const imports = [...source.matchAll(/^import .* from '([^']+)';$/gm)].map((match) => match[1]);
-    expect(imports).toEqual(['./types.js']);
-    expect(source).toMatch(/^import type /m);
   });
 });
 
