@@ -45,12 +45,7 @@ export interface TitlesJob {
   readonly done: Promise<TitlesSummary>;
 }
 
-interface Entry {
-  index: number;
-  line: string;
-  url: string;
-  host: string;
-}
+type Entry = FetchEntry;
 
 /** Event-loop delay sampling interval; the monitor's samples include it, so it is subtracted from the figures. */
 const loopDelayResolutionMs = 2;
@@ -103,7 +98,7 @@ function emptyRecord(entry: { index: number; line: string }, error: RecordError<
   };
 }
 
-function recordFrom(entry: Entry, attempt: AttemptResult, attempts: number, bytes: number, durationMs: number): TitleRecord {
+function recordFrom(entry: FetchEntry, attempt: AttemptResult, attempts: number, bytes: number, durationMs: number): TitleRecord {
   const page = attempt.page;
   return {
     index: entry.index,
@@ -139,9 +134,101 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export function startTitlesJob(init: TitlesJobInit): TitlesJob {
-  const options: TitlesOptions = { ...defaultTitlesOptions, ...init.options, headers: { ...defaultTitlesOptions.headers, ...init.options?.headers } };
+/**
+ * Where a request waits for its turn: the local run's HostScheduler, or anything else that bounds requests per host
+ * the same way (a scale-out worker adds leases shared with other machines). `front`: a retry, ahead of new work.
+ */
+export interface SlotGate {
+  acquire(host: string, front: boolean): Promise<boolean>;
+  release(host: string): void;
+  move(from: string, to: string): Promise<boolean>;
+}
+
+/** One distinct entry to fetch: its index in the run, its line as given, and the normalised URL and host. */
+export interface FetchEntry {
+  index: number;
+  line: string;
+  url: string;
+  host: string;
+}
+
+/** Fetches entries through a gate, with retries and backoff: the request side of a titles run. */
+export interface EntryFetcher {
+  /** The entry's record, or null when it was cancelled (by the fetcher's signal or `signal`): no record then. */
+  fetch(entry: FetchEntry, signal?: AbortSignal): Promise<TitleRecord | null>;
+  /** Close the fetcher's connections. */
+  close(): Promise<void>;
+}
+
+/** The run's options: defaults under the given ones, checked (RangeError for a bad value). */
+export function resolveTitlesOptions(partial?: Partial<TitlesOptions>): TitlesOptions {
+  const options: TitlesOptions = { ...defaultTitlesOptions, ...partial, headers: { ...defaultTitlesOptions.headers, ...partial?.headers } };
   checkOptions(options);
+  return options;
+}
+
+/** The record of an entry that is not an http(s) URL: nothing is requested. */
+export function invalidEntryRecord(index: number, line: string, reason: string): TitleRecord {
+  return emptyRecord({ index, line }, { code: 'INVALID_URL', message: reason });
+}
+
+/**
+ * A fetcher over one keep-alive undici Agent. Every request waits on `gate` for its slot; `signal` cancels all of
+ * them (in-flight requests abort, waiting ones never start).
+ */
+export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signal: AbortSignal): EntryFetcher {
+  const dispatcher = new Agent({
+    connections: options.perHost,
+    pipelining: 1,
+    keepAliveTimeout: 10_000,
+    keepAliveMaxTimeout: 60_000,
+    maxHeaderSize: 64 * 1024,
+    connect: { timeout: options.timeoutMs },
+  });
+  const sharedGroup = new AttemptGroup(signal);
+  const context: AttemptContext = { dispatcher, options, headers: requestHeaders(options), moveHost: (from, to) => gate.move(from, to) };
+
+  const fetch = async (entry: FetchEntry, entrySignal?: AbortSignal): Promise<TitleRecord | null> => {
+    const stop = entrySignal === undefined ? signal : AbortSignal.any([signal, entrySignal]);
+    const attemptGroup = entrySignal === undefined ? sharedGroup : new AttemptGroup(stop);
+    // From the first request on: time spent waiting for a free slot is the run's, not this URL's.
+    let started = 0;
+    let attempts = 0;
+    let bytes = 0;
+    for (;;) {
+      if (stop.aborted || !(await gate.acquire(entry.host, attempts > 0))) return null;
+      if (stop.aborted) {
+        gate.release(entry.host);
+        return null;
+      }
+      if (attempts === 0) started = performance.now();
+      attempts += 1;
+      let attempt: AttemptResult;
+      try {
+        attempt = await runAttempt(entry.url, entry.host, context, attemptGroup);
+      } catch (error) {
+        // runAttempt turns every network failure into a result; anything else is a bug, reported on the record.
+        attempt = { finalUrl: entry.url, status: null, contentType: null, redirects: [], bytes: 0, page: null, error: failure('NETWORK', error instanceof Error ? error.message : String(error)), retryAfterMs: null, host: entry.host, cancelled: false };
+      }
+      if (attempt.host !== null) gate.release(attempt.host);
+      bytes += attempt.bytes;
+      if (attempt.cancelled || stop.aborted) return null;
+      const retryable = attempt.error === null ? attempt.status !== null && isRetryableStatus(attempt.status) : attempt.error.retryable;
+      if (retryable && attempts <= options.retries) {
+        const backoff = options.retryBaseMs * 2 ** (attempts - 1) * (0.5 + Math.random() * 0.5);
+        await sleep(Math.min(options.maxRetryDelayMs, Math.max(backoff, attempt.retryAfterMs ?? 0)), stop);
+        if (stop.aborted) return null;
+        continue;
+      }
+      return recordFrom(entry, attempt, attempts, bytes, performance.now() - started);
+    }
+  };
+
+  return { fetch, close: () => dispatcher.destroy().catch(() => undefined) };
+}
+
+export function startTitlesJob(init: TitlesJobInit): TitlesJob {
+  const options = resolveTitlesOptions(init.options);
   const cancel = new AbortController();
   // Every request and every retry wait listens for cancel; that is many listeners by design.
   setMaxListeners(0, cancel.signal);
@@ -151,16 +238,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
 
   const scheduler = new HostScheduler(options.concurrency, options.perHost);
   cancel.signal.addEventListener('abort', () => scheduler.close(), { once: true });
-  const dispatcher = new Agent({
-    connections: options.perHost,
-    pipelining: 1,
-    keepAliveTimeout: 10_000,
-    keepAliveMaxTimeout: 60_000,
-    maxHeaderSize: 64 * 1024,
-    connect: { timeout: options.timeoutMs },
-  });
-  const attemptGroup = new AttemptGroup(cancel.signal);
-  const context: AttemptContext = { dispatcher, options, headers: requestHeaders(options), moveHost: (from, to) => scheduler.move(from, to) };
+  const fetcher = createEntryFetcher(options, scheduler, cancel.signal);
   const loopDelay = monitorEventLoopDelay({ resolution: loopDelayResolutionMs });
   loopDelay.enable();
 
@@ -213,34 +291,8 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
   };
 
   const fetchEntry = async (entry: Entry): Promise<void> => {
-    // From the first request on: time spent waiting for a free slot is the run's, not this URL's.
-    let started = 0;
-    let attempts = 0;
-    let bytes = 0;
-    for (;;) {
-      if (!(await scheduler.acquire(entry.host, attempts > 0))) return;
-      if (attempts === 0) started = performance.now();
-      attempts += 1;
-      let attempt: AttemptResult;
-      try {
-        attempt = await runAttempt(entry.url, entry.host, context, attemptGroup);
-      } catch (error) {
-        // runAttempt turns every network failure into a result; anything else is a bug, reported on the record.
-        attempt = { finalUrl: entry.url, status: null, contentType: null, redirects: [], bytes: 0, page: null, error: failure('NETWORK', error instanceof Error ? error.message : String(error)), retryAfterMs: null, host: entry.host, cancelled: false };
-      }
-      if (attempt.host !== null) scheduler.release(attempt.host);
-      bytes += attempt.bytes;
-      if (attempt.cancelled || cancel.signal.aborted) return;
-      const retryable = attempt.error === null ? attempt.status !== null && isRetryableStatus(attempt.status) : attempt.error.retryable;
-      if (retryable && attempts <= options.retries) {
-        const backoff = options.retryBaseMs * 2 ** (attempts - 1) * (0.5 + Math.random() * 0.5);
-        await sleep(Math.min(options.maxRetryDelayMs, Math.max(backoff, attempt.retryAfterMs ?? 0)), cancel.signal);
-        if (cancel.signal.aborted) return;
-        continue;
-      }
-      emit(recordFrom(entry, attempt, attempts, bytes, performance.now() - started));
-      return;
-    }
+    const record = await fetcher.fetch(entry);
+    if (record !== null) emit(record);
   };
 
   const readInput = async (): Promise<void> => {
@@ -280,7 +332,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
           continue;
         }
         if (parsed.kind === 'invalid') {
-          emit(emptyRecord({ index, line: parsed.line }, { code: 'INVALID_URL', message: parsed.reason }));
+          emit(invalidEntryRecord(index, parsed.line, parsed.reason));
           continue;
         }
         const entry: Entry = { index, line: parsed.line, url: parsed.url, host: parsed.host };
@@ -335,7 +387,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
       cancelled: cancel.signal.aborted,
       eventLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - loopDelayResolutionMs),
     };
-    await dispatcher.destroy().catch(() => undefined);
+    await fetcher.close();
     return summary;
   };
 
