@@ -142,7 +142,7 @@ function formatProgress(progress: RangeProgress): string {
 }
 
 export async function runRange(
-  request: { from: string; to: string; mode: 'count' | 'list'; workers: number | undefined; output: string | null; overwrite: boolean },
+  request: { from: string; to: string; mode: 'count' | 'list'; workers: number | undefined; output: string | null; overwrite: boolean; redis?: string | undefined },
 ): Promise<void> {
   const engine = await import('../primes/range.js');
   // Bad bounds are a usage error (exit 2), reported before any worker starts.
@@ -158,10 +158,19 @@ export async function runRange(
     if (error instanceof engine.OutputExistsError) throw new UsageError(`${error.path} already exists; add --force to replace it`);
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+  // --redis: the chunks go to the workers of a Redis queue (the same engine over a pool whose workers are theirs).
+  const pool: WorkerPool =
+    request.redis !== undefined
+      ? await import('../cluster/index.js').then((cluster) =>
+          cluster.createClusterPrimesPool({
+            target: cluster.parseRedisUrl(request.redis as string),
+            name: `primes ${request.mode} ${from}..${to}`,
+            onNotice: (message) => process.stderr.write(`primes: ${message}\n`),
+          }),
+        )
+      : // Work is certain: start the workers now, so their start-up overlaps ours.
+        (await import('../workers/pool.js')).createWorkerPool({ prestart: true, ...(request.workers ? { size: request.workers } : {}) });
   const interrupt = abortOnInterrupt();
-  const { createWorkerPool } = await import('../workers/pool.js');
-  // Work is certain: start the workers now, so their start-up overlaps ours.
-  const pool = createWorkerPool({ prestart: true, ...(request.workers ? { size: request.workers } : {}) });
   const showProgress = process.stderr.isTTY === true;
   let result: RangeResult;
   try {

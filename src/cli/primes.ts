@@ -4,7 +4,7 @@
  * line, to stdout or --output FILE (one that exists only with --force). A live progress line goes to stderr only when it is a terminal.
  * Engines load inside the actions, so `primes check` of a short list starts no more than it needs.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { newProgram, runProgram } from './run.js';
 import { MAX_SIEVE_BOUND_TEXT } from '../primes/limits.js';
 import { runCheck, runRange, UsageError } from './primes-run.js';
@@ -57,8 +57,9 @@ Each record: {"index","n","prime","factor","method","proven","error"}.
     .argument('<FROM>', boundHelp)
     .argument('<TO>', boundHelp)
     .option('--workers <n>', 'worker processes (default: one per core)', parseWorkers)
-    .action(async (from: string, to: string, options: { workers?: number }, command: Command) => {
-      await usageErrorsExit2(command, () => runRange({ from, to, mode: 'count', workers: options.workers, output: null, overwrite: false }));
+    .addOption(redisQueueOption())
+    .action(async (from: string, to: string, options: { workers?: number; redis?: string }, command: Command) => {
+      await usageErrorsExit2(command, () => runRange({ from, to, mode: 'count', workers: options.workers, output: null, overwrite: false, redis: options.redis }));
     });
 
   primes
@@ -69,11 +70,17 @@ Each record: {"index","n","prime","factor","method","proven","error"}.
     .option('--output <file>', 'write the primes to FILE instead of standard output (it appears when the run completes)')
     .option('--force', 'replace --output if it exists')
     .option('--workers <n>', 'worker processes (default: one per core)', parseWorkers)
-    .action(async (from: string, to: string, options: { workers?: number; output?: string; force?: boolean }, command: Command) => {
+    .addOption(redisQueueOption())
+    .action(async (from: string, to: string, options: { workers?: number; output?: string; force?: boolean; redis?: string }, command: Command) => {
       await usageErrorsExit2(command, () =>
-        runRange({ from, to, mode: 'list', workers: options.workers, output: options.output ?? null, overwrite: options.force === true }),
+        runRange({ from, to, mode: 'list', workers: options.workers, output: options.output ?? null, overwrite: options.force === true, redis: options.redis }),
       );
     });
+}
+
+/** --redis for count and list: the chunks go to the workers of a Redis queue (titlewave worker). */
+function redisQueueOption(): Option {
+  return new Option('--redis <url>', 'deal the chunks to the workers of this Redis queue (redis://HOST:6379/0); see titlewave worker').env('TITLEWAVE_REDIS');
 }
 
 /** Bad bounds and an output file that exists are usage errors: commander prints them and the exit status is 2. */

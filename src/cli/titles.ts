@@ -7,6 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { newProgram, runProgram } from './run.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
 import { keepOnly, readExistingOutput, RecordEncoder, recordKey, type ExistingOutput, type RecordFormat } from '../titles/output.js';
+import type { TitlesJob, TitlesJobInit } from '../titles/engine.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
 
 /** Where the command reads and writes; the process's own streams unless a test gives others. */
@@ -29,6 +30,8 @@ interface TitlesFlags {
   output?: string;
   resume?: boolean;
   force?: boolean;
+  /** Run on the workers of this Redis queue (src/cluster/) instead of in this process. */
+  redis?: string;
 }
 
 const integer = (min: number, max: number) => (value: string): number => {
@@ -141,6 +144,10 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
     }
   }
 
+  // --redis: connect and check the queue before touching any file.
+  const cluster = flags.redis !== undefined ? await import('./titles-cluster.js') : null;
+  const clusterTarget = cluster !== null ? await cluster.prepareClusterTitles(flags.redis as string) : null;
+
   // Never write over what the user has, unless told to continue it (--resume) or replace it (--force).
   let existing: ExistingOutput | null = null;
   if (flags.output !== undefined && flags.resume === true && format !== 'text') {
@@ -184,7 +191,9 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   let skipped = 0;
   const known = existing?.keys ?? null;
   const onSignal = (): void => {
-    if (cancel.signal.aborted) process.exit(130);
+    // --redis: a second Ctrl-C also cancels the run on the queue (its jobs and keys removed) before exiting.
+    if (cancel.signal.aborted && job?.cancelEverywhere !== undefined) void job.cancelEverywhere().finally(() => process.exit(130));
+    else if (cancel.signal.aborted) process.exit(130);
     cancel.abort(new Error('interrupted'));
   };
   process.on('SIGINT', onSignal);
@@ -203,16 +212,15 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
     pending = '';
     if (!ok && !waitingForOutput) {
       waitingForOutput = true;
-      job.pause();
+      job?.pause();
       out.once('drain', () => {
         waitingForOutput = false;
-        job.resume();
+        job?.resume();
       });
     }
   };
   // Loaded here, not at the top: `titlewave --help` and the other commands need no HTTP client.
-  const { startTitlesJob } = await import('../titles/engine.js');
-  const job = startTitlesJob({
+  const jobInit: TitlesJobInit = {
     lines: inputLines(files, io.stdin),
     options,
     signal: cancel.signal,
@@ -232,7 +240,22 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
         setImmediate(flush);
       }
     },
-  });
+  };
+  let job: (TitlesJob & { cancelEverywhere?: () => Promise<void> }) | null = null;
+  job =
+    cluster !== null && clusterTarget !== null
+      ? await cluster.startClusterTitles({
+          ...jobInit,
+          target: clusterTarget,
+          output: flags.output,
+          resume: flags.resume === true,
+          // Records leave Redis only once they are in the output file (a producer killed then loses none of them).
+          ...(flags.output !== undefined
+            ? { settled: () => new Promise<void>((resolve) => { flush(); out.write('', () => resolve()); }) }
+            : {}),
+          notice: (message) => io.stderr.write(`titles: ${message}\n`),
+        })
+      : (await import('../titles/engine.js')).startTitlesJob(jobInit);
 
   const showProgress = io.stderr.isTTY === true;
   if (flags.output === undefined && io.stdin === process.stdin && process.stdin.isTTY === true && files.length === 0 && showProgress) {
@@ -279,6 +302,7 @@ export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: 
     .option('-o, --output <file>', 'write records to this file instead of standard output')
     .option('--resume', 'continue the run in --output: fetch only the URLs it has no record of')
     .option('--force', 'replace --output if it exists')
+    .addOption(new Option('--redis <url>', 'run on the workers of this Redis queue (redis://HOST:6379/0, rediss:// for TLS); see titlewave worker').env('TITLEWAVE_REDIS'))
     .addHelpText(
       'after',
       `

@@ -1,0 +1,225 @@
+/**
+ * Politeness across machines. BullMQ's open-source queue has no per-group concurrency, so each request to a host takes
+ * a lease from a Redis sorted set of that host's live leases (at most `--per-host` of them, summed over every worker);
+ * a lease expires unless its worker renews it, so a worker killed mid-request frees its slots after the lease time.
+ * A worker that cannot renew its leases in time (it lost Redis) stops its requests before they could outlive them.
+ */
+import type { Redis } from 'ioredis';
+import { HostScheduler } from '../titles/scheduler.js';
+import type { SlotGate } from '../titles/engine.js';
+import { keys } from './schema.js';
+import type { ClusterScripts } from './scripts.js';
+
+/** A counting semaphore, FIFO: the worker's `--concurrency`, shared by every run it works for. */
+export class Slots {
+  #used = 0;
+  readonly #waiters: (() => void)[] = [];
+  constructor(readonly size: number) {}
+
+  get used(): number {
+    return this.#used;
+  }
+
+  acquire(): Promise<void> {
+    if (this.#used < this.size) {
+      this.#used += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next !== undefined) next();
+    else this.#used -= 1;
+  }
+}
+
+/** The leases one worker holds, renewed together; `onLost` when they could not be renewed in time. */
+export class HostLeases {
+  readonly #held = new Map<string, Set<string>>();
+  #sequence = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #lastRenewed = Date.now();
+  #renewing = false;
+
+  constructor(
+    private readonly client: Redis & ClusterScripts,
+    private readonly owner: string,
+    readonly ttlMs: number,
+    private readonly onLost: () => void,
+  ) {}
+
+  start(): void {
+    this.#lastRenewed = Date.now();
+    this.#timer = setInterval(() => void this.#renew(), Math.max(100, Math.floor(this.ttlMs / 4)));
+    this.#timer.unref();
+  }
+
+  get count(): number {
+    let count = 0;
+    for (const set of this.#held.values()) count += set.size;
+    return count;
+  }
+
+  /** One lease on `key` if fewer than `limit` are live; null when the host is at its limit or Redis failed. */
+  async tryAcquire(key: string, limit: number): Promise<string | null> {
+    const id = `${this.owner}:${++this.#sequence}`;
+    let granted: number;
+    try {
+      granted = await this.client.acquireLease(key, limit, id, this.ttlMs);
+    } catch {
+      return null;
+    }
+    if (granted !== 1) return null;
+    let set = this.#held.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.#held.set(key, set);
+    }
+    if (set.size === 0 && this.count === 0) this.#lastRenewed = Date.now();
+    set.add(id);
+    return id;
+  }
+
+  release(key: string, id: string): void {
+    const set = this.#held.get(key);
+    if (set === undefined || !set.delete(id)) return;
+    if (set.size === 0) this.#held.delete(key);
+    // Fire and forget: a release that does not arrive expires with the lease.
+    this.client.zrem(key, id).catch(() => undefined);
+  }
+
+  async #renew(): Promise<void> {
+    if (this.#renewing) return;
+    if (this.#held.size === 0) {
+      this.#lastRenewed = Date.now();
+      return;
+    }
+    this.#renewing = true;
+    const held = [...this.#held.entries()].map(([key, set]) => [key, [...set]] as const);
+    const total = held.reduce((sum, [, ids]) => sum + ids.length, 0);
+    const args: (string | number)[] = [held.length, ...held.map(([key]) => key), this.ttlMs];
+    for (const [, ids] of held) args.push(ids.length, ...ids);
+    const started = Date.now();
+    try {
+      const renewed = await this.client.renewLeases(...(args as [number, ...(string | number)[]]));
+      if (renewed < total) this.#lose();
+      else this.#lastRenewed = started;
+    } catch {
+      // Redis is away; below, the leases' own clock decides.
+    } finally {
+      this.#renewing = false;
+    }
+    // Stop before the leases could have expired on the server (a margin for clock rate and latency).
+    if (this.#held.size > 0 && Date.now() - this.#lastRenewed > this.ttlMs * 0.7) this.#lose();
+  }
+
+  #lose(): void {
+    this.#held.clear();
+    this.#lastRenewed = Date.now();
+    this.onLost();
+  }
+
+  /** Give every lease back (graceful stop). */
+  async stop(): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    const held = [...this.#held.entries()];
+    this.#held.clear();
+    await Promise.all(held.map(([key, ids]) => this.client.zrem(key, ...ids).catch(() => 0)));
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * A run's gate on one worker: the run's own per-host limit and fair round-robin on this worker (the engine's
+ * HostScheduler), the worker's `--concurrency` across runs, and a cluster-wide lease per request. A request that finds
+ * its host at the limit elsewhere gives its local slots back and tries again shortly, so other hosts go on meanwhile.
+ */
+export class ClusterGate implements SlotGate {
+  readonly #local: HostScheduler;
+  readonly #leaseIds = new Map<string, string[]>();
+
+  constructor(
+    private readonly runId: string,
+    private readonly perHost: number,
+    private readonly slots: Slots,
+    private readonly leases: HostLeases,
+    private readonly signal: AbortSignal,
+  ) {
+    this.#local = new HostScheduler(slots.size, perHost);
+    signal.addEventListener('abort', () => this.#local.close(), { once: true });
+  }
+
+  get inFlight(): number {
+    return this.#local.inFlight;
+  }
+
+  async #lease(host: string): Promise<boolean> {
+    const id = await this.leases.tryAcquire(keys.hostLeases(this.runId, host), this.perHost);
+    if (id === null) return false;
+    let ids = this.#leaseIds.get(host);
+    if (ids === undefined) {
+      ids = [];
+      this.#leaseIds.set(host, ids);
+    }
+    ids.push(id);
+    return true;
+  }
+
+  #unlease(host: string): void {
+    const ids = this.#leaseIds.get(host);
+    const id = ids?.pop();
+    if (ids !== undefined && ids.length === 0) this.#leaseIds.delete(host);
+    if (id !== undefined) this.leases.release(keys.hostLeases(this.runId, host), id);
+  }
+
+  async acquire(host: string, front: boolean): Promise<boolean> {
+    for (;;) {
+      if (!(await this.#local.acquire(host, front))) return false;
+      await this.slots.acquire();
+      if (!this.signal.aborted && (await this.#lease(host))) return true;
+      this.slots.release();
+      this.#local.release(host);
+      if (this.signal.aborted) return false;
+      // The host is at its limit across the cluster: let this worker's other hosts go first, then try again.
+      await pause(10 + Math.random() * 20, this.signal);
+      front = true;
+    }
+  }
+
+  release(host: string): void {
+    this.#unlease(host);
+    this.slots.release();
+    this.#local.release(host);
+  }
+
+  async move(from: string, to: string): Promise<boolean> {
+    if (from === to) return true;
+    this.#unlease(from);
+    if (!(await this.#local.move(from, to))) {
+      this.slots.release();
+      return false;
+    }
+    while (!this.signal.aborted) {
+      if (await this.#lease(to)) return true;
+      await pause(10 + Math.random() * 20, this.signal);
+    }
+    this.slots.release();
+    this.#local.release(to);
+    return false;
+  }
+}

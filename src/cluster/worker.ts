@@ -1,0 +1,342 @@
+/**
+ * `titlewave worker`: takes titles jobs (a chunk of one host's URLs, fetched by the titles engine's fetcher through
+ * an async pool of `concurrency` requests and cluster-wide host leases) and primes jobs (one 'primes.sieve' task each,
+ * run on this machine's worker-process pool), and commits each result exactly once (a Redis bitmap per run decides).
+ *
+ * Jobs are BullMQ jobs with a lock of `lockMs`: a worker killed with SIGKILL loses its locks and its jobs go to other
+ * workers after about that long; what it had committed stays, and is not fetched again. On stop, the worker takes no
+ * new job, lets the ones it holds finish for `graceMs`, and hands the rest back to the queue.
+ */
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, hostname } from 'node:os';
+import { Worker, WaitingError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { packageInfo } from '../package-info.js';
+import { createEntryFetcher, invalidEntryRecord, resolveTitlesOptions, type EntryFetcher, type FetchEntry } from '../titles/engine.js';
+import { parseInputLine } from '../titles/input.js';
+import type { TitleRecord } from '../titles/types.js';
+import { createWorkerPool } from '../workers/pool.js';
+import type { WorkerPool, WorkerSpawner } from '../workers/types.js';
+import { checkRedis, claimSchema, createRedis, redisOptions, type RedisTarget } from './connection.js';
+import { ClusterError } from './errors.js';
+import { ClusterGate, HostLeases, Slots } from './leases.js';
+import { getRun, removeWorker, reportWorker, type WorkerStatus } from './registry.js';
+import { keys, PREFIX, PRIMES_QUEUE, SCHEMA_VERSION, TITLES_QUEUE, type ClusterTitlesSettings, type PrimesJobData, type TitlesJobData } from './schema.js';
+import { withScripts, type ClusterScripts } from './scripts.js';
+
+export interface ClusterWorkerOptions {
+  target: RedisTarget;
+  /** Shown in `titlewave runs` and the app (default: host name and pid). */
+  name?: string;
+  /** Requests in flight, over every run (default 100). */
+  concurrency?: number;
+  /** Worker processes for primes jobs (default: one per core). */
+  processes?: number;
+  /** Job lock and host lease time: how soon the jobs of a killed worker go to others (default 5000 ms). */
+  lockMs?: number;
+  /** On stop, how long held jobs may finish before they are handed back (default 3000 ms). */
+  graceMs?: number;
+  spawnWorker?: WorkerSpawner;
+  /** One line per finished job (`--verbose`). */
+  onJob?: (line: string) => void;
+  /** Something that stops the worker: a job of another schema version. The worker has stopped when it is called. */
+  onFatal?: (error: ClusterError) => void;
+}
+
+export interface ClusterWorker {
+  readonly name: string;
+  status(): WorkerStatus;
+  /** Stop taking jobs; finish or hand back what is held; disconnect. */
+  stop(): Promise<void>;
+}
+
+interface RunContext {
+  id: string;
+  perHost: number;
+  controller: AbortController;
+  gate: ClusterGate;
+  fetcher: EntryFetcher;
+  jobs: number;
+  idleSince: number;
+}
+
+interface ActiveJob {
+  runId: string;
+  controller: AbortController;
+  /** Set when the job is to go back to the queue rather than complete (stop, lost leases). */
+  handBack: boolean;
+}
+
+const RATE_WINDOW_MS = 5000;
+
+export async function startClusterWorker(options: ClusterWorkerOptions): Promise<ClusterWorker> {
+  const { target } = options;
+  const name = options.name ?? `${hostname()}-${process.pid}`;
+  const concurrency = options.concurrency ?? 100;
+  const processes = options.processes ?? availableParallelism();
+  const lockMs = options.lockMs ?? 5000;
+  const graceMs = options.graceMs ?? 3000;
+  await checkRedis(target);
+  const client: Redis & ClusterScripts = withScripts(createRedis(target));
+  try {
+    await claimSchema(client, target, 'worker', async () => false);
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
+
+  const startedAt = Date.now();
+  const slots = new Slots(concurrency);
+  const active = new Map<string, ActiveJob>();
+  const runs = new Map<string, RunContext>();
+  let done = 0;
+  const recent: number[] = [];
+  let stopping: Promise<void> | null = null;
+  let pool: WorkerPool | null = null;
+  let primesInFlight = 0;
+
+  const leases = new HostLeases(client, `${name}:${randomBytes(4).toString('hex')}`, lockMs, () => {
+    // The leases may have expired on the server: stop every request now and hand the jobs back.
+    for (const job of active.values()) {
+      job.handBack = true;
+      job.controller.abort(new Error('host leases lost'));
+    }
+  });
+  leases.start();
+
+  const countDone = (n: number): void => {
+    done += n;
+    const now = Date.now();
+    for (let i = 0; i < n; i += 1) recent.push(now);
+    while (recent.length > 0 && (recent[0] as number) < now - RATE_WINDOW_MS) recent.shift();
+  };
+
+  const commit = async (runId: string, items: (string | number)[]): Promise<number> => {
+    if (items.length === 0) return 0;
+    const committed = await client.commitResults(keys.run(runId), keys.done(runId), keys.out(runId), keys.byWorker(runId), name, ...items);
+    if (committed > 0) countDone(committed);
+    return committed;
+  };
+
+  let titlesWorker: Worker | null = null;
+  const runContext = async (runId: string): Promise<RunContext | null> => {
+    const existing = runs.get(runId);
+    if (existing !== undefined && !existing.controller.signal.aborted) return existing;
+    const run = await getRun(client, runId);
+    if (run === null || run.state === 'done' || run.state === 'cancelled') return null;
+    const settings = run.settings as ClusterTitlesSettings;
+    const titlesOptions = resolveTitlesOptions({ ...settings, concurrency });
+    const controller = new AbortController();
+    const gate = new ClusterGate(runId, titlesOptions.perHost, slots, leases, controller.signal);
+    const context: RunContext = { id: runId, perHost: titlesOptions.perHost, controller, gate, fetcher: createEntryFetcher(titlesOptions, gate, controller.signal), jobs: 0, idleSince: Date.now() };
+    runs.set(runId, context);
+    // Enough jobs at once to fill the requests in flight, one more to overlap a job's start with another's end.
+    if (titlesWorker !== null) {
+      const perHost = Math.min(...[...runs.values()].map((r) => r.perHost));
+      titlesWorker.concurrency = Math.max(1, Math.min(concurrency, Math.ceil(concurrency / perHost) + 1));
+    }
+    return context;
+  };
+
+  const dropRun = (context: RunContext): void => {
+    context.controller.abort(new Error('run ended'));
+    runs.delete(context.id);
+    void context.fetcher.close();
+  };
+
+  const fatal = (error: ClusterError): void => {
+    void stop().then(() => options.onFatal?.(error));
+  };
+
+  const checkSchema = async (job: Job, token: string | undefined, version: unknown): Promise<void> => {
+    if (version === SCHEMA_VERSION) return;
+    // Another Titlewave's job: back to the queue for a worker that speaks it, and this worker stops, saying why.
+    await job.moveToWait(token).catch(() => undefined);
+    fatal(new ClusterError('SCHEMA', `a job of schema ${String(version)} arrived; this worker (titlewave ${packageInfo.version}) speaks schema ${SCHEMA_VERSION}: run the same Titlewave version on every machine`));
+    throw new WaitingError();
+  };
+
+  const track = (job: Job, runId: string, signal: AbortSignal | undefined, runSignal: AbortSignal | null): ActiveJob => {
+    const controller = new AbortController();
+    const entry: ActiveJob = { runId, controller, handBack: false };
+    const abort = (): void => controller.abort(new Error('cancelled'));
+    signal?.addEventListener('abort', abort, { once: true });
+    runSignal?.addEventListener('abort', abort, { once: true });
+    active.set(job.id as string, entry);
+    return entry;
+  };
+
+  const finish = async (job: Job, token: string | undefined, entry: ActiveJob): Promise<void> => {
+    active.delete(job.id as string);
+    if (entry.handBack && entry.controller.signal.aborted) {
+      await job.moveToWait(token).catch(() => undefined);
+      throw new WaitingError();
+    }
+  };
+
+  const processTitles = async (job: Job<TitlesJobData>, token?: string, signal?: AbortSignal): Promise<void> => {
+    await checkSchema(job, token, job.data.v);
+    const started = performance.now();
+    const runId = job.data.r;
+    const context = await runContext(runId);
+    if (context === null) return; // The run ended or was cancelled: nothing to do for it.
+    const entries: FetchEntry[] = [];
+    const invalid: TitleRecord[] = [];
+    for (const row of job.data.e.split('\n')) {
+      const tab = row.indexOf('\t');
+      if (tab <= 0) continue;
+      const index = Number(row.slice(0, tab));
+      const line = row.slice(tab + 1);
+      const parsed = parseInputLine(line);
+      if (parsed.kind === 'url') entries.push({ index, line: parsed.line, url: parsed.url, host: parsed.host });
+      else invalid.push(invalidEntryRecord(index, line, parsed.kind === 'invalid' ? parsed.reason : 'blank line'));
+    }
+    // Entries that already have their result (this job ran before, on a worker that died) are not fetched again.
+    const bits = await client.pipeline(entries.map((entry) => ['getbit', keys.done(runId), entry.index])).exec();
+    const todo = entries.filter((_, i) => bits?.[i]?.[1] !== 1);
+    const entry = track(job, runId, signal, context.controller.signal);
+    context.jobs += 1;
+    let pending: (string | number)[] = [];
+    let committed = 0;
+    let failed = 0;
+    let flushing: Promise<void> = Promise.resolve();
+    const flush = (): Promise<void> => {
+      const items = pending;
+      pending = [];
+      flushing = flushing.then(async () => {
+        const result = await commit(runId, items);
+        if (result < 0) {
+          // Cancelled or finished meanwhile: stop fetching for it.
+          dropRun(context);
+          entry.controller.abort(new Error('run ended'));
+        } else committed += result;
+      });
+      return flushing;
+    };
+    const add = (record: TitleRecord): void => {
+      if (record.error !== null) failed += 1;
+      pending.push(record.index, JSON.stringify(record), record.error === null ? '0' : '1');
+    };
+    for (const record of invalid) add(record);
+    const ticker = setInterval(() => void flush().catch(() => undefined), 100);
+    try {
+      await Promise.all(
+        todo.map(async (item) => {
+          const record = await context.fetcher.fetch(item, entry.controller.signal);
+          if (record !== null) add(record);
+        }),
+      );
+    } finally {
+      clearInterval(ticker);
+      context.jobs -= 1;
+      context.idleSince = Date.now();
+    }
+    await flush();
+    await finish(job, token, entry);
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    options.onJob?.(`titles ${runId} chunk ${job.data.c}: ${committed} record${committed === 1 ? '' : 's'} (${failed} with errors), ${entries.length - todo.length} already done, ${seconds} s`);
+  };
+
+  const processPrimes = async (job: Job<PrimesJobData>, token?: string, signal?: AbortSignal): Promise<void> => {
+    await checkSchema(job, token, job.data.v);
+    const { r: runId, t: task, from, to, mode } = job.data;
+    const run = await getRun(client, runId);
+    if (run === null || run.state === 'done' || run.state === 'cancelled') return;
+    if ((await client.getbit(keys.done(runId), task)) === 1) return;
+    const entry = track(job, runId, signal, null);
+    pool ??= createWorkerPool({ size: processes, ...(options.spawnWorker ? { spawn: options.spawnWorker } : {}) });
+    primesInFlight += 1;
+    let result: Awaited<ReturnType<WorkerPool['run']>> | null = null;
+    try {
+      result = await pool.run('primes.sieve', { from, to, mode }, { signal: entry.controller.signal });
+    } catch (error) {
+      if (!entry.controller.signal.aborted) throw error;
+    } finally {
+      primesInFlight -= 1;
+    }
+    if (result !== null) await commit(runId, [task, JSON.stringify({ t: task, ...(result as object) }), '0']);
+    await finish(job, token, entry);
+    if (result !== null) options.onJob?.(`primes ${runId} task ${task} [${from}, ${to}]: ${(result as { count: number }).count} primes, ${((result as { ms: number }).ms / 1000).toFixed(2)} s`);
+  };
+
+  const workerOptions = {
+    connection: redisOptions(target),
+    prefix: PREFIX,
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
+    // A stalled job (its worker died) goes back to the queue however often that happens: the done bitmap keeps
+    // every result single, so running a job again costs only the entries that had no result yet.
+    maxStalledCount: 1_000_000,
+    removeOnComplete: { count: 0 },
+    removeOnFail: { count: 0 },
+    drainDelay: 2,
+  };
+  titlesWorker = new Worker<TitlesJobData>(TITLES_QUEUE, processTitles, { ...workerOptions, concurrency: Math.max(1, Math.ceil(concurrency / 6) + 1) });
+  const primesWorker = new Worker<PrimesJobData>(PRIMES_QUEUE, processPrimes, { ...workerOptions, concurrency: processes });
+  for (const worker of [titlesWorker, primesWorker]) {
+    // Lost connections are retried by ioredis; a job whose lock could not be renewed is someone else's now.
+    worker.on('error', () => undefined);
+    worker.on('lockRenewalFailed', (ids: string[]) => {
+      for (const id of ids) active.get(id)?.controller.abort(new Error('job lock lost'));
+    });
+  }
+
+  const status = (): WorkerStatus => {
+    const now = Date.now();
+    while (recent.length > 0 && (recent[0] as number) < now - RATE_WINDOW_MS) recent.shift();
+    return {
+      name,
+      host: hostname(),
+      pid: process.pid,
+      version: packageInfo.version,
+      schema: SCHEMA_VERSION,
+      concurrency,
+      processes,
+      inFlight: slots.used + primesInFlight,
+      jobs: active.size,
+      done,
+      rate: recent.length / (Math.min(RATE_WINDOW_MS, Math.max(1000, now - startedAt)) / 1000),
+      startedAt,
+      seenAt: now,
+      runs: [...new Set([...active.values()].map((job) => job.runId))],
+    };
+  };
+
+  // Report about once a second; look at the runs worked for (a cancelled run stops its requests at once).
+  const heartbeat = setInterval(() => {
+    void reportWorker(client, status()).catch(() => undefined);
+    for (const context of runs.values()) {
+      void client.hget(keys.run(context.id), 'state').then(
+        (state) => {
+          if (state !== 'running') dropRun(context);
+          else if (context.jobs === 0 && Date.now() - context.idleSince > 30_000) dropRun(context);
+        },
+        () => undefined,
+      );
+    }
+  }, 1000);
+  void reportWorker(client, status()).catch(() => undefined);
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      clearInterval(heartbeat);
+      const closing = Promise.all([titlesWorker?.close(), primesWorker.close()]);
+      const grace = setTimeout(() => {
+        for (const job of active.values()) {
+          job.handBack = true;
+          job.controller.abort(new Error('worker stopping'));
+        }
+      }, graceMs);
+      await closing;
+      clearTimeout(grace);
+      for (const context of [...runs.values()]) dropRun(context);
+      await leases.stop();
+      await pool?.close();
+      await removeWorker(client, name).catch(() => undefined);
+      await client.quit().catch(() => client.disconnect());
+    })();
+    return stopping;
+  };
+
+  return { name, status, stop };
+}
