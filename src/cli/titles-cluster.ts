@@ -51,6 +51,8 @@ export async function startClusterTitles(
     onRecord: init.onRecord,
     ...(init.settled !== undefined ? { settled: init.settled } : {}),
     onNotice: init.notice,
+    // Ctrl+C stops this producer; a second one within 2 s cancels the run on the queue as well.
+    stopGraceMs: 2000,
   });
   return run.asTitlesJob();
 }

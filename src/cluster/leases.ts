@@ -62,15 +62,19 @@ export class HostLeases {
     return count;
   }
 
-  /** One lease on `key` if fewer than `limit` are live; null when the host is at its limit or Redis failed. */
-  async tryAcquire(key: string, limit: number): Promise<string | null> {
+  /**
+   * One lease on `key` if fewer than `limit` are live; null when the host is at its limit or Redis failed, 'ended'
+   * when the run (`runKey`) is no longer running.
+   */
+  async tryAcquire(key: string, runKey: string, limit: number): Promise<string | null | 'ended'> {
     const id = `${this.owner}:${++this.#sequence}`;
     let granted: number;
     try {
-      granted = await this.client.acquireLease(key, limit, id, this.ttlMs);
+      granted = await this.client.acquireLease(key, runKey, limit, id, this.ttlMs);
     } catch {
       return null;
     }
+    if (granted === -1) return 'ended';
     if (granted !== 1) return null;
     let set = this.#held.get(key);
     if (set === undefined) {
@@ -159,6 +163,7 @@ export class ClusterGate implements SlotGate {
     private readonly slots: Slots,
     private readonly leases: HostLeases,
     private readonly signal: AbortSignal,
+    private readonly onEnded: () => void,
   ) {
     this.#local = new HostScheduler(slots.size, perHost);
     signal.addEventListener('abort', () => this.#local.close(), { once: true });
@@ -169,7 +174,12 @@ export class ClusterGate implements SlotGate {
   }
 
   async #lease(host: string): Promise<boolean> {
-    const id = await this.leases.tryAcquire(keys.hostLeases(this.runId, host), this.perHost);
+    const id = await this.leases.tryAcquire(keys.hostLeases(this.runId, host), keys.run(this.runId), this.perHost);
+    if (id === 'ended') {
+      // Cancelled or finished: no request of it starts any more.
+      this.onEnded();
+      return false;
+    }
     if (id === null) return false;
     let ids = this.#leaseIds.get(host);
     if (ids === undefined) {

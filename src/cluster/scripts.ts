@@ -31,10 +31,12 @@ return committed
 `;
 
 /**
- * Take one lease on a host, if fewer than the limit are live. KEYS: the host's lease set. ARGV: limit, lease id,
- * time to live (ms). Expiry uses the server's clock, so the machines' clocks never matter. Returns 1 or 0.
+ * Take one lease on a host, if fewer than the limit are live. KEYS: the host's lease set, the run hash. ARGV: limit,
+ * lease id, time to live (ms). Expiry uses the server's clock, so the machines' clocks never matter. Returns 1 or 0,
+ * or -1 when the run is no longer running (no key is created for an ended run).
  */
 const acquireLease = `
+if redis.call('HGET', KEYS[2], 'state') ~= 'running' then return -1 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -75,14 +77,14 @@ return renewed
 
 export interface ClusterScripts {
   commitResults(runKey: string, doneKey: string, outKey: string, byWorkerKey: string, worker: string, ...items: (string | number)[]): Promise<number>;
-  acquireLease(hostKey: string, limit: number, leaseId: string, ttlMs: number): Promise<number>;
+  acquireLease(hostKey: string, runKey: string, limit: number, leaseId: string, ttlMs: number): Promise<number>;
   renewLeases(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
 }
 
 /** Defines the scripts on a client (ioredis sends EVALSHA, and the script itself when the server lacks it). */
 export function withScripts(client: Redis): Redis & ClusterScripts {
   client.defineCommand('commitResults', { numberOfKeys: 4, lua: commitResults });
-  client.defineCommand('acquireLease', { numberOfKeys: 1, lua: acquireLease });
+  client.defineCommand('acquireLease', { numberOfKeys: 2, lua: acquireLease });
   client.defineCommand('renewLeases', { lua: renewLeases });
   return client as Redis & ClusterScripts;
 }

@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { processAlive } from '../fs/lock.js';
 import { invalidEntryRecord, resolveTitlesOptions, type TitlesJob } from '../titles/engine.js';
 import { entryKey, parseInputLine } from '../titles/input.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
@@ -52,6 +53,8 @@ export interface ClusterTitlesInit {
   attachWaitMs?: number;
   /** Lines for the user (a lost connection, no worker connected). */
   onNotice?: (message: string) => void;
+  /** After `signal` stops the producer, how long `done` waits for a `cancel()` (a second Ctrl+C); default 0. */
+  stopGraceMs?: number;
 }
 
 export type ClusterRunState = 'running' | 'reconnecting' | 'done' | 'cancelled' | 'stopped';
@@ -66,6 +69,13 @@ export interface ClusterTitlesEvents {
 const DEFAULT_WINDOW = 20_000;
 const RATE_BUCKETS = 50;
 const RATE_BUCKET_MS = 100;
+
+/** Whether the producer `host:pid` may still run: on this machine its pid tells; elsewhere only its heartbeat does. */
+function producerAlive(producer: string): boolean {
+  const at = producer.lastIndexOf(':');
+  if (producer.slice(0, at) !== hostname()) return true;
+  return processAlive(Number(producer.slice(at + 1)));
+}
 
 /** A new run id: time and 32 random bits, like the local history's ids. */
 export function newRunId(now = new Date()): string {
@@ -204,7 +214,7 @@ export class ClusterTitlesRun extends EventEmitter<ClusterTitlesEvents> {
       await claimSchema(client, target, 'producer', async () => (await listRuns(client)).every((run) => run.state === 'done' || run.state === 'cancelled'));
       const existing = await getRun(client, id);
       if (existing !== null && init.resume === true && (existing.state === 'running' || existing.state === 'interrupted')) {
-        if (existing.state === 'running' && existing.producer !== null && existing.producer !== producerName && Date.now() - existing.producerSeenAt < PRODUCER_STALE_MS) {
+        if (existing.state === 'running' && existing.producer !== null && existing.producer !== producerName && Date.now() - existing.producerSeenAt < PRODUCER_STALE_MS && producerAlive(existing.producer)) {
           throw new ClusterError('NO_RUN', `run ${id} is being fed by another producer (${existing.producer}); stop it first`);
         }
         attached = true;
@@ -269,6 +279,8 @@ function produce(
   if (init.signal?.aborted) stop.abort(init.signal.reason);
   else init.signal?.addEventListener('abort', onCallerAbort, { once: true });
   let cancelled = false;
+  /** Woken by cancel(): a producer stopped by its signal waits stopGraceMs for one. */
+  const cancelWaiters: (() => void)[] = [];
 
   const loopDelay = monitorEventLoopDelay({ resolution: 2 });
   loopDelay.enable();
@@ -593,7 +605,19 @@ function produce(
   // ---- Heartbeat: counts to the registry, workers to the listeners, progress to the listeners.
   let warnedNoWorkers = false;
   const heartbeat = setInterval(() => {
-    void reportRun(client, id, { total, inputDone, done, failed }, producerName).catch(() => undefined);
+    if (stop.signal.aborted) return;
+    void client.hget(keys.run(id), 'state').then(
+      (state) => {
+        // Cancelled from elsewhere (`titlewave runs --cancel`, the app): stop; the canceller removed the jobs and keys.
+        if (state !== 'cancelled' || cancelled) return;
+        cancelled = true;
+        init.onNotice?.('the run was cancelled on the queue');
+        stop.abort(new Error('cancelled'));
+        self.setState('cancelled');
+      },
+      () => undefined,
+    );
+    if (!cancelled) void reportRun(client, id, { total, inputDone, done, failed }, producerName).catch(() => undefined);
     void listWorkers(client).then(
       (workers) => {
         self.setWorkers(workers);
@@ -656,9 +680,20 @@ function produce(
         return final;
       }
       if (!cancelled) {
-        // Stopped here; the run stays on the queue for --resume (shown as interrupted at once).
+        // Stopped here; the run stays on the queue for --resume (shown as interrupted at once). A moment for the user
+        // to say "cancel it there too" (a second Ctrl+C) before this resolves.
         await client.hset(keys.run(id), { total, inputDone: inputDone ? 1 : 0, done, failed, producerSeenAt: 0 }).catch(() => undefined);
-        self.setState('stopped');
+        if ((init.stopGraceMs ?? 0) > 0) {
+          init.onNotice?.(`stopped; the run stays on the queue (--resume continues it); interrupt again within ${((init.stopGraceMs ?? 0) / 1000).toFixed(0)} s to cancel it there`);
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, init.stopGraceMs);
+            cancelWaiters.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+        if (!cancelled) self.setState('stopped');
       }
       return summary();
     } catch (error) {
@@ -673,6 +708,7 @@ function produce(
     if (cancelled) return;
     cancelled = true;
     stop.abort(new Error('cancelled'));
+    for (const waiter of cancelWaiters.splice(0)) waiter();
     const canceller = createRedis(init.target);
     try {
       await cancelClusterRun(canceller, init.target, id, { ...summary(), cancelled: true });

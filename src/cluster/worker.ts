@@ -127,7 +127,10 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     const settings = run.settings as ClusterTitlesSettings;
     const titlesOptions = resolveTitlesOptions({ ...settings, concurrency });
     const controller = new AbortController();
-    const gate = new ClusterGate(runId, titlesOptions.perHost, slots, leases, controller.signal);
+    const gate = new ClusterGate(runId, titlesOptions.perHost, slots, leases, controller.signal, () => {
+      const current = runs.get(runId);
+      if (current !== undefined) dropRun(current);
+    });
     const context: RunContext = { id: runId, perHost: titlesOptions.perHost, controller, gate, fetcher: createEntryFetcher(titlesOptions, gate, controller.signal), jobs: 0, idleSince: Date.now() };
     runs.set(runId, context);
     // Enough jobs at once to fill the requests in flight, one more to overlap a job's start with another's end.

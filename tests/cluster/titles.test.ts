@@ -76,3 +76,153 @@ describe('titlewave titles --redis', () => {
     expect(left.every((key) => /^tw:run:[^:]+$/.test(key))).toBe(true);
   }, 60_000);
 });
+
+async function runInfo(): Promise<{ id: string; state: string; done: number }[]> {
+  const list = startCli(['runs', '--redis', redis.url, '--json']);
+  expect(await list.exited, list.stderr()).toBe(0);
+  return (JSON.parse(list.stdout()) as { runs: { id: string; state: string; done: number }[] }).runs;
+}
+
+describe('failures on the way', () => {
+  it('a worker killed with SIGKILL mid-run loses and duplicates nothing; its jobs go to the others', async () => {
+    web.resetStats();
+    const victim = await startWorker(redis.url, 'victim', ['--concurrency', '8']);
+    const urls = urlList(30, 'k').map((url) => `${url}?delay=150`);
+    const input = join(dir, 'k.txt');
+    writeFileSync(input, urls.join('\n'));
+    const out = join(dir, 'k.jsonl');
+    const producer = startCli(['titles', input, '--output', out, '--per-host', '4', '--redis', redis.url]);
+    const client = new Redis(redis.url);
+    try {
+      await waitFor(async () => Number(await client.hget('tw:worker:victim', 'inFlight')) > 0, 20_000, 'the victim to hold requests');
+    } finally {
+      client.disconnect();
+    }
+    victim.child.kill('SIGKILL');
+    expect(await producer.exited, producer.stderr()).toBe(0);
+    const got = records(out);
+    expect(got.map((record) => record.index).sort((a, b) => a - b)).toEqual(urls.map((_, i) => i));
+    expect(got.every((record) => record.error === null)).toBe(true);
+    const stats = web.stats();
+    expect(Math.max(...stats.map((s) => s.maxActive))).toBeLessThanOrEqual(4);
+    // Only what the victim had in flight (at most its concurrency) can have been requested twice.
+    const requests = stats.reduce((sum, s) => sum + s.requests, 0);
+    expect(requests).toBeGreaterThanOrEqual(urls.length);
+    expect(requests).toBeLessThanOrEqual(urls.length + 8);
+  }, 60_000);
+
+  it('a producer killed with SIGKILL and resumed loses nothing, writes nothing twice, fetches nothing twice', async () => {
+    web.resetStats();
+    const urls = urlList(30, 'p').map((url) => `${url}?delay=100`);
+    const input = join(dir, 'p.txt');
+    writeFileSync(input, urls.join('\n'));
+    const out = join(dir, 'p.jsonl');
+    const first = startCli(['titles', input, '--output', out, '--per-host', '2', '--redis', redis.url]);
+    await waitFor(() => {
+      try {
+        return records(out).length >= 20;
+      } catch {
+        return false;
+      }
+    }, 20_000, 'some records');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const before = records(out).length;
+    expect(before).toBeLessThan(urls.length);
+    const second = startCli(['titles', input, '--output', out, '--per-host', '2', '--redis', redis.url, '--resume']);
+    expect(await second.exited, second.stderr()).toBe(0);
+    const got = records(out);
+    expect(got.map((record) => record.index).sort((a, b) => a - b)).toEqual(urls.map((_, i) => i));
+    expect(web.stats().reduce((sum, s) => sum + s.requests, 0)).toBe(urls.length);
+    expect(second.stderr()).toMatch(/already in the output/);
+  }, 60_000);
+
+  it('a Redis that stops answering for longer than the lock time costs nothing: every URL once, within the per-host limit', async () => {
+    web.resetStats();
+    const urls = urlList(25, 's').map((url) => `${url}?delay=100`);
+    const input = join(dir, 's.txt');
+    writeFileSync(input, urls.join('\n'));
+    const out = join(dir, 's.jsonl');
+    const producer = startCli(['titles', input, '--output', out, '--per-host', '3', '--redis', redis.url]);
+    await waitFor(() => web.stats().reduce((sum, s) => sum + s.requests, 0) >= 10, 20_000, 'requests');
+    redis.process.kill('SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    redis.process.kill('SIGCONT');
+    expect(await producer.exited, producer.stderr()).toBe(0);
+    const got = records(out);
+    expect(got.map((record) => record.index).sort((a, b) => a - b)).toEqual(urls.map((_, i) => i));
+    expect(Math.max(...web.stats().map((s) => s.maxActive))).toBeLessThanOrEqual(3);
+  }, 60_000);
+
+  it('titlewave runs --cancel removes the queued jobs and every key of the run but its summary; the producer stops', async () => {
+    const urls = urlList(40, 'c').map((url) => `${url}?delay=200`);
+    const input = join(dir, 'c.txt');
+    writeFileSync(input, urls.join('\n'));
+    const out = join(dir, 'c.jsonl');
+    const producer = startCli(['titles', input, '--output', out, '--per-host', '1', '--redis', redis.url]);
+    let id = '';
+    await waitFor(async () => {
+      const run = (await runInfo()).find((r) => r.state === 'running' && r.done > 0);
+      id = run?.id ?? '';
+      return run !== undefined;
+    }, 20_000, 'the run to start');
+    const cancel = startCli(['runs', '--redis', redis.url, '--cancel', id]);
+    expect(await cancel.exited, cancel.stderr()).toBe(0);
+    expect(await producer.exited).toBe(130);
+    expect(producer.stderr()).toMatch(/cancelled on the queue/);
+    await waitFor(async () => (await runKeys(id)).length === 1, 10_000, 'keys to go');
+    expect(await runKeys(id)).toEqual([`tw:run:${id}`]);
+    const client = new Redis(redis.url);
+    try {
+      expect(await client.hget(`tw:run:${id}`, 'state')).toBe('cancelled');
+      expect(await client.ttl(`tw:run:${id}`)).toBeGreaterThan(0);
+      expect(await client.llen('tw:titles:wait')).toBe(0);
+    } finally {
+      client.disconnect();
+    }
+  }, 60_000);
+});
+
+describe('interrupting the producer', () => {
+  const startRun = async (tag: string): Promise<{ producer: Started; id: string; input: string; out: string; urls: string[] }> => {
+    const urls = urlList(30, tag).map((url) => `${url}?delay=150`);
+    const input = join(dir, `${tag}.txt`);
+    writeFileSync(input, urls.join('\n'));
+    const out = join(dir, `${tag}.jsonl`);
+    const producer = startCli(['titles', input, '--output', out, '--per-host', '1', '--redis', redis.url]);
+    let id = '';
+    await waitFor(async () => {
+      const run = (await runInfo()).find((r) => r.state === 'running' && r.done > 0);
+      id = run?.id ?? '';
+      return run !== undefined;
+    }, 20_000, 'the run to start');
+    return { producer, id, input, out, urls };
+  };
+
+  it('Ctrl+C once stops the producer and leaves the run on the queue; --resume finishes it', async () => {
+    const { producer, id, input, out, urls } = await startRun('i');
+    producer.child.kill('SIGINT');
+    expect(await producer.exited).toBe(130);
+    expect(producer.stderr()).toMatch(/interrupt again within 2 s to cancel it there/);
+    expect((await runInfo()).find((run) => run.id === id)?.state).toBe('interrupted');
+    const resumed = startCli(['titles', input, '--output', out, '--per-host', '1', '--redis', redis.url, '--resume']);
+    expect(await resumed.exited, resumed.stderr()).toBe(0);
+    expect(records(out).map((record) => record.index).sort((a, b) => a - b)).toEqual(urls.map((_, i) => i));
+    expect(await runKeys(id)).toEqual([`tw:run:${id}`]);
+  }, 60_000);
+
+  it('Ctrl+C twice cancels the run on the queue and leaves only its summary', async () => {
+    const { producer, id } = await startRun('j');
+    producer.child.kill('SIGINT');
+    await waitFor(() => producer.stderr().includes('interrupt again'), 10_000, 'the first interrupt');
+    producer.child.kill('SIGINT');
+    expect(await producer.exited).toBe(130);
+    expect(await runKeys(id)).toEqual([`tw:run:${id}`]);
+    const client = new Redis(redis.url);
+    try {
+      expect(await client.hget(`tw:run:${id}`, 'state')).toBe('cancelled');
+    } finally {
+      client.disconnect();
+    }
+  }, 60_000);
+});
