@@ -16,14 +16,14 @@ const peer = join(here, 'peers', 'titles_aiohttp.py');
 const python = '/usr/bin/python3';
 
 /** Bundle the TypeScript fixture server and the corpus once, into a scratch folder. */
-async function bundle(work) {
+export async function bundle(work) {
   const common = { bundle: true, platform: 'node', format: 'esm', logLevel: 'warning', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } };
   await build({ ...common, entryPoints: [join(here, 'fixtures', 'fixture-server.ts')], outfile: join(work, 'fixture-server.mjs') });
   await build({ ...common, entryPoints: [join(root, 'tests', 'titles', 'corpus.ts')], outfile: join(work, 'corpus.mjs') });
 }
 
 /** The fixture web in its own process. */
-async function startFixture(work, options, cases = []) {
+export async function startFixture(work, options, cases = []) {
   const child = fork(join(work, 'fixture-server.mjs'), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = (message, reply) =>
     new Promise((resolve) => {
@@ -49,13 +49,13 @@ async function startFixture(work, options, cases = []) {
 }
 
 /** Run a command to the end: wall time in ms, CPU seconds and peak RSS (GNU time, when installed), and its stderr. */
-function run(command, args, { stdoutFile } = {}) {
+export function run(command, args, { stdoutFile, env } = {}) {
   const timed = existsSync('/usr/bin/time');
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = timed
-      ? spawn('/usr/bin/time', ['-f', 'gnu-time: %U %S %M', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      ? spawn('/usr/bin/time', ['-f', 'gnu-time: %U %S %M', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+      : spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const out = [];
     let err = '';
     child.stdout.on('data', (chunk) => stdoutFile && out.push(chunk));

@@ -49,6 +49,8 @@ export interface ClusterTitlesInit {
   window?: number;
   /** URLs per job (default: twice the per-host limit, from 8 to 64). */
   chunkSize?: number;
+  /** URLs of one host queued or in flight at most (default: 4 chunks, at least 8 × per-host). */
+  hostCap?: number;
   /** How long a resumed run waits for the jobs its earlier producer left active (default 60 s). */
   attachWaitMs?: number;
   /** Lines for the user (a lost connection, no worker connected). */
@@ -144,12 +146,13 @@ export class ClusterTitlesRun extends EventEmitter<ClusterTitlesEvents> {
   #cancel: () => Promise<void>;
   #workers: WorkerStatus[] = [];
 
-  private constructor(id: string, body: (self: ClusterTitlesRun) => { done: Promise<TitlesSummary>; progress: () => TitlesProgress; cancel: () => Promise<void> }) {
+  private constructor(id: string, body: (self: ClusterTitlesRun) => { done: Promise<TitlesSummary>; progress: () => TitlesProgress; cancel: () => Promise<void>; queued: () => number }) {
     super();
     this.id = id;
     const parts = body(this);
     this.done = parts.done;
     this.#progress = parts.progress;
+    this.#queued = parts.queued;
     this.#cancel = parts.cancel;
   }
 
@@ -169,6 +172,13 @@ export class ClusterTitlesRun extends EventEmitter<ClusterTitlesEvents> {
   progress(): TitlesProgress {
     return this.#progress();
   }
+
+  /** URLs queued or in flight on the cluster now (at most the window). */
+  queuedUrls(): number {
+    return this.#queued();
+  }
+
+  #queued: () => number = () => 0;
 
   /** Stop taking records and queuing jobs (the workers finish the window); `resume` goes on. */
   pause(): void {
@@ -268,12 +278,12 @@ function produce(
   init: ClusterTitlesInit,
   options: TitlesOptions,
   { id, client, reader, queue, attached, producerName }: Plumbing,
-): { done: Promise<TitlesSummary>; progress: () => TitlesProgress; cancel: () => Promise<void> } {
+): { done: Promise<TitlesSummary>; progress: () => TitlesProgress; cancel: () => Promise<void>; queued: () => number } {
   const window = Math.max(1, init.window ?? DEFAULT_WINDOW);
   const chunkSize = Math.max(1, init.chunkSize ?? Math.min(64, Math.max(8, options.perHost * 2)));
   const lookahead = Math.max(window, 1000);
   // A host never has more than this many URLs queued or in flight, so a list sorted by host still reaches the others.
-  const hostCap = Math.max(chunkSize * 4, options.perHost * 8);
+  const hostCap = init.hostCap ?? Math.max(chunkSize * 4, options.perHost * 8);
   const stop = new AbortController();
   const onCallerAbort = (): void => stop.abort(init.signal?.reason);
   if (init.signal?.aborted) stop.abort(init.signal.reason);
@@ -718,5 +728,5 @@ function produce(
     self.setState('cancelled');
   };
 
-  return { done: run(), progress, cancel };
+  return { done: run(), progress, cancel, queued: () => outstanding.size };
 }
