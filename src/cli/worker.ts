@@ -87,5 +87,7 @@ Examples:
         process.stderr.write(`titlewave: ${(fatal as Error).message}\n`);
         process.exitCode = 1;
       }
+      // Stopped: a connection still trying to reach a Redis that went away must not keep the process alive.
+      setTimeout(() => process.exit(), 200).unref();
     });
 }

@@ -110,7 +110,7 @@ export async function createClusterPrimesPool(init: ClusterPrimesInit): Promise<
     const task = nextTask++;
     return new Promise<TaskMap[K]['output']>((resolve, reject) => {
       const signal = options.signal;
-      const jobId = `${id}-${task}`;
+      const jobId = `${id}.${task}`;
       const onAbort = (): void => {
         pending.delete(task);
         void queue.remove(jobId).catch(() => undefined);

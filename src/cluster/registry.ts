@@ -151,36 +151,23 @@ export async function reportRun(client: Redis, id: string, counts: { total: numb
     .exec();
 }
 
-/** Removes the jobs of a run still waiting in a queue (active ones end by themselves: their commits are refused). */
+/**
+ * Removes the jobs of a run still waiting in a queue (active ones end by themselves: their commits are refused). Job
+ * ids start with the run id, so only ids are read, and removals go out a few hundred at a time.
+ */
 export async function removeQueuedJobs(queue: Queue, runId: string): Promise<number> {
+  const ids = (await queue.getRanges(['waiting', 'delayed', 'prioritized', 'paused'], 0, -1, true)).filter((jobId) => jobId.startsWith(`${runId}.`));
   let removed = 0;
-  const page = 500;
-  for (const state of ['waiting', 'delayed', 'prioritized', 'paused'] as const) {
-    // Removing while paging shifts the pages: go on from the same offset until a page has nothing of the run.
-    let start = 0;
-    for (;;) {
-      const jobs = await queue.getJobs([state], start, start + page - 1, true);
-      if (jobs.length === 0) break;
-      let removedHere = 0;
-      for (const job of jobs) {
-        if ((job?.data as { r?: string } | undefined)?.r !== runId) continue;
-        removed += await job.remove().then(
-          () => 1,
-          () => 0,
-        );
-        removedHere += 1;
-      }
-      if (jobs.length < page) break;
-      if (removedHere === 0) start += page;
-    }
+  for (let at = 0; at < ids.length; at += 256) {
+    const results = await Promise.all(ids.slice(at, at + 256).map((jobId) => queue.remove(jobId).catch(() => 0)));
+    removed += results.reduce<number>((sum, result) => sum + (result === 1 ? 1 : 0), 0);
   }
   return removed;
 }
 
 /** Active jobs of a run (being worked on, or held by a worker that died and whose lock has not expired yet). */
 export async function activeJobsOf(queue: Queue, runId: string): Promise<number> {
-  const jobs = await queue.getJobs(['active'], 0, -1, true);
-  return jobs.filter((job) => (job?.data as { r?: string } | undefined)?.r === runId).length;
+  return (await queue.getRanges(['active'], 0, -1, true)).filter((jobId) => jobId.startsWith(`${runId}.`)).length;
 }
 
 async function deleteMatching(client: Redis, pattern: string): Promise<void> {

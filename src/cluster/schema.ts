@@ -12,7 +12,7 @@ export const PREFIX = 'tw';
 export const TITLES_QUEUE = 'titles';
 export const PRIMES_QUEUE = 'primes';
 
-/** Run ids are safe in keys and job ids: letters, digits, `-` and `_`. */
+/** Run ids are safe in keys and job ids: letters, digits, `-` and `_`; a job id is the run id, ".", and more. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const keys = {

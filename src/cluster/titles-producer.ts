@@ -587,7 +587,7 @@ function produce(
           chunks.map(({ rows }) => {
             const number = chunkNumber++;
             const data: TitlesJobData = { v: SCHEMA_VERSION, r: id, c: number, e: rows.join('\n') };
-            return { name: 't', data, opts: { jobId: `${id}-${Date.now().toString(36)}-${number}` } };
+            return { name: 't', data, opts: { jobId: `${id}.${Date.now().toString(36)}.${number}` } };
           }),
         );
         continue;

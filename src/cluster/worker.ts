@@ -330,13 +330,26 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
           job.controller.abort(new Error('worker stopping'));
         }
       }, graceMs);
-      await closing;
+      // Redis may be gone (then BullMQ's close would wait for it forever): a few seconds more, then close by force.
+      let force: NodeJS.Timeout | null = null;
+      await Promise.race([
+        closing,
+        new Promise<void>((resolve) => {
+          force = setTimeout(() => {
+            void titlesWorker?.close(true).catch(() => undefined);
+            void primesWorker.close(true).catch(() => undefined);
+            resolve();
+          }, graceMs + 2000);
+        }),
+      ]);
       clearTimeout(grace);
+      if (force !== null) clearTimeout(force);
       for (const context of [...runs.values()]) dropRun(context);
-      await leases.stop();
+      const bounded = <T>(promise: Promise<T>): Promise<unknown> => Promise.race([promise, new Promise((resolve) => setTimeout(resolve, 1000))]);
+      await bounded(leases.stop());
       await pool?.close();
-      await removeWorker(client, name).catch(() => undefined);
-      await client.quit().catch(() => client.disconnect());
+      await bounded(removeWorker(client, name).catch(() => undefined));
+      client.disconnect();
     })();
     return stopping;
   };
