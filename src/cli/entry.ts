@@ -4,6 +4,8 @@
  * the argument parser or any other engine: its whole-process time on a short list is one of the project's figures
  * (issue 4).
  */
+import { terminalSafe } from './sanitize.js';
+
 const isOperand = (arg: string): boolean => !arg.startsWith('-') || /^-\d/.test(arg);
 
 /** Runs `argv` and resolves true when it is a plain `primes check N...`; resolves false, having done nothing, otherwise. */
@@ -16,6 +18,6 @@ export async function runPlainPrimesCheck(argv: readonly string[]): Promise<bool
 
 /** An error no command turned into a message of its own: one line on stderr, exit status 1. */
 export function reportFailure(error: unknown): void {
-  process.stderr.write(`titlewave: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`titlewave: ${terminalSafe(error instanceof Error ? error.message : String(error))}\n`);
   process.exitCode = 1;
 }
