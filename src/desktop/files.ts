@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncDirectory } from '../services/atomic.js';
+import { decodeTextFile } from '../titles/text-encoding.js';
 
 /** The contract's limit for a titles run's text (titles.start), for all the files opened together. */
 export const MAX_OPEN_BYTES = 200 * 1024 * 1024;
@@ -18,20 +19,27 @@ function mebibytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
 }
 
-/** Text from bytes as a browser's File.text() would give it, plus UTF-16 files that announce themselves with a BOM. */
-export function decodeText(bytes: Uint8Array): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
-    // Swap to little-endian rather than rely on a 'utf-16be' decoder, which not every ICU build ships.
-    const swapped = new Uint8Array(bytes.length - 2 - (bytes.length % 2));
-    for (let i = 0; i < swapped.length; i += 2) {
-      swapped[i] = bytes[i + 3] as number;
-      swapped[i + 1] = bytes[i + 2] as number;
-    }
-    return new TextDecoder('utf-16le').decode(swapped);
+/**
+ * A URL list's text: by its byte order mark (UTF-8, UTF-16LE, UTF-16BE), else UTF-8 with invalid bytes replaced as
+ * a browser does. UTF-16 without a BOM and binary files throw a TextEncodingError that names the file and what it
+ * looks like. The same rules as the CLI and browser mode (src/titles/text-encoding.ts).
+ */
+export function decodeText(bytes: Uint8Array, name = 'the file'): string {
+  return decodeTextFile(bytes, name);
+}
+
+/**
+ * Check, before reading any, that files chosen together fit in `maxBytes` (a folder or a missing file is refused
+ * too): the first that does not fit throws FileTooLargeError, so nothing big is read only to be thrown away.
+ */
+export async function checkTotalSize(paths: readonly string[], maxBytes: number): Promise<void> {
+  let budget = maxBytes;
+  for (const path of paths) {
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error(`Not a file: ${path}`);
+    if (info.size > budget) throw new FileTooLargeError(`${basename(path)} is too large (${mebibytes(info.size)}; at most ${mebibytes(budget)} can be opened at once)`);
+    budget -= info.size;
   }
-  // The UTF-8 decoder drops a UTF-8 BOM and replaces invalid bytes with U+FFFD, as File.text() does.
-  return new TextDecoder('utf-8').decode(bytes);
 }
 
 /**
@@ -52,7 +60,7 @@ export async function readTextFile(path: string, maxBytes: number): Promise<{ te
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    return { text: decodeText(buffer.subarray(0, length)), bytes: length };
+    return { text: decodeText(buffer.subarray(0, length), basename(path)), bytes: length };
   } finally {
     await handle.close();
   }

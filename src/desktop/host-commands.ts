@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { AppInfo, CommandArgs, CommandResult, HostCommandName, Language } from '../contract.js';
 import type { ExternalOpener } from './external.js';
-import { MAX_OPEN_BYTES, readTextFile, writeTextFileAtomic } from './files.js';
+import { checkTotalSize, MAX_OPEN_BYTES, readTextFile, writeTextFileAtomic } from './files.js';
 import { shellText } from './i18n.js';
 
 export type HostHandlers = { [C in HostCommandName]: (...args: CommandArgs<C>) => Promise<CommandResult<C>> };
@@ -86,6 +86,7 @@ export function createHostHandlers(deps: HostDependencies): HostHandlers {
         ],
       });
       if (result.canceled || result.filePaths.length === 0) return null;
+      await checkTotalSize(result.filePaths, MAX_OPEN_BYTES);
       const files: { name: string; text: string }[] = [];
       let budget = MAX_OPEN_BYTES;
       for (const path of result.filePaths) {

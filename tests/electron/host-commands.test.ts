@@ -105,6 +105,15 @@ describe('dialog.openTextFiles', () => {
     expect(decodeText(Buffer.from([0xfe, 0xff, 0x00, 0x61, 0x00, 0x62, 0x4e, 0xac]))).toBe('ab京');
     expect(decodeText(Buffer.from([0x61, 0xff, 0x62]))).toBe('a\ufffdb');
   });
+
+  it('reads UTF-16 lists by their byte order mark, and refuses UTF-16 without one, naming it (issue 11)', async () => {
+    const le = join(scratch, 'notepad.txt');
+    writeFileSync(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('example.com\r\nexample.org\r\n', 'utf16le')]));
+    const bare = join(scratch, 'bare-utf16.txt');
+    writeFileSync(bare, Buffer.from('example.com\r\nexample.org\r\n', 'utf16le'));
+    expect(await setup({ open: [le] }).host['dialog.openTextFiles']()).toEqual([{ name: 'notepad.txt', text: 'example.com\r\nexample.org\r\n' }]);
+    await expect(setup({ open: [le, bare] }).host['dialog.openTextFiles']()).rejects.toThrow(/bare-utf16\.txt looks like UTF-16LE text without a byte order mark/);
+  });
 });
 
 describe('dialog.saveText', () => {

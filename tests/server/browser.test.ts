@@ -79,6 +79,18 @@ describe('browser mode in Chromium', () => {
     expect(accept).toBe('removed');
   });
 
+  it('reads a UTF-16 list by its byte order mark, and refuses UTF-16 without one (issue 11)', async () => {
+    const pick = async (file: { name: string; buffer: Buffer }): Promise<void> => {
+      const chooserShown = page.waitForEvent('filechooser');
+      await page.click('#open');
+      await (await chooserShown).setFiles({ ...file, mimeType: 'text/plain' });
+    };
+    await pick({ name: 'notepad.txt', buffer: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('https://jd.com\r\n', 'utf16le')]) });
+    expect(await page.evaluate('window.opened')).toEqual([{ name: 'notepad.txt', text: 'https://jd.com\r\n' }]);
+    await pick({ name: 'bare.txt', buffer: Buffer.from('https://jd.com\r\n', 'utf16le') });
+    expect(await page.evaluate('window.opened.then(() => "read", (error) => error.message)')).toMatch(/bare\.txt looks like UTF-16LE text without a byte order mark/);
+  });
+
   it('saves text as a download under the suggested name', async () => {
     const downloaded = page.waitForEvent('download');
     const saved = await page.evaluate("window.api.invoke('dialog.saveText', { suggestedName: 'titles.csv', text: '\\uFEFFurl,title\\nhttps://jd.com,京东\\n' })");

@@ -4,6 +4,7 @@
  * the two hosts apart. Host commands that need the page (file pickers, downloads, new tabs) run here.
  */
 import type { Api, CommandArgs, CommandName, CommandResult, EventName, Events, Language } from '../../contract.js';
+import { decodeTextFile } from '../../titles/text-encoding.js';
 import { WS_PATH, isPageCommand, type PageCommandName, type ServerMessage } from '../protocol.js';
 
 interface Pending {
@@ -181,7 +182,8 @@ function openTextFiles(): Promise<{ name: string; text: string }[] | null> {
         const files = [...(input.files ?? [])];
         input.remove();
         if (files.length === 0) return resolve(null);
-        Promise.all(files.map(async (file) => ({ name: file.name, text: await file.text() }))).then(resolve, (error: unknown) =>
+        // Decoded as the desktop app and the CLI do (UTF-16 by its byte order mark), not with file.text() (UTF-8 only).
+        Promise.all(files.map(async (file) => ({ name: file.name, text: decodeTextFile(new Uint8Array(await file.arrayBuffer()), file.name) }))).then(resolve, (error: unknown) =>
           reject(new Error(`Could not read the file: ${error instanceof Error ? error.message : String(error)}`)),
         );
       },
