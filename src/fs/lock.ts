@@ -168,3 +168,18 @@ function makeLock(path: string, owner: LockOwner): Lock {
     },
   };
 }
+
+/**
+ * Take the locks of several targets (a job's output folders), all or none: when one is refused, the ones already
+ * taken are released and the LockedError is thrown.
+ */
+export async function acquireLocks(targets: readonly string[], purpose: string): Promise<Lock[]> {
+  const locks: Lock[] = [];
+  try {
+    for (const target of targets) locks.push(await acquireLock(target, purpose));
+  } catch (error) {
+    await Promise.all(locks.map((lock) => lock.release()));
+    throw error;
+  }
+  return locks;
+}
