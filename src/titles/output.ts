@@ -1,7 +1,7 @@
 /**
  * Record files the CLI writes, and reading one back to continue it (--resume). Each record goes out in one write,
  * so a process killed with SIGKILL leaves at worst one torn record at the end: it is cut off, the records before it
- * are kept, and the torn one is fetched again. Node only.
+ * are kept, and the torn one is fetched again. Anything else in the file is refused, never cut. Node only.
  */
 import { createReadStream } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
@@ -19,6 +19,17 @@ export interface ExistingOutput {
   failed: number;
   /** Bytes to keep: everything up to the end of the last complete record (and of the header or opening bracket). */
   keepBytes: number;
+  /**
+   * Whether the file's start (the CSV header, the JSON array's opening bracket) is whole. False only when a kill tore
+   * the start itself: then keepBytes is 0 and the start is written again.
+   */
+  started: boolean;
+}
+
+/** An output file that is not (only) records this command wrote: resuming into it could lose what it holds. */
+export class OutputNotResumableError extends Error {
+  readonly code = 'NOT_RESUMABLE';
+  override readonly name = 'OutputNotResumableError';
 }
 
 export function recordKey(index: number, url: string): string {
@@ -49,9 +60,32 @@ function asRecord(value: unknown): TitleRecord | null {
   return Number.isInteger(record.index) && typeof record.url === 'string' && 'error' in record ? (record as TitleRecord) : null;
 }
 
+function parseJsonRecord(text: string): TitleRecord | null {
+  if (!text.startsWith('{"index":')) return null;
+  try {
+    return asRecord(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Read an output file back: which records it holds, and how much of it to keep. Null when there is no file or it is
- * empty. Throws (with a message for the user) when the file is not a record file of this format.
+ * The bytes a kill can leave after the last line feed: the beginning of the next record, cut short. A record of
+ * JSONL and JSON starts with `{"index":` followed by digits (JSON.stringify of a TitleRecord), a CSV row with the
+ * index's digits.
+ */
+function isTornRecord(text: string, format: RecordFormat): boolean {
+  if (format === 'csv') return /^\d+(?:,|$)/.test(text);
+  const head = '{"index":';
+  return head.startsWith(text) || /^\{"index":\d/.test(text);
+}
+
+/**
+ * Read an output file back before continuing it: which records it holds, and how much of it to keep. Null when there
+ * is no file or it is empty. Every line must be a record this command writes in this format (after the CSV header or
+ * the JSON array's opening bracket); the only thing allowed after the last record is the start of one more, torn by
+ * a kill, which is cut off (and fetched again). Anything else (a line the user added, another file's content) throws
+ * OutputNotResumableError, with a message for the user, and nothing is cut.
  */
 export async function readExistingOutput(path: string, format: RecordFormat): Promise<ExistingOutput | null> {
   let size: number;
@@ -61,59 +95,76 @@ export async function readExistingOutput(path: string, format: RecordFormat): Pr
     return null;
   }
   if (size === 0) return null;
-  const existing: ExistingOutput = { keys: new Set(), records: 0, failed: 0, keepBytes: 0 };
+  const existing: ExistingOutput = { keys: new Set(), records: 0, failed: 0, keepBytes: 0, started: format === 'jsonl' };
+  const notResumable = (why: string): OutputNotResumableError =>
+    new OutputNotResumableError(`${path} ${why}: it is not a ${format.toUpperCase()} file of titles records as this command writes them, so it is not resumed (nothing in it was changed)`);
   const add = (index: number, url: string, failed: boolean, keepBytes: number): void => {
+    existing.keepBytes = keepBytes;
     const key = recordKey(index, url);
     if (existing.keys.has(key)) return;
     existing.keys.add(key);
     existing.records += 1;
     if (failed) existing.failed += 1;
-    existing.keepBytes = keepBytes;
   };
   // Loaded only when a CSV run is resumed (start-up time counts for every run).
   const parseCsv = format === 'csv' ? (await import('csv-parse/sync')).parse : null;
-  let first = true;
-  for await (const { line, start, end, complete } of linesWithOffsets(path)) {
+  const start = format === 'csv' ? csvHeader() : format === 'json' ? jsonArrayStart : '';
+  let lineNumber = 0;
+  // JSON: the array was closed ("]"), and whether the last record line ended with its comma.
+  let closed = false;
+  let recordLines = 0;
+  let lastRecordOpen = false;
+  for await (const { line, start: lineStart, end, complete } of linesWithOffsets(path)) {
+    lineNumber += 1;
     const text = line.toString('utf8');
-    if (first) {
-      first = false;
-      if (format === 'csv') {
-        if (!complete || text.replace(/\r$/, '') !== csvHeader().replace(/\r\n$/, '')) throw new Error(`${path} does not start with the CSV header this command writes; not resuming into it`);
+    if (lineNumber === 1 && start !== '') {
+      if (complete && `${text}\n` === start) {
+        existing.started = true;
         existing.keepBytes = end;
         continue;
       }
-      if (format === 'json') {
-        if (!complete || text !== '[') throw new Error(`${path} is not a JSON array written by this command; not resuming into it`);
-        existing.keepBytes = end;
-        continue;
-      }
+      // A kill while the start itself was written: begin again.
+      if (!complete && start.startsWith(text)) break;
+      throw notResumable(format === 'csv' ? 'does not start with the CSV header this command writes' : 'does not start a JSON array on its first line');
     }
-    if (!complete && format !== 'json') break;
+    if (closed) throw notResumable(`goes on after the closing bracket (line ${lineNumber})`);
     if (format === 'jsonl') {
-      try {
-        const record = asRecord(JSON.parse(text));
-        if (record !== null) add(record.index, record.url, record.error !== null, end);
-      } catch {
-        // A torn or foreign line: not a record.
-      }
+      const record = complete ? parseJsonRecord(text) : null;
+      if (record !== null) add(record.index, record.url, record.error !== null, end);
+      else if (complete || !isTornRecord(text, format)) throw notResumable(complete ? `has a line that is not a record (line ${lineNumber})` : `ends with something that is not a record (after line ${lineNumber - 1})`);
     } else if (parseCsv !== null) {
-      if (!text.endsWith('\r')) continue;
-      try {
-        const [cells] = parseCsv(text.slice(0, -1), { relax_quotes: false }) as string[][];
-        if (cells !== undefined && cells.length === csvColumns.length && /^\d+$/.test(cells[0] ?? '')) add(Number(cells[0]), unneutralise(cells[1] ?? ''), (cells[16] ?? '') !== '', end);
-      } catch {
-        // A torn row.
+      if (!complete) {
+        if (!isTornRecord(text, format)) throw notResumable(`ends with something that is not a record (after line ${lineNumber - 1})`);
+        break;
       }
+      let cells: string[] | undefined;
+      try {
+        [cells] = text.endsWith('\r') ? (parseCsv(text.slice(0, -1), { relax_quotes: false }) as string[][]) : [];
+      } catch {
+        cells = undefined;
+      }
+      if (cells === undefined || cells.length !== csvColumns.length || !/^\d+$/.test(cells[0] ?? '')) throw notResumable(`has a line that is not a record (line ${lineNumber})`);
+      add(Number(cells[0]), unneutralise(cells[1] ?? ''), (cells[16] ?? '') !== '', end);
     } else {
-      // JSON array, one record per line: "{...}," or the last "{...}", then "]".
-      const body = text.endsWith(',') ? text.slice(0, -1) : text;
-      try {
-        const record = asRecord(JSON.parse(body));
-        // Keep the record but not its trailing comma: the next write adds ",\n" itself.
-        if (record !== null) add(record.index, record.url, record.error !== null, start + Buffer.byteLength(body));
-      } catch {
-        // "]" or a torn record.
+      // JSON array, one record per line: "{...}," for every record but the last, then "]".
+      if (text === ']') {
+        if (lastRecordOpen) throw notResumable(`has a closing bracket right after a comma (line ${lineNumber})`);
+        // The end torn after its bracket is still the end.
+        closed = true;
+        continue;
       }
+      const body = text.endsWith(',') ? text.slice(0, -1) : text;
+      const record = parseJsonRecord(body);
+      if (record === null) {
+        if (complete || !isTornRecord(text, format)) throw notResumable(complete ? `has a line that is not a record (line ${lineNumber})` : `ends with something that is not a record (after line ${lineNumber - 1})`);
+        break;
+      }
+      // A record line without its comma is the last one: only the closing bracket may follow it.
+      if (recordLines > 0 && !lastRecordOpen) throw notResumable(`has two records without a comma between them (line ${lineNumber})`);
+      // Keep the record but not its trailing comma: the next write adds ",\n" itself.
+      add(record.index, record.url, record.error !== null, lineStart + Buffer.byteLength(body));
+      recordLines += 1;
+      lastRecordOpen = text.endsWith(',');
     }
   }
   return existing;

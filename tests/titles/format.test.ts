@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { csvColumns, csvHeader, csvRow, toCsv, toJson, toJsonl } from '../../src/titles/format.js';
-import { readExistingOutput, RecordEncoder, recordKey, type RecordFormat } from '../../src/titles/output.js';
+import { OutputNotResumableError, readExistingOutput, RecordEncoder, recordKey, type RecordFormat } from '../../src/titles/output.js';
 import type { TitleRecord } from '../../src/titles/types.js';
 
 const work = mkdtempSync(join(tmpdir(), 'titlewave-format-'));
@@ -123,6 +123,33 @@ describe('output files: continuing after a kill', () => {
     const next = new RecordEncoder('json', { records: 2 });
     writeFileSync(path, readFileSync(path, 'utf8') + next.record(record(2)) + next.end());
     expect((JSON.parse(readFileSync(path, 'utf8')) as TitleRecord[]).map((r) => r.index)).toEqual([0, 1, 2]);
+  });
+
+  it.each(formats)('%s: refuses, and leaves whole, anything after or among the records that is not one (issue 11)', async (format) => {
+    const encoder = new RecordEncoder(format, null);
+    const records = encoder.start() + encoder.record(record(0)) + encoder.record(record(1));
+    const closed = records + encoder.end();
+    const cases = [
+      closed + 'my notes\n',
+      closed + 'my notes',
+      records + '\nmy notes\n' + new RecordEncoder(format, { records: 2 }).record(record(2)),
+      format === 'json' ? `${records},\n{"something":"else"}` : records + '{"index":"not a number"}\n',
+    ];
+    for (const [i, text] of cases.entries()) {
+      const path = join(work, `foreign-${i}.${format}`);
+      writeFileSync(path, text);
+      await expect(readExistingOutput(path, format), JSON.stringify(text.slice(-30))).rejects.toThrow(OutputNotResumableError);
+    }
+    const notes = join(work, `notes.${format}`);
+    writeFileSync(notes, 'my notes\n');
+    await expect(readExistingOutput(notes, format)).rejects.toThrow(/nothing in it was changed/);
+  });
+
+  it.each(formats)('%s: a start torn by a kill is written again', async (format) => {
+    const path = join(work, `torn-start.${format}`);
+    writeFileSync(path, new RecordEncoder(format, null).start().slice(0, 1) || '{"ind');
+    const existing = await readExistingOutput(path, format);
+    expect(existing).toMatchObject({ records: 0, keepBytes: 0, started: format === 'jsonl' });
   });
 
   it('refuses files that were not written by this command', async () => {
