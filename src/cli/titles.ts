@@ -1,13 +1,21 @@
 /** `titlewave titles [FILE...]`: page titles of URL lists, records on stdout (or a file), progress on stderr. */
-import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { basename } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { holdOutputLock } from './output-lock.js';
 import { newProgram, runProgram } from './run.js';
+import { terminalSafe } from './sanitize.js';
+import { chunksOf, decodedLines, entriesOf, fingerprint, InputTooLargeError, prepareInputs, readWhole, STANDARD_INPUT, type InputSource } from './titles-input.js';
+import { compareInputBytes, describeRun, EntryDigest, readRunRecord, RunRecordError, runRecordPathFor, writeRunRecord, type TitlesRunRecord } from './titles-sidecar.js';
+import { LockedError } from '../fs/lock.js';
+import { assertNotAnInput, checkOutputFile, PathProblem } from '../fs/paths.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
-import { keepOnly, readExistingOutput, RecordEncoder, recordKey, type ExistingOutput, type RecordFormat } from '../titles/output.js';
-import type { TitlesJob, TitlesJobInit } from '../titles/engine.js';
+import { keepOnly, OutputNotResumableError, readExistingOutput, RecordEncoder, recordKey, type ExistingOutput, type RecordFormat } from '../titles/output.js';
+import { TextEncodingError } from '../titles/text-encoding.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
 
 /** Where the command reads and writes; the process's own streams unless a test gives others. */
@@ -30,8 +38,6 @@ interface TitlesFlags {
   output?: string;
   resume?: boolean;
   force?: boolean;
-  /** Run on the workers of this Redis queue (src/cluster/) instead of in this process. */
-  redis?: string;
 }
 
 const integer = (min: number, max: number) => (value: string): number => {
@@ -47,10 +53,38 @@ const seconds = (value: string): number => {
   return number;
 };
 
+// Headers undici refuses to send on a request (or that would break it: a GET has no body); refused at parse time
+// rather than failing every URL three times.
+const headersNotAllowed = new Set(['connection', 'content-length', 'expect', 'keep-alive', 'transfer-encoding', 'upgrade']);
+
+/** Node's own checks of a header name (a token) and value (no CR, LF, NUL or other control characters but tab). */
+function headerProblem(name: string, value: string): string | null {
+  try {
+    validateHeaderName(name);
+  } catch {
+    return `"${name}" is not a valid header name`;
+  }
+  if (headersNotAllowed.has(name.toLowerCase())) return `the ${name} header cannot be set on these requests`;
+  try {
+    validateHeaderValue(name, value);
+  } catch {
+    return 'the value holds a line break or another control character, or a character beyond Latin-1';
+  }
+  return null;
+}
+
 const header = (value: string, previous: [string, string][] | undefined): [string, string][] => {
-  const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/.exec(value);
-  if (match === null || /[\r\n\0]/.test(value)) throw new InvalidArgumentError('expected "Name: value".');
-  return [...(previous ?? []), [match[1] as string, match[2] as string]];
+  const match = /^([^:]*):[ \t]*(.*?)[ \t]*$/s.exec(value);
+  if (match === null) throw new InvalidArgumentError('expected "Name: value".');
+  const [name, text] = [match[1] as string, match[2] as string];
+  const problem = headerProblem(name, text);
+  if (problem !== null) throw new InvalidArgumentError(`expected "Name: value": ${problem}.`);
+  return [...(previous ?? []), [name, text]];
+};
+
+const userAgent = (value: string): string => {
+  if (value.trim() === '' || headerProblem('User-Agent', value) !== null) throw new InvalidArgumentError('expected text without line breaks or other control characters (Latin-1 at most).');
+  return value;
 };
 
 function formatFromPath(path: string): RecordFormat {
@@ -60,16 +94,12 @@ function formatFromPath(path: string): RecordFormat {
   return 'jsonl';
 }
 
-// Control characters (C0, DEL, C1) and bidi overrides would let a page rewrite the user's terminal or reorder what
-// it shows; in text output they are replaced.
-const unsafeForTerminal = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
+/** One readable line per record for a terminal; text from pages and the input goes through terminalSafe. */
 function textLine(record: TitleRecord): string {
-  const safe = (text: string): string => text.replace(unsafeForTerminal, '\uFFFD');
-  const where = safe(record.url);
-  if (record.error !== null) return `ERR ${record.error.code}  ${where}  (${safe(record.error.message)})\n`;
-  const title = record.title === null ? '(no title)' : safe(record.title);
-  const moved = record.finalUrl !== null && record.redirects.length > 0 ? `  -> ${safe(record.finalUrl)}` : '';
+  const where = terminalSafe(record.url);
+  if (record.error !== null) return `ERR ${record.error.code}  ${where}  (${terminalSafe(record.error.message)})\n`;
+  const title = record.title === null ? '(no title)' : terminalSafe(record.title);
+  const moved = record.finalUrl !== null && record.redirects.length > 0 ? `  -> ${terminalSafe(record.finalUrl)}` : '';
   return `${record.status ?? '---'}  ${title}  ${where}${moved}\n`;
 }
 
@@ -102,72 +132,122 @@ function summaryLine(s: TitlesSummary, skipped: number): string {
   return `titles: ${parts.join(', ')} in ${duration(s.elapsedMs)} (${rate.toFixed(0)}/s); event-loop delay p99 ${s.eventLoopDelayP99Ms.toFixed(1)} ms; peak RSS ${rssMiB.toFixed(0)} MiB\n`;
 }
 
-/** Input lines from the files in order ("-" is stdin), or stdin when there are none. */
-async function* inputLines(files: string[], stdin: Readable): AsyncGenerator<string> {
-  const sources = files.length === 0 ? ['-'] : files;
-  for (const file of sources) {
-    const stream = file === '-' ? stdin : createReadStream(file);
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
-    try {
-      for await (const line of lines) yield line;
-    } finally {
-      lines.close();
-      if (file !== '-') stream.destroy();
-    }
-  }
-}
-
-async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
-}
-
 function write(stream: Writable, text: string): boolean {
   return text === '' ? true : stream.write(text);
 }
 
+/** Standard input read whole to resume from it is capped: a bigger list should be given as a file. */
+const MAX_REPLAY_BYTES = 512 * 2 ** 20;
+
 async function runTitles(files: string[], flags: TitlesFlags, command: Command, io: TitlesIo): Promise<void> {
   const usage = (message: string): never => command.error(`error: ${message}`, { exitCode: 2, code: 'titlewave.usage' });
+  /** Refusals made before any work (paths, encodings, locks, outputs that are not ours) are usage errors: exit 2. */
+  const refusing = async <T>(step: () => Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (error) {
+      if (error instanceof PathProblem || error instanceof TextEncodingError || error instanceof LockedError || error instanceof OutputNotResumableError || error instanceof RunRecordError || error instanceof InputTooLargeError) {
+        return usage(error.message);
+      }
+      throw error;
+    }
+  };
   if (flags.resume === true && flags.output === undefined) usage('--resume needs --output FILE (the run to continue)');
   if (flags.resume === true && flags.force === true) usage('--resume and --force contradict each other');
   const format: OutputFormat = flags.format ?? (flags.output !== undefined ? formatFromPath(flags.output) : io.stdout.isTTY === true ? 'text' : 'jsonl');
   if (format === 'text' && flags.output !== undefined) usage('--format text is for terminals; use jsonl, csv or json with --output');
-  for (const file of files) {
-    if (file === '-') continue;
-    try {
-      await access(file, constants.R_OK);
-    } catch {
-      usage(`cannot read ${file}`);
+  const sources = await refusing(() => prepareInputs(files));
+
+  if (flags.output === undefined) {
+    await runJob(sources, flags, format, io, { out: io.stdout, encoder: new RecordEncoder(format === 'text' ? 'jsonl' : format, null), known: null, record: null });
+    return;
+  }
+  const output = flags.output;
+  const recordFormat = format as RecordFormat;
+  const info = await refusing(() => checkOutputFile(output, 'the output'));
+  // A pipe or a device (-o /dev/stdout, -o >(gzip > x.gz)) is a stream: nothing in it to lose, to lock or to resume.
+  const regular = info === null || info.isFile();
+  if (!regular && flags.resume === true) usage(`--resume needs --output to be a file; ${output} is not one`);
+  const inputs = sources.map((source) => (source.path !== null ? source.path : io.stdin === process.stdin ? { fd: 0, name: STANDARD_INPUT } : null)).filter((input) => input !== null);
+  await refusing(() => assertNotAnInput(regular ? [output, runRecordPathFor(output)] : [output], inputs, '--output'));
+  if (!regular) {
+    const out = createWriteStream(output, { flags: 'a' });
+    await runJob(sources, flags, format, io, { out, encoder: new RecordEncoder(recordFormat, null), known: null, record: null });
+    return;
+  }
+
+  // One writer per output file: a second run is refused before it reads or changes anything.
+  const lock = await refusing(() => holdOutputLock(output, 'titlewave titles'));
+  try {
+    const size = info === null ? 0 : Number(info.size);
+    // Never write over what the user has, unless told to continue it (--resume) or replace it (--force).
+    if (size > 0 && flags.resume !== true && flags.force !== true) usage(`${output} already exists; add --resume to continue that run or --force to replace it`);
+    const replay = new Map<InputSource, Buffer>();
+    let existing: ExistingOutput | null = null;
+    let record: TitlesRunRecord;
+    if (flags.resume === true && size > 0) {
+      record = await refusing(() => checkResumable(output, recordFormat, sources, io.stdin, replay));
+      existing = await refusing(() => readExistingOutput(output, recordFormat));
+    } else {
+      const inputs = await Promise.all(sources.map((source) => fingerprint(source)));
+      record = { titlewave: 'titles output', version: 1, format: recordFormat, startedAt: new Date().toISOString(), updatedAt: '', inputs, entries: null };
+    }
+    const continuing = existing !== null && existing.started;
+    if (existing !== null) await keepOnly(output, existing.keepBytes);
+    // The output is cut or created first, the run record written next: a kill in between leaves no record to
+    // mistake for this run's.
+    const handle = await open(output, continuing ? 'a' : 'w');
+    await writeRunRecord(output, record);
+    const out = handle.createWriteStream();
+    await runJob(sources, flags, format, io, { out, encoder: new RecordEncoder(recordFormat, continuing && existing !== null ? { records: existing.records } : null), known: existing?.keys ?? null, record: { output, value: record }, replay });
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * Prove that `output` (not empty) is a Titlewave output of these inputs before a byte of it is cut or appended: its
+ * run record must exist and name the same inputs, by their bytes or (when they differ, e.g. blank lines added) by
+ * their deduplicated entry list. Standard input and pipes are read whole into `replay` for the check and the run.
+ * Returns the run record to write back; throws, with a message saying what to do, when the output is not provably ours.
+ */
+async function checkResumable(output: string, format: RecordFormat, sources: readonly InputSource[], stdin: Readable, replay: Map<InputSource, Buffer>): Promise<TitlesRunRecord> {
+  const recorded = await readRunRecord(output);
+  const startAfresh = `Start afresh with --force (it replaces ${output}) or choose another --output.`;
+  if (recorded === null) {
+    throw new RunRecordError(`${output} has no Titlewave run record beside it (${basename(runRecordPathFor(output))}), so it cannot be shown to be the output of this run; it is not resumed and nothing in it was changed. ${startAfresh}`);
+  }
+  if (recorded.format !== format) throw new RunRecordError(`${output} holds ${recorded.format.toUpperCase()} records (${describeRun(recorded)}), not ${format.toUpperCase()}; give --format ${recorded.format} to resume it.`);
+  for (const source of sources) if (!source.regular) replay.set(source, await readWhole(source, stdin, MAX_REPLAY_BYTES));
+  const inputs = await Promise.all(sources.map((source) => fingerprint(source, replay.get(source))));
+  const byBytes = compareInputBytes(recorded.inputs, inputs);
+  if (byBytes !== 'same') {
+    if (recorded.entries === null) {
+      throw new RunRecordError(
+        `${output} belongs to ${describeRun(recorded)}, which stopped before it had read its whole list, and this input is not byte for byte the same: resuming could mix two lists. Resume with the same input, or: ${startAfresh}`,
+      );
+    }
+    const entries = await entriesOf(sources, stdin, replay);
+    if (entries.sha256 !== recorded.entries.sha256) {
+      throw new RunRecordError(`${output} belongs to ${describeRun(recorded)} (${recorded.entries.count} entries), and this input's list is another one (${entries.count} entries): resuming would mix the two. Resume with that run's list, or: ${startAfresh}`);
     }
   }
+  return { ...recorded, inputs };
+}
 
-  // --redis: connect and check the queue before touching any file.
-  const cluster = flags.redis !== undefined ? await import('./titles-cluster.js') : null;
-  const clusterTarget = cluster !== null ? await cluster.prepareClusterTitles(flags.redis as string) : null;
+interface JobTarget {
+  out: Writable;
+  encoder: RecordEncoder;
+  /** Records already in the output (--resume): their entries are not fetched again. */
+  known: Set<string> | null;
+  /** The run record to complete once the input has been read to its end. */
+  record: { output: string; value: TitlesRunRecord } | null;
+  /** Streams already read whole (to check a resume). */
+  replay?: ReadonlyMap<InputSource, Buffer>;
+}
 
-  // Never write over what the user has, unless told to continue it (--resume) or replace it (--force).
-  let existing: ExistingOutput | null = null;
-  if (flags.output !== undefined && flags.resume === true && format !== 'text') {
-    try {
-      existing = await readExistingOutput(flags.output, format);
-    } catch (error) {
-      usage(error instanceof Error ? error.message : String(error));
-    }
-  } else if (flags.output !== undefined && flags.force !== true && (await fileSize(flags.output)) > 0) {
-    usage(`${flags.output} already exists; add --resume to continue that run or --force to replace it`);
-  }
-
-  const encoder = new RecordEncoder(format === 'text' ? 'jsonl' : format, existing === null ? null : { records: existing.records });
-  let out: Writable;
-  if (flags.output !== undefined) {
-    if (existing !== null) await keepOnly(flags.output, existing.keepBytes);
-    out = createWriteStream(flags.output, { flags: existing !== null ? 'a' : 'w' });
-  } else {
-    out = io.stdout;
-  }
+async function runJob(sources: readonly InputSource[], flags: TitlesFlags, format: OutputFormat, io: TitlesIo, target: JobTarget): Promise<void> {
+  const { out, encoder, known, record } = target;
   let outputError: Error | null = null;
   // The reader of standard output went away (`| head`): stop quietly, as command-line tools do.
   let readerGone = false;
@@ -189,15 +269,44 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
     headers: Object.fromEntries(flags.header ?? []),
   };
   let skipped = 0;
-  const known = existing?.keys ?? null;
+  // The entry list as the engine indexes it, for the run record (what a later --resume checks).
+  const entries = record === null ? null : new EntryDigest();
+  // Reading an input failed mid-run (a pipe's bytes that are not text, an I/O error): the run stops, with its reason.
+  let inputFailure: Error | null = null;
+  let recordFailure: Error | null = null;
   const onSignal = (): void => {
-    // --redis: a second Ctrl-C also cancels the run on the queue (its jobs and keys removed) before exiting.
-    if (cancel.signal.aborted && job?.cancelEverywhere !== undefined) void job.cancelEverywhere().finally(() => process.exit(130));
-    else if (cancel.signal.aborted) process.exit(130);
+    if (cancel.signal.aborted) process.exit(130);
     cancel.abort(new Error('interrupted'));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+
+  async function* lines(): AsyncGenerator<string> {
+    try {
+      for (const [i, source] of sources.entries()) {
+        const replayed = target.replay?.get(source);
+        // A stream's fingerprint is known once it has been read to its end.
+        const hash = record !== null && replayed === undefined && !source.regular ? createHash('sha256') : null;
+        let bytes = 0;
+        yield* decodedLines(chunksOf(source, io.stdin, replayed), source.arg === '-' ? STANDARD_INPUT : source.arg, (chunk) => {
+          hash?.update(chunk);
+          bytes += chunk.length;
+        });
+        if (record !== null && hash !== null) record.value.inputs[i] = { name: source.name, bytes, sha256: hash.digest('hex') };
+      }
+    } catch (error) {
+      inputFailure = error instanceof Error ? error : new Error(String(error));
+      cancel.abort(inputFailure);
+      return;
+    }
+    // Every line has been handed to the engine (it asks for the next only after taking one): the list is known.
+    if (record !== null && entries !== null) {
+      record.value.entries = entries.finish();
+      await writeRunRecord(record.output, record.value).catch((error: unknown) => {
+        recordFailure = error instanceof Error ? error : new Error(String(error));
+      });
+    }
+  }
 
   // Records are written in batches (one write per turn of the event loop, or per 64 KiB): thousands of small
   // writes a second cost more than the requests. A batch holds whole records, so a kill tears at most the last one.
@@ -212,53 +321,37 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
     pending = '';
     if (!ok && !waitingForOutput) {
       waitingForOutput = true;
-      job?.pause();
+      job.pause();
       out.once('drain', () => {
         waitingForOutput = false;
-        job?.resume();
+        job.resume();
       });
     }
   };
   // Loaded here, not at the top: `titlewave --help` and the other commands need no HTTP client.
-  const jobInit: TitlesJobInit = {
-    lines: inputLines(files, io.stdin),
+  const { startTitlesJob } = await import('../titles/engine.js');
+  const job = startTitlesJob({
+    lines: lines(),
     options,
     signal: cancel.signal,
-    skip:
-      known === null
-        ? undefined
-        : (index, url) => {
-            const have = known.has(recordKey(index, url));
-            if (have) skipped += 1;
-            return have;
-          },
-    onRecord: (record) => {
-      pending += format === 'text' ? textLine(record) : encoder.record(record);
+    skip: (index, url) => {
+      entries?.add(url);
+      const have = known !== null && known.has(recordKey(index, url));
+      if (have) skipped += 1;
+      return have;
+    },
+    onRecord: (titleRecord) => {
+      pending += format === 'text' ? textLine(titleRecord) : encoder.record(titleRecord);
       if (pending.length >= 64 * 1024) flush();
       else if (!flushScheduled) {
         flushScheduled = true;
         setImmediate(flush);
       }
     },
-  };
-  let job: (TitlesJob & { cancelEverywhere?: () => Promise<void> }) | null = null;
-  job =
-    cluster !== null && clusterTarget !== null
-      ? await cluster.startClusterTitles({
-          ...jobInit,
-          target: clusterTarget,
-          output: flags.output,
-          resume: flags.resume === true,
-          // Records leave Redis only once they are in the output file (a producer killed then loses none of them).
-          ...(flags.output !== undefined
-            ? { settled: () => new Promise<void>((resolve) => { flush(); out.write('', () => resolve()); }) }
-            : {}),
-          notice: (message) => io.stderr.write(`titles: ${message}\n`),
-        })
-      : (await import('../titles/engine.js')).startTitlesJob(jobInit);
+  });
 
   const showProgress = io.stderr.isTTY === true;
-  if (flags.output === undefined && io.stdin === process.stdin && process.stdin.isTTY === true && files.length === 0 && showProgress) {
+  if (out === io.stdout && io.stdin === process.stdin && process.stdin.isTTY === true && sources.every((source) => source.path === null) && showProgress) {
     io.stderr.write('titles: reading URLs from standard input, one per line (Ctrl-D to finish)\n');
   }
   // One line, cut to the terminal's width so that redrawing it in place works.
@@ -278,12 +371,18 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   else if (!readerGone) await new Promise<void>((resolve) => (out.writableNeedDrain ? out.once('drain', resolve) : resolve()));
   out.off('error', onOutputError);
   io.stderr.write(summaryLine(summary, skipped));
-  if (outputError !== null) {
-    io.stderr.write(`titles: writing the records failed: ${(outputError as Error).message}\n`);
+  const failedInput = inputFailure as Error | null;
+  if (failedInput !== null) {
+    io.stderr.write(`titles: ${terminalSafe(failedInput instanceof TextEncodingError ? failedInput.message : `reading the input failed: ${failedInput.message}`)}\n`);
+    process.exitCode = failedInput instanceof TextEncodingError ? 2 : 1;
+  } else if (outputError !== null) {
+    io.stderr.write(`titles: writing the records failed: ${terminalSafe((outputError as Error).message)}\n`);
     process.exitCode = 1;
   } else if (summary.cancelled && !readerGone) {
     process.exitCode = 130;
   }
+  const failedRecord = recordFailure as Error | null;
+  if (failedRecord !== null) io.stderr.write(`titles: the run record beside the output could not be updated (${terminalSafe(failedRecord.message)}); --resume may refuse this output\n`);
 }
 
 export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Command {
@@ -296,13 +395,12 @@ export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: 
     .option('--per-host <n>', 'requests in flight per host', integer(1, 1000), defaults.perHost)
     .option('-t, --timeout <seconds>', 'deadline for each request, body included', seconds, defaults.timeoutMs / 1000)
     .option('-r, --retries <n>', 'retries after network errors, timeouts and 429/502/503/504', integer(0, 20), defaults.retries)
-    .option('-A, --user-agent <text>', 'User-Agent header', defaults.userAgent)
+    .option('-A, --user-agent <text>', 'User-Agent header', userAgent, defaults.userAgent)
     .option('-H, --header <"Name: value">', 'extra request header (repeat for more)', header)
     .addOption(new Option('-f, --format <format>', 'record format (default: jsonl, or text on a terminal; with --output, from its extension)').choices(['jsonl', 'csv', 'json', 'text']))
     .option('-o, --output <file>', 'write records to this file instead of standard output')
     .option('--resume', 'continue the run in --output: fetch only the URLs it has no record of')
     .option('--force', 'replace --output if it exists')
-    .addOption(new Option('--redis <url>', 'run on the workers of this Redis queue (redis://HOST:6379/0, rediss:// for TLS); see titlewave worker').env('TITLEWAVE_REDIS'))
     .addHelpText(
       'after',
       `

@@ -1,14 +1,15 @@
 /** `titlewave titles`: in-process through main(argv) and the command itself, and as a real process (exit codes, SIGKILL). */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program.js';
 import { registerTitlesCommand, titlesMain } from '../../src/cli/titles.js';
+import { acquireLock, lockPathFor } from '../../src/fs/lock.js';
 import type { TitleRecord } from '../../src/titles/types.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 
@@ -136,13 +137,16 @@ describe('titlewave titles, in process', () => {
   });
 
   it('--resume fetches only what the output lacks, repairs a torn last line, and writes no duplicates', async () => {
-    web.resetStats();
     const urls = Array.from({ length: 6 }, (_, i) => web.url(`/page/resume${i}`));
+    const list = urlFile(urls);
     const out = path('resume.jsonl');
-    // An earlier run that was killed: records 0 and 3 written, record 4 torn in the middle of its line.
+    // An earlier run of this list (it leaves its run record beside the output)...
+    expect((await inProcess(['titles', list, '--output', out])).code).toBe(0);
+    web.resetStats();
+    // ...that was killed: records 0 and 3 written, record 4 torn in the middle of its line.
     const earlier = (index: number): string => JSON.stringify({ index, url: urls[index], title: 'from before', error: null });
     writeFileSync(out, `${earlier(0)}\n${earlier(3)}\n${earlier(4).slice(0, 25)}`);
-    const { code, stderr } = await inProcess(['titles', urlFile(urls), '--output', out, '--resume']);
+    const { code, stderr } = await inProcess(['titles', list, '--output', out, '--resume']);
     expect(code).toBe(0);
     expect(stderr).toMatch(/2 already in the output/);
     const records = readJsonl(out);
@@ -269,5 +273,234 @@ describe('titlewave titles, as a process', () => {
     expect(after.map((r) => r.index).sort((a, b) => a - b)).toEqual(urls.map((_, i) => i));
     for (const record of after) expect(record.title).toBe(web.titleFor(new URL(record.url).pathname, record.index % 2));
     for (const record of before) expect(web.hits(new URL(record.url).pathname + new URL(record.url).search, record.index % 2)).toBe(1);
+  });
+});
+
+/** Issue 11: an attack on the CLI's outputs and inputs. Each test failed on the code before its fix. */
+describe('titlewave titles: outputs and inputs (issue 11)', () => {
+  const recordFile = (output: string): string => join(dirname(output), `.${basename(output)}.titlewave.json`);
+  const formats = ['jsonl', 'csv', 'json'] as const;
+
+  /** A finished run of `urls` into `name`: the output and its run record. */
+  async function finishedRun(name: string, urls: string[]): Promise<{ list: string; out: string }> {
+    const list = urlFile(urls);
+    const out = path(name);
+    const { code } = await inProcess(['titles', list, '-o', out]);
+    expect(code).toBe(0);
+    expect(existsSync(recordFile(out))).toBe(true);
+    return { list, out };
+  }
+
+  it.each(formats)('--resume refuses a %s file Titlewave did not write, and leaves it byte for byte', async (format) => {
+    const out = path(`notes.${format}`);
+    writeFileSync(out, 'my notes\n');
+    const { code, stderr } = await inProcess(['titles', urlFile(['not a url']), '-o', out, '--resume']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/not resumed and nothing in it was changed/);
+    expect(readFileSync(out, 'utf8')).toBe('my notes\n');
+  });
+
+  it.each(formats)('--resume refuses a %s output without its run record (not provably ours), and says how to start afresh', async (format) => {
+    const { list, out } = await finishedRun(`unrecorded.${format}`, ['not a url', 'neither is this']);
+    const before = readFileSync(out);
+    rmSync(recordFile(out));
+    const { code, stderr } = await inProcess(['titles', list, '-o', out, '--resume']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/no Titlewave run record.*--force/s);
+    expect(readFileSync(out).equals(before)).toBe(true);
+  });
+
+  it.each(formats)('--resume refuses a %s output with the user\'s own lines after the records instead of cutting them', async (format) => {
+    const { list, out } = await finishedRun(`added.${format}`, ['not a url', 'neither is this']);
+    const added = Buffer.concat([readFileSync(out), Buffer.from('my notes\n')]);
+    writeFileSync(out, added);
+    const { code, stderr } = await inProcess(['titles', list, '-o', out, '--resume']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/nothing in it was changed/);
+    expect(readFileSync(out).equals(added)).toBe(true);
+  });
+
+  it.each(formats)('--resume of a %s output cuts only a record torn by a kill, and completes the run', async (format) => {
+    const urls = ['not a url', 'neither is this', 'nor this'];
+    const { list, out } = await finishedRun(`torn.${format}`, urls);
+    // As a kill -9 leaves it: the last record half written (and, for JSON, the array not closed).
+    const whole = readFileSync(out, 'utf8');
+    const cut = format === 'json' ? whole.lastIndexOf(',\n{') + 20 : whole.lastIndexOf('\n', whole.length - 2) + 21;
+    writeFileSync(out, whole.slice(0, cut));
+    const { code, stderr } = await inProcess(['titles', list, '-o', out, '--resume']);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/1 record.*2 already in the output/);
+    const text = readFileSync(out, 'utf8');
+    const indexes =
+      format === 'json'
+        ? (JSON.parse(text) as TitleRecord[]).map((r) => r.index)
+        : format === 'jsonl'
+          ? readJsonlText(text).map((r) => r.index)
+          : (parse(text, { bom: true, columns: true }) as Record<string, string>[]).map((r) => Number(r.index));
+    expect(indexes.sort()).toEqual([0, 1, 2]);
+  });
+
+  it('--resume with another input list is refused, naming the run the output belongs to', async () => {
+    const { out } = await finishedRun('other-list.jsonl', ['not a url', 'neither is this']);
+    const before = readFileSync(out);
+    const other = urlFile(['something else', 'and more']);
+    const { code, stderr } = await inProcess(['titles', other, '-o', out, '--resume']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/belongs to the run of \d+-urls\.txt started \d{4}-\d\d-\d\d .*another one/s);
+    expect(readFileSync(out).equals(before)).toBe(true);
+  });
+
+  it('--resume accepts the same list with other bytes (blank lines, duplicates) once a run has read it whole; a stopped run needs the same bytes', async () => {
+    const urls = ['not a url', 'neither is this'];
+    const { out } = await finishedRun('same-entries.jsonl', urls);
+    const reworded = urlFile(['', ...urls, 'not a url', '']);
+    const resumed = await inProcess(['titles', reworded, '-o', out, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/2 already in the output/);
+    expect(readJsonl(out).map((r) => r.index)).toEqual([0, 1]);
+
+    // A run stopped before the end of its list has no entry list recorded: only the very same bytes are accepted.
+    const stopped = await finishedRun('stopped.jsonl', urls);
+    const record = JSON.parse(readFileSync(recordFile(stopped.out), 'utf8')) as { entries: unknown };
+    record.entries = null;
+    writeFileSync(recordFile(stopped.out), JSON.stringify(record));
+    const refused = await inProcess(['titles', urlFile(['', ...urls]), '-o', stopped.out, '--resume']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/stopped before it had read its whole list/);
+    expect((await inProcess(['titles', stopped.list, '-o', stopped.out, '--resume'])).code).toBe(0);
+  });
+
+  it.each([['--resume'], ['--force'], []])('an output that is one of the inputs is refused (%j), also through a symlink or a hard link', async (...flags) => {
+    const list = urlFile(['not a url']);
+    const symlink = path('symlink.txt');
+    symlinkSync(list, symlink);
+    const hardLink = path('hardlink.txt');
+    linkSync(list, hardLink);
+    for (const out of [list, symlink, hardLink]) {
+      const { code, stderr } = await inProcess(['titles', list, '-o', out, ...flags]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/is an input of this run/);
+      expect(readFileSync(list, 'utf8')).toBe('not a url\n');
+    }
+  });
+
+  it('standard input redirected from the output file is refused too', async () => {
+    const list = urlFile(['not a url']);
+    const fd = openSync(list, 'r');
+    const child = spawn(process.execPath, [cli, 'titles', '-o', list, '--force'], { stdio: [fd, 'pipe', 'pipe'] });
+    closeSync(fd);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(2);
+    expect(stderr).toMatch(/the same file as standard input/);
+    expect(readFileSync(list, 'utf8')).toBe('not a url\n');
+  });
+
+  it('a second run writing the same output is refused while the first holds it; the lock goes when a run ends', async () => {
+    const out = path('locked.jsonl');
+    const held = await acquireLock(out, 'a test standing in for another titlewave');
+    try {
+      const { code, stderr } = await inProcess(['titles', urlFile(['not a url']), '-o', out]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/in use by another Titlewave \(a test standing in for another titlewave, process \d+/);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      await held.release();
+    }
+    expect((await inProcess(['titles', urlFile(['not a url']), '-o', out])).code).toBe(0);
+    expect(existsSync(lockPathFor(out))).toBe(false);
+    // Refused runs let go too (here: the output exists).
+    expect((await inProcess(['titles', urlFile(['not a url']), '-o', out])).code).toBe(2);
+    expect(existsSync(lockPathFor(out))).toBe(false);
+  });
+
+  it('Ctrl+C releases the lock (and the run can be resumed at once)', async () => {
+    const list = urlFile(Array.from({ length: 4 }, (_, i) => web.url(`/page/interrupted${i}?delay=3000`)));
+    const out = path('interrupted.jsonl');
+    const child = spawn(process.execPath, [cli, 'titles', list, '-o', out], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      await expect.poll(() => existsSync(lockPathFor(out)) && existsSync(recordFile(out)), { timeout: 20_000 }).toBe(true);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(existsSync(lockPathFor(out))).toBe(false);
+    expect((await inProcess(['titles', list, '-o', out, '--resume', '--timeout', '0.1', '--retries', '0'])).code).toBe(0);
+  });
+
+  it.each([
+    ['a folder', (): string => mkdtempSync(join(work, 'folder-')), /is a folder/],
+    ['a missing file', (): string => join(work, 'no-such-list.txt'), /cannot read .*no such file/],
+  ])('%s as input is a usage error (exit 2), not a cancelled run', async (_name, make, message) => {
+    const { code, stderr } = await inProcess(['titles', make()]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/EISDIR|cancelled/);
+  });
+
+  it.each([
+    ['UTF-16LE', Buffer.from([0xff, 0xfe]), 'utf16le'],
+    ['UTF-16BE', Buffer.from([0xfe, 0xff]), 'utf16be'],
+    ['UTF-8', Buffer.from([0xef, 0xbb, 0xbf]), 'utf8'],
+  ] as const)('a %s list with a byte order mark is read as text', async (_name, bom, encoding) => {
+    const urls = [web.url('/page/bom1'), web.url('/page/bom2'), 'not a url'];
+    const text = `${urls.join('\r\n')}\r\n`;
+    const body = encoding === 'utf16be' ? Buffer.from(text, 'utf16le').swap16() : Buffer.from(text, encoding);
+    const list = path(`bom-${encoding}.txt`);
+    writeFileSync(list, Buffer.concat([bom, body]));
+    const out = path(`bom-${encoding}.jsonl`);
+    const { code } = await inProcess(['titles', list, '-o', out]);
+    expect(code).toBe(0);
+    const records = readJsonl(out).sort((a, b) => a.index - b.index);
+    expect(records.map((r) => [r.url, r.title, r.error?.code ?? null])).toEqual([
+      [urls[0], web.titleFor('/page/bom1'), null],
+      [urls[1], web.titleFor('/page/bom2'), null],
+      ['not a url', null, 'INVALID_URL'],
+    ]);
+  });
+
+  it('a UTF-16 list without a byte order mark is refused, naming the encoding; on standard input too', async () => {
+    const list = path('no-bom.txt');
+    writeFileSync(list, Buffer.from('example.com\nexample.org\n', 'utf16le'));
+    const { code, stderr } = await inProcess(['titles', list]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/looks like UTF-16LE text without a byte order mark/);
+    const piped = await runCli(['titles'], Buffer.from('example.com\n', 'utf16le').toString('latin1'));
+    expect(piped.code).toBe(2);
+    expect(piped.stderr).toMatch(/standard input looks like UTF-16LE/);
+    expect(piped.stdout).toBe('');
+  });
+
+  it.each([
+    ['-A', 'Agent\r\nX-Injected: 1'],
+    ['-A', 'bell\u0007'],
+    ['--user-agent', ''],
+    ['-H', 'X-Ok: fine\u0001'],
+    ['-H', 'X-Split: a\r\nX-Injected: 1'],
+    ['-H', 'Bad Name: x'],
+    ['-H', 'Transfer-Encoding: chunked'],
+    ['--header', 'Connection: upgrade'],
+  ])('%s %j is a usage error naming the flag', async (flag, value) => {
+    const { code, stderr } = await inProcess(['titles', urlFile(['not a url']), flag, value]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(flag.startsWith('-A') || flag === '--user-agent' ? /option '-A, --user-agent <text>' argument .* is invalid/s : /option '-H, --header <"Name: value">' argument .* is invalid/s);
+  });
+
+  it('an empty --output is a usage error', async () => {
+    const { code, stderr } = await inProcess(['titles', urlFile(['not a url']), '-o', '']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/needs a file name/);
+  });
+
+  it('file names and values echoed on stderr cannot drive the terminal', async () => {
+    const hostile = join(work, 'evil\u001b]0;pwned\u0007\u001b[2J.txt');
+    const missing = await inProcess(['titles', hostile]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('evil\uFFFD]0;pwned\uFFFD\uFFFD[2J.txt');
+    expect(missing.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    const flag = await inProcess(['titles', '--per-host', '\u001b[31m']);
+    expect(flag.stderr).not.toMatch(/\u001b/);
   });
 });
