@@ -5,6 +5,8 @@
  */
 import type { PrimeCheckRecord, RangeProgress, RangeResult } from '../primes/types.js';
 import type { WorkerPool } from '../workers/types.js';
+import type { HeldLock } from './output-lock.js';
+import { terminalSafe } from './sanitize.js';
 
 /** Tokens checked per block when reading stdin: memory stays bounded whatever the input's size. */
 const STDIN_BLOCK_TOKENS = 50_000;
@@ -152,12 +154,39 @@ export async function runRange(
     from = engine.parseBound(request.from, 'FROM');
     to = engine.parseBound(request.to, 'TO');
     if (from > to) throw new engine.PrimesInputError(`FROM (${from}) is greater than TO (${to})`);
-    // Never write over what the user has unless told to (--force).
-    if (request.mode === 'list' && request.output) engine.assertOutputWritable(request.output, request.overwrite);
   } catch (error) {
-    if (error instanceof engine.OutputExistsError) throw new UsageError(`${error.path} already exists; add --force to replace it`);
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+  const output = request.mode === 'list' ? request.output : null;
+  // The output file: one that can be written (a folder, a missing folder, an empty name are refused), never one
+  // that exists unless told to (--force), and one Titlewave process at a time: all refused before any work.
+  let lock: HeldLock | null = null;
+  if (output !== null) {
+    const [{ checkOutputFile, PathProblem }, { holdOutputLock }, { LockedError }] = await Promise.all([import('../fs/paths.js'), import('./output-lock.js'), import('../fs/lock.js')]);
+    try {
+      await checkOutputFile(output, 'the output');
+      engine.assertOutputWritable(output, request.overwrite);
+      lock = await holdOutputLock(output, 'titlewave primes list');
+    } catch (error) {
+      if (error instanceof engine.OutputExistsError) throw new UsageError(`${error.path} already exists; add --force to replace it`);
+      if (error instanceof PathProblem || error instanceof LockedError || error instanceof engine.PrimesInputError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  try {
+    await sieveRange(engine, request, from, to, output);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function sieveRange(
+  engine: typeof import('../primes/range.js'),
+  request: { mode: 'count' | 'list'; workers: number | undefined; overwrite: boolean; redis?: string | undefined },
+  from: bigint,
+  to: bigint,
+  output: string | null,
+): Promise<void> {
   // --redis: the chunks go to the workers of a Redis queue (the same engine over a pool whose workers are theirs).
   const pool: WorkerPool =
     request.redis !== undefined
@@ -175,12 +204,12 @@ export async function runRange(
   let result: RangeResult;
   try {
     result = await engine.primeRange(
-      { from: from.toString(), to: to.toString(), mode: request.mode, output: request.output, overwrite: request.overwrite, ...(request.workers ? { workers: request.workers } : {}) },
+      { from: from.toString(), to: to.toString(), mode: request.mode, output, overwrite: request.overwrite, ...(request.workers ? { workers: request.workers } : {}) },
       {
         pool,
         signal: interrupt.signal,
         ...(showProgress ? { onProgress: (progress: RangeProgress) => process.stderr.write(formatProgress(progress)) } : {}),
-        ...(request.mode === 'list' && !request.output ? { write: writeOut } : {}),
+        ...(request.mode === 'list' && !output ? { write: writeOut } : {}),
       },
     );
   } finally {
@@ -190,5 +219,5 @@ export async function runRange(
   }
   if (stdoutClosed) return;
   if (request.mode === 'count') await writeOut(JSON.stringify(result) + '\n');
-  else process.stderr.write(`${result.count.toLocaleString('en-US')} primes in [${result.from}, ${result.to}]${request.output && !result.cancelled ? ` written to ${request.output}` : ''}, ${(result.ms / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''}\n`);
+  else process.stderr.write(`${result.count.toLocaleString('en-US')} primes in [${result.from}, ${result.to}]${output && !result.cancelled ? ` written to ${terminalSafe(output)}` : ''}, ${(result.ms / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''}\n`);
 }

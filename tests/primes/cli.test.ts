@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { acquireLock, lockPathFor } from '../../src/fs/lock.js';
 import { packageRoot } from '../../src/package-info.js';
 
 // The command as installed (package.json "bin": the CommonJS launcher with the checker bundled in), and the ES module
@@ -174,4 +175,64 @@ describe('titlewave primes', () => {
     const [first] = lines((await run(['primes', 'check', ...big])).stdout) as { prime: boolean; method: string }[];
     expect(first).toMatchObject({ prime: true, method: 'baillie-psw' });
   });
+
+  // Issue 11: the output file of `primes list`.
+  it('list --output into a folder that does not exist, or with no name, is a usage error before any work', async () => {
+    for (const output of [join(scratch, 'no-such-folder', 'primes.txt'), '']) {
+      const { code, stderr, stdout } = await run(['primes', 'list', '0', '1e15', '--output', output]);
+      expect(code, output).toBe(2);
+      expect(stderr).toMatch(output === '' ? /error: the output needs a file name/ : /error: cannot write the output .*: the folder .* does not exist/);
+      expect(stdout).toBe('');
+    }
+  });
+
+  it('list --output is refused while another Titlewave process writes that file; the lock goes when a run ends', async () => {
+    const output = join(scratch, 'shared.txt');
+    const held = await acquireLock(output, 'a test standing in for another titlewave');
+    try {
+      const refused = await run(['primes', 'list', '0', '1e8', '--output', output]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/error: .*shared\.txt is in use by another Titlewave \(a test standing in for another titlewave, process \d+/);
+      expect(existsSync(output)).toBe(false);
+    } finally {
+      await held.release();
+    }
+    const done = await run(['primes', 'list', '10', '30', '--output', output]);
+    expect(done.code).toBe(0);
+    expect(readFileSync(output, 'utf8')).toBe('11\n13\n17\n19\n23\n29\n');
+    expect(existsSync(lockPathFor(output))).toBe(false);
+  });
+
+  it('Ctrl+C on a list to --output releases its lock', async () => {
+    const output = join(scratch, 'interrupted.txt');
+    const child = spawn(process.execPath, [esmCli, 'primes', 'list', '0', '1e13', '--output', output], { stdio: 'ignore' });
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    try {
+      await expect.poll(() => existsSync(lockPathFor(output)), { timeout: 20_000 }).toBe(true);
+      const children = (): string => {
+        try {
+          return readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+        } catch {
+          return '';
+        }
+      };
+      // Its workers running means its Ctrl+C handler is in place.
+      await expect.poll(children, { timeout: 20_000 }).not.toBe('');
+      child.kill('SIGINT');
+      expect(await closed).toBe(130);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(existsSync(lockPathFor(output))).toBe(false);
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('a file name echoed on stderr cannot drive the terminal', async () => {
+    const output = join(scratch, 'no-such-folder\u001b[2J', 'p\u001b]0;pwned\u0007.txt');
+    const { code, stderr } = await run(['primes', 'list', '1', '10', '--output', output]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('p\uFFFD]0;pwned\uFFFD.txt');
+    expect(stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
 });
+
