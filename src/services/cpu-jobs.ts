@@ -3,6 +3,8 @@
  * their progress in batches (at most 10 updates a second per job) with a final update carrying the outcome.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { commandError, type CommandArgs, type CommandResult, type JobState } from '../contract.js';
 import { assertOutputWritable, checkPrimes, OutputExistsError, parseBound, parseNumberList, primeRange, PRIMES_TO_UI } from '../primes/index.js';
 import type { PrimeCheckRecord, RangeProgress, RangeResult } from '../primes/types.js';
@@ -10,6 +12,8 @@ import { runThumbnails } from '../thumbs/index.js';
 import { assertThumbsOptions, defaultThumbsOptions, outputRootFor } from '../thumbs/options.js';
 import { scanInputs } from '../thumbs/scan.js';
 import type { ThumbRecord, ThumbsOptions, ThumbsProgress } from '../thumbs/types.js';
+import { acquireLock, acquireLocks, type Lock } from '../fs/lock.js';
+import { checkOutputFile, checkOutputFolder } from '../fs/paths.js';
 import { nodeSpawner } from '../workers/node-spawner.js';
 import { createWorkerPool } from '../workers/pool.js';
 import type { WorkerPool, WorkerSpawner } from '../workers/types.js';
@@ -115,7 +119,9 @@ export class CpuJobs {
     if (from > to) throw new Error(`From (${from}) is greater than To (${to})`);
     // A file the user has is replaced only with their consent: refused here, before any work, unless `overwrite`.
     const overwrite = request.overwrite === true;
+    // The same checks as the CLI's (src/fs/paths.ts), and one writer per file across processes (the CLI included).
     if (request.mode === 'list' && request.output) {
+      await checkOutputFile(request.output, 'the output');
       try {
         assertOutputWritable(request.output, overwrite);
       } catch (error) {
@@ -146,6 +152,7 @@ export class CpuJobs {
         ...(failure ? { error: failure } : {}),
       });
     });
+    const lock = request.mode === 'list' && request.output ? await acquireLock(request.output, 'Titlewave, listing primes') : null;
     this.track(jobId, async (signal) => {
       try {
         result = await primeRange(
@@ -170,6 +177,8 @@ export class CpuJobs {
       } catch (error) {
         state = isAbort(error, signal) ? 'cancelled' : 'failed';
         if (state === 'failed') failure = messageOf(error);
+      } finally {
+        await lock?.release();
       }
       await throttle.finish();
     });
@@ -188,8 +197,9 @@ export class CpuJobs {
     const jobId = newJobId('thumbs');
     const { hub, previews, previewUrl } = this.options;
     const options: ThumbsOptions = { ...defaultThumbsOptions, ...settings, ...(this.options.workers ? { workers: this.options.workers } : {}) };
-    // Bad settings are the command's error, before any job starts.
+    // Bad settings are the command's error, before any job starts; so is an output folder that is a file.
     assertThumbsOptions(options);
+    if (options.outDir !== null) await checkOutputFolder(options.outDir, 'the output folder');
     const pool = this.getPool();
     const started = performance.now();
     let pending: ThumbRecord[] = [];
@@ -212,11 +222,16 @@ export class CpuJobs {
     };
 
     this.track(jobId, async (signal) => {
+      let locks: Lock[] = [];
       try {
         const scan = await scanInputs(paths, { signal });
         progress = { ...progress, total: scan.images.length };
         // "Open output folder": the chosen folder, or the default one beside the (first) input.
         if (scan.images[0] !== undefined) outDir = outputRootFor(scan.images[0], scan.roots[0] ?? null, options);
+        // One writer per output folder across processes (another job, the CLI): a second one fails at once.
+        const folders = [...new Set(scan.images.map((image, i) => outputRootFor(image, scan.roots[i] ?? null, options)))].sort();
+        for (const folder of folders) await mkdir(dirname(folder), { recursive: true });
+        locks = await acquireLocks(folders, 'Titlewave, making thumbnails');
         throttle.schedule();
         await runThumbnails(
           { images: scan.images, roots: scan.roots, options },
@@ -237,6 +252,8 @@ export class CpuJobs {
       } catch (error) {
         state = isAbort(error, signal) ? 'cancelled' : 'failed';
         if (state === 'failed') failure = messageOf(error);
+      } finally {
+        await Promise.all(locks.map((lock) => lock.release()));
       }
       await throttle.finish();
     });

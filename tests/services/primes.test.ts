@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandErrorCode, type Events } from '../../src/contract.js';
+import { acquireLock, lockPathFor } from '../../src/fs/lock.js';
 import { PRIMES_TO_UI } from '../../src/primes/limits.js';
 import { createServices, type Services } from '../../src/services/index.js';
 
@@ -123,6 +124,24 @@ describe('primes through the services', () => {
     const folder = join(dir, 'a-folder');
     await mkdir(folder);
     await expect(services.invoke('primes.range', [{ from: '1', to: '10', mode: 'list', output: folder, overwrite: true }])).rejects.toThrow(/is a folder/);
+  });
+
+  it('refuses an output another process is writing, or in a folder that does not exist, before any job (issue 11)', async () => {
+    const output = join(dir, 'busy.txt');
+    const jobsBefore = ranges.length;
+    const held = await acquireLock(output, 'titlewave primes list');
+    try {
+      await expect(services.invoke('primes.range', [{ from: '1', to: '100', mode: 'list', output }])).rejects.toThrow(/busy\.txt is in use by another Titlewave \(titlewave primes list, process \d+/);
+    } finally {
+      await held.release();
+    }
+    await expect(services.invoke('primes.range', [{ from: '1', to: '100', mode: 'list', output: join(dir, 'missing', 'p.txt') }])).rejects.toThrow(/folder .*missing does not exist/);
+    expect(ranges.length).toBe(jobsBefore);
+    // Its own job holds the lock while it runs and lets go at the end.
+    const { jobId } = await services.invoke('primes.range', [{ from: '1', to: '30', mode: 'list', output }]);
+    expect((await finalOf(ranges, jobId)).state).toBe('done');
+    expect(await readFile(output, 'utf8')).toBe('2\n3\n5\n7\n11\n13\n17\n19\n23\n29\n');
+    await expect(stat(lockPathFor(output))).rejects.toThrow();
   });
 
   it('refuses bad bounds before starting, and cancels a long count', async () => {

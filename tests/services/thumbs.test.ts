@@ -3,6 +3,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Events } from '../../src/contract.js';
+import { acquireLock } from '../../src/fs/lock.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { makeTempDir, writeJpeg, writePng } from '../thumbs/images.js';
 
@@ -101,4 +102,22 @@ describe('thumbnails through the services', () => {
     // Cancelling a job that has ended is a no-op.
     await services.invoke('job.cancel', [jobId]);
   });
+
+  it('refuses an output folder that is a file, and fails a job whose output folder another process is writing (issue 11)', async () => {
+    const file = join(root, 'images', 'notes.txt');
+    await expect(services.invoke('thumbs.start', [{ paths: [join(root, 'images')], settings: { ...settings, outDir: file } }])).rejects.toThrow(/notes\.txt is a file, not a folder/);
+
+    const busy = join(root, 'busy-out');
+    const held = await acquireLock(busy, 'titlewave thumbs');
+    try {
+      const { jobId } = await services.invoke('thumbs.start', [{ paths: [join(root, 'images', 'wide.jpg')], settings: { ...settings, outDir: busy } }]);
+      const final = await finalOf(jobId);
+      expect(final.state).toBe('failed');
+      expect(final.error).toMatch(/busy-out is in use by another Titlewave \(titlewave thumbs, process \d+/);
+      await expect(stat(busy)).rejects.toThrow();
+    } finally {
+      await held.release();
+    }
+  });
 });
+
