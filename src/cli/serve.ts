@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { checkOutputFolder, PathProblem } from '../fs/paths.js';
 import { PREVIEW_PREFIX } from '../server/protocol.js';
 import { defaultDataDir } from '../services/data-dir.js';
 
@@ -65,7 +66,14 @@ export function registerServeCommand(program: Command): void {
     .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 0)
     .option('--open', 'open the address in the system browser')
     .option('--data-dir <dir>', 'folder for run history and settings', defaultDataDir())
-    .action(async (options: ServeOptions) => {
+    .action(async (options: ServeOptions, command: Command) => {
+      // A data folder that is a file: a usage error (exit 2), not a failure to start.
+      try {
+        await checkOutputFolder(options.dataDir, '--data-dir');
+      } catch (error) {
+        if (error instanceof PathProblem) command.error(`error: ${error.message}`, { exitCode: 2, code: 'titlewave.refused' });
+        throw error;
+      }
       await serve(options);
     });
 }

@@ -3,10 +3,14 @@
  * stdout: one JSON record per image, `{ input, outputs: [{ size, path, width, height, skipped? }], error }`, in the
  * order they finish. stderr: skipped non-images, a live progress line (only on a terminal), and a summary.
  */
-import { resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { holdOutputLocks, type HeldLock } from './output-lock.js';
 import { newProgram, runProgram } from './run.js';
-import { defaultThumbsOptions, maxThumbSize, maxThumbSizes, thumbFormats, thumbsOptionsProblem } from '../thumbs/options.js';
+import { LockedError } from '../fs/lock.js';
+import { checkOutputFolder, PathProblem } from '../fs/paths.js';
+import { defaultThumbsOptions, maxThumbSize, maxThumbSizes, outputRootFor, thumbFormats, thumbsOptionsProblem } from '../thumbs/options.js';
 import type { ThumbFormat, ThumbRecord, ThumbsOptions, ThumbsProgress } from '../thumbs/types.js';
 import type { WorkerPool } from '../workers/types.js';
 
@@ -64,18 +68,38 @@ export async function runThumbsCommand(paths: string[], cli: ThumbsCliOptions, c
   };
   const problem = thumbsOptionsProblem(options);
   if (problem) command.error(`error: ${problem}`, { exitCode: 2, code: 'titlewave.invalidOptions' });
-  // Loaded when the command runs, so other commands of the CLI do not pay for them at startup. The workers start
-  // first: their start-up (a Node.js process and libvips each) overlaps the scan.
-  const { createWorkerPool } = await import('../workers/pool.js');
-  const pool = createWorkerPool({ prestart: true, ...(cli.workers ? { size: cli.workers } : {}) });
+  // A folder that cannot be the output (a file), or one another Titlewave process is writing: refused, exit 2.
+  const refuse = (error: unknown): never => {
+    if (error instanceof PathProblem || error instanceof LockedError) command.error(`error: ${error.message}`, { exitCode: 2, code: 'titlewave.refused' });
+    throw error;
+  };
+  if (cli.out !== undefined) await checkOutputFolder(cli.out, '--out').catch(refuse);
+  // The output folders' locks, held until the end: --out's now, before any work; the default ones once the scan
+  // has found them.
+  const locks: HeldLock[] = [];
   try {
-    await runWithPool(paths, options, pool);
+    if (options.outDir !== null) locks.push(await lockOutputFolders([options.outDir]).catch(refuse));
+    // Loaded when the command runs, so other commands of the CLI do not pay for them at startup. The workers start
+    // first: their start-up (a Node.js process and libvips each) overlaps the scan.
+    const { createWorkerPool } = await import('../workers/pool.js');
+    const pool = createWorkerPool({ prestart: true, ...(cli.workers ? { size: cli.workers } : {}) });
+    try {
+      await runWithPool(paths, options, pool, async (folders) => void locks.push(await lockOutputFolders(folders).catch(refuse)));
+    } finally {
+      await pool.close();
+    }
   } finally {
-    await pool.close();
+    await Promise.all(locks.map((lock) => lock.release()));
   }
 }
 
-async function runWithPool(paths: string[], options: ThumbsOptions, pool: WorkerPool): Promise<void> {
+/** Lock output folders, all or none; their parents are made first (a folder's lock file sits beside it). */
+async function lockOutputFolders(folders: readonly string[]): Promise<HeldLock> {
+  for (const folder of folders) await mkdir(dirname(folder), { recursive: true });
+  return holdOutputLocks(folders, 'titlewave thumbs');
+}
+
+async function runWithPool(paths: string[], options: ThumbsOptions, pool: WorkerPool, lockFolders: (folders: string[]) => Promise<void>): Promise<void> {
   const [{ runThumbnails }, { scanInputs, skipReasons }] = await Promise.all([import('../thumbs/index.js'), import('../thumbs/scan.js')]);
 
   const controller = new AbortController();
@@ -93,6 +117,15 @@ async function runWithPool(paths: string[], options: ThumbsOptions, pool: Worker
   for (const { path, reason } of scan.skipped) {
     process.stderr.write(`thumbs: skipped ${path}: ${reason}\n`);
     if (reason === skipReasons.notFound && operands.has(path)) missingOperand = true;
+  }
+
+  // Without --out, each input's thumbnails go to a folder beside it.
+  if (options.outDir === null) {
+    const folders = [...new Set(scan.images.map((image, i) => outputRootFor(image, scan.roots[i] ?? null, options)))].sort();
+    await lockFolders(folders).catch((error: unknown) => {
+      process.removeListener('SIGINT', onSigint);
+      throw error;
+    });
   }
 
   const live = process.stderr.isTTY === true;

@@ -1,9 +1,10 @@
 /** `titlewave thumbs`, the built CLI in its own process: records on stdout, skipped files on stderr, exit codes. */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireLock, lockPathFor } from '../../src/fs/lock.js';
 import { packageRoot } from '../../src/package-info.js';
 import { makeTempDir, writeJpeg, writePng } from './images.js';
 
@@ -134,4 +135,59 @@ describe('titlewave thumbs', () => {
     expect(records(stdout)[0]!.outputs.map((o) => o.path)).toEqual([32, 64, 128].map((s) => join(single, 'thumbnails', `c_${s}.png`)));
     expect(stderr).toContain(`thumbs: skipped ${join(dir, 'missing-folder')}: not found`);
   });
+
+  // Issue 11: output folders.
+  it('an --out that is a file is a usage error, before any work; the file is left as it was', async () => {
+    const file = join(dir, 'a-file.txt');
+    await writeFile(file, 'mine');
+    const { code, stdout, stderr } = await run(['thumbs', photos, '--out', file]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/error: .*a-file\.txt is a file, not a folder/);
+    expect(await readFile(file, 'utf8')).toBe('mine');
+  });
+
+  it('a second thumbs run into an --out folder another Titlewave process is writing is refused; the lock goes at the end', async () => {
+    const out = join(dir, 'shared-out');
+    const held = await acquireLock(out, 'a test standing in for another titlewave');
+    try {
+      const { code, stdout, stderr } = await run(['thumbs', photos, '--out', out, '--workers', '1']);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/error: .*shared-out is in use by another Titlewave \(a test standing in for another titlewave, process \d+/);
+      await expect(stat(out)).rejects.toThrow();
+    } finally {
+      await held.release();
+    }
+    const { code } = await run(['thumbs', photos, '--out', out, '--workers', '1']);
+    expect(code).toBe(0);
+    expect((await readdir(dir)).filter((name) => name.endsWith('.titlewave-lock'))).toEqual([]);
+  });
+
+  it('the default thumbnails folder beside the input is locked too', async () => {
+    const own = join(dir, 'own');
+    await mkdir(own);
+    await writePng(join(own, 'd.png'), 40, 40);
+    const beside = join(dir, 'thumbnails');
+    const held = await acquireLock(beside, 'a test standing in for another titlewave');
+    try {
+      const { code, stderr } = await run(['thumbs', own, '--workers', '1']);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/thumbnails is in use by another Titlewave/);
+      await expect(stat(join(beside, 'd_32.png'))).rejects.toThrow();
+    } finally {
+      await held.release();
+    }
+    expect((await run(['thumbs', own, '--workers', '1'])).code).toBe(0);
+    await expect(stat(lockPathFor(beside))).rejects.toThrow();
+  });
+
+  it('serve --data-dir that is a file is a usage error', async () => {
+    const file = join(dir, 'data-file');
+    await writeFile(file, 'mine');
+    const { code, stderr } = await run(['serve', '--data-dir', file]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/data-file is a file, not a folder; give a folder for --data-dir/);
+  });
 });
+
