@@ -81,25 +81,47 @@ export async function readWhole(source: InputSource, stdin: Readable, maxBytes: 
 }
 
 /** The chunks of a source: from `replay` when it was read whole, else from the file or stdin. */
-export function chunksOf(source: InputSource, stdin: Readable, replay?: Buffer): AsyncIterable<Buffer | string> | Iterable<Buffer> {
+function chunksOf(source: InputSource, stdin: Readable, replay?: Buffer): AsyncIterable<Buffer | string> | Iterable<Buffer> {
   if (replay !== undefined) return [replay];
   return source.path === null ? (stdin as AsyncIterable<Buffer | string>) : createReadStream(source.path);
 }
 
 /**
- * Lines of text from a byte stream: decoded by its byte order mark (UTF-8 without one), split at LF, CRLF or CR as
- * readline does, the last line without a line break included. `onBytes` sees every chunk (to fingerprint a stream).
- * Throws TextEncodingError when the first bytes are UTF-16 without a BOM, or binary.
+ * Bytes in, lines out: decoded by the byte order mark (UTF-8 without one), split at LF, CRLF or CR as readline
+ * does, the last line without a line break included. Throws TextEncodingError when the first bytes are UTF-16
+ * without a BOM, or binary. A class rather than a generator: each line then costs one async step, not three.
  */
-export async function* decodedLines(chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, name: string, onBytes?: (bytes: Buffer) => void): AsyncGenerator<string> {
-  let decoder: ReturnType<typeof textDecoderFor> | null = null;
-  let head: Buffer = Buffer.alloc(0);
-  let carry = '';
-  const breaks = /\r\n|\r|\n/g;
-  const split = (text: string, last: boolean): string[] => {
-    carry += text;
+export class LineDecoder {
+  #decoder: ReturnType<typeof textDecoderFor> | null = null;
+  #head: Buffer = Buffer.alloc(0);
+  #carry = '';
+  readonly #breaks = /\r\n|\r|\n/g;
+
+  constructor(private readonly name: string) {}
+
+  push(bytes: Buffer): string[] {
+    if (this.#decoder !== null) return this.#split(this.#decoder.decode(bytes), false);
+    // Wait for enough bytes to see a byte order mark (a terminal may send one character at a time).
+    this.#head = this.#head.length === 0 ? bytes : Buffer.concat([this.#head, bytes]);
+    if (this.#head.length < 4) return [];
+    this.#decoder = textDecoderFor(sniffTextEncoding(this.#head, this.name));
+    return this.#split(this.#decoder.decode(this.#head), false);
+  }
+
+  end(): string[] {
+    if (this.#decoder === null) {
+      if (this.#head.length === 0) return [];
+      this.#decoder = textDecoderFor(sniffTextEncoding(this.#head, this.name));
+      return this.#split(this.#decoder.decode(this.#head, true), true);
+    }
+    return this.#split(this.#decoder.decode(new Uint8Array(0), true), true);
+  }
+
+  #split(text: string, last: boolean): string[] {
+    const carry = this.#carry + text;
     const lines: string[] = [];
     let from = 0;
+    const breaks = this.#breaks;
     breaks.lastIndex = 0;
     for (let match = breaks.exec(carry); match !== null; match = breaks.exec(carry)) {
       // A CR at the end may be the first half of a CRLF.
@@ -107,33 +129,47 @@ export async function* decodedLines(chunks: AsyncIterable<Buffer | string> | Ite
       lines.push(carry.slice(from, match.index));
       from = match.index + match[0].length;
     }
-    carry = carry.slice(from);
-    if (last && carry !== '') {
-      lines.push(carry);
-      carry = '';
+    this.#carry = carry.slice(from);
+    if (last && this.#carry !== '') {
+      lines.push(this.#carry);
+      this.#carry = '';
     }
     return lines;
-  };
-  for await (const chunk of chunks) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    onBytes?.(bytes);
-    if (decoder === null) {
-      // Wait for enough bytes to see a byte order mark (a terminal may send one character at a time).
-      head = head.length === 0 ? bytes : Buffer.concat([head, bytes]);
-      if (head.length < 4) continue;
-      decoder = textDecoderFor(sniffTextEncoding(head, name));
-      yield* split(decoder.decode(head), false);
-    } else {
-      yield* split(decoder.decode(bytes), false);
+  }
+}
+
+export interface SourceLinesHooks {
+  /** Streams already read whole (to check a resume): their lines come from here. */
+  replay?: ReadonlyMap<InputSource, Buffer> | undefined;
+  /** Every chunk of source `index`, as read (to fingerprint a stream). */
+  onBytes?: (index: number, bytes: Buffer) => void;
+  /** Reading failed (a pipe's bytes that are not text, an I/O error): the lines end here. */
+  onError: (error: Error) => void;
+  /** Every source has been read to its end and every line taken. */
+  onEnd?: () => Promise<void>;
+}
+
+/**
+ * The lines of every source in order, as the engine takes them (one at a time: a line is handed over only when the
+ * one before it has been taken). Errors end the lines and go to `onError` rather than to the engine, so the command
+ * reports them in its own words.
+ */
+export async function* sourceLines(sources: readonly InputSource[], stdin: Readable, hooks: SourceLinesHooks): AsyncGenerator<string> {
+  try {
+    for (const [index, source] of sources.entries()) {
+      const decoder = new LineDecoder(source.arg === '-' ? STANDARD_INPUT : source.arg);
+      for await (const chunk of chunksOf(source, stdin, hooks.replay?.get(source))) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        hooks.onBytes?.(index, bytes);
+        for (const line of decoder.push(bytes)) yield line;
+      }
+      for (const line of decoder.end()) yield line;
     }
+  } catch (error) {
+    hooks.onError(error instanceof Error ? error : new Error(String(error)));
+    return;
   }
-  if (decoder === null) {
-    if (head.length === 0) return;
-    decoder = textDecoderFor(sniffTextEncoding(head, name));
-    yield* split(decoder.decode(head, true), true);
-  } else {
-    yield* split(decoder.decode(new Uint8Array(0), true), true);
-  }
+  await hooks.onEnd?.();
 }
 
 /**
@@ -144,14 +180,17 @@ export async function entriesOf(sources: readonly InputSource[], stdin: Readable
   const digest = new EntryDigest();
   const seen = new Set<string>();
   for (const source of sources) {
-    for await (const line of decodedLines(chunksOf(source, stdin, replay.get(source)), source.arg)) {
+    const decoder = new LineDecoder(source.arg === '-' ? STANDARD_INPUT : source.arg);
+    const add = (line: string): void => {
       const parsed = parseInputLine(line);
-      if (parsed.kind === 'blank') continue;
+      if (parsed.kind === 'blank') return;
       const key = entryKey(parsed);
-      if (seen.has(key)) continue;
+      if (seen.has(key)) return;
       seen.add(key);
       digest.add(parsed.line);
-    }
+    };
+    for await (const chunk of chunksOf(source, stdin, replay.get(source))) decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk).forEach(add);
+    decoder.end().forEach(add);
   }
   return digest.finish();
 }

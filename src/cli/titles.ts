@@ -9,7 +9,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { holdOutputLock } from './output-lock.js';
 import { newProgram, runProgram } from './run.js';
 import { terminalSafe } from './sanitize.js';
-import { chunksOf, decodedLines, entriesOf, fingerprint, InputTooLargeError, prepareInputs, readWhole, STANDARD_INPUT, type InputSource } from './titles-input.js';
+import { entriesOf, fingerprint, InputTooLargeError, prepareInputs, readWhole, sourceLines, STANDARD_INPUT, type InputSource } from './titles-input.js';
 import { compareInputBytes, describeRun, EntryDigest, readRunRecord, RunRecordError, runRecordPathFor, writeRunRecord, type TitlesRunRecord } from './titles-sidecar.js';
 import { LockedError } from '../fs/lock.js';
 import { assertNotAnInput, checkOutputFile, PathProblem } from '../fs/paths.js';
@@ -281,32 +281,33 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  async function* lines(): AsyncGenerator<string> {
-    try {
-      for (const [i, source] of sources.entries()) {
-        const replayed = target.replay?.get(source);
-        // A stream's fingerprint is known once it has been read to its end.
-        const hash = record !== null && replayed === undefined && !source.regular ? createHash('sha256') : null;
-        let bytes = 0;
-        yield* decodedLines(chunksOf(source, io.stdin, replayed), source.arg === '-' ? STANDARD_INPUT : source.arg, (chunk) => {
-          hash?.update(chunk);
-          bytes += chunk.length;
-        });
-        if (record !== null && hash !== null) record.value.inputs[i] = { name: source.name, bytes, sha256: hash.digest('hex') };
+  // A stream's fingerprint is known once it has been read to its end.
+  const hashes = sources.map((source) => (record !== null && target.replay?.get(source) === undefined && !source.regular ? { hash: createHash('sha256'), bytes: 0 } : null));
+  const lines = sourceLines(sources, io.stdin, {
+    replay: target.replay,
+    onBytes: (index, bytes) => {
+      const stream = hashes[index];
+      if (stream) {
+        stream.hash.update(bytes);
+        stream.bytes += bytes.length;
       }
-    } catch (error) {
-      inputFailure = error instanceof Error ? error : new Error(String(error));
-      cancel.abort(inputFailure);
-      return;
-    }
-    // Every line has been handed to the engine (it asks for the next only after taking one): the list is known.
-    if (record !== null && entries !== null) {
+    },
+    onError: (error) => {
+      inputFailure = error;
+      cancel.abort(error);
+    },
+    // Every line has been taken by the engine (it asks for the next only after taking one): the list is known.
+    onEnd: async () => {
+      if (record === null || entries === null) return;
+      for (const [index, stream] of hashes.entries()) {
+        if (stream) record.value.inputs[index] = { name: sources[index]?.name ?? STANDARD_INPUT, bytes: stream.bytes, sha256: stream.hash.digest('hex') };
+      }
       record.value.entries = entries.finish();
       await writeRunRecord(record.output, record.value).catch((error: unknown) => {
         recordFailure = error instanceof Error ? error : new Error(String(error));
       });
-    }
-  }
+    },
+  });
 
   // Records are written in batches (one write per turn of the event loop, or per 64 KiB): thousands of small
   // writes a second cost more than the requests. A batch holds whole records, so a kill tears at most the last one.
@@ -331,7 +332,7 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
   // Loaded here, not at the top: `titlewave --help` and the other commands need no HTTP client.
   const { startTitlesJob } = await import('../titles/engine.js');
   const job = startTitlesJob({
-    lines: lines(),
+    lines,
     options,
     signal: cancel.signal,
     skip: (index, url) => {
