@@ -8,6 +8,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Events, MenuCommand, RunSummary } from '../../src/contract.js';
 import { defaultTitlesOptions } from '../../src/titles/defaults.js';
 import { parseInputLine } from '../../src/titles/input.js';
+import { decodeTextFile } from '../../src/titles/text-encoding.js';
 import type { TitlesProgress } from '../../src/titles/types.js';
 import { errorMessage, invoke, isWebUrl, useApiEvent } from '../api.js';
 import { useToast } from '../components/Toasts.js';
@@ -401,7 +402,10 @@ export function TitlesTab(props: { active: boolean }) {
       const files = [...(event.dataTransfer?.files ?? [])];
       const accepted = files.filter((file) => isUrlListFile(file.name, file.type));
       for (const file of files) if (!accepted.includes(file)) toast.show(t('fileRejected', { name: file.name }), 'error');
-      Promise.all(accepted.map(async (file) => ({ name: file.name, text: await file.text() }))).then(addFiles, (error: unknown) => fail(t('whatOpen'), error));
+      // Decoded as Open… and the CLI do (UTF-16 by its byte order mark), not with file.text() (UTF-8 only).
+      Promise.all(accepted.map(async (file) => ({ name: file.name, text: decodeTextFile(new Uint8Array(await file.arrayBuffer()), file.name) }))).then(addFiles, (error: unknown) =>
+        fail(t('whatOpen'), error),
+      );
     };
     window.addEventListener('dragenter', onEnter);
     window.addEventListener('dragleave', onLeave);

@@ -69,6 +69,19 @@ describe('keyboard, files and language', () => {
     await box.dispatchEvent('drop', { dataTransfer });
     await poll(() => box.inputValue()).toBe([1, 2, 3, 4].map(quick).join('\n'));
     await poll(() => page.getByText('4 valid').count()).toBe(1);
+
+    // A list saved by Windows Notepad as "Unicode" (UTF-16LE with a byte order mark) reads as text (issue 11).
+    const utf16 = [0xff, 0xfe, ...Buffer.from(`${quick(5)}\r\n`, 'utf16le')];
+    const notepad = await page.evaluateHandle((bytes) => {
+      const scope = globalThis as unknown as { DataTransfer: new () => { items: { add(file: unknown): void } }; File: new (parts: Uint8Array[], name: string, options: { type: string }) => unknown };
+      const transfer = new scope.DataTransfer();
+      transfer.items.add(new scope.File([new Uint8Array(bytes)], 'notepad.txt', { type: 'text/plain' }));
+      return transfer;
+    }, utf16);
+    await box.dispatchEvent('drop', { dataTransfer: notepad });
+    await poll(() => box.inputValue()).toBe([1, 2, 3, 4, 5].map(quick).join('\n'));
+    // The tests below run these four.
+    await box.fill([1, 2, 3, 4].map(quick).join('\n'));
   });
 
   it('summarises a very long list instead of laying it all out, and shows it in full on request', async () => {
