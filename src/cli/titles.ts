@@ -400,8 +400,8 @@ export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: 
     .option('-H, --header <"Name: value">', 'extra request header (repeat for more)', header)
     .addOption(new Option('-f, --format <format>', 'record format (default: jsonl, or text on a terminal; with --output, from its extension)').choices(['jsonl', 'csv', 'json', 'text']))
     .option('-o, --output <file>', 'write records to this file instead of standard output')
-    .option('--resume', 'continue the run in --output: fetch only the URLs it has no record of')
-    .option('--force', 'replace --output if it exists')
+    .option('--resume', 'continue the run in --output (same input): fetch only the URLs it has no record of')
+    .option('--force', 'replace --output if it exists (never an input of the run)')
     .addHelpText(
       'after',
       `
@@ -409,7 +409,11 @@ Records (one per distinct URL, as each finishes): index, url, finalUrl, status, 
 canonical, lang, contentType, encoding, encodingSource, redirects, bytes, durationMs, attempts, error {code, message}.
 Error codes: INVALID_URL DNS CONNECT TLS TIMEOUT RESET TOO_MANY_REDIRECTS REDIRECT_LOOP NOT_HTML TOO_LARGE PROTOCOL NETWORK.
 Progress goes to standard error when it is a terminal; a one-line summary always ends the run.
-Exit status: 0 when the run completed (per-URL errors are data), 2 for bad usage, 130 when interrupted.
+--output is never an input of the run, and one process writes it at a time (a lock beside it); a hidden
+run record beside it (.FILE.titlewave.json) lets --resume check that the output is this input's.
+Exit status: 0 when the run completed (per-URL errors are data), 2 when it refuses to start (bad usage, an
+input that is missing, a folder or not text, an output that exists, is an input, is in use or is not this
+run's), 130 when interrupted, 1 when writing the output or reading an input failed.
 
 Examples:
   titlewave titles urls.txt > titles.jsonl
