@@ -16,12 +16,13 @@ const BROWSER_SAFE = [
   'src/titles/defaults.ts',
   'src/titles/format.ts',
   'src/titles/input.ts',
+  'src/titles/text-encoding.ts',
   'src/titles/types.ts',
   'src/server/protocol.ts',
 ];
 
 /** npm packages a browser-safe module may use (each has a browser build the renderer's bundler picks). */
-const BROWSER_PACKAGES = ['zod', 'csv-stringify', 'csv-parse', 'react', 'react-dom', '@tanstack/react-virtual'];
+const BROWSER_PACKAGES = ['zod', 'csv-stringify', 'csv-parse', 'react', 'react-dom', '@tanstack/react-virtual', '@exodus/bytes'];
 
 const escape = (path) => path.replace(/[.]/g, '\\.');
 const browserSafe = `^(${BROWSER_SAFE.map(escape).join('|')})$`;
