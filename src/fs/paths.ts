@@ -37,8 +37,8 @@ async function statOrNull(path: string): Promise<BigIntStats | null> {
   }
 }
 
-function notEmpty(path: string, what: string): void {
-  if (path === '' || path.includes('\u0000')) throw new PathProblem('EMPTY_PATH', path, `${what} needs a file name`);
+function notEmpty(path: string, what: string, noun = 'file name'): void {
+  if (path === '' || path.includes('\u0000')) throw new PathProblem('EMPTY_PATH', path, `${what} needs a ${noun}`);
 }
 
 /**
@@ -102,7 +102,7 @@ export async function checkOutputFile(path: string, what = 'the output'): Promis
 
 /** An output folder: a folder or nothing yet (it is created), never a file. */
 export async function checkOutputFolder(path: string, what = 'the output folder'): Promise<void> {
-  notEmpty(path, what);
+  notEmpty(path, what, 'folder name');
   const info = await statOrNull(path).catch(() => null);
   if (info !== null && !info.isDirectory()) throw new PathProblem('NOT_A_FOLDER', path, `${path} is a file, not a folder; give a folder for ${what}`);
 }

@@ -47,6 +47,7 @@ describe('output files and folders', () => {
     await checkOutputFolder(join(dir, 'thumbs-new'));
     await checkOutputFolder(dir);
     expect(await problemOf(checkOutputFolder(file('photo.jpg'), '--out'))).toMatchObject({ code: 'NOT_A_FOLDER', message: expect.stringMatching(/photo\.jpg is a file, not a folder; give a folder for --out/) });
+    expect(await problemOf(checkOutputFolder('', '--out'))).toMatchObject({ code: 'EMPTY_PATH', message: '--out needs a folder name' });
   });
 });
 
