@@ -16,6 +16,7 @@ import { assertNotAnInput, checkOutputFile, PathProblem } from '../fs/paths.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
 import { keepOnly, OutputNotResumableError, readExistingOutput, RecordEncoder, recordKey, type ExistingOutput, type RecordFormat } from '../titles/output.js';
 import { TextEncodingError } from '../titles/text-encoding.js';
+import type { TitlesJob, TitlesJobInit } from '../titles/engine.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
 
 /** Where the command reads and writes; the process's own streams unless a test gives others. */
@@ -38,6 +39,8 @@ interface TitlesFlags {
   output?: string;
   resume?: boolean;
   force?: boolean;
+  /** Run on the workers of this Redis queue (src/cluster/) instead of in this process. */
+  redis?: string;
 }
 
 const integer = (min: number, max: number) => (value: string): number => {
@@ -157,9 +160,12 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   const format: OutputFormat = flags.format ?? (flags.output !== undefined ? formatFromPath(flags.output) : io.stdout.isTTY === true ? 'text' : 'jsonl');
   if (format === 'text' && flags.output !== undefined) usage('--format text is for terminals; use jsonl, csv or json with --output');
   const sources = await refusing(() => prepareInputs(files));
+  // --redis: connect and check the queue before touching any file.
+  const cluster = flags.redis !== undefined ? await import('./titles-cluster.js') : null;
+  const queue = cluster !== null ? { start: cluster.startClusterTitles, target: await cluster.prepareClusterTitles(flags.redis as string) } : null;
 
   if (flags.output === undefined) {
-    await runJob(sources, flags, format, io, { out: io.stdout, encoder: new RecordEncoder(format === 'text' ? 'jsonl' : format, null), known: null, record: null });
+    await runJob(sources, flags, format, io, { out: io.stdout, encoder: new RecordEncoder(format === 'text' ? 'jsonl' : format, null), known: null, record: null, queue });
     return;
   }
   const output = flags.output;
@@ -172,7 +178,7 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   await refusing(() => assertNotAnInput(regular ? [output, runRecordPathFor(output)] : [output], inputs, '--output'));
   if (!regular) {
     const out = createWriteStream(output, { flags: 'a' });
-    await runJob(sources, flags, format, io, { out, encoder: new RecordEncoder(recordFormat, null), known: null, record: null });
+    await runJob(sources, flags, format, io, { out, encoder: new RecordEncoder(recordFormat, null), known: null, record: null, queue });
     return;
   }
 
@@ -199,7 +205,7 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
     const handle = await open(output, continuing ? 'a' : 'w');
     await writeRunRecord(output, record);
     const out = handle.createWriteStream();
-    await runJob(sources, flags, format, io, { out, encoder: new RecordEncoder(recordFormat, continuing && existing !== null ? { records: existing.records } : null), known: existing?.keys ?? null, record: { output, value: record }, replay });
+    await runJob(sources, flags, format, io, { out, encoder: new RecordEncoder(recordFormat, continuing && existing !== null ? { records: existing.records } : null), known: existing?.keys ?? null, record: { output, value: record }, replay, queue });
   } finally {
     await lock.release();
   }
@@ -244,6 +250,8 @@ interface JobTarget {
   record: { output: string; value: TitlesRunRecord } | null;
   /** Streams already read whole (to check a resume). */
   replay?: ReadonlyMap<InputSource, Buffer>;
+  /** --redis: the queue whose workers make the requests. */
+  queue: { start: typeof import('./titles-cluster.js').startClusterTitles; target: import('../cluster/connection.js').RedisTarget } | null;
 }
 
 async function runJob(sources: readonly InputSource[], flags: TitlesFlags, format: OutputFormat, io: TitlesIo, target: JobTarget): Promise<void> {
@@ -275,7 +283,9 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
   let inputFailure: Error | null = null;
   let recordFailure: Error | null = null;
   const onSignal = (): void => {
-    if (cancel.signal.aborted) process.exit(130);
+    // --redis: a second Ctrl-C also cancels the run on the queue (its jobs and keys removed) before exiting.
+    if (cancel.signal.aborted && job?.cancelEverywhere !== undefined) void job.cancelEverywhere().finally(() => process.exit(130));
+    else if (cancel.signal.aborted) process.exit(130);
     cancel.abort(new Error('interrupted'));
   };
   process.on('SIGINT', onSignal);
@@ -322,16 +332,14 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
     pending = '';
     if (!ok && !waitingForOutput) {
       waitingForOutput = true;
-      job.pause();
+      job?.pause();
       out.once('drain', () => {
         waitingForOutput = false;
-        job.resume();
+        job?.resume();
       });
     }
   };
-  // Loaded here, not at the top: `titlewave --help` and the other commands need no HTTP client.
-  const { startTitlesJob } = await import('../titles/engine.js');
-  const job = startTitlesJob({
+  const jobInit: TitlesJobInit = {
     lines,
     options,
     signal: cancel.signal,
@@ -349,7 +357,29 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
         setImmediate(flush);
       }
     },
-  });
+  };
+  let job: (TitlesJob & { cancelEverywhere?: () => Promise<void> }) | null = null;
+  job =
+    target.queue !== null
+      ? await target.queue.start({
+          ...jobInit,
+          target: target.queue.target,
+          output: flags.output,
+          resume: flags.resume === true,
+          // Records leave Redis only once they are in the output file (a producer killed then loses none of them).
+          ...(out !== io.stdout
+            ? {
+                settled: () =>
+                  new Promise<void>((resolve) => {
+                    flush();
+                    out.write('', () => resolve());
+                  }),
+              }
+            : {}),
+          notice: (message) => io.stderr.write(`titles: ${terminalSafe(message)}\n`),
+        })
+      : // Loaded here, not at the top: `titlewave --help` and the other commands need no HTTP client.
+        (await import('../titles/engine.js')).startTitlesJob(jobInit);
 
   const showProgress = io.stderr.isTTY === true;
   if (out === io.stdout && io.stdin === process.stdin && process.stdin.isTTY === true && sources.every((source) => source.path === null) && showProgress) {
@@ -402,6 +432,7 @@ export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: 
     .option('-o, --output <file>', 'write records to this file instead of standard output')
     .option('--resume', 'continue the run in --output (same input): fetch only the URLs it has no record of')
     .option('--force', 'replace --output if it exists (never an input of the run)')
+    .addOption(new Option('--redis <url>', 'run on the workers of this Redis queue (redis://HOST:6379/0, rediss:// for TLS); see titlewave worker').env('TITLEWAVE_REDIS'))
     .addHelpText(
       'after',
       `
