@@ -415,7 +415,7 @@ describe('titlewave titles: outputs and inputs (issue 11)', () => {
   });
 
   it('Ctrl+C releases the lock (and the run can be resumed at once)', async () => {
-    const list = urlFile(Array.from({ length: 4 }, (_, i) => web.url(`/page/interrupted${i}?delay=3000`)));
+    const list = urlFile(Array.from({ length: 4 }, (_, i) => web.url(`/page/interrupted${i}?delay=10000`)));
     const out = path('interrupted.jsonl');
     const child = spawn(process.execPath, [cli, 'titles', list, '-o', out], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('exit', resolve));
