@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { checkOutputFolder, PathProblem } from '../fs/paths.js';
-import { PREVIEW_PREFIX } from '../server/protocol.js';
+import { PREVIEW_PATH } from '../server/protocol.js';
 import { defaultDataDir } from '../services/data-dir.js';
 
 function parsePort(value: string): number {
@@ -30,7 +30,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     import('../services/index.js'),
     mkdir(dataDir, { recursive: true, mode: 0o700 }),
   ]);
-  const services = createServices({ dataDir, previewUrl: (token) => `${PREVIEW_PREFIX}${token}` });
+  // Relative to the page (`/t/<token>/`), so previews sit below the secret prefix with everything else.
+  const services = createServices({ dataDir, previewUrl: (preview) => `${PREVIEW_PATH}${preview}` });
   let server;
   try {
     server = await startBrowserServer({ services, dataDir, port: options.port });

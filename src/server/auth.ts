@@ -1,21 +1,40 @@
 /**
- * Who may talk to the browser-mode server: requests for this server's own host name (no DNS rebinding), carrying
- * the token (once, in the URL it printed) or the cookie that token set, and for the WebSocket an Origin of this
- * server (no other site driving it from the user's browser).
+ * Who may talk to the browser-mode server: requests for this server's own host name (no DNS rebinding), whose path
+ * starts with the secret prefix `/t/<token>/`, and for the WebSocket an Origin of this server (no other site driving
+ * it from the user's browser).
+ *
+ * The token lives in the path of every URL the app uses, never in a cookie: cookies are shared by every port of a
+ * host (and SameSite cannot tell ports apart), so a cookie would reach any other server on 127.0.0.1 the browser
+ * visits. A path is sent to its own origin only, and `Referrer-Policy: no-referrer` keeps it out of Referer headers.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { TOKEN_PATH_PREFIX } from './protocol.js';
+
+/** Where a request path stands against the secret prefix. */
+export type PathAccess =
+  /** No `/t/<something>` at all: someone typed the bare address. */
+  | { kind: 'missing' }
+  /** `/t/<token>` with a token that is not this server's (another run of serve, another data folder). */
+  | { kind: 'wrong' }
+  /** `/t/<token>` without the slash after it: the page's relative URLs need it. */
+  | { kind: 'bare' }
+  /** The path below the prefix, starting with '/'. */
+  | { kind: 'ok'; rest: string };
 
 export class Gatekeeper {
-  /** 256 random bits, URL-safe. */
-  readonly token = randomBytes(32).toString('base64url');
-  private readonly tokenDigest = digest(this.token);
+  private readonly tokenDigest: Buffer;
 
-  constructor(readonly port: number) {}
+  /** `token`: 256 random bits, URL-safe (a new one unless the caller kept one for its data folder). */
+  constructor(
+    readonly port: number,
+    readonly token: string = randomBytes(32).toString('base64url'),
+  ) {
+    this.tokenDigest = digest(token);
+  }
 
-  /** Cookies are not port-specific, so the name carries the port: two servers on one machine keep their own. */
-  get cookieName(): string {
-    return `titlewave_${this.port}`;
+  /** The secret prefix every URL of the app lives under. */
+  get basePath(): string {
+    return `${TOKEN_PATH_PREFIX}${this.token}/`;
   }
 
   /** The hosts this server answers to: `127.0.0.1:<port>` and `localhost:<port>`, nothing else. */
@@ -38,25 +57,17 @@ export class Gatekeeper {
     return timingSafeEqual(digest(candidate), this.tokenDigest);
   }
 
-  hasCookie(request: IncomingMessage): boolean {
-    return this.isToken(readCookie(request.headers.cookie, this.cookieName));
-  }
-
-  setCookieHeader(): string {
-    return `${this.cookieName}=${this.token}; Path=/; HttpOnly; SameSite=Strict`;
+  /** Check a request's path (still percent-encoded) against the prefix. */
+  checkPath(pathname: string): PathAccess {
+    if (!pathname.startsWith(TOKEN_PATH_PREFIX)) return { kind: 'missing' };
+    const after = pathname.slice(TOKEN_PATH_PREFIX.length);
+    const slash = after.indexOf('/');
+    const candidate = slash === -1 ? after : after.slice(0, slash);
+    if (!this.isToken(candidate)) return candidate === '' ? { kind: 'missing' } : { kind: 'wrong' };
+    return slash === -1 ? { kind: 'bare' } : { kind: 'ok', rest: after.slice(slash) };
   }
 }
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
-}
-
-export function readCookie(header: string | undefined, name: string): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq === -1) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return null;
 }

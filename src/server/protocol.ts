@@ -4,12 +4,17 @@
  */
 import type { CommandName, EventName, Events, Language } from '../contract.js';
 
-/** The WebSocket's path on the server. */
-export const WS_PATH = '/ws';
-/** Where the bridge script is served (injected into index.html before the renderer's module script). */
-export const BRIDGE_PATH = '/bridge.js';
-/** Thumbnail previews: `/preview/<token>`, only for tokens the services issued. */
-export const PREVIEW_PREFIX = '/preview/';
+/**
+ * Every URL of the app lives below the secret prefix `/t/<access token>/` (the address `titlewave serve` prints), so
+ * the token travels in paths, which browsers send to their own origin only. The paths below are relative to it.
+ */
+export const TOKEN_PATH_PREFIX = '/t/';
+/** The WebSocket, below the prefix. */
+export const WS_PATH = 'ws';
+/** The bridge script, below the prefix (injected into index.html before the renderer's module script). */
+export const BRIDGE_PATH = 'bridge.js';
+/** Thumbnail previews: `preview/<preview token>` below the prefix, only for tokens the services issued. */
+export const PREVIEW_PATH = 'preview/';
 
 export interface InvokeMessage {
   type: 'invoke';

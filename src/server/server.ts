@@ -1,13 +1,13 @@
 /**
  * Browser mode's server: the renderer build, the bridge and thumbnail previews over HTTP, and every command and
- * event of the IPC contract over one WebSocket, on 127.0.0.1 only. Every request needs the token (see auth.ts).
+ * event of the IPC contract over one WebSocket, on 127.0.0.1 only. Every URL lives below the secret prefix
+ * `/t/<token>/` (see auth.ts); without it a request gets only a page saying which address to open.
  */
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { availableParallelism, homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import {
   eventNames,
@@ -27,7 +27,9 @@ import type { Services } from '../services/types.js';
 import { previewContentType, rendererContentType, rendererFilePath } from '../static-files.js';
 import { Gatekeeper } from './auth.js';
 import { openWithSystem } from './open.js';
-import { BRIDGE_PATH, PREVIEW_PREFIX, WS_PATH, isPageCommand, type ServerMessage } from './protocol.js';
+import { openInsideRoot, openPreview, type OpenedFile } from './files.js';
+import { BRIDGE_PATH, PREVIEW_PATH, WS_PATH, isPageCommand, type ServerMessage } from './protocol.js';
+import { refusalPage, refusalPolicy } from './refusal.js';
 import { stringifyLarge } from './serialize.js';
 import { SettingsFile } from './settings.js';
 
@@ -43,15 +45,18 @@ export interface BrowserServerOptions {
   bridgeFile?: string;
   /** How `shell.openFolder` shows a folder (default: the OS file manager). */
   openFolder?: (path: string) => Promise<void>;
+  /** The access token (default: a new random one). `titlewave serve` keeps one per data folder (token-file.ts). */
+  token?: string;
 }
 
 export interface BrowserServer {
-  /** The address to open, token included: print it, open it, never log it elsewhere. */
+  /** The address to open, token included (`http://127.0.0.1:<port>/t/<token>/`): print it, open it, never log it elsewhere. */
   readonly url: string;
   readonly origin: string;
   readonly port: number;
   readonly token: string;
-  readonly cookieName: string;
+  /** `/t/<token>/`: every URL of the app lives below it. */
+  readonly basePath: string;
   close(): Promise<void>;
 }
 
@@ -88,7 +93,7 @@ const commonHeaders: Record<string, string> = {
 
 /** Put the bridge before the renderer's module script, so `window.api` exists when the renderer starts. */
 export function injectBridge(html: string): string {
-  const tag = `<script src=".${BRIDGE_PATH}"></script>`;
+  const tag = `<script src="./${BRIDGE_PATH}"></script>`;
   const moduleScript = /<script\b[^>]*\btype\s*=\s*["']?module\b/i.exec(html);
   if (moduleScript) return `${html.slice(0, moduleScript.index)}${tag}\n    ${html.slice(moduleScript.index)}`;
   const headEnd = html.search(/<\/head>/i);
@@ -117,7 +122,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   });
   const address = http.address();
   if (!address || typeof address === 'string') throw new Error('The server has no TCP address');
-  const gate = new Gatekeeper(address.port);
+  const gate = new Gatekeeper(address.port, options.token);
   const origin = `http://127.0.0.1:${gate.port}`;
 
   // ---- HTTP ----
@@ -127,46 +132,54 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     response.end(response.req.method === 'HEAD' ? undefined : body);
   }
 
-  async function sendFile(response: ServerResponse, path: string, type: string, headers: Record<string, string> = {}): Promise<void> {
-    let size: number;
-    try {
-      const info = await stat(path);
-      if (!info.isFile()) return send(response, 404, 'Not found\n');
-      size = info.size;
-    } catch {
-      return send(response, 404, 'Not found\n');
-    }
+  async function sendOpened(response: ServerResponse, opened: OpenedFile | null, type: string, headers: Record<string, string> = {}): Promise<void> {
+    if (!opened) return send(response, 404, 'Not found\n');
+    const { handle, size } = opened;
     response.writeHead(200, { ...commonHeaders, 'Content-Type': type, 'Content-Length': String(size), ...headers });
-    if (response.req.method === 'HEAD') return void response.end();
-    const stream = createReadStream(path);
+    if (response.req.method === 'HEAD') {
+      await handle.close();
+      return void response.end();
+    }
+    // Streamed from the descriptor that was checked (see files.ts); the stream closes it.
+    const stream = handle.createReadStream();
     stream.once('error', () => response.destroy());
+    response.once('close', () => stream.destroy());
     stream.pipe(response);
   }
 
   async function serveIndex(response: ServerResponse, host: string): Promise<void> {
+    const opened = await openInsideRoot(rendererDir, join(rendererDir, 'index.html'));
+    if (!opened) return send(response, 503, 'The renderer is not built: run `npm run build`.\n');
     let html: string;
     try {
-      html = await readFile(join(rendererDir, 'index.html'), 'utf8');
-    } catch {
-      return send(response, 503, 'The renderer is not built: run `npm run build`.\n');
+      html = await opened.handle.readFile('utf8');
+    } finally {
+      await opened.handle.close();
     }
     send(response, 200, injectBridge(html), { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': contentSecurityPolicy(host) });
   }
 
   async function servePreview(response: ServerResponse, token: string): Promise<void> {
-    const path = services.resolvePreview(token);
-    const type = path ? previewContentType(path) : null;
-    if (!path || !type) return send(response, 404, 'Not found\n');
-    await sendFile(response, path, type, { 'Content-Security-Policy': "default-src 'none'" });
+    const file = services.previewFile(token);
+    const type = file ? previewContentType(file.path) : null;
+    if (!file || !type) return send(response, 404, 'Not found\n');
+    await sendOpened(response, await openPreview(file), type, { 'Content-Security-Policy': "default-src 'none'" });
   }
 
   async function serveStatic(response: ServerResponse, pathname: string, host: string): Promise<void> {
     const path = rendererFilePath(rendererDir, pathname);
     if (!path) return send(response, 404, 'Not found\n');
     const type = rendererContentType(path);
-    await sendFile(response, path, type, type.startsWith('text/html') ? { 'Content-Security-Policy': contentSecurityPolicy(host) } : {});
+    await sendOpened(response, await openInsideRoot(rendererDir, path), type, type.startsWith('text/html') ? { 'Content-Security-Policy': contentSecurityPolicy(host) } : {});
   }
 
+  /** The page a browser shows for an address without this server's token: what to do, in English and Chinese. */
+  function refuse(response: ServerResponse, access: 'missing' | 'wrong'): void {
+    send(response, access === 'missing' ? 401 : 403, refusalPage(access), {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': refusalPolicy,
+    });
+  }
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const host = gate.allowedHost(request.headers.host);
@@ -177,22 +190,18 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     } catch {
       return send(response, 400, 'Bad request\n');
     }
-    const queryToken = url.searchParams.get('token');
-    if (queryToken !== null) {
-      if (!gate.isToken(queryToken)) return send(response, 403, 'Forbidden: wrong token.\n');
-      // Trade the token for a cookie and take it out of the address bar (and out of history and Referer).
-      url.searchParams.delete('token');
-      return send(response, 303, 'See other\n', { Location: `${url.pathname}${url.search}`, 'Set-Cookie': gate.setCookieHeader() });
-    }
-    if (!gate.hasCookie(request)) return send(response, 401, 'Unauthorized: open the address `titlewave serve` printed (it carries the access token).\n');
+    const access = gate.checkPath(url.pathname);
+    if (access.kind === 'missing' || access.kind === 'wrong') return refuse(response, access.kind);
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
+    // The page's relative URLs (assets, bridge, WebSocket, previews) need the slash after the token.
+    if (access.kind === 'bare') return send(response, 308, 'Permanent redirect\n', { Location: `${gate.basePath}${url.search}` });
 
-    const { pathname } = url;
-    if (pathname === '/' || pathname === '/index.html') return serveIndex(response, host);
-    if (pathname === BRIDGE_PATH) return sendFile(response, bridgeFile, rendererContentType(bridgeFile));
-    if (pathname === `${BRIDGE_PATH}.map`) return sendFile(response, `${bridgeFile}.map`, rendererContentType(`${bridgeFile}.map`));
-    if (pathname.startsWith(PREVIEW_PREFIX)) return servePreview(response, pathname.slice(PREVIEW_PREFIX.length));
-    return serveStatic(response, pathname, host);
+    const { rest } = access;
+    if (rest === '/' || rest === '/index.html') return serveIndex(response, host);
+    if (rest === `/${BRIDGE_PATH}`) return sendOpened(response, await openInsideRoot(dirname(bridgeFile), bridgeFile), rendererContentType(bridgeFile));
+    if (rest === `/${BRIDGE_PATH}.map`) return sendOpened(response, await openInsideRoot(dirname(bridgeFile), `${bridgeFile}.map`), rendererContentType(`${bridgeFile}.map`));
+    if (rest.startsWith(`/${PREVIEW_PATH}`)) return servePreview(response, rest.slice(PREVIEW_PATH.length + 1));
+    return serveStatic(response, rest, host);
   }
 
   http.on('request', (request, response) => {
@@ -222,8 +231,10 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     } catch {
       return refuseUpgrade(socket, 404, 'Not Found');
     }
-    if (pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'Not Found');
-    if (!gate.hasCookie(request)) return refuseUpgrade(socket, 401, 'Unauthorized');
+    const access = gate.checkPath(pathname);
+    if (access.kind === 'missing') return refuseUpgrade(socket, 401, 'Unauthorized');
+    if (access.kind === 'wrong') return refuseUpgrade(socket, 403, 'Forbidden');
+    if (access.kind !== 'ok' || access.rest !== `/${WS_PATH}`) return refuseUpgrade(socket, 404, 'Not Found');
     if (!gate.allowedOrigin(request.headers.origin)) return refuseUpgrade(socket, 403, 'Forbidden');
     wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws));
   });
@@ -326,11 +337,11 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 
   let closing: Promise<void> | null = null;
   return {
-    url: `${origin}/?token=${gate.token}`,
+    url: `${origin}${gate.basePath}`,
     origin,
     port: gate.port,
     token: gate.token,
-    cookieName: gate.cookieName,
+    basePath: gate.basePath,
     close() {
       closing ??= (async () => {
         for (const unsubscribe of unsubscribes) unsubscribe();

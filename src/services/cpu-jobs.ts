@@ -218,7 +218,8 @@ export class CpuJobs {
       const written = record.outputs.filter((output) => !output.skipped).sort((a, b) => a.size - b.size);
       const chosen = written.find((output) => output.size >= PREVIEW_MIN_SIZE) ?? written.at(-1);
       if (!chosen || !previewUrl) return record;
-      return { ...record, previewUrl: previewUrl(previews.issue(chosen.path)) };
+      const token = previews.issue(chosen.path);
+      return token ? { ...record, previewUrl: previewUrl(token) } : record;
     };
 
     this.track(jobId, async (signal) => {

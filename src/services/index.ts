@@ -5,7 +5,7 @@
 import { hostCommands, parseCommandArgs, type CommandArgs, type CommandResult, type EventName, type Events, type ServiceCommandName } from '../contract.js';
 import { EventHub } from './events.js';
 import { CpuJobs } from './cpu-jobs.js';
-import { PreviewRegistry } from './previews.js';
+import { PreviewRegistry, type PreviewFile } from './previews.js';
 import { TitlesRuns } from './titles-runs.js';
 import type { Services, ServicesOptions } from './types.js';
 
@@ -55,6 +55,9 @@ export function createServices(options: ServicesOptions): Services {
     },
     resolvePreview(token: string): string | null {
       return previews.resolve(token);
+    },
+    previewFile(token: string): PreviewFile | null {
+      return previews.file(token);
     },
     close(): Promise<void> {
       closing ??= Promise.all([titles.close(), cpu.close()]).then(() => undefined);

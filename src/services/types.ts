@@ -1,6 +1,7 @@
 /** The services behind both hosts (Electron main and browser mode): one implementation of every service command. */
 import type { CommandArgs, CommandResult, EventName, Events, ServiceCommandName } from '../contract.js';
 import type { WorkerSpawner } from '../workers/types.js';
+import type { PreviewFile } from './previews.js';
 
 export interface ServicesOptions {
   /** Where run history (journals) lives: Electron's userData, or ~/.local/share/titlewave for browser mode. */
@@ -18,7 +19,9 @@ export interface ServicesOptions {
 export interface Services {
   invoke<C extends ServiceCommandName>(command: C, args: CommandArgs<C>): Promise<CommandResult<C>>;
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
-  /** The output file behind a preview token, or null when the token is unknown. */
+  /** The output file behind a preview token, or null when the token is unknown or its path names another file now. */
   resolvePreview(token: string): string | null;
+  /** The same, with the file's identity (device, inode), for hosts that open it and check they got that file. */
+  previewFile(token: string): PreviewFile | null;
   close(): Promise<void>;
 }

@@ -40,13 +40,12 @@ async function startServer(services: ScriptedServices): Promise<BrowserServer> {
   return server;
 }
 
-/** Load the bridge as the page would, its WebSocket carrying the cookie and Origin a browser would send. */
+/** Load the bridge as the page at the server's address would, its WebSocket carrying the Origin a browser sends. */
 function loadPage(server: BrowserServer, languages: string[] = ['en-US']): Page {
-  const cookie = `${server.cookieName}=${server.token}`;
   const sockets: WebSocket[] = [];
   class PageWebSocket extends WebSocket {
     constructor(url: string) {
-      super(url, { headers: { Cookie: cookie, Origin: server.origin } });
+      super(url, { headers: { Origin: server.origin } });
       sockets.push(this);
       // As in a browser, a failed connection is an 'error' then a 'close', never an exception.
       this.on('error', () => undefined);
@@ -55,7 +54,7 @@ function loadPage(server: BrowserServer, languages: string[] = ['en-US']): Page 
   const opened: unknown[][] = [];
   const timers: (() => void)[] = [];
   const window: Record<string, unknown> = {
-    location: { protocol: 'http:', host: `127.0.0.1:${server.port}` },
+    location: { protocol: 'http:', host: `127.0.0.1:${server.port}`, href: server.url },
     navigator: { languages, language: languages[0] },
     WebSocket: PageWebSocket,
     URL,

@@ -1,5 +1,5 @@
 /**
- * Browser mode in a real browser (Debian's Chromium through playwright-core): the token-to-cookie hop, the CSP
+ * Browser mode in a real browser (Debian's Chromium through playwright-core): the page below its secret prefix, the CSP
  * letting the injected bridge run first, window.api over the WebSocket, and the page-side host commands (file
  * picker inside a click, download for saves).
  */
@@ -45,12 +45,11 @@ afterAll(async () => {
 });
 
 describe('browser mode in Chromium', () => {
-  it('trades the token for the cookie, drops it from the address bar, and has window.api before the renderer runs', async () => {
-    expect(page.url()).toBe(`${server.origin}/`);
+  it('loads below the secret prefix with no cookie at all, and has window.api before the renderer runs', async () => {
+    expect(page.url()).toBe(server.url);
     await expect.poll(() => page.textContent('#root')).toBe('object');
-    const cookies = await page.context().cookies();
-    expect(cookies).toEqual([expect.objectContaining({ name: server.cookieName, httpOnly: true, sameSite: 'Strict' })]);
-    // Page scripts cannot read it.
+    // Nothing the browser would send to another server on this host.
+    expect(await page.context().cookies()).toEqual([]);
     expect(await page.evaluate('document.cookie')).toBe('');
   });
 

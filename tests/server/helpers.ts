@@ -1,4 +1,5 @@
 /** Shared pieces of the browser-mode server tests: a scripted Services, a tiny renderer build, raw HTTP requests. */
+import { lstatSync } from 'node:fs';
 import { request } from 'node:http';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,13 +7,15 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { EventName, Events, ServiceCommandName } from '../../src/contract.js';
 import { EventHub } from '../../src/services/events.js';
+import type { PreviewFile } from '../../src/services/previews.js';
 import type { Services } from '../../src/services/types.js';
 
 /** Services whose commands the test scripts: each call is recorded, and `handlers` answers it (or it throws). */
 export class ScriptedServices implements Services {
   readonly calls: { command: ServiceCommandName; args: unknown[] }[] = [];
   readonly hub = new EventHub();
-  readonly previews = new Map<string, string>();
+  /** Preview tokens and the file each stood for when it was added (see `addPreview`). */
+  readonly previews = new Map<string, PreviewFile>();
   handlers: Partial<Record<ServiceCommandName, (args: unknown[]) => unknown>> = {};
   closed = false;
 
@@ -31,7 +34,24 @@ export class ScriptedServices implements Services {
     this.hub.emit(event, payload);
   }
 
+  /** A preview of the file `path` names now, as the services issue one for an output they just wrote. */
+  addPreview(token: string, path: string): void {
+    let identity = { dev: -1n, ino: -1n };
+    try {
+      const info = lstatSync(path, { bigint: true });
+      identity = { dev: info.dev, ino: info.ino };
+    } catch {
+      // missing: a file that can never match
+    }
+    this.previews.set(token, { path, ...identity });
+  }
+
   resolvePreview(token: string): string | null {
+    return this.previews.get(token)?.path ?? null;
+  }
+
+  /** As issued, without the registry's own re-check: the server's check of the opened file is what is tested. */
+  previewFile(token: string): PreviewFile | null {
     return this.previews.get(token) ?? null;
   }
 
@@ -89,10 +109,15 @@ export function rawGet(port: number, path: string, headers: Record<string, strin
   });
 }
 
-/** Open the server's WebSocket with the given headers; resolves with the socket, or with the refusal's status. */
-export function openSocket(port: number, headers: Record<string, string>, host = `127.0.0.1:${port}`): Promise<{ ws: WebSocket; log: MessageLog } | { status: number }> {
+/** Open the server's WebSocket (at `path`) with the given headers; resolves with the socket, or with the refusal's status. */
+export function openSocket(
+  port: number,
+  headers: Record<string, string>,
+  host = `127.0.0.1:${port}`,
+  path = '/ws',
+): Promise<{ ws: WebSocket; log: MessageLog } | { status: number }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { Host: host, ...headers } });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: { Host: host, ...headers } });
     // Listen from the start: the server's first frame can arrive with the upgrade answer, before 'open' resolves.
     const log = new MessageLog(ws);
     ws.once('open', () => resolve({ ws, log }));

@@ -52,7 +52,7 @@ describe('titlewave serve start-up', () => {
     const before = new Set([...process.listeners('SIGTERM'), ...process.listeners('SIGINT')]);
     try {
       const running = main(['serve', '--port', '0', '--data-dir', dataDir]);
-      await expect.poll(() => written.join(''), { timeout: 20_000 }).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+      await expect.poll(() => written.join(''), { timeout: 20_000 }).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{43}\//);
       expect([...loaded].sort()).toEqual(['server', 'services']);
       // Stop it as SIGTERM would, without signalling the test process: call the listener serve added.
       const stop = process.listeners('SIGTERM').find((listener) => !before.has(listener));

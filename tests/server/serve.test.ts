@@ -34,24 +34,25 @@ describe('titlewave serve', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'titlewave-serve-'));
     const serve = await startServe(['--port', '0', '--data-dir', dataDir]);
     try {
-      expect(serve.firstLine).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
+      expect(serve.firstLine).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{43}\/$/);
       const url = new URL(serve.firstLine);
       const port = Number(url.port);
-      const token = url.searchParams.get('token') as string;
+      const base = url.pathname;
+      const token = base.split('/')[2] as string;
       expect(Buffer.from(token, 'base64url')).toHaveLength(32);
 
       for (const path of ['/', '/bridge.js', '/index.html', '/preview/abc']) expect((await rawGet(port, path)).status, path).toBe(401);
       expect(await openSocket(port, { Origin: url.origin })).toEqual({ status: 401 });
 
-      const hop = await rawGet(port, `/?token=${token}`);
-      expect(hop.status).toBe(303);
-      const cookie = String(hop.headers['set-cookie']).split(';')[0] as string;
-      const bridge = await rawGet(port, '/bridge.js', { Cookie: cookie });
+      const page = await rawGet(port, base);
+      expect(page.status).toBe(200);
+      expect(page.headers['set-cookie']).toBeUndefined();
+      const bridge = await rawGet(port, `${base}bridge.js`);
       expect(bridge.status).toBe(200);
       expect(bridge.body.toString()).toContain('window');
 
       // The real services answer over the socket: history lives in --data-dir.
-      const opened = await openSocket(port, { Cookie: cookie, Origin: url.origin });
+      const opened = await openSocket(port, { Origin: url.origin }, undefined, `${base}ws`);
       if (!('ws' in opened)) throw new Error(`refused: ${opened.status}`);
       const { log } = opened;
       opened.ws.send(JSON.stringify({ type: 'invoke', id: 1, command: 'history.list', args: [] }));

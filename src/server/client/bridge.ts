@@ -30,7 +30,10 @@ function createBridge(): Api {
   let savedLanguage: Language | null = null;
 
   function connect(): void {
-    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${WS_PATH}`);
+    // Relative to the page, so below its secret prefix `/t/<token>/` like every other URL of the app.
+    const url = new URL(WS_PATH, location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(url.href);
     socket = ws;
     ws.addEventListener('open', () => {
       reconnectDelay = RECONNECT_MIN_MS;
