@@ -101,8 +101,12 @@ export interface RunSummary {
   total: number;
   done: number;
   failed: number;
-  /** 'running' | 'paused' live in this session; 'interrupted' when a previous session ended before the run did. */
-  state: 'running' | 'paused' | 'done' | 'cancelled' | 'interrupted';
+  /**
+   * 'running' | 'paused': going in this process. 'elsewhere': going in another Titlewave window or process (which
+   * holds the run folder's lock; only it can pause, cancel or resume it). 'interrupted': left unfinished by a process
+   * that ended before the run did (a crash, a kill, a stop), resumable.
+   */
+  state: 'running' | 'paused' | 'done' | 'cancelled' | 'interrupted' | 'elsewhere';
   settings: TitlesSettings;
 }
 

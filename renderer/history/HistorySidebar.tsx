@@ -1,4 +1,7 @@
-/** The history sidebar: every saved run, newest first, to reopen, resume (when interrupted) or delete. */
+/**
+ * The history sidebar: every saved run, newest first, to reopen, resume (when interrupted) or delete. A run going in
+ * another Titlewave window or process shows as such, with neither Resume nor Delete: only its owner acts on it.
+ */
 import { memo, useState } from 'react';
 import type { RunSummary } from '../../src/contract.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
@@ -46,7 +49,9 @@ export const HistorySidebar = memo(function HistorySidebar(props: {
                 >
                   <span className="history__name">{run.name}</span>
                   <span className="history__meta">
-                    <span className={`badge badge--small badge--${run.state}`}>{stateLabel(run.state)}</span>
+                    <span className={`badge badge--small badge--${run.state}`} title={run.state === 'elsewhere' ? t('historyElsewhere') : undefined}>
+                      {stateLabel(run.state)}
+                    </span>
                     <span className="history__date">{format.dateTime(run.createdAt)}</span>
                   </span>
                   <span className="history__bar" aria-hidden="true">
@@ -65,7 +70,7 @@ export const HistorySidebar = memo(function HistorySidebar(props: {
                       {t('historyResume')}
                     </button>
                   ) : null}
-                  {run.state !== 'running' && run.state !== 'paused' ? (
+                  {run.state !== 'running' && run.state !== 'paused' && run.state !== 'elsewhere' ? (
                     <button type="button" className="link-button link-button--danger" aria-label={t('historyDeleteLabel', { name: run.name })} onClick={() => setConfirming(run)}>
                       {t('historyDelete')}
                     </button>

@@ -7,7 +7,8 @@ import { ProgressBar } from '../components/ProgressBar.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { titlesMessages } from '../i18n/titles.js';
 
-export type RunState = JobState | 'interrupted';
+/** 'elsewhere': going in another Titlewave window or process, which alone can act on it. */
+export type RunState = JobState | 'interrupted' | 'elsewhere';
 export type ExportFormat = 'csv' | 'json' | 'jsonl';
 
 export interface RunInfo {
@@ -24,6 +25,7 @@ const stateKey = {
   cancelled: 'runStateCancelled',
   failed: 'runStateFailed',
   interrupted: 'runStateInterrupted',
+  elsewhere: 'runStateElsewhere',
 } as const;
 
 export function useRunStateLabel(): (state: RunState) => string {
@@ -92,7 +94,7 @@ export const RunBar = memo(function RunBar(props: {
               </Button>
             ) : null
           ) : null}
-          {!live && props.failedRows > 0 ? (
+          {!live && run.state !== 'elsewhere' && props.failedRows > 0 ? (
             <Button onClick={props.onRetryFailed} disabled={props.busy}>
               {t('retryFailed')}
             </Button>
@@ -113,6 +115,11 @@ export const RunBar = memo(function RunBar(props: {
           </div>
         </div>
       </div>
+      {run.state === 'elsewhere' ? (
+        <p className="runbar__note" role="status">
+          {t('runElsewhereNote')}
+        </p>
+      ) : null}
       <ProgressBar
         label={t('progressLabel')}
         value={progress.done}

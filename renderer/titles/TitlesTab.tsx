@@ -106,6 +106,8 @@ export function TitlesTab(props: { active: boolean }) {
   const filterRef = useRef<HTMLInputElement>(null);
   const followingRef = useRef(following);
   const runIdRef = useRef<string | null>(null);
+  const runRef = useRef<RunInfo | null>(null);
+  runRef.current = run;
   /** Updates that arrive while a start or load is in flight wait here, so none is lost or applied to the wrong run. */
   const bufferRef = useRef<TitlesUpdate[] | null>(null);
 
@@ -153,7 +155,14 @@ export function TitlesTab(props: { active: boolean }) {
     invoke('history.list').then(setRuns, (error: unknown) => fail(t('whatHistory'), error));
     // Once, on mount; later changes come as events.
   }, []);
-  useApiEvent('history.changed', ({ runs: list }) => setRuns(list));
+  useApiEvent('history.changed', ({ runs: list }) => {
+    setRuns(list);
+    // A run on screen that was going in another window has ended there, or its owner died: show it as it is now
+    // (resumable when interrupted).
+    const shown = runRef.current;
+    const now = shown?.state === 'elsewhere' ? list.find((item) => item.id === shown.id) : undefined;
+    if (now && now.state !== 'elsewhere') void openRunRef.current(now);
+  });
 
   const start = useCallback(async () => {
     const input = textareaRef.current?.value ?? text;
@@ -199,6 +208,9 @@ export function TitlesTab(props: { active: boolean }) {
     },
     [follow, fail, t],
   );
+
+  const openRunRef = useRef(openRun);
+  openRunRef.current = openRun;
 
   const resumeRun = useCallback(
     async (summary: RunSummary) => {
@@ -430,7 +442,8 @@ export function TitlesTab(props: { active: boolean }) {
   const sidebarRuns = useMemo(
     () =>
       runs.map((item) => {
-        if (!run || item.id !== run.id || run.progress.total === 0) return item;
+        // A run going elsewhere has fresher counts in the list (its owner saves them) than on screen.
+        if (!run || item.id !== run.id || run.progress.total === 0 || run.state === 'elsewhere') return item;
         const state = run.state === 'failed' ? item.state : run.state;
         return { ...item, done: run.progress.done, failed: run.progress.failed, total: run.progress.total, state };
       }),

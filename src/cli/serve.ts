@@ -31,7 +31,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     mkdir(dataDir, { recursive: true, mode: 0o700 }),
   ]);
   // Relative to the page (`/t/<token>/`), so previews sit below the secret prefix with everything else.
-  const services = createServices({ dataDir, previewUrl: (preview) => `${PREVIEW_PATH}${preview}` });
+  const services = createServices({ dataDir, host: 'titlewave serve', previewUrl: (preview) => `${PREVIEW_PATH}${preview}` });
   let server;
   try {
     server = await startBrowserServer({ services, dataDir, port: options.port });

@@ -183,3 +183,13 @@ export async function acquireLocks(targets: readonly string[], purpose: string):
   }
   return locks;
 }
+
+/**
+ * Who holds the lock that guards `target` right now, without taking it: the owner when a live process of this
+ * machine (or any process of another machine) holds it; null when it is free or left by a dead process.
+ */
+export async function lockHolder(target: string): Promise<LockOwner | null> {
+  const holder = await readOwner(lockPathFor(target)).catch(() => null);
+  if (holder === 'missing' || holder === null) return null;
+  return holder.host !== hostname() || processAlive(holder.pid) ? holder : null;
+}

@@ -17,7 +17,7 @@ type Handlers = { [C in ServiceCommandName]: (args: CommandArgs<C>) => Promise<C
 export function createServices(options: ServicesOptions): Services {
   const hub = new EventHub();
   const previews = new PreviewRegistry();
-  const titles = new TitlesRuns({ dataDir: options.dataDir, hub });
+  const titles = new TitlesRuns({ dataDir: options.dataDir, hub, ...(options.host ? { host: options.host } : {}) });
   const cpu = new CpuJobs({ hub, previews, spawnWorker: options.spawnWorker, workers: options.workers, previewUrl: options.previewUrl });
   let closing: Promise<void> | null = null;
 

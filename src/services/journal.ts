@@ -60,6 +60,10 @@ export class RunStore {
     return join(this.runsDir, id);
   }
 
+  async ensureRunsDir(): Promise<void> {
+    await mkdir(this.runsDir, { recursive: true });
+  }
+
   /** Create a run's folder with its input and first meta, durably, before any record is fetched. */
   async create(meta: RunMeta, input: string): Promise<void> {
     await mkdir(this.runsDir, { recursive: true });

@@ -5,7 +5,9 @@
  * record are fetched, through the engine's `skip`).
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { CommandResult, Events, JobState, RunSummary, TitlesSettings } from '../contract.js';
+import { acquireLock, LockedError, lockHolder, type Lock, type LockOwner } from '../fs/lock.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
 import { startTitlesJob, type TitlesJob } from '../titles/engine.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
@@ -14,7 +16,10 @@ import type { EventHub } from './events.js';
 import { RunStore, summaryOf, type RecordJournal, type RunMeta } from './journal.js';
 import { UpdateThrottle } from './throttle.js';
 
-/** A run left running or paused by another session whose heartbeat is older than this is considered dead. */
+/**
+ * A run left running or paused without a lock (by a Titlewave from before run locks) counts as still going while its
+ * owner's pid lives and its heartbeat is younger than this. Runs are owned through their lock otherwise.
+ */
 const STALE_AFTER_MS = 30_000;
 /** Live runs rewrite their meta this often while they change (counts), and at least every HEARTBEAT_MS. */
 const META_EVERY_MS = 1000;
@@ -30,6 +35,8 @@ const NOT_RETRIED = new Set(['INVALID_URL']);
 interface Live {
   meta: RunMeta;
   journal: RecordJournal;
+  /** This process's lock on the run folder, held from the job's start until it ended and was saved. */
+  lock: Lock;
   status: Uint8Array;
   done: number;
   failed: number;
@@ -53,6 +60,14 @@ export interface TitlesRunsOptions {
   hub: EventHub;
   /** Identifies this process's services in the journals it owns. */
   session?: string;
+  /** Who runs these services, as another process's refusal names it ("titlewave serve", "the Titlewave app"). */
+  host?: string;
+}
+
+/** A run another live process owns: refused, saying who that is and where to act instead. */
+export function ownedElsewhereError(owner: LockOwner | null, action: string): Error {
+  const who = owner ? ` (${owner.purpose ? `${owner.purpose}, ` : ''}process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})` : '';
+  return new Error(`This run is going on in another Titlewave window or process${who}; ${action} it there.`);
 }
 
 export function settingsToOptions(settings: TitlesSettings): Partial<TitlesOptions> {
@@ -104,8 +119,12 @@ export class TitlesRuns {
   private readonly store: RunStore;
   private readonly hub: EventHub;
   readonly session: string;
+  private readonly host: string;
   private readonly live = new Map<string, Live>();
   private readonly locks = new Map<string, Promise<void>>();
+  /** Runs last shown as going in another process, and when their counts were last announced. */
+  private readonly elsewhere = new Map<string, number>();
+  private watching = false;
   private readonly heartbeat: NodeJS.Timeout;
   private closing = false;
   private historyTimer: NodeJS.Timeout | null = null;
@@ -114,7 +133,11 @@ export class TitlesRuns {
     this.store = new RunStore(options.dataDir);
     this.hub = options.hub;
     this.session = options.session ?? randomBytes(8).toString('hex');
-    this.heartbeat = setInterval(() => void this.writeLiveMetas(), META_EVERY_MS);
+    this.host = options.host ?? 'the Titlewave app';
+    this.heartbeat = setInterval(() => {
+      void this.writeLiveMetas();
+      void this.watchElsewhere();
+    }, META_EVERY_MS);
     this.heartbeat.unref();
   }
 
@@ -139,13 +162,23 @@ export class TitlesRuns {
       owner: { pid: process.pid, session: this.session },
       summary: null,
     };
-    await this.store.create(meta, text);
-    const live = this.adopt(meta, await this.store.openRecords(meta.id), new Uint8Array(meta.total));
+    await this.store.ensureRunsDir();
+    // A new id nobody else knows yet; locked all the same, so no other process ever sees it unowned while it runs.
+    const lock = await acquireLock(this.store.runDir(meta.id), this.host);
+    let live: Live;
+    try {
+      await this.store.create(meta, text);
+      live = this.adopt(meta, await this.store.openRecords(meta.id), new Uint8Array(meta.total), lock);
+    } catch (error) {
+      await lock.release().catch(() => undefined);
+      throw error;
+    }
     try {
       this.runJob(live, text, undefined);
     } catch (error) {
       live.meta = { ...live.meta, state: 'cancelled', owner: null };
       await this.persistMeta(live, true).catch(() => undefined);
+      await this.disown(live);
       throw error;
     }
     this.historyChanged();
@@ -162,9 +195,14 @@ export class TitlesRuns {
 
   async cancel(id: string): Promise<void> {
     const live = this.live.get(id);
-    if (!live) return; // not going in this session: nothing to stop
-    live.controller?.abort();
-    await live.finished;
+    if (live) {
+      live.controller?.abort();
+      await live.finished;
+      return;
+    }
+    // Not going in this process: stopped already (nothing to do), or going in another one, which only it can stop.
+    await this.assertNotElsewhere(id, 'cancel');
+    if (!(await this.store.readMeta(id))) throw new Error(`No run with id ${id}`);
   }
 
   retryFailed(id: string): Promise<CommandResult<'titles.retryFailed'>> {
@@ -201,11 +239,13 @@ export class TitlesRuns {
 
   async list(): Promise<RunSummary[]> {
     const metas = await this.store.list();
-    return metas.map((meta) => {
-      const live = this.live.get(meta.id);
-      if (live) return this.summaryOfLive(live);
-      return summaryOf(meta, this.isOrphaned(meta) ? 'interrupted' : meta.state);
-    });
+    return Promise.all(
+      metas.map(async (meta) => {
+        const live = this.live.get(meta.id);
+        if (live) return this.summaryOfLive(live);
+        return summaryOf(meta, await this.stateOf(meta));
+      }),
+    );
   }
 
   async load(id: string): Promise<CommandResult<'history.load'>> {
@@ -220,8 +260,8 @@ export class TitlesRuns {
       dense.push(record);
       if (record.error) failed++;
     }
-    const run = live ? this.summaryOfLive(live) : summaryOf(meta, this.isOrphaned(meta) ? 'interrupted' : meta.state);
-    // An interrupted run's meta may lag its journal by a second: the records are the truth.
+    const run = live ? this.summaryOfLive(live) : summaryOf(meta, await this.stateOf(meta));
+    // A run not going here may have a meta that lags its journal by a second: the records are the truth.
     if (!live) Object.assign(run, { done: dense.length, failed });
     return { run, records: dense, urls: await distinctEntries(text) };
   }
@@ -235,15 +275,16 @@ export class TitlesRuns {
     if (live) {
       live.controller?.abort();
       await live.finished;
-      this.live.delete(id);
-      await live.journal.close();
-    } else {
-      const meta = await this.store.readMeta(id);
-      if (meta && (meta.state === 'running' || meta.state === 'paused') && !this.isOrphaned(meta)) {
-        throw new Error('This run is going on in another Titlewave window; stop it there first');
-      }
     }
-    await this.store.delete(id);
+    // Held while the folder goes, so no other process starts the run meanwhile.
+    const lock = await this.lockRun(id, 'stop');
+    try {
+      const meta = await this.store.readMeta(id);
+      if (meta && this.isGoingUnlocked(meta)) throw ownedElsewhereError(null, 'stop');
+      await this.store.delete(id);
+    } finally {
+      await lock.release();
+    }
     this.historyChanged();
   }
 
@@ -255,8 +296,8 @@ export class TitlesRuns {
     if (this.historyTimer) clearTimeout(this.historyTimer);
     const lives = [...this.live.values()];
     for (const live of lives) live.controller?.abort();
+    // Each job's end saves the run as interrupted, closes its journal and releases its lock.
     await Promise.all(lives.map((live) => live.finished));
-    await Promise.all(lives.map((live) => live.journal.close()));
     this.live.clear();
   }
 
@@ -281,7 +322,7 @@ export class TitlesRuns {
     if (this.closing) throw new Error('Titlewave is shutting down');
   }
 
-  private adopt(meta: RunMeta, journal: RecordJournal, status: Uint8Array): Live {
+  private adopt(meta: RunMeta, journal: RecordJournal, status: Uint8Array, lock: Lock): Live {
     let done = 0;
     let failed = 0;
     for (const value of status) {
@@ -291,6 +332,7 @@ export class TitlesRuns {
     const live: Live = {
       meta,
       journal,
+      lock,
       status,
       done,
       failed,
@@ -308,26 +350,56 @@ export class TitlesRuns {
     return live;
   }
 
-  /** The run as this session may restart it: loaded from disk if needed, refused if another live process owns it. */
+  /**
+   * The run, locked for this process and read fresh from disk, ready to restart; refused when another live process
+   * owns it. A run that just ended here is waited for (its last records journaled, its lock released) first.
+   */
   private async claim(id: string): Promise<Live> {
     const current = this.live.get(id);
-    if (current) {
-      if (current.job) throw new Error('This run is still going; wait for it to end or cancel it first');
-      await current.finished;
-      if (current.job) throw new Error('This run is still going; wait for it to end or cancel it first');
-      return current;
+    if (current?.job) throw new Error('This run is still going; wait for it to end or cancel it first');
+    if (current) await current.finished;
+    if (this.live.get(id)?.job) throw new Error('This run is still going; wait for it to end or cancel it first');
+    const lock = await this.lockRun(id, 'open');
+    try {
+      const meta = await this.store.readMeta(id);
+      if (!meta) throw new Error(`No run with id ${id}`);
+      // A run written by a Titlewave from before run locks, still going there (see stateOf).
+      if (this.isGoingUnlocked(meta)) throw ownedElsewhereError(null, 'open');
+      const status = new Uint8Array(meta.total);
+      for (const record of await this.store.readRecords(id, meta.total)) {
+        if (record) status[record.index] = record.error ? FAILED : OK;
+      }
+      // Opening the journal cuts a torn last line, so new records start on a line of their own.
+      return this.adopt(meta, await this.store.openRecords(id), status, lock);
+    } catch (error) {
+      await lock.release().catch(() => undefined);
+      throw error;
     }
+  }
+
+  /** This process's lock on a run folder; a live owner elsewhere is refused with a message that names it. */
+  private async lockRun(id: string, action: string): Promise<Lock> {
+    try {
+      return await acquireLock(this.store.runDir(id), this.host);
+    } catch (error) {
+      if (error instanceof LockedError) throw ownedElsewhereError(error.owner, action);
+      throw error;
+    }
+  }
+
+  /** Refuse a command for a run another live process owns (only that process can act on it). */
+  private async assertNotElsewhere(id: string, action: string): Promise<void> {
+    const holder = await lockHolder(this.store.runDir(id));
+    if (holder) throw ownedElsewhereError(holder, action);
     const meta = await this.store.readMeta(id);
-    if (!meta) throw new Error(`No run with id ${id}`);
-    if ((meta.state === 'running' || meta.state === 'paused') && !this.isOrphaned(meta)) {
-      throw new Error('This run is going on in another Titlewave window');
-    }
-    const status = new Uint8Array(meta.total);
-    for (const record of await this.store.readRecords(id, meta.total)) {
-      if (record) status[record.index] = record.error ? FAILED : OK;
-    }
-    // Opening the journal cuts a torn last line, so new records start on a line of their own.
-    return this.adopt(meta, await this.store.openRecords(id), status);
+    if (meta && this.isGoingUnlocked(meta)) throw ownedElsewhereError(null, action);
+  }
+
+  /** The job ended and was saved: the run is this process's no longer (reloaded from disk when started again). */
+  private async disown(live: Live): Promise<void> {
+    if (this.live.get(live.meta.id) === live) this.live.delete(live.meta.id);
+    await live.journal.close().catch(() => undefined);
+    await live.lock.release().catch(() => undefined);
   }
 
   private async startAgain(live: Live, skip: (index: number) => boolean): Promise<void> {
@@ -400,6 +472,8 @@ export class TitlesRuns {
         live.throttle = null;
         // The final update saved the end already, unless writing its records failed.
         if (!endSaved) await this.persistMeta(live, true).catch(() => undefined);
+        await live.metaChain;
+        await this.disown(live);
         if (!this.closing) this.historyChanged();
       }
     });
@@ -421,7 +495,10 @@ export class TitlesRuns {
 
   private async setPaused(id: string, paused: boolean): Promise<void> {
     const live = this.live.get(id);
-    if (!live?.job) throw new Error('This run is not going');
+    if (!live?.job) {
+      await this.assertNotElsewhere(id, paused ? 'pause' : 'resume');
+      throw new Error('This run is not going');
+    }
     if ((live.meta.state === 'paused') === paused) return;
     if (paused) live.job.pause();
     else live.job.resume();
@@ -448,13 +525,57 @@ export class TitlesRuns {
     return { ...summaryOf(live.meta), done: live.done, failed: live.failed };
   }
 
-  /** Left running or paused by a process that is gone (or silent for too long): a crash or a kill. */
-  private isOrphaned(meta: RunMeta): boolean {
+  /**
+   * The state of a run not going in this process, as history shows it: 'elsewhere' while another live process owns
+   * it (holds its lock), 'interrupted' when it was left running or paused by a process that is gone (a crash, a kill).
+   */
+  private async stateOf(meta: RunMeta): Promise<RunSummary['state']> {
+    let state: RunSummary['state'] = meta.state;
+    if (meta.state === 'running' || meta.state === 'paused') {
+      state = (await lockHolder(this.store.runDir(meta.id))) || this.isGoingUnlocked(meta) ? 'elsewhere' : 'interrupted';
+    }
+    if (state === 'elsewhere') {
+      if (!this.elsewhere.has(meta.id)) this.elsewhere.set(meta.id, Date.now());
+    } else this.elsewhere.delete(meta.id);
+    return state;
+  }
+
+  /**
+   * Runs going in another process change there, unseen here: announce the list when one of them ends or its owner
+   * dies (then it is resumable at once), and every few seconds for their counts.
+   */
+  private async watchElsewhere(): Promise<void> {
+    if (this.elsewhere.size === 0 || this.watching || this.closing) return;
+    this.watching = true;
+    try {
+      const now = Date.now();
+      let changed = false;
+      for (const [id, announced] of this.elsewhere) {
+        const meta = this.live.has(id) ? null : await this.store.readMeta(id);
+        const going = meta !== null && (meta.state === 'running' || meta.state === 'paused') && ((await lockHolder(this.store.runDir(id))) !== null || this.isGoingUnlocked(meta));
+        if (!going) {
+          this.elsewhere.delete(id);
+          changed = true;
+        } else if (now - announced >= HEARTBEAT_MS) {
+          this.elsewhere.set(id, now);
+          changed = true;
+        }
+      }
+      if (changed) this.historyChanged();
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  /**
+   * A run left running or paused, without a lock, by a live process whose heartbeat is recent: a Titlewave from
+   * before run locks still working on it. Anything else without a lock is interrupted.
+   */
+  private isGoingUnlocked(meta: RunMeta): boolean {
     if (meta.state !== 'running' && meta.state !== 'paused') return false;
-    if (!meta.owner) return true;
-    if (meta.owner.session === this.session) return !this.live.has(meta.id);
-    if (!isProcessAlive(meta.owner.pid)) return true;
-    return Date.now() - Date.parse(meta.updatedAt) > STALE_AFTER_MS;
+    if (!meta.owner || meta.owner.session === this.session) return false;
+    if (!isProcessAlive(meta.owner.pid)) return false;
+    return Date.now() - Date.parse(meta.updatedAt) <= STALE_AFTER_MS;
   }
 
   /** Heartbeat and counts of live runs, so other sessions see them alive and a crash loses little. */

@@ -6,6 +6,8 @@ import type { PreviewFile } from './previews.js';
 export interface ServicesOptions {
   /** Where run history (journals) lives: Electron's userData, or ~/.local/share/titlewave for browser mode. */
   dataDir: string;
+  /** Who runs these services, as another process's refusal to touch a run names it ("titlewave serve"). */
+  host?: string;
   /** How worker processes start on this host (child_process.fork by default). */
   spawnWorker?: WorkerSpawner;
   workers?: number;

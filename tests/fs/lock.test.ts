@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LockedError, acquireLock, lockPathFor, processAlive } from '../../src/fs/lock.js';
+import { LockedError, acquireLock, lockHolder, lockPathFor, processAlive } from '../../src/fs/lock.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -96,5 +96,25 @@ describe('acquireLock', () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => childAcquire(target, 1500)));
     expect(results.map((r) => r.out).sort()).toEqual(['got\n', 'locked\n', 'locked\n', 'locked\n', 'locked\n', 'locked\n']);
     expect((await readdir(dir)).filter((name) => name.endsWith('.stale'))).toEqual([]);
+  });
+});
+
+describe('lockHolder', () => {
+  it('names the live holder without taking the lock, and nobody for a free or dead one', async () => {
+    const target = join(dir, 'run');
+    expect(await lockHolder(target)).toBeNull();
+    const lock = await acquireLock(target, 'titlewave serve');
+    expect(await lockHolder(target)).toEqual(lock.owner);
+    // Looking did not take it: still held, still refused.
+    await expect(acquireLock(target, 'other')).rejects.toBeInstanceOf(LockedError);
+    await lock.release();
+    expect(await lockHolder(target)).toBeNull();
+
+    await writeFile(lockPathFor(target), JSON.stringify({ pid: await deadPid(), host: hostname(), purpose: 'gone', startedAt: 'x', nonce: 'dead' }));
+    expect(await lockHolder(target)).toBeNull();
+    await writeFile(lockPathFor(target), JSON.stringify({ pid: 1, host: 'other-machine', purpose: 'far', startedAt: 'x', nonce: 'far' }));
+    expect(await lockHolder(target)).toMatchObject({ host: 'other-machine', purpose: 'far' });
+    await writeFile(lockPathFor(target), '{"pid":');
+    expect(await lockHolder(target)).toBeNull();
   });
 });

@@ -129,7 +129,7 @@ describe('runs after a crash', () => {
     const { services } = servicesFor(dataDir);
     const list = await services.invoke('history.list', []);
     expect(list.map((r) => [r.id, r.state])).toEqual([
-      ['owned', 'running'],
+      ['owned', 'elsewhere'],
       ['stale', 'interrupted'],
     ]);
     await expect(services.invoke('history.resume', ['owned'])).rejects.toThrow(/another Titlewave window/);
