@@ -20,21 +20,26 @@ export interface ServeOptions {
   port: number;
   open?: boolean;
   dataDir: string;
+  /** Forget the data folder's saved access token and make a new one (pages open on the old address stop working). */
+  newAddress?: boolean;
 }
 
 /** Start, print the URL (first line on stdout), and run until SIGINT or SIGTERM; then shut down cleanly. */
 export async function serve(options: ServeOptions): Promise<void> {
   const dataDir = resolve(options.dataDir);
-  const [{ startBrowserServer }, { createServices }] = await Promise.all([
+  const [{ startBrowserServer }, { createServices }, { loadOrCreateToken }] = await Promise.all([
     import('../server/server.js'),
     import('../services/index.js'),
+    import('../server/token-file.js'),
     mkdir(dataDir, { recursive: true, mode: 0o700 }),
   ]);
+  // One token per data folder, so a restart on the same port keeps the address and open pages reconnect by themselves.
+  const token = await loadOrCreateToken(dataDir, { renew: options.newAddress === true });
   // Relative to the page (`/t/<token>/`), so previews sit below the secret prefix with everything else.
   const services = createServices({ dataDir, host: 'titlewave serve', previewUrl: (preview) => `${PREVIEW_PATH}${preview}` });
   let server;
   try {
-    server = await startBrowserServer({ services, dataDir, port: options.port });
+    server = await startBrowserServer({ services, dataDir, port: options.port, token });
   } catch (error) {
     await services.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -42,18 +47,22 @@ export async function serve(options: ServeOptions): Promise<void> {
     if (code === 'EACCES') throw new Error(`port ${options.port} needs privileges; choose one above 1023`);
     throw error;
   }
+  // Listening before the address is out: a script that reads it and stops the server at once gets a clean stop.
+  const stopped = new Promise<NodeJS.Signals>((resolveSignal) => {
+    process.once('SIGINT', resolveSignal);
+    process.once('SIGTERM', resolveSignal);
+  });
   // The first line on stdout is the URL, token included, so scripts and tests can read it.
   process.stdout.write(`${server.url}\n`);
-  process.stderr.write(`Titlewave is serving on ${server.origin} (this machine only). Open the address above; press Ctrl+C to stop.\n`);
+  process.stderr.write(
+    `Titlewave is serving on ${server.origin} (this machine only). Open the address above: it stays the same for this data folder, and with the same --port open pages reconnect after a restart. Press Ctrl+C to stop.\n`,
+  );
   if (options.open) {
     const { openWithSystem } = await import('../server/open.js');
     openWithSystem(server.url).catch((error: unknown) => process.stderr.write(`titlewave: could not open a browser (${error instanceof Error ? error.message : String(error)}); open the address yourself.\n`));
   }
 
-  const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
-    process.once('SIGINT', resolveSignal);
-    process.once('SIGTERM', resolveSignal);
-  });
+  const signal = await stopped;
   process.stderr.write(`Titlewave: ${signal}, stopping (runs in progress stay resumable)…\n`);
   // A second signal during shutdown ends the process at once (the listeners above were one-shot).
   await server.close();
@@ -66,7 +75,8 @@ export function registerServeCommand(program: Command): void {
     .description('Serve the app to your browser on 127.0.0.1: prints the address (with its access token) as the first line')
     .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 0)
     .option('--open', 'open the address in the system browser')
-    .option('--data-dir <dir>', 'folder for run history and settings', defaultDataDir())
+    .option('--data-dir <dir>', 'folder for run history, settings and the saved access token', defaultDataDir())
+    .option('--new-address', 'make a new access token for this data folder (pages open on the old address stop working)')
     .action(async (options: ServeOptions, command: Command) => {
       // A data folder that is a file: a usage error (exit 2), not a failure to start.
       try {

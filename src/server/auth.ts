@@ -7,8 +7,9 @@
  * host (and SameSite cannot tell ports apart), so a cookie would reach any other server on 127.0.0.1 the browser
  * visits. A path is sent to its own origin only, and `Referrer-Policy: no-referrer` keeps it out of Referer headers.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { TOKEN_PATH_PREFIX } from './protocol.js';
+import { newToken } from './token-file.js';
 
 /** Where a request path stands against the secret prefix. */
 export type PathAccess =
@@ -27,7 +28,7 @@ export class Gatekeeper {
   /** `token`: 256 random bits, URL-safe (a new one unless the caller kept one for its data folder). */
   constructor(
     readonly port: number,
-    readonly token: string = randomBytes(32).toString('base64url'),
+    readonly token: string = newToken(),
   ) {
     this.tokenDigest = digest(token);
   }

@@ -1,6 +1,6 @@
 /** `titlewave serve` as users run it (the built CLI): URL first on stdout, token everywhere, clean stop on SIGTERM. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -68,6 +68,28 @@ describe('titlewave serve', () => {
     } finally {
       serve.child.kill('SIGKILL');
     }
+  });
+
+  it('keeps its address for a data folder across restarts, and makes a new one with --new-address', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'titlewave-serve-'));
+    const tokenOf = (line: string) => new URL(line).pathname.split('/')[2];
+    const startAndStop = async (args: string[] = []) => {
+      const serve = await startServe(['--port', '0', '--data-dir', dataDir, ...args]);
+      serve.child.kill('SIGTERM');
+      expect(await serve.exit).toEqual({ code: 0, signal: null });
+      return tokenOf(serve.firstLine);
+    };
+    const first = await startAndStop();
+    expect(await startAndStop()).toBe(first);
+    const renewed = await startAndStop(['--new-address']);
+    expect(renewed).not.toBe(first);
+    expect(await startAndStop()).toBe(renewed);
+    expect((await stat(join(dataDir, 'serve-token'))).mode & 0o777).toBe(0o600);
+    // Another data folder, another address.
+    const other = await startServe(['--port', '0', '--data-dir', await mkdtemp(join(tmpdir(), 'titlewave-serve-'))]);
+    other.child.kill('SIGTERM');
+    await other.exit;
+    expect(tokenOf(other.firstLine)).not.toBe(renewed);
   });
 
   it('--open hands the tokened URL to the system opener', async () => {
