@@ -78,6 +78,13 @@ export const commandArgs = {
   ]),
   'thumbs.scan': z.tuple([z.object({ paths: z.array(path).min(1).max(10_000) })]),
   'thumbs.start': z.tuple([z.object({ paths: z.array(path).min(1).max(10_000), settings: thumbsSettingsSchema })]),
+  /**
+   * The latest job of each kind as the services last announced it (running or ended), so a reloaded or reconnected
+   * page shows what it showed; null when there was none since the services started.
+   */
+  'primes.lastCheck': z.tuple([]),
+  'primes.lastRange': z.tuple([]),
+  'thumbs.last': z.tuple([]),
   /** Cancel a primes or thumbnails job. */
   'job.cancel': z.tuple([id]),
 } as const;
@@ -117,6 +124,30 @@ export interface ThumbsScanResult {
   roots: (string | null)[];
 }
 
+/**
+ * The latest primes check: its last update with every record announced so far in `records` (the first
+ * LAST_CHECK_RECORDS of them: `truncated` says when there were more) and the counts of all of them.
+ */
+export type LastCheck = Events['primes.checkUpdate'] & { counts: { prime: number; composite: number; errors: number }; truncated: boolean };
+
+/** The latest range job: what was asked, and its last update with every listed prime announced so far. */
+export interface LastRange {
+  request: { from: string; to: string; mode: 'count' | 'list'; output: string | null; workers: number | null };
+  update: Events['primes.rangeUpdate'];
+}
+
+/** The latest thumbnails job: what was asked, and its last update with the records announced so far. */
+export interface LastThumbs {
+  request: { paths: string[]; settings: z.infer<typeof thumbsSettingsSchema> };
+  /** `records`: the first LAST_THUMBS_RECORDS made and the first LAST_THUMBS_RECORDS failed (`truncated` when more). */
+  update: Events['thumbs.update'];
+  truncated: boolean;
+}
+
+/** How many records of the latest job the services keep for a reloaded page (the counts always cover every one). */
+export const LAST_CHECK_RECORDS = 200_000;
+export const LAST_THUMBS_RECORDS = 20_000;
+
 /** Result types of each command. */
 export interface CommandResults {
   'app.info': AppInfo;
@@ -141,6 +172,9 @@ export interface CommandResults {
   'primes.range': { jobId: string };
   'thumbs.scan': ThumbsScanResult;
   'thumbs.start': { jobId: string };
+  'primes.lastCheck': LastCheck | null;
+  'primes.lastRange': LastRange | null;
+  'thumbs.last': LastThumbs | null;
   'job.cancel': void;
 }
 
@@ -168,9 +202,11 @@ export type JobState = 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
 /** Events: name -> payload. Records and progress arrive in batches, at most about 10 a second per job. */
 export interface Events {
   'titles.update': { runId: string; state: JobState; records: TitleRecord[]; progress: TitlesProgress; summary?: TitlesSummary };
-  'primes.checkUpdate': { jobId: string; state: JobState; records: PrimeCheckRecord[]; done: number; total: number; elapsedMs: number };
+  /** `seq`: the update's number within its job (1, 2, …), so a page that fetched a job's last state skips older ones. */
+  'primes.checkUpdate': { jobId: string; seq: number; state: JobState; records: PrimeCheckRecord[]; done: number; total: number; elapsedMs: number };
   'primes.rangeUpdate': {
     jobId: string;
+    seq: number;
     state: JobState;
     progress: RangeProgress;
     /** List mode: primes found since the last update, for the UI (capped; the file gets all of them). */
@@ -180,6 +216,7 @@ export interface Events {
   };
   'thumbs.update': {
     jobId: string;
+    seq: number;
     state: JobState;
     records: ThumbRecord[];
     progress: ThumbsProgress;
@@ -191,8 +228,17 @@ export interface Events {
   /** Application menu and shortcuts handled by the host. */
   'menu.command': { command: MenuCommand };
   'app.languageChanged': { language: Language };
+  /**
+   * Browser mode only, sent by the page's bridge itself (never by the services, never in the desktop app): the
+   * connection to `titlewave serve` was lost (the bridge reconnects with a backoff), is back, or cannot come back
+   * because the server now has another address (restarted with another data folder or `--new-address`). A listener
+   * that subscribes while the connection is down is told the current state at once.
+   */
+  'app.connection': { state: ConnectionState };
 }
 export type EventName = keyof Events;
+
+export type ConnectionState = 'connected' | 'lost' | 'replaced';
 
 export type MenuCommand = 'open' | 'export-csv' | 'export-json' | 'export-jsonl' | 'start' | 'cancel' | 'tab-titles' | 'tab-primes' | 'tab-thumbs';
 
@@ -205,6 +251,7 @@ export const eventNames: readonly EventName[] = [
   'history.changed',
   'menu.command',
   'app.languageChanged',
+  'app.connection',
 ];
 
 /** What the renderer sees as `window.api`, whichever host is behind it. */

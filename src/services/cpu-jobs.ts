@@ -5,7 +5,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { commandError, type CommandArgs, type CommandResult, type JobState } from '../contract.js';
+import {
+  commandError,
+  LAST_CHECK_RECORDS,
+  LAST_THUMBS_RECORDS,
+  type CommandArgs,
+  type CommandResult,
+  type Events,
+  type JobState,
+  type LastCheck,
+  type LastRange,
+  type LastThumbs,
+} from '../contract.js';
 import { assertOutputWritable, checkPrimes, OutputExistsError, parseBound, parseNumberList, primeRange, PRIMES_TO_UI } from '../primes/index.js';
 import type { PrimeCheckRecord, RangeProgress, RangeResult } from '../primes/types.js';
 import { runThumbnails } from '../thumbs/index.js';
@@ -48,6 +59,10 @@ export class CpuJobs {
   private pool: WorkerPool | null = null;
   private readonly jobs = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private closing = false;
+  /** The latest job of each kind, as last announced: what a reloaded or reconnected page is given. */
+  private lastCheck: (() => LastCheck) | null = null;
+  private lastRange: (() => LastRange) | null = null;
+  private lastThumbs: (() => LastThumbs) | null = null;
 
   constructor(private readonly options: CpuJobsOptions) {}
 
@@ -65,6 +80,10 @@ export class CpuJobs {
 
   private assertOpen(): void {
     if (this.closing) throw new Error('Titlewave is shutting down');
+  }
+
+  last(): { check: LastCheck | null; range: LastRange | null; thumbs: LastThumbs | null } {
+    return { check: this.lastCheck?.() ?? null, range: this.lastRange?.() ?? null, thumbs: this.lastThumbs?.() ?? null };
   }
 
   async cancel(jobId: string): Promise<void> {
@@ -86,10 +105,22 @@ export class CpuJobs {
     let pending: PrimeCheckRecord[] = [];
     let done = 0;
     let state: JobState = 'running';
+    // What the page was told so far, for a page that reloads: the first records (bounded) and the counts of all.
+    let last: Events['primes.checkUpdate'] = { jobId, seq: 0, state, records: [], done: 0, total: tokens.length, elapsedMs: 0 };
+    const kept: PrimeCheckRecord[] = [];
+    const counts = { prime: 0, composite: 0, errors: 0 };
+    this.lastCheck = () => ({ ...last, records: kept.slice(), counts: { ...counts }, truncated: last.done > kept.length });
     const throttle = new UpdateThrottle(() => {
       const records = pending;
       pending = [];
-      hub.emit('primes.checkUpdate', { jobId, state, records, done, total: tokens.length, elapsedMs: Math.round(performance.now() - started) });
+      for (const record of records) {
+        if (record.error) counts.errors++;
+        else if (record.prime) counts.prime++;
+        else counts.composite++;
+        if (kept.length < LAST_CHECK_RECORDS) kept.push(record);
+      }
+      last = { jobId, seq: last.seq + 1, state, records, done, total: tokens.length, elapsedMs: Math.round(performance.now() - started) };
+      hub.emit('primes.checkUpdate', last);
     });
     this.track(jobId, async (signal) => {
       try {
@@ -139,20 +170,29 @@ export class CpuJobs {
     let state: JobState = 'running';
     let result: RangeResult | undefined;
     let failure: string | undefined;
+    // What the page was told so far, for a page that reloads (primes: at most PRIMES_TO_UI, as sent).
+    const asked: LastRange['request'] = { from: request.from, to: request.to, mode: request.mode, output: request.output, workers: request.workers ?? null };
+    let last: Events['primes.rangeUpdate'] = { jobId, seq: 0, state, progress, primes: [] };
+    const listed: string[] = [];
     const throttle = new UpdateThrottle(() => {
       const batch = primes;
       primes = [];
       primesSent += batch.length;
-      hub.emit('primes.rangeUpdate', {
+      for (const prime of batch) listed.push(prime);
+      last = {
         jobId,
+        seq: last.seq + 1,
         state,
         progress: { ...progress, elapsedMs: Math.round(performance.now() - started) },
         primes: batch,
         ...(result ? { result } : {}),
         ...(failure ? { error: failure } : {}),
-      });
+      };
+      hub.emit('primes.rangeUpdate', last);
     });
     const lock = request.mode === 'list' && request.output ? await acquireLock(request.output, 'Titlewave, listing primes') : null;
+    // The latest range job from here on (a refused start is none).
+    this.lastRange = () => ({ request: asked, update: { ...last, primes: listed.slice() } });
     this.track(jobId, async (signal) => {
       try {
         result = await primeRange(
@@ -207,10 +247,27 @@ export class CpuJobs {
     let state: JobState = 'running';
     let outDir: string | null = settings.outDir;
     let failure: string | undefined;
+    // What the page was told so far, for a page that reloads: the first made and failed records (bounded).
+    let last: Events['thumbs.update'] = { jobId, seq: 0, state, records: [], progress, outDir };
+    const kept: ThumbRecord[] = [];
+    const keptOf = { made: 0, failed: 0 };
+    let truncated = false;
+    const asked: LastThumbs['request'] = { paths: [...paths], settings: { ...settings } };
+    this.lastThumbs = () => ({ request: asked, update: { ...last, records: kept.slice() }, truncated });
     const throttle = new UpdateThrottle(() => {
       const records = pending;
       pending = [];
-      hub.emit('thumbs.update', { jobId, state, records, progress: { ...progress, elapsedMs: Math.round(performance.now() - started) }, outDir, ...(failure ? { error: failure } : {}) });
+      for (const record of records) {
+        const kind = record.error ? 'failed' : 'made';
+        if (keptOf[kind] >= LAST_THUMBS_RECORDS) {
+          truncated = true;
+          continue;
+        }
+        keptOf[kind]++;
+        kept.push(record);
+      }
+      last = { jobId, seq: last.seq + 1, state, records, progress: { ...progress, elapsedMs: Math.round(performance.now() - started) }, outDir, ...(failure ? { error: failure } : {}) };
+      hub.emit('thumbs.update', last);
     });
 
     const withPreview = (record: ThumbRecord): ThumbRecord => {

@@ -35,6 +35,9 @@ export function createServices(options: ServicesOptions): Services {
     'primes.range': ([request]) => cpu.primesRange(request),
     'thumbs.scan': ([request]) => cpu.thumbsScan(request.paths),
     'thumbs.start': ([request]) => cpu.thumbsStart(request.paths, request.settings),
+    'primes.lastCheck': async () => cpu.last().check,
+    'primes.lastRange': async () => cpu.last().range,
+    'thumbs.last': async () => cpu.last().thumbs,
     'job.cancel': ([id]) => cpu.cancel(id),
   };
 

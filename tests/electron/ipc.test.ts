@@ -86,6 +86,16 @@ describe('dispatch', () => {
     expect(serviceCalls).toEqual([]);
   });
 
+  it('the latest-job commands (a reloaded window shows them again) go to the services, with no arguments allowed', async () => {
+    const { call, serviceCalls } = setup();
+    for (const command of ['primes.lastCheck', 'primes.lastRange', 'thumbs.last'] as const) {
+      expect(await call(command, [])).toEqual({ ok: true, value: { runId: 'run-1' } });
+      expect(await call(command, ['extra'])).toEqual({ ok: false, error: expect.stringMatching(new RegExp(`^Invalid arguments for ${command.replace('.', '\\.')}`)) });
+    }
+    expect(serviceCalls.map((c) => c.command)).toEqual(['primes.lastCheck', 'primes.lastRange', 'thumbs.last']);
+    expect(serviceCalls.every((c) => Array.isArray(c.args) && (c.args as unknown[]).length === 0)).toBe(true);
+  });
+
   it('a failing command replies with its plain message', async () => {
     const { call } = setup();
     expect(await call('history.delete', ['abc'])).toEqual({ ok: false, error: 'No such run: abc' });
