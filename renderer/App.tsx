@@ -7,6 +7,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Language } from '../src/contract.js';
 import { errorMessage, invoke, useApiEvent } from './api.js';
 import { SelectField } from './components/Fields.js';
+import { ConnectionBanner, ConnectionProvider, useHostOnline } from './connection.js';
 import { Tabs } from './components/Tabs.js';
 import { ToastProvider, useToast } from './components/Toasts.js';
 import { commonMessages } from './i18n/common.js';
@@ -20,6 +21,7 @@ type TabId = 'titles' | 'primes' | 'thumbs';
 function Shell() {
   const t = useT(commonMessages);
   const { language, setLanguage } = useLanguage();
+  const online = useHostOnline();
   const [tab, setTab] = useState<TabId>('titles');
 
   useApiEvent('menu.command', ({ command }) => {
@@ -33,6 +35,7 @@ function Shell() {
       label={t('tabsLabel')}
       selected={tab}
       onSelect={setTab}
+      banner={<ConnectionBanner />}
       leading={
         <div className="brand" aria-hidden="true">
           <span className="brand__mark" />
@@ -46,6 +49,7 @@ function Shell() {
           label={t('language')}
           value={language}
           onChange={setLanguage}
+          disabled={!online}
           options={[
             { value: 'en', label: t('languageEnglish') },
             { value: 'zh-CN', label: t('languageChinese') },
@@ -101,7 +105,9 @@ export function App() {
     <LanguageProvider language={language} setLanguage={setLanguage}>
       <ToastProvider dismissLabel={translate(commonMessages, language, 'dismiss')} regionLabel={translate(commonMessages, language, 'notifications')}>
         <LanguageSaveErrors error={saveError} />
-        <Shell />
+        <ConnectionProvider>
+          <Shell />
+        </ConnectionProvider>
       </ToastProvider>
     </LanguageProvider>
   );

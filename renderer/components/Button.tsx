@@ -1,5 +1,11 @@
-/** The app's buttons: one look per intent, an optional keyboard hint shown beside the label. */
+/**
+ * The app's buttons: one look per intent, an optional keyboard hint shown beside the label, and (`needsHost`)
+ * disabled while the connection to the host is down.
+ */
 import { forwardRef, type ButtonHTMLAttributes, type ReactNode } from 'react';
+import { useHostOnline } from '../connection.js';
+import { commonMessages } from '../i18n/common.js';
+import { useT } from '../i18n/index.js';
 
 export type ButtonVariant = 'primary' | 'secondary' | 'danger' | 'ghost';
 
@@ -9,16 +15,23 @@ export interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
   /** A shortcut shown in the button, e.g. "Ctrl+Enter" (also announced through aria-keyshortcuts). */
   shortcut?: string;
   icon?: ReactNode;
+  /** The action needs the host (browser mode's server): disabled while the connection is down. */
+  needsHost?: boolean;
 }
 
 export const Button = forwardRef<HTMLButtonElement, ButtonProps>(function Button(props, ref) {
-  const { variant = 'secondary', size = 'normal', shortcut, icon, className, children, type = 'button', ...rest } = props;
+  const { variant = 'secondary', size = 'normal', shortcut, icon, className, children, type = 'button', needsHost = false, disabled, title, ...rest } = props;
+  const online = useHostOnline();
+  const t = useT(commonMessages);
+  const offline = needsHost && !online;
   return (
     <button
       ref={ref}
       type={type}
       className={`button button--${variant}${size === 'small' ? ' button--small' : ''}${className ? ` ${className}` : ''}`}
       aria-keyshortcuts={shortcut ? shortcut.replace('Ctrl', 'Control').replace('Cmd', 'Meta').replace('Esc', 'Escape') : undefined}
+      disabled={disabled || offline}
+      title={offline ? t('needsConnection') : title}
       {...rest}
     >
       {icon ? (

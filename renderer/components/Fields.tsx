@@ -115,6 +115,7 @@ export function SelectField<V extends string>(props: {
   className?: string;
   /** Hide the visible label (it stays the accessible name). */
   compact?: boolean;
+  disabled?: boolean;
 }) {
   const id = useId();
   return (
@@ -122,7 +123,7 @@ export function SelectField<V extends string>(props: {
       <label className={props.compact ? 'visually-hidden' : 'field__label'} htmlFor={id}>
         {props.label}
       </label>
-      <select id={id} className="input select__input" value={props.value} onChange={(event) => props.onChange(event.target.value as V)}>
+      <select id={id} className="input select__input" value={props.value} disabled={props.disabled} onChange={(event) => props.onChange(event.target.value as V)}>
         {props.options.map((option) => (
           <option key={option.value} value={option.value}>
             {option.label}

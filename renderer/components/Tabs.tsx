@@ -20,6 +20,8 @@ export function Tabs<Id extends string>(props: {
   trailing?: ReactNode;
   /** Shown at the start of the tab strip (e.g. the product name). */
   leading?: ReactNode;
+  /** Shown between the tab strip and the panels (e.g. the connection banner). */
+  banner?: ReactNode;
 }) {
   const { items, selected, onSelect } = props;
   const tabRefs = useRef(new Map<Id, HTMLButtonElement>());
@@ -69,6 +71,7 @@ export function Tabs<Id extends string>(props: {
         </div>
         {props.trailing}
       </header>
+      {props.banner}
       {items.map((item) => (
         <section
           key={item.id}

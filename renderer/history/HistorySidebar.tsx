@@ -5,6 +5,7 @@
 import { memo, useState } from 'react';
 import type { RunSummary } from '../../src/contract.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { useHostOnline } from '../connection.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { commonMessages } from '../i18n/common.js';
 import { useFormatters, useT } from '../i18n/index.js';
@@ -23,6 +24,8 @@ export const HistorySidebar = memo(function HistorySidebar(props: {
   const format = useFormatters();
   const stateLabel = useRunStateLabel();
   const [confirming, setConfirming] = useState<RunSummary | null>(null);
+  // Opening, resuming and deleting all need the host.
+  const online = useHostOnline();
 
   return (
     <nav className="history" aria-labelledby="history-heading">
@@ -44,6 +47,7 @@ export const HistorySidebar = memo(function HistorySidebar(props: {
                   type="button"
                   className="history__open"
                   aria-current={run.id === props.activeRunId ? 'true' : undefined}
+                  disabled={!online}
                   aria-label={t('historyOpen', { name: run.name })}
                   onClick={() => props.onOpen(run)}
                 >
@@ -59,19 +63,19 @@ export const HistorySidebar = memo(function HistorySidebar(props: {
                   </span>
                 </button>
                 {/* The counts belong to the row a pointer opens; keyboard users open it with the button above. */}
-                <div className="history__foot" onClick={() => props.onOpen(run)}>
+                <div className="history__foot" onClick={() => online && props.onOpen(run)}>
                   <span className="history__counts">
                     <span>{t('historyCounts', { done: format.number(run.done), total: format.number(run.total) })}</span>
                     {run.failed > 0 ? <span className="history__failed">{t('historyFailed', { count: run.failed, formatted: format.number(run.failed) })}</span> : null}
                   </span>
                   <span className={`history__actions${resumable ? ' history__actions--pinned' : ''}`} onClick={(event) => event.stopPropagation()}>
                   {resumable ? (
-                    <button type="button" className="link-button" aria-label={t('historyResumeLabel', { name: run.name })} onClick={() => props.onResume(run)}>
+                    <button type="button" className="link-button" disabled={!online} aria-label={t('historyResumeLabel', { name: run.name })} onClick={() => props.onResume(run)}>
                       {t('historyResume')}
                     </button>
                   ) : null}
                   {run.state !== 'running' && run.state !== 'paused' && run.state !== 'elsewhere' ? (
-                    <button type="button" className="link-button link-button--danger" aria-label={t('historyDeleteLabel', { name: run.name })} onClick={() => setConfirming(run)}>
+                    <button type="button" className="link-button link-button--danger" disabled={!online} aria-label={t('historyDeleteLabel', { name: run.name })} onClick={() => setConfirming(run)}>
                       {t('historyDelete')}
                     </button>
                   ) : null}

@@ -22,6 +22,14 @@ export const commonMessages = defineMessages({
     sortAscending: 'sorted ascending',
     sortDescending: 'sorted descending',
     notifications: 'Notifications',
+    connectionLost: 'Connection lost — reconnecting…',
+    connectionLostDetail:
+      'Titlewave is not answering, so what you see here is not live. If `titlewave serve` stopped, start it again with the same --port and data folder: this page reconnects by itself.',
+    connectionReplaced: 'Titlewave was restarted with a new address: open the address `titlewave serve` printed.',
+    connectionReplacedDetail: 'This page belongs to the earlier address (another data folder, or --new-address). Nothing here can reach the new one.',
+    connectionBack: 'Connected to Titlewave again.',
+    needsConnection: 'Not connected to Titlewave',
+    jobLost: 'Titlewave stopped before this job finished.',
   },
   'zh-CN': {
     appName: 'Titlewave',
@@ -43,5 +51,12 @@ export const commonMessages = defineMessages({
     sortAscending: '升序',
     sortDescending: '降序',
     notifications: '通知',
+    connectionLost: '连接已断开——正在重新连接…',
+    connectionLostDetail: 'Titlewave 没有响应，此处显示的内容不再实时更新。如果 `titlewave serve` 已停止，请用同样的 --port 和数据文件夹重新启动它：本页面会自动重新连接。',
+    connectionReplaced: 'Titlewave 已使用新地址重新启动：请打开 `titlewave serve` 打印的地址。',
+    connectionReplacedDetail: '此页面属于之前的地址（其他数据文件夹，或使用了 --new-address），无法连接到新的地址。',
+    connectionBack: '已重新连接到 Titlewave。',
+    needsConnection: '未连接到 Titlewave',
+    jobLost: 'Titlewave 在此任务完成前停止了。',
   },
 });

@@ -1,6 +1,6 @@
 /** Check a list of numbers: a list box, Check, the tutorial's example, and a virtualised results table. */
 import { useDeferredValue, useId, useMemo, useRef, useState } from 'react';
-import type { Events, JobState } from '../../src/contract.js';
+import type { Events, JobState, LastCheck } from '../../src/contract.js';
 import type { PrimeCheckRecord } from '../../src/primes/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
 import { BulkSummary } from '../components/BulkSummary.js';
@@ -11,7 +11,8 @@ import { useToast } from '../components/Toasts.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { primesMessages } from '../i18n/primes.js';
 import { tutorialExampleText } from './example.js';
-import { JobFollower, useCancelJob } from './job-follower.js';
+import { commonMessages } from '../i18n/common.js';
+import { JobFollower, useCancelJob, useLastJob } from './job-follower.js';
 import { CheckResultsTable } from './CheckResultsTable.js';
 
 /** Pastes at least this long skip the browser's editing path. */
@@ -34,6 +35,10 @@ export interface CheckRun {
   composite: number;
   errors: number;
   elapsedMs: number;
+  /** Why it ended early without the engine saying so (Titlewave stopped under it). */
+  error: string | null;
+  /** Shown after a reload with only the first results kept by the host (the counts cover all of them). */
+  truncated: boolean;
 }
 
 function countTokens(text: string): number {
@@ -42,8 +47,23 @@ function countTokens(text: string): number {
   return count;
 }
 
+/** A check as the host last announced it (a reloaded or reconnected page). */
+function checkRunOf(last: LastCheck, serial: number): CheckRun {
+  const rows: (PrimeCheckRecord | undefined)[] = [];
+  if (last.truncated) {
+    // Only the first results announced were kept: shown densely, in input order, with a note.
+    rows.push(...[...last.records].sort((a, b) => a.index - b.index));
+  } else {
+    rows.length = last.total;
+    for (const record of last.records) rows[record.index] = record;
+  }
+  const { prime, composite, errors } = last.counts;
+  return { serial, state: last.state, rows, done: last.done, total: last.total, prime, composite, errors, elapsedMs: last.elapsedMs, error: null, truncated: last.truncated };
+}
+
 export function CheckPanel() {
   const t = useT(primesMessages);
+  const tc = useT(commonMessages);
   const format = useFormatters();
   const toast = useToast();
   const textId = useId();
@@ -88,7 +108,7 @@ export function CheckPanel() {
 
   const check = async () => {
     if (running || tokenCount === 0 || tooLong) return;
-    run.current = { serial: (run.current?.serial ?? 0) + 1, state: 'starting', rows: [], done: 0, total: countTokens(text), prime: 0, composite: 0, errors: 0, elapsedMs: 0 };
+    run.current = { serial: (run.current?.serial ?? 0) + 1, state: 'starting', rows: [], done: 0, total: countTokens(text), prime: 0, composite: 0, errors: 0, elapsedMs: 0, error: null, truncated: false };
     bump();
     follower.begin();
     try {
@@ -104,6 +124,23 @@ export function CheckPanel() {
 
   const cancel = useCancelJob(follower);
 
+  useLastJob({
+    follower,
+    fetch: () => invoke('primes.lastCheck'),
+    updateOf: (last) => last,
+    show: (last) => {
+      run.current = checkRunOf(last, (run.current?.serial ?? 0) + 1);
+      bump();
+    },
+    gone: () => {
+      const shown = run.current;
+      if (shown?.state !== 'running') return;
+      shown.state = 'failed';
+      shown.error = tc('jobLost');
+      bump();
+    },
+  });
+
   // The application menu's Start and Cancel act on this card while the Primes tab is shown.
   const section = useRef<HTMLElement>(null);
   useApiEvent('menu.command', ({ command }) => {
@@ -116,6 +153,7 @@ export function CheckPanel() {
   function statusLine(r: CheckRun): string {
     if (r.state === 'running' || r.state === 'starting') return t('checkProgress', { done: format.number(r.done), total: format.number(r.total) });
     if (r.state === 'cancelled') return t('checkCancelled', { done: format.number(r.done), total: format.number(r.total) });
+    if (r.error) return t('checkStopped', { done: format.number(r.done), total: format.number(r.total), message: r.error });
     const summary = t('checkSummary', { total: format.number(r.done), prime: format.number(r.prime), composite: format.number(r.composite) });
     return r.errors > 0 ? `${summary} · ${t('checkErrors', { count: format.number(r.errors) })}` : summary;
   }
@@ -222,11 +260,11 @@ export function CheckPanel() {
       </div>
 
       <div className="primes-card__actions">
-        <Button variant="primary" onClick={() => void check()} disabled={running || tokenCount === 0 || tooLong} shortcut={`${modKey}+Enter`}>
+        <Button needsHost variant="primary" onClick={() => void check()} disabled={running || tokenCount === 0 || tooLong} shortcut={`${modKey}+Enter`}>
           {t('check')}
         </Button>
         {running ? (
-          <Button variant="danger" onClick={() => void cancel()} disabled={!follower.jobId}>
+          <Button needsHost variant="danger" onClick={() => void cancel()} disabled={!follower.jobId}>
             {t('cancel')}
           </Button>
         ) : (
@@ -257,6 +295,7 @@ export function CheckPanel() {
             <span>{status}</span>
             {current.state !== 'starting' ? <span className="primes-status__time">{format.duration(current.elapsedMs)}</span> : null}
           </p>
+          {current.truncated ? <p className="primes-range__note">{t('checkTruncated', { shown: format.number(current.rows.length), total: format.number(current.done) })}</p> : null}
         </div>
       ) : null}
 

@@ -1,6 +1,6 @@
 /** Count or list the primes in a range: the form, live progress with per-worker activity, and the result. */
 import { useId, useMemo, useRef, useState } from 'react';
-import { commandErrorCode, type Events, type JobState } from '../../src/contract.js';
+import { commandErrorCode, type Events, type JobState, type LastRange } from '../../src/contract.js';
 import { MAX_SIEVE_BOUND_TEXT, PRIMES_TO_UI } from '../../src/primes/limits.js';
 import type { RangeMode, RangeProgress, RangeResult } from '../../src/primes/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
@@ -13,7 +13,8 @@ import { useToast } from '../components/Toasts.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { primesMessages } from '../i18n/primes.js';
 import { compareDecimal, groupDigits, parseRangeBound, type BoundError } from './bounds.js';
-import { JobFollower, useCancelJob } from './job-follower.js';
+import { commonMessages } from '../i18n/common.js';
+import { JobFollower, useCancelJob, useLastJob } from './job-follower.js';
 import { PrimeList } from './PrimeList.js';
 import { useAppInfo } from './use-app-info.js';
 import { WorkerBars } from './WorkerBars.js';
@@ -25,6 +26,8 @@ import { WorkerBars } from './WorkerBars.js';
 export const listCap = PRIMES_TO_UI;
 
 export interface RangeRun {
+  /** The host's id of the job, once known. */
+  jobId: string | null;
   mode: RangeMode;
   from: string;
   to: string;
@@ -71,6 +74,7 @@ const boundErrorKey: Record<BoundError, 'errEmpty' | 'errNotInteger' | 'errNegat
 
 export function RangePanel() {
   const t = useT(primesMessages);
+  const tc = useT(commonMessages);
   const format = useFormatters();
   const toast = useToast();
   const info = useAppInfo();
@@ -138,11 +142,12 @@ export function RangePanel() {
   /** Start a run; an existing output file is replaced only with `overwrite` (the user said yes), else they are asked. */
   const launch = async (request: RangeLaunch, overwrite: boolean) => {
     const previous = run.current;
-    run.current = { mode: request.mode, from: request.from, to: request.to, output: request.output, state: 'starting', progress: null, primes: [], result: null, error: null };
+    run.current = { jobId: null, mode: request.mode, from: request.from, to: request.to, output: request.output, state: 'starting', progress: null, primes: [], result: null, error: null };
     bump();
     follower.begin();
     try {
       const { jobId } = await invoke('primes.range', { ...request, overwrite });
+      if (run.current) run.current.jobId = jobId;
       follower.started(jobId);
     } catch (error) {
       follower.stop();
@@ -159,6 +164,46 @@ export function RangePanel() {
   };
 
   const cancel = useCancelJob(follower);
+
+  useLastJob({
+    follower,
+    fetch: () => invoke('primes.lastRange'),
+    updateOf: (last: LastRange) => last.update,
+    show: ({ request, update }) => {
+      if (run.current?.jobId !== update.jobId) {
+        // Another job than the one shown (a reloaded page): its form too, as it was asked.
+        setFromText(request.from);
+        setToText(request.to);
+        setSaveToFile(request.output !== null);
+        setOutputPath(request.output ?? '');
+        if (request.workers !== null) setWorkers(request.workers);
+      }
+      run.current = {
+        jobId: update.jobId,
+        mode: request.mode,
+        from: request.from,
+        to: request.to,
+        output: request.output,
+        state: update.state,
+        progress: update.progress,
+        primes: update.primes.slice(0, listCap),
+        result: update.result ?? null,
+        error: update.error ?? null,
+      };
+      const result = update.result;
+      if (result && !history.current.some((r) => JSON.stringify(r) === JSON.stringify(result))) {
+        history.current = [result, ...history.current].slice(0, maxHistory);
+      }
+      bump();
+    },
+    gone: () => {
+      const shown = run.current;
+      if (shown?.state !== 'running') return;
+      shown.state = 'failed';
+      shown.error = tc('jobLost');
+      bump();
+    },
+  });
 
   const chooseOutput = async () => {
     const suggestedName = `primes-${from.ok ? from.value : 'from'}-${to.ok ? to.value : 'to'}.txt`;
@@ -263,7 +308,7 @@ export function RangePanel() {
                 maxLength={4096}
               />
               {info?.nativeDialogs ? (
-                <Button onClick={() => void chooseOutput()} disabled={running}>
+                <Button needsHost onClick={() => void chooseOutput()} disabled={running}>
                   {t('choose')}
                 </Button>
               ) : null}
@@ -272,14 +317,14 @@ export function RangePanel() {
         </div>
 
         <div className="primes-card__actions">
-          <Button variant="primary" type="submit" disabled={running}>
+          <Button needsHost variant="primary" type="submit" disabled={running}>
             {t('count')}
           </Button>
-          <Button onClick={() => void start('list')} disabled={running}>
+          <Button needsHost onClick={() => void start('list')} disabled={running}>
             {t('list')}
           </Button>
           {running ? (
-            <Button variant="danger" onClick={() => void cancel()} disabled={!follower.jobId}>
+            <Button needsHost variant="danger" onClick={() => void cancel()} disabled={!follower.jobId}>
               {t('cancel')}
             </Button>
           ) : null}

@@ -1,17 +1,24 @@
 /**
  * Follows one job's events. A job's first events may arrive before the command that started it has returned its
- * id, so while a start is in flight, events of unknown jobs are held and replayed once the id is known; events of
- * any other job (an earlier, cancelled one) are ignored. Used by the Primes and Thumbnails tabs.
+ * id, so while a start (or a fetch of the latest job) is in flight, events of unknown jobs are held and replayed once
+ * the id is known; events of any other job (an earlier, cancelled one) are ignored, and so are events a fetched
+ * state already includes (by their `seq`). Used by the Primes and Thumbnails tabs.
  */
+import { useEffect, useRef } from 'react';
 import { errorMessage, invoke } from '../api.js';
 import { useToast } from '../components/Toasts.js';
+import { useReconnected } from '../connection.js';
 import { commonMessages } from '../i18n/common.js';
 import { useT } from '../i18n/index.js';
 
-export class JobFollower<P extends { jobId: string }> {
+export class JobFollower<P extends { jobId: string; seq: number }> {
   private current: string | null = null;
   private starting = false;
   private held: P[] = [];
+  /** The last update applied (or included in a fetched state) of the current job. */
+  private seq = 0;
+  /** Counts starts and fetches: one that finds a newer one begun after it leaves the view to that one. */
+  generation = 0;
 
   constructor(private readonly apply: (payload: P) => void) {}
 
@@ -19,20 +26,32 @@ export class JobFollower<P extends { jobId: string }> {
     return this.current;
   }
 
-  /** The start command was sent. */
-  begin(): void {
+  /** The start command (or a fetch of the latest job) was sent; returns its generation. */
+  begin(): number {
     this.current = null;
     this.starting = true;
     this.held = [];
+    return ++this.generation;
   }
 
   /** The start command returned the job's id: replay what arrived meanwhile. */
   started(jobId: string): void {
+    this.followFrom(jobId, 0);
+  }
+
+  /** The job's state up to update `seq` was fetched and shown: follow it from the next update on. */
+  followFrom(jobId: string, seq: number): void {
     this.current = jobId;
     this.starting = false;
+    this.seq = seq;
     const held = this.held;
     this.held = [];
-    for (const payload of held) if (payload.jobId === jobId) this.apply(payload);
+    for (const payload of held) this.receive(payload);
+  }
+
+  /** Whether a start or a fetch is in flight. */
+  get pending(): boolean {
+    return this.starting;
   }
 
   /** The start command failed, or the view was reset: follow nothing. */
@@ -43,7 +62,11 @@ export class JobFollower<P extends { jobId: string }> {
   }
 
   receive(payload: P): void {
-    if (payload.jobId === this.current) this.apply(payload);
+    if (payload.jobId === this.current) {
+      if (payload.seq <= this.seq) return;
+      this.seq = payload.seq;
+      this.apply(payload);
+    }
     // Bounded: a start is in flight for a moment only, and events come in batches of about 10 a second.
     else if (this.starting && this.held.length < 1000) this.held.push(payload);
   }
@@ -62,4 +85,49 @@ export function useCancelJob(follower: { readonly jobId: string | null }): () =>
       toast.show(t('commandFailed', { what: t('cancel'), message: errorMessage(error) }), 'error');
     }
   };
+}
+
+/**
+ * Show the host's latest job of a kind, on mount and each time the connection comes back (updates sent meanwhile
+ * were missed): a reloaded page keeps its results, a reconnected one catches up. `show` replaces the view with the
+ * fetched state and the follower goes on from the update it includes; `gone` is called when the host has no job of
+ * this kind (restarted), so a view showing one as running can say it stopped. A start made meanwhile wins.
+ */
+export function useLastJob<P extends { jobId: string; seq: number }, L>(options: {
+  follower: JobFollower<P>;
+  fetch: () => Promise<L | null>;
+  updateOf: (last: L) => { jobId: string; seq: number };
+  show: (last: L) => void;
+  gone: () => void;
+}): void {
+  const latest = useRef(options);
+  latest.current = options;
+  const restore = async () => {
+    const { follower } = latest.current;
+    // A start in flight follows its own job.
+    if (follower.pending) return;
+    const generation = follower.begin();
+    let last: L | null;
+    try {
+      last = await latest.current.fetch();
+    } catch {
+      // The connection dropped again: the next reconnection fetches again.
+      if (follower.generation === generation) follower.stop();
+      return;
+    }
+    if (follower.generation !== generation) return;
+    if (!last) {
+      follower.stop();
+      latest.current.gone();
+      return;
+    }
+    latest.current.show(last);
+    const { jobId, seq } = latest.current.updateOf(last);
+    follower.followFrom(jobId, seq);
+  };
+  useEffect(() => {
+    void restore();
+    // Once, on mount; later fetches follow reconnections.
+  }, []);
+  useReconnected(() => void restore());
 }

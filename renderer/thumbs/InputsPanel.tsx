@@ -78,10 +78,10 @@ export function InputsPanel(props: {
         <p className="thumbs-drop__body">{props.nativeDialogs ? t('dropBody') : t('dropBodyBrowser')}</p>
         {props.nativeDialogs ? (
           <div className="thumbs-drop__actions">
-            <Button size="small" onClick={() => void choose(true)} disabled={props.disabled}>
+            <Button needsHost size="small" onClick={() => void choose(true)} disabled={props.disabled}>
               {t('chooseFolder')}
             </Button>
-            <Button size="small" onClick={() => void choose(false)} disabled={props.disabled}>
+            <Button needsHost size="small" onClick={() => void choose(false)} disabled={props.disabled}>
               {t('chooseFiles')}
             </Button>
           </div>
@@ -129,7 +129,7 @@ export function InputsPanel(props: {
               }
             }}
           />
-          <Button type="submit" disabled={props.disabled || draft.trim() === ''}>
+          <Button needsHost type="submit" disabled={props.disabled || draft.trim() === ''}>
             {t('add')}
           </Button>
         </div>

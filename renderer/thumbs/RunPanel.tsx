@@ -121,17 +121,17 @@ export function RunPanel(props: {
     <section className="thumbs-run" aria-label={t('progressLabel')}>
       <div className="thumbs-run__toolbar">
         {running ? (
-          <Button variant="danger" onClick={props.onCancel}>
+          <Button needsHost variant="danger" onClick={props.onCancel}>
             {t('cancel')}
           </Button>
         ) : (
-          <Button variant="primary" onClick={props.onStart} disabled={!props.canStart}>
+          <Button needsHost variant="primary" onClick={props.onStart} disabled={!props.canStart}>
             {props.imageCount > 0 ? `${t('start')} (${format.number(props.imageCount)})` : t('start')}
           </Button>
         )}
         <span className="thumbs-run__spacer" />
         {finished && outputFolder && run.made.length > 0 ? (
-          <Button onClick={() => void openOutput()} title={outputFolder}>
+          <Button needsHost onClick={() => void openOutput()} title={outputFolder}>
             {t('openOutput')}
           </Button>
         ) : null}
@@ -179,6 +179,8 @@ export function RunPanel(props: {
           </dl>
         </div>
       ) : null}
+
+      {run?.truncated ? <p className="thumbs-run__note">{t('truncatedNote', { made: format.number(run.made.length), failed: format.number(run.failed.length) })}</p> : null}
 
       {run && run.made.length > 0 ? (
         <ThumbGrid records={run.made} version={props.version} />

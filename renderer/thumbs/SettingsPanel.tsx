@@ -206,7 +206,7 @@ export function SettingsPanel(props: {
           disabled={disabled}
         />
         {props.nativeDialogs ? (
-          <Button onClick={() => void chooseOutDir()} disabled={disabled}>
+          <Button needsHost onClick={() => void chooseOutDir()} disabled={disabled}>
             {t('choose')}
           </Button>
         ) : null}

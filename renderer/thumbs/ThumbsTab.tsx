@@ -4,10 +4,12 @@
  */
 import '../styles/thumbs.css';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { Events, JobState } from '../../src/contract.js';
+import type { Events, JobState, LastThumbs } from '../../src/contract.js';
 import type { ThumbRecord, ThumbsProgress } from '../../src/thumbs/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
-import { JobFollower, useCancelJob } from '../primes/job-follower.js';
+import { commonMessages } from '../i18n/common.js';
+import { useT } from '../i18n/index.js';
+import { JobFollower, useCancelJob, useLastJob } from '../primes/job-follower.js';
 import { useAppInfo } from '../primes/use-app-info.js';
 import { InputsPanel, type ScanState } from './InputsPanel.js';
 import { commonFolder, dirName } from './paths.js';
@@ -17,6 +19,8 @@ import { useFileDrop } from './use-file-drop.js';
 import { loadSettings, patternProblem, saveSettings, type ThumbsSettings } from './settings.js';
 
 export interface ThumbsRun {
+  /** The host's id of the job, once known. */
+  jobId: string | null;
   state: JobState | 'starting';
   progress: ThumbsProgress | null;
   /** Records with outputs, in the order they were made. */
@@ -26,12 +30,30 @@ export interface ThumbsRun {
   outDir: string | null;
   outputsFolder: string | null;
   error: string | null;
+  /** Shown after a reload with only the first records kept by the host (the counts cover all of them). */
+  truncated: boolean;
 }
 
 const maxInputs = 10_000;
 
+/** Fold records into a run: made ones into the grid (and the folder holding every output), failed ones listed. */
+function addRecords(run: ThumbsRun, records: readonly ThumbRecord[]): void {
+  for (const record of records) {
+    if (record.error) {
+      run.failed.push(record);
+      continue;
+    }
+    run.made.push(record);
+    for (const output of record.outputs) {
+      const folder = dirName(output.path);
+      run.outputsFolder = run.outputsFolder === null ? folder : (commonFolder(run.outputsFolder, folder) ?? run.outputsFolder);
+    }
+  }
+}
+
 export function ThumbsTab() {
   const info = useAppInfo();
+  const tc = useT(commonMessages);
   const [paths, setPaths] = useState<string[]>([]);
   const [scan, setScan] = useState<ScanState>({ status: 'idle' });
   const [settings, setSettingsState] = useState<ThumbsSettings>(loadSettings);
@@ -72,17 +94,7 @@ export function ThumbsTab() {
         current.progress = update.progress;
         if (update.error) current.error = update.error;
         if (update.outDir) current.outDir = update.outDir;
-        for (const record of update.records) {
-          if (record.error) {
-            current.failed.push(record);
-            continue;
-          }
-          current.made.push(record);
-          for (const output of record.outputs) {
-            const folder = dirName(output.path);
-            current.outputsFolder = current.outputsFolder === null ? folder : (commonFolder(current.outputsFolder, folder) ?? current.outputsFolder);
-          }
-        }
+        addRecords(current, update.records);
         bump();
       }),
     [],
@@ -96,11 +108,12 @@ export function ThumbsTab() {
 
   const start = async () => {
     if (!canStart) return;
-    run.current = { state: 'starting', progress: null, made: [], failed: [], outDir: null, outputsFolder: null, error: null };
+    run.current = { jobId: null, state: 'starting', progress: null, made: [], failed: [], outDir: null, outputsFolder: null, error: null, truncated: false };
     bump();
     follower.begin();
     try {
       const { jobId } = await invoke('thumbs.start', { paths, settings });
+      if (run.current) run.current.jobId = jobId;
       follower.started(jobId);
     } catch (error) {
       follower.stop();
@@ -113,6 +126,27 @@ export function ThumbsTab() {
   };
 
   const cancel = useCancelJob(follower);
+
+  useLastJob({
+    follower,
+    fetch: () => invoke('thumbs.last'),
+    updateOf: (last: LastThumbs) => last.update,
+    show: ({ request, update, truncated }) => {
+      // A reloaded page: the inputs of the job it shows, unless the user has others listed already.
+      if (run.current?.jobId !== update.jobId) setPaths((list) => (list.length === 0 ? request.paths.slice(0, maxInputs) : list));
+      const shown: ThumbsRun = { jobId: update.jobId, state: update.state, progress: update.progress, made: [], failed: [], outDir: update.outDir, outputsFolder: null, error: update.error ?? null, truncated };
+      addRecords(shown, update.records);
+      run.current = shown;
+      bump();
+    },
+    gone: () => {
+      const shown = run.current;
+      if (shown?.state !== 'running') return;
+      shown.state = 'failed';
+      shown.error = tc('jobLost');
+      bump();
+    },
+  });
 
   const addPaths = (added: string[]) =>
     setPaths((list) => {

@@ -263,7 +263,7 @@ export const InputPanel = memo(function InputPanel(props: {
           {t('clear')}
         </Button>
         <span className="input-panel__spacer" />
-        <Button variant="primary" shortcut={`${modKey}+Enter`} disabled={props.starting || !props.text.trim()} onClick={props.onStart}>
+        <Button needsHost variant="primary" shortcut={`${modKey}+Enter`} disabled={props.starting || !props.text.trim()} onClick={props.onStart}>
           {props.starting ? t('starting') : t('start')}
         </Button>
       </div>

@@ -73,29 +73,29 @@ export const RunBar = memo(function RunBar(props: {
         </div>
         <div className="runbar__actions">
           {run.state === 'running' ? (
-            <Button onClick={props.onPause} disabled={props.busy}>
+            <Button needsHost onClick={props.onPause} disabled={props.busy}>
               {t('pause')}
             </Button>
           ) : null}
           {run.state === 'paused' ? (
-            <Button variant="primary" onClick={props.onResume} disabled={props.busy}>
+            <Button needsHost variant="primary" onClick={props.onResume} disabled={props.busy}>
               {t('resume')}
             </Button>
           ) : null}
           {live ? (
-            <Button variant="danger" shortcut="Esc" onClick={props.onCancel} disabled={props.busy}>
+            <Button needsHost variant="danger" shortcut="Esc" onClick={props.onCancel} disabled={props.busy}>
               {t('cancelRun')}
             </Button>
           ) : null}
           {run.state === 'interrupted' || run.state === 'cancelled' ? (
             progress.done < progress.total ? (
-              <Button variant="primary" onClick={props.onResumeInterrupted} disabled={props.busy}>
+              <Button needsHost variant="primary" onClick={props.onResumeInterrupted} disabled={props.busy}>
                 {t('resume')}
               </Button>
             ) : null
           ) : null}
           {!live && run.state !== 'elsewhere' && props.failedRows > 0 ? (
-            <Button onClick={props.onRetryFailed} disabled={props.busy}>
+            <Button needsHost onClick={props.onRetryFailed} disabled={props.busy}>
               {t('retryFailed')}
             </Button>
           ) : null}

@@ -12,6 +12,7 @@ import { decodeTextFile } from '../../src/titles/text-encoding.js';
 import type { TitlesProgress } from '../../src/titles/types.js';
 import { errorMessage, invoke, isWebUrl, useApiEvent } from '../api.js';
 import { useToast } from '../components/Toasts.js';
+import { useReconnected } from '../connection.js';
 import { commonMessages } from '../i18n/common.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { titlesMessages } from '../i18n/titles.js';
@@ -150,9 +151,17 @@ export function TitlesTab(props: { active: boolean }) {
     [applyUpdate],
   );
 
-  // History: the list now, then every change the services announce.
+  // History: the list now, then every change the services announce. A run going in this host (a reloaded page)
+  // is shown again at once.
   useEffect(() => {
-    invoke('history.list').then(setRuns, (error: unknown) => fail(t('whatHistory'), error));
+    invoke('history.list').then(
+      (list) => {
+        setRuns(list);
+        const going = list.find((item) => item.state === 'running' || item.state === 'paused');
+        if (going && !runIdRef.current && !bufferRef.current) void openRunRef.current(going);
+      },
+      (error: unknown) => fail(t('whatHistory'), error),
+    );
     // Once, on mount; later changes come as events.
   }, []);
   useApiEvent('history.changed', ({ runs: list }) => {
@@ -193,7 +202,7 @@ export function TitlesTab(props: { active: boolean }) {
   }, [text, starting, settings, follow, fail, t, toast, analysis]);
 
   const openRun = useCallback(
-    async (summary: RunSummary) => {
+    async (summary: Pick<RunSummary, 'id'>) => {
       try {
         await follow(async (target) => {
           const loaded = await invoke('history.load', summary.id);
@@ -211,6 +220,14 @@ export function TitlesTab(props: { active: boolean }) {
 
   const openRunRef = useRef(openRun);
   openRunRef.current = openRun;
+
+  // Back after the connection dropped: updates sent meanwhile were missed, and the host may have restarted (its run
+  // then interrupted). Fetch the list and the run on screen again.
+  useReconnected(() => {
+    invoke('history.list').then(setRuns, () => undefined);
+    const shown = runRef.current;
+    if (shown && !bufferRef.current) void openRun({ id: shown.id });
+  });
 
   const resumeRun = useCallback(
     async (summary: RunSummary) => {

@@ -34,8 +34,8 @@ interface Page {
   sockets: WebSocket[];
 }
 
-async function startServer(services: ScriptedServices): Promise<BrowserServer> {
-  const server = await startBrowserServer({ services, dataDir: await mkdtemp(join(tmpdir(), 'titlewave-data-')), port: 0, rendererDir, bridgeFile: join(rendererDir, 'none.js') });
+async function startServer(services: ScriptedServices, options: { port?: number; token?: string } = {}): Promise<BrowserServer> {
+  const server = await startBrowserServer({ services, dataDir: await mkdtemp(join(tmpdir(), 'titlewave-data-')), port: options.port ?? 0, rendererDir, bridgeFile: join(rendererDir, 'none.js'), ...(options.token ? { token: options.token } : {}) });
   servers.push(server);
   return server;
 }
@@ -60,6 +60,9 @@ function loadPage(server: BrowserServer, languages: string[] = ['en-US']): Page 
     URL,
     console,
     JSON,
+    // The bridge asks the server for the page's own address when a reconnection is refused.
+    fetch,
+    queueMicrotask,
     // Reconnect timers are held, not run: the test decides when the page reconnects.
     setTimeout: (callback: () => void) => {
       timers.push(callback);
@@ -204,5 +207,62 @@ describe('the bridge (window.api over the WebSocket)', () => {
     // While disconnected, calls fail at once instead of hanging.
     await expect(page.api.invoke('history.list')).rejects.toThrow(/connection to Titlewave was lost/);
     expect(page.timers).toHaveLength(1);
+  });
+});
+
+describe('the connection state (app.connection)', () => {
+  function statesOf(page: Page): { state: string }[] {
+    const seen: { state: string }[] = [];
+    page.api.on('app.connection', (payload) => seen.push(payload));
+    return seen;
+  }
+
+  it('says at once when the connection is lost, and when it is back', async () => {
+    const services = new ScriptedServices();
+    services.handlers['history.list'] = () => [];
+    const server = await startServer(services);
+    const page = loadPage(server);
+    const seen = statesOf(page);
+    await page.api.invoke('history.list');
+    expect(seen).toEqual([]); // the first connection is no news
+
+    page.sockets[0]?.terminate();
+    await expect.poll(() => seen).toEqual([{ state: 'lost' }]);
+    page.timers.shift()?.();
+    await expect.poll(() => seen).toEqual([{ state: 'lost' }, { state: 'connected' }]);
+    expect(await page.api.invoke('history.list')).toEqual([]);
+  });
+
+  it('keeps trying while the server is down, says when it came back with another address, and reconnects when the address is right again', async () => {
+    const first = await startServer(new ScriptedServices());
+    const { port, token } = first;
+    const page = loadPage(first);
+    await page.api.invoke('app.info');
+    const seen = statesOf(page);
+    await first.close();
+    await expect.poll(() => seen).toEqual([{ state: 'lost' }]);
+
+    // Down: the attempt fails, the probe gets no answer, still lost.
+    page.timers.shift()?.();
+    await expect.poll(() => page.timers.length).toBe(1);
+    expect(seen).toEqual([{ state: 'lost' }]);
+
+    // Back on the same port with another token (another data folder): refused, and the page is told why.
+    const other = await startServer(new ScriptedServices(), { port });
+    expect(other.token).not.toBe(token);
+    page.timers.shift()?.();
+    await expect.poll(() => seen).toEqual([{ state: 'lost' }, { state: 'replaced' }]);
+    // A listener that subscribes now learns it at once.
+    const late: unknown[] = [];
+    page.api.on('app.connection', (payload) => late.push(payload));
+    await expect.poll(() => late).toEqual([{ state: 'replaced' }]);
+
+    // The server of this address again: connected.
+    await other.close();
+    await startServer(new ScriptedServices(), { port, token });
+    await expect.poll(() => page.timers.length).toBeGreaterThanOrEqual(1);
+    page.timers.splice(0).forEach((timer) => timer());
+    await expect.poll(() => seen.at(-1)).toEqual({ state: 'connected' });
+    expect(late.at(-1)).toEqual({ state: 'connected' });
   });
 });

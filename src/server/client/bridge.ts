@@ -3,7 +3,7 @@
  * a classic script before the renderer's module script, so the renderer finds `window.api` ready and cannot tell
  * the two hosts apart. Host commands that need the page (file pickers, downloads, new tabs) run here.
  */
-import type { Api, CommandArgs, CommandName, CommandResult, EventName, Events, Language } from '../../contract.js';
+import type { Api, CommandArgs, CommandName, CommandResult, ConnectionState, EventName, Events, Language } from '../../contract.js';
 import { decodeTextFile } from '../../titles/text-encoding.js';
 import { WS_PATH, isPageCommand, type PageCommandName, type ServerMessage } from '../protocol.js';
 
@@ -28,6 +28,16 @@ function createBridge(): Api {
   let reconnectDelay = RECONNECT_MIN_MS;
   /** The language the user chose (saved by the server); null follows the browser's language. */
   let savedLanguage: Language | null = null;
+  /** 'connecting' until the first hello; then what the page is told through `app.connection`. */
+  let connection: ConnectionState | 'connecting' = 'connecting';
+
+  function setConnection(next: ConnectionState): void {
+    if (connection === next) return;
+    const wasUp = connection === 'connected' || connection === 'connecting';
+    connection = next;
+    // The first connection is no news; a loss, a new address, and a recovery from either are.
+    if (next !== 'connected' || !wasUp) dispatch('app.connection', { state: next });
+  }
 
   function connect(): void {
     // Relative to the page, so below its secret prefix `/t/<token>/` like every other URL of the app.
@@ -35,7 +45,9 @@ function createBridge(): Api {
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(url.href);
     socket = ws;
+    let opened = false;
     ws.addEventListener('open', () => {
+      opened = true;
       reconnectDelay = RECONNECT_MIN_MS;
       const toSend = queued;
       queued = [];
@@ -50,10 +62,28 @@ function createBridge(): Api {
       for (const pending of inFlight.values()) pending.reject(lost);
       inFlight.clear();
       queued = [];
-      // Reconnect quietly (the server may be restarting); calls made before a socket exists again are rejected.
+      // Said at once (the page must not go on showing a live job as if nothing happened), then reconnect quietly
+      // with a backoff (the server may be restarting). Calls made before a socket exists again are rejected.
+      if (opened || connection !== 'replaced') setConnection('lost');
+      // A refused attempt: is the server up, with another token now (restarted with another data folder)?
+      if (!opened) void probeAddress();
       setTimeout(connect, reconnectDelay);
       reconnectDelay = Math.min(reconnectDelay * 2, RECONNECT_MAX_MS);
     });
+  }
+
+  /**
+   * Ask the server for this page's own address: a 401 or 403 means it answers, but not to this token (the page
+   * cannot see why a WebSocket upgrade was refused); no answer means it is down or restarting.
+   */
+  async function probeAddress(): Promise<void> {
+    let status: number;
+    try {
+      status = (await fetch(location.href, { method: 'HEAD', cache: 'no-store', credentials: 'omit', redirect: 'manual' })).status;
+    } catch {
+      return; // not answering: still 'lost'
+    }
+    if ((status === 401 || status === 403) && connection !== 'connected') setConnection('replaced');
   }
 
   function receive(text: string): void {
@@ -65,6 +95,7 @@ function createBridge(): Api {
     }
     if (message.type === 'hello') {
       savedLanguage = message.language;
+      setConnection('connected');
     } else if (message.type === 'result') {
       const pending = inFlight.get(message.id);
       if (!pending) return;
@@ -144,6 +175,13 @@ function createBridge(): Api {
       }
       const entry = listener as AnyListener;
       set.add(entry);
+      // A page that starts listening while the connection is down learns it at once, not at the next change.
+      if (event === 'app.connection' && (connection === 'lost' || connection === 'replaced')) {
+        const state = connection;
+        queueMicrotask(() => {
+          if (set.has(entry)) entry({ state });
+        });
+      }
       return () => {
         set.delete(entry);
       };
