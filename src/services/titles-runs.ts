@@ -185,15 +185,19 @@ export class TitlesRuns {
     return { runId: meta.id };
   }
 
-  pause(id: string): Promise<void> {
+  // Pause, resume and cancel first let a resume or retry of the run being set up here finish (its job is then ours).
+  async pause(id: string): Promise<void> {
+    await this.settled(id);
     return this.setPaused(id, true);
   }
 
-  resume(id: string): Promise<void> {
+  async resume(id: string): Promise<void> {
+    await this.settled(id);
     return this.setPaused(id, false);
   }
 
   async cancel(id: string): Promise<void> {
+    await this.settled(id);
     const live = this.live.get(id);
     if (live) {
       live.controller?.abort();
@@ -318,7 +322,15 @@ export class TitlesRuns {
     return result;
   }
 
-  private assertOpen(): void {
+  /** Wait for the commands of `withRunLock` on this run that are under way (a resume setting up its job). */
+  private async settled(id: string): Promise<void> {
+    for (let tail = this.locks.get(id); tail; tail = this.locks.get(id)) {
+      await tail;
+      if (this.locks.get(id) === tail) break;
+    }
+  }
+
+    private assertOpen(): void {
     if (this.closing) throw new Error('Titlewave is shutting down');
   }
 
@@ -397,9 +409,10 @@ export class TitlesRuns {
 
   /** The job ended and was saved: the run is this process's no longer (reloaded from disk when started again). */
   private async disown(live: Live): Promise<void> {
-    if (this.live.get(live.meta.id) === live) this.live.delete(live.meta.id);
     await live.journal.close().catch(() => undefined);
     await live.lock.release().catch(() => undefined);
+    // Last: until now a command for this run finds it here and waits for `finished`, rather than for the lock.
+    if (this.live.get(live.meta.id) === live) this.live.delete(live.meta.id);
   }
 
   private async startAgain(live: Live, skip: (index: number) => boolean): Promise<void> {
