@@ -16,12 +16,12 @@ const urlCount = Number(process.env.SERVICES_BENCH_URLS ?? 20_000);
 const hosts = 16;
 
 
-// The page: connects with the cookie, starts the run, counts updates and records, reports the final summary.
+// The page: connects below the server's secret prefix, starts the run, counts updates and records, reports the final summary.
 const clientSource = `
 import { parentPort, workerData } from 'node:worker_threads';
-const { port, cookie, text, wsModule } = workerData;
+const { port, wsPath, text, wsModule } = workerData;
 const { default: WebSocket } = await import(wsModule);
-const ws = new WebSocket('ws://127.0.0.1:' + port + '/ws', { headers: { Cookie: cookie, Origin: 'http://127.0.0.1:' + port } });
+const ws = new WebSocket('ws://127.0.0.1:' + port + wsPath, { headers: { Origin: 'http://127.0.0.1:' + port } });
 let updates = 0, records = 0, bytes = 0, maxGapMs = 0, last = 0;
 ws.on('open', () => ws.send(JSON.stringify({ type: 'invoke', id: 1, command: 'titles.start', args: [{ text, settings: { concurrency: 64, perHost: 6, timeoutMs: 15000, retries: 2, userAgent: '' } }] })));
 ws.on('message', (data) => {
@@ -59,7 +59,7 @@ export default async function run(log) {
     const started = performance.now();
     const client = new Worker(new URL(`data:text/javascript,${encodeURIComponent(clientSource)}`), {
       // A data: module has no folder to resolve 'ws' from: hand it this package's copy.
-      workerData: { port: server.port, cookie: `${server.cookieName}=${server.token}`, text, wsModule: pathToFileURL(createRequire(import.meta.url).resolve('ws')).href },
+      workerData: { port: server.port, wsPath: `${server.basePath}ws`, text, wsModule: pathToFileURL(createRequire(import.meta.url).resolve('ws')).href },
     });
     const result = await new Promise((resolve, reject) => {
       client.once('message', resolve);
