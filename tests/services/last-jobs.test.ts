@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Events } from '../../src/contract.js';
+import { acquireLock } from '../../src/fs/lock.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { makeTempDir, writeJpeg, writePng } from '../thumbs/images.js';
 
@@ -79,6 +80,16 @@ describe('the latest job of each kind', () => {
     expect(last?.update).toMatchObject({ jobId: list.jobId, seq: mine.length, state: 'done', result: { count: 501 } });
     expect(last?.update.primes).toEqual(mine.flatMap((u) => u.primes));
     expect(last?.update.primes).toHaveLength(501);
+ 
+    // A start refused before any work (its output is another writer's) is no job: the latest stays the latest.
+    const output = join(root, 'locked-primes.txt');
+    const held = await acquireLock(output, 'another writer');
+    try {
+      await expect(services.invoke('primes.range', [{ from: '1', to: '100', mode: 'list', output }])).rejects.toThrow(/in use by another Titlewave/);
+    } finally {
+      await held.release();
+    }
+    expect((await services.invoke('primes.lastRange', []))?.update.jobId).toBe(list.jobId);
   });
 
   it('keeps a thumbnails job: what was asked and every record with its preview', async () => {
