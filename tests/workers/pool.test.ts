@@ -1,9 +1,10 @@
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/package-info.js';
 import { createNodeSpawner, workerEntryPath } from '../../src/workers/node-spawner.js';
 import { createWorkerPool, WorkerFailedError, WorkerTaskError, type WorkerPoolOptions } from '../../src/workers/pool.js';
 import { serveTasks } from '../../src/workers/runtime.js';
@@ -248,6 +249,24 @@ describe('worker transport adapter', () => {
     expect(() => connectToParent({ on: () => undefined })).toThrow(/Not started as a worker/);
   });
 
+  it('reports a send that fails (the parent is gone) as a disconnect, once, instead of throwing', async () => {
+    const host = new EventEmitter() as EventEmitter & WorkerHostProcess;
+    host.send = (_message, _handle, _options, callback) => {
+      const error = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+      queueMicrotask(() => callback?.(error));
+      return false;
+    };
+    const channel = connectToParent(host);
+    let disconnects = 0;
+    channel.onDisconnect(() => disconnects++);
+    expect(() => channel.send({ type: 'ready', pid: 1 })).not.toThrow();
+    channel.send({ type: 'ready', pid: 1 });
+    host.emit('disconnect');
+    await expect.poll(() => disconnects).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(disconnects).toBe(1);
+  });
+
   it('starts workers with MALLOC_ARENA_MAX=2 and their index, keeping a MALLOC_ARENA_MAX the environment sets', async () => {
     const saved = process.env.MALLOC_ARENA_MAX;
     const names = ['MALLOC_ARENA_MAX', 'TITLEWAVE_WORKER_INDEX', 'TITLEWAVE_TEST_TASKS'];
@@ -291,4 +310,34 @@ describe('worker transport adapter', () => {
     expect(viaParentPort).toBeGreaterThanOrEqual(2);
     expect(other).toBe(0);
   });
+});
+
+describe('workers whose parent is killed', () => {
+  // kill -9 of the parent (the CLI, browser mode, the app) leaves its workers with nobody to answer: each must end
+  // without a word, also in the middle of a task, on both transports.
+  for (const transport of ['fork', 'parent-port'] as const) {
+    it(`end quietly and promptly (${transport})`, async () => {
+      const fixture = join(import.meta.dirname, 'fixtures', 'orphaned-workers.mjs');
+      const parent = spawn(process.execPath, [fixture, transport, packageRoot], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      parent.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      // The workers write to the same stderr (inherited): it ends once the parent and every worker are gone.
+      const stderrEnded = new Promise<void>((resolve) => parent.stderr.on('end', resolve));
+      const pids = await new Promise<number[]>((resolve, reject) => {
+        parent.stdout.setEncoding('utf8').once('data', (line: string) => resolve(line.trim().split(' ').map(Number)));
+        parent.once('exit', (code) => reject(new Error(`the parent exited (${code}) before its workers were busy: ${stderr}`)));
+      });
+      expect(pids).toHaveLength(2);
+      expect(pids.every(isAlive)).toBe(true);
+      parent.kill('SIGKILL');
+      try {
+        // Their tasks take half a minute: only a worker that noticed its parent is gone ends within this.
+        for (const pid of pids) await expect.poll(() => isAlive(pid), { timeout: 10_000, interval: 50 }).toBe(false);
+      } finally {
+        for (const pid of pids.filter(isAlive)) process.kill(pid, 'SIGKILL');
+      }
+      await stderrEnded;
+      expect(stderr).toBe('');
+    }, 30_000);
+  }
 });
