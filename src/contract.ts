@@ -71,7 +71,8 @@ export const commandArgs = {
   'primes.check': z.tuple([z.object({ text: z.string().max(10 * 1024 * 1024) })]),
   /**
    * List mode writes every prime to `output` when given. An existing output file with content is refused before any
-   * work (error code OUTPUT_EXISTS) unless `overwrite` is true: the user said yes to replacing it.
+   * work (error code OUTPUT_EXISTS) unless `overwrite` is true: the user said yes to replacing it; so is an output
+   * whose disk cannot hold the estimated list (NO_SPACE, the message as src/primes/estimate.ts describeNoSpace words it).
    */
   'primes.range': z.tuple([
     z.object({ from: decimal, to: decimal, mode: z.enum(['count', 'list']), output: path.nullable(), overwrite: z.boolean().optional(), workers: int(1, 256).optional() }),
@@ -287,7 +288,7 @@ export function isEventName(name: unknown): name is EventName {
  * `overwrite`). Only an error's message crosses both hosts (Electron's contextBridge drops its other properties), so
  * the code leads the message, as in Node's "ENOENT: ...".
  */
-export const commandErrorCodes = ['OUTPUT_EXISTS'] as const;
+export const commandErrorCodes = ['OUTPUT_EXISTS', 'NO_SPACE'] as const;
 export type CommandErrorCode = (typeof commandErrorCodes)[number];
 
 /** The error a service command rejects with for a refusal the renderer answers. */

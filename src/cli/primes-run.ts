@@ -166,9 +166,12 @@ export async function runRange(
     try {
       await checkOutputFile(output, 'the output');
       engine.assertOutputWritable(output, request.overwrite);
+      // Nor a list its disk cannot hold.
+      engine.assertRoomForList(output, from, to);
       lock = await holdOutputLock(output, 'titlewave primes list');
     } catch (error) {
       if (error instanceof engine.OutputExistsError) throw new UsageError(`${error.path} already exists; add --force to replace it`);
+      if (error instanceof engine.NoSpaceError) throw new UsageError(`${error.message}; free some space or choose another --output`);
       if (error instanceof PathProblem || error instanceof LockedError || error instanceof engine.PrimesInputError) throw new UsageError(error.message);
       throw error;
     }

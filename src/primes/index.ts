@@ -4,7 +4,8 @@
  * processes would cost more than the whole check).
  */
 export { checkPrimes, estimateCheckCost, IN_PROCESS_MS, parseNumberList, type CheckOptions } from './check.js';
-export { assertOutputWritable, OutputExistsError, parseBound, primeRange, PrimesInputError, type RangeOptions } from './range.js';
+export { assertOutputWritable, assertRoomForList, NoSpaceError, OutputExistsError, parseBound, primeRange, PrimesInputError, removeStaleTemporaries, type RangeOptions } from './range.js';
+export { describeNoSpace, estimateListBytes, estimatePrimeCount, formatByteSize, parseNoSpace } from './estimate.js';
 export { checkToken, isPrime, testPrimality } from './primality.js';
 export { MAX_CHECK_DIGITS, parseInteger } from './integer.js';
 export { MAX_SIEVE_BOUND, MAX_SIEVE_BOUND_TEXT, PRIMES_TO_UI } from './limits.js';

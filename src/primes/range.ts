@@ -1,9 +1,11 @@
 /** Counting or listing the primes of a range, in chunks over the worker pool's workers. */
-import { createWriteStream, linkSync, rmSync, renameSync, statSync, type Stats, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, linkSync, openSync, readdirSync, readSync, rmSync, renameSync, statfsSync, statSync, type Stats, type WriteStream } from 'node:fs';
 import { once, setMaxListeners } from 'node:events';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { processAlive } from '../fs/lock.js';
 import type { WorkerPool } from '../workers/types.js';
 import { abortError } from './check.js';
+import { describeNoSpace, estimateListBytes } from './estimate.js';
 import { parseInteger } from './integer.js';
 import { MAX_SIEVE_BOUND, MAX_SIEVE_BOUND_TEXT } from './limits.js';
 import type { RangeProgress, RangeRequest, RangeResult, WorkerActivity } from './types.js';
@@ -28,6 +30,23 @@ export class OutputExistsError extends Error {
   }
 }
 
+/**
+ * List mode refuses, before any work, an output whose disk cannot hold the list: `needed` is the estimated size
+ * (estimateListBytes, a little above the real one), `free` what the disk has for this user. Both in bytes.
+ */
+export class NoSpaceError extends Error {
+  override readonly name = 'NoSpaceError';
+  readonly code = 'NO_SPACE';
+  constructor(
+    readonly path: string,
+    readonly folder: string,
+    readonly needed: number,
+    readonly free: number,
+  ) {
+    super(describeNoSpace(needed, free, folder));
+  }
+}
+
 function statOrNull(path: string): Stats | null {
   try {
     return statSync(path);
@@ -45,6 +64,79 @@ export function assertOutputWritable(path: string, overwrite: boolean): void {
   const existing = statOrNull(path);
   if (existing?.isDirectory()) throw new PrimesInputError(`${path} is a folder; give a file name for the primes`);
   if (existing && existing.size > 0 && !overwrite) throw new OutputExistsError(path);
+}
+
+/**
+ * Checks, before any work, that the disk of `path` can hold the list of the primes in [from, to]
+ * (NoSpaceError when it cannot). A disk whose free space cannot be read is not refused: the writes say what is wrong.
+ */
+export function assertRoomForList(path: string, from: bigint, to: bigint): void {
+  const folder = dirname(resolve(path));
+  let free: number;
+  try {
+    const disk = statfsSync(folder);
+    free = disk.bavail * disk.bsize;
+  } catch {
+    return;
+  }
+  const needed = estimateListBytes(from, to);
+  if (needed > free) throw new NoSpaceError(path, folder, needed, free);
+}
+
+/** The temporary file a list is written to, beside its output: `.NAME.PID.TIME.part`. */
+const TEMPORARY_NAME = /^\.(.+)\.(\d+)\.(\d+)\.part$/;
+
+/** A temporary of ours holds nothing but decimal digits and newlines (a prime list's beginning), or nothing yet. */
+function holdsPrimeList(path: string): boolean {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(4096);
+    const length = readSync(fd, head, 0, head.length, 0);
+    for (let i = 0; i < length; i++) {
+      const byte = head[i] as number;
+      if (byte !== 10 && (byte < 48 || byte > 57)) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+/**
+ * Removes the temporary files that list runs killed before they could (kill -9, a crash, a power cut) left in
+ * `folder`: those named as ours whose process is no longer alive on this machine and whose content is a prime list.
+ * A temporary of a live run, or a `.part` file of another program, is left alone. Returns the names removed.
+ */
+export function removeStaleTemporaries(folder: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = Number(TEMPORARY_NAME.exec(name)?.[2]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    const path = join(folder, name);
+    if (!statOrNull(path)?.isFile() || !holdsPrimeList(path)) continue;
+    try {
+      rmSync(path);
+      removed.push(name);
+    } catch {
+      // Gone meanwhile, or not ours to remove (permissions): left as it is.
+    }
+  }
+  return removed;
+}
+
+/** A write to the list's file failed (disk full, file too large, I/O error): says which file, keeps the code. */
+function writeFailure(path: string, error: unknown): Error {
+  const cause = error as NodeJS.ErrnoException;
+  return Object.assign(new Error(`could not write the primes to ${path}: ${cause.message ?? String(error)}`), cause.code ? { code: cause.code } : {});
 }
 
 /** Errors of link() on filesystems without hard links (FAT, some network shares). */
@@ -70,6 +162,72 @@ function commitOutput(temporary: string, path: string, overwrite: boolean): void
     }
   }
   renameSync(temporary, path);
+}
+
+/** The temporary file a list is written to, renamed to its output when the run completes. */
+interface ListFile {
+  path: string;
+  temporary: string;
+  /** Appends text, waiting while the disk catches up; rejects once a write has failed. */
+  write(text: string): Promise<void>;
+  /** Flushes and closes the file; rejects when the last writes failed. */
+  close(): Promise<void>;
+  /** Closes the file if need be and removes the temporary name (a no-op once it was renamed). Never rejects. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Creates the temporary file for `path` (`.NAME.PID.TIME.part` beside it; the pid lets a later run tell a dead run's
+ * file from a live one's). A write that fails (ENOSPC, EFBIG, EIO) is reported to `onError` at once, whether or
+ * not a write is waiting, so the run stops instead of sieving on for nothing.
+ */
+async function openListFile(path: string, onError: (error: Error) => void): Promise<ListFile> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.part`);
+  const stream: WriteStream = createWriteStream(temporary, { flags: 'wx' });
+  let failed: Error | null = null;
+  const closed = new Promise<void>((done) => stream.once('close', () => done()));
+  stream.on('error', (error) => {
+    failed ??= writeFailure(path, error);
+    onError(failed);
+  });
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    // Not created (a missing folder, no permission): nothing to remove, but the stream is done with.
+    stream.destroy();
+    throw error;
+  }
+  const settle = async (): Promise<void> => {
+    if (!stream.destroyed && !stream.writableEnded) stream.end();
+    if (!stream.closed) await closed;
+  };
+  return {
+    path,
+    temporary,
+    write: async (text) => {
+      if (failed) throw failed;
+      if (stream.write(text)) return;
+      // Drained, or closed by a failed write: whichever comes first.
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          stream.off('drain', done);
+          stream.off('close', done);
+          resolve();
+        };
+        stream.on('drain', done);
+        stream.on('close', done);
+      });
+      if (failed) throw failed;
+    },
+    close: async () => {
+      await settle();
+      if (failed) throw failed;
+    },
+    discard: async () => {
+      await settle();
+      rmSync(temporary, { force: true });
+    },
+  };
 }
 
 /** A promise with its resolve function (Promise.withResolvers is not in Node 20). */
@@ -130,8 +288,9 @@ function chunkLength(from: bigint, to: bigint, mode: 'count' | 'list', workers: 
  * Counts (count mode) or lists (list mode) the primes in [from, to], in chunks spread over the pool's workers.
  * List mode writes the primes in order to `output` (atomically: a temporary file renamed on success; on cancel or
  * failure an existing file is left as it was), to `write`, and/or to `onPrimes`, holding only a few chunks at once.
- * An `output` that exists with content is refused before any work (OutputExistsError) unless `overwrite` is true.
- * On cancel, resolves with `cancelled: true` and the primes counted so far.
+ * An `output` that exists with content is refused before any work (OutputExistsError) unless `overwrite` is true,
+ * and so is one whose disk cannot hold the estimated list (NoSpaceError). Temporaries that killed runs left beside
+ * `output` are removed first; this run's own is removed on every failure. On cancel, resolves with `cancelled: true` and the primes counted so far.
  */
 export async function primeRange(request: RangeRequest & { output?: string | null; overwrite?: boolean }, options: RangeOptions): Promise<RangeResult> {
   const started = performance.now();
@@ -146,15 +305,24 @@ export async function primeRange(request: RangeRequest & { output?: string | nul
   const chunkFrom = (i: number): bigint => from + BigInt(i) * length;
   const chunkTo = (i: number): bigint => (i === chunkCount - 1 ? to : chunkFrom(i) + length - 1n);
 
-  let output: { stream: WriteStream; temporary: string; path: string } | null = null;
+  const internal = new AbortController();
+  setMaxListeners(0, internal.signal);
+  let failure: unknown = null;
+  /** Stops the run for good: the first failure is the one reported. */
+  const fail = (error: unknown): void => {
+    failure ??= error;
+    if (!internal.signal.aborted) internal.abort(error);
+  };
+
+  let output: ListFile | null = null;
   const overwrite = request.overwrite === true;
   if (request.mode === 'list' && request.output) {
     const path = request.output;
     assertOutputWritable(path, overwrite);
-    const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.part`);
-    const stream = createWriteStream(temporary, { flags: 'wx' });
-    await once(stream, 'open');
-    output = { stream, temporary, path };
+    assertRoomForList(path, from, to);
+    // What killed runs left beside it would keep the disk full: gone before this run adds its own.
+    removeStaleTemporaries(dirname(resolve(path)));
+    output = await openListFile(path, (error) => fail(error));
   }
 
   // Progress state: finished chunks, plus the latest report of each chunk in flight.
@@ -202,20 +370,17 @@ export async function primeRange(request: RangeRequest & { output?: string | nul
       advanced.resolve();
       advanced = signalled();
       if (!text) continue;
-      if (output && !output.stream.write(text)) await once(output.stream, 'drain');
+      if (output) await output.write(text);
       if (options.write) await options.write(text);
       if (options.onPrimes) options.onPrimes(text.slice(0, -1).split('\n'));
     }
   };
 
-  const internal = new AbortController();
-  setMaxListeners(0, internal.signal);
   const onAbort = (): void => internal.abort(abortError(signal));
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
   const aborted = new Promise<void>((resolve) => internal.signal.addEventListener('abort', () => resolve(), { once: true }));
   let next = 0;
-  let failure: unknown = null;
   // At most this many chunks ahead of the one being written (list mode): bounds the texts held.
   const window = workers * 2;
 
@@ -257,29 +422,28 @@ export async function primeRange(request: RangeRequest & { output?: string | nul
       try {
         await runChunk(i);
       } catch (error) {
-        if (!internal.signal.aborted) {
-          failure ??= error;
-          internal.abort(error);
-        }
+        if (!internal.signal.aborted) fail(error);
       }
     }
   };
 
+  let cancelled = false;
   try {
     await Promise.all(Array.from({ length: Math.min(workers, chunkCount) }, lane));
-    await writing;
+    // A failed write is already the run's failure (the lanes saw it too).
+    await writing.catch(() => {});
+    cancelled = failure === null && internal.signal.aborted;
+    if (output) {
+      // The last bytes reach the disk here: a disk that fills now fails the run like any other write.
+      await output.close().catch((error: unknown) => {
+        if (!cancelled) fail(error);
+      });
+      if (failure === null && !cancelled) commitOutput(output.temporary, output.path, overwrite);
+    }
   } finally {
     signal?.removeEventListener('abort', onAbort);
-  }
-  const cancelled = failure === null && internal.signal.aborted;
-  if (output) {
-    output.stream.end();
-    await once(output.stream, 'close');
-    try {
-      if (failure === null && !cancelled) commitOutput(output.temporary, output.path, overwrite);
-    } finally {
-      rmSync(output.temporary, { force: true });
-    }
+    // Whatever happened (a failed write, a worker failure, cancel, a bug), the temporary file does not outlive the run.
+    if (output) await output.discard();
   }
   if (failure !== null) throw failure;
   reportProgress(true);

@@ -17,7 +17,7 @@ import {
   type LastRange,
   type LastThumbs,
 } from '../contract.js';
-import { assertOutputWritable, checkPrimes, OutputExistsError, parseBound, parseNumberList, primeRange, PRIMES_TO_UI } from '../primes/index.js';
+import { assertOutputWritable, assertRoomForList, checkPrimes, NoSpaceError, OutputExistsError, parseBound, parseNumberList, primeRange, PRIMES_TO_UI } from '../primes/index.js';
 import type { PrimeCheckRecord, RangeProgress, RangeResult } from '../primes/types.js';
 import { runThumbnails } from '../thumbs/index.js';
 import { assertThumbsOptions, defaultThumbsOptions, outputRootFor } from '../thumbs/options.js';
@@ -148,15 +148,18 @@ export class CpuJobs {
     const from = parseBound(request.from, 'From');
     const to = parseBound(request.to, 'To');
     if (from > to) throw new Error(`From (${from}) is greater than To (${to})`);
-    // A file the user has is replaced only with their consent: refused here, before any work, unless `overwrite`.
+    // A file the user has is replaced only with their consent, and a list starts only when its disk can hold it:
+    // both refused here, before any work.
     const overwrite = request.overwrite === true;
     // The same checks as the CLI's (src/fs/paths.ts), and one writer per file across processes (the CLI included).
     if (request.mode === 'list' && request.output) {
       await checkOutputFile(request.output, 'the output');
       try {
         assertOutputWritable(request.output, overwrite);
+        assertRoomForList(request.output, from, to);
       } catch (error) {
         if (error instanceof OutputExistsError) throw commandError('OUTPUT_EXISTS', `${error.path} already exists; run again with overwrite to replace it`);
+        if (error instanceof NoSpaceError) throw commandError('NO_SPACE', error.message);
         throw error;
       }
     }

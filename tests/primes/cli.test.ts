@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,44 @@ describe('titlewave primes', () => {
     expect(forced.stderr).toContain(`6 primes in [10, 30] written to ${output}`);
     const help = await run(['primes', 'list', '--help']);
     expect(help.stdout).toMatch(/--force\s+replace --output if it exists/);
+  });
+
+  it('list --output refuses a list its disk cannot hold (exit 2, before any work), saying how much it needs and has', async () => {
+    const folder = join(scratch, 'no-room');
+    mkdirSync(folder);
+    const output = join(folder, 'all.txt');
+    const refused = await run(['primes', 'list', '0', '1e17', '--output', output]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`error: the primes need about 4\\d PiB \\(an estimate\\) but ${folder} has [\\d.]+ [KMGT]iB free; free some space or choose another --output`));
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('list --output leaves no temporary file when a write fails midway (here: past the file size limit), exit 1', async () => {
+    const folder = join(scratch, 'too-big');
+    mkdirSync(folder);
+    const output = join(folder, 'primes.txt');
+    // sh's ulimit -f counts 512-byte blocks: 2 MiB, a quarter of the list. Node ignores SIGXFSZ: the write fails with EFBIG.
+    const limited = spawnSync('sh', ['-c', `ulimit -f 4096 && exec "${process.execPath}" "${bin}" primes list 0 15000000 --output "${output}"`], { encoding: 'utf8' });
+    expect(limited.status).toBe(1);
+    expect(limited.stderr).toContain(`titlewave: could not write the primes to ${output}: EFBIG: file too large`);
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('a list killed with kill -9 leaves its temporary file; the next list into that folder removes it', async () => {
+    const folder = join(scratch, 'killed');
+    mkdirSync(folder);
+    const child = spawn(process.execPath, [bin, 'primes', 'list', '0', '2e9', '--output', join(folder, 'primes.txt')], { stdio: 'ignore' });
+    const temporary = (): string | undefined => readdirSync(folder).find((name) => name.startsWith(`.primes.txt.${child.pid}.`) && statSync(join(folder, name)).size > 0);
+    await expect.poll(temporary, { timeout: 30_000, interval: 20 }).toBeDefined();
+    const left = temporary() as string;
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(readdirSync(folder)).toEqual([left]);
+
+    const next = await run(['primes', 'list', '0', '10', '--output', join(folder, 'small.txt')]);
+    expect(next.code).toBe(0);
+    expect(readdirSync(folder)).toEqual(['small.txt']);
+    expect(readFileSync(join(folder, 'small.txt'), 'utf8')).toBe('2\n3\n5\n7\n');
   });
 
   it('bad usage exits 2 with a message; --help exits 0 everywhere', async () => {

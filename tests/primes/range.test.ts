@@ -2,11 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkPrimes, OutputExistsError, parseNumberList, primeRange, PrimesInputError } from '../../src/primes/index.js';
+import { spawnSync } from 'node:child_process';
+import { checkPrimes, NoSpaceError, OutputExistsError, parseNumberList, primeRange, PrimesInputError } from '../../src/primes/index.js';
 import { checkToken, isPrime } from '../../src/primes/primality.js';
 import type { PrimeCheckRecord, RangeProgress } from '../../src/primes/types.js';
 import { createWorkerPool, WorkerFailedError } from '../../src/workers/pool.js';
 import type { WorkerPool } from '../../src/workers/types.js';
+import { withFailingDisk } from '../helpers/failing-disk.js';
 
 let pool: WorkerPool;
 const scratch = mkdtempSync(join(tmpdir(), 'titlewave-primes-'));
@@ -73,7 +75,7 @@ describe('primeRange on the worker pool', () => {
     const controller = new AbortController();
     const started = Date.now();
     const result = await primeRange(
-      { from: '0', to: '1e12', mode: 'list', output, overwrite: true },
+      { from: '0', to: '2e9', mode: 'list', output, overwrite: true },
       { pool, signal: controller.signal, onProgress: () => controller.abort(), write: () => {} },
     );
     expect(result.cancelled).toBe(true);
@@ -131,6 +133,57 @@ describe('primeRange on the worker pool', () => {
     expect(replaced.count).toBe(4);
     expect(readFileSync(output, 'utf8')).toBe('2\n3\n5\n7\n');
     expect(readdirSync(folder)).toEqual(['primes.txt']);
+  });
+
+  it('removes its temporary file when the disk fills up midway, and says which file could not be written', async () => {
+    const folder = join(scratch, 'full-disk');
+    mkdirSync(folder);
+    const output = join(folder, 'primes.txt');
+    await withFailingDisk(folder, { sizeBytes: 16 * 2 ** 20, limitBytes: 2 * 2 ** 20 }, async (disk) => {
+      // About 8.5 MB in two chunks: the disk fills up once the first is written.
+      const run = primeRange({ from: '0', to: '15000000', mode: 'list', output }, { pool, write: () => disk.fill() });
+      await expect(run).rejects.toMatchObject({ code: disk.code, message: expect.stringContaining(`could not write the primes to ${output}: ${disk.code}`) });
+      expect(readdirSync(folder).filter((name) => !disk.fillers.includes(name))).toEqual([]);
+    });
+    // The pool is fine for the next job.
+    expect((await primeRange({ from: '0', to: '100', mode: 'count' }, { pool })).count).toBe(25);
+  });
+
+  it('refuses a list its disk cannot hold, before any work, with the estimate and the free space', async () => {
+    const folder = join(scratch, 'no-room');
+    mkdirSync(folder);
+    const output = join(folder, 'primes.txt');
+    const progress: RangeProgress[] = [];
+    // Every prime below 1e17: about 42 PiB.
+    const refused = primeRange({ from: '0', to: '1e17', mode: 'list', output }, { pool, onProgress: (p) => progress.push(p) });
+    await expect(refused).rejects.toBeInstanceOf(NoSpaceError);
+    const error = (await refused.catch((e: unknown) => e)) as NoSpaceError;
+    expect(error).toMatchObject({ code: 'NO_SPACE', path: output, folder });
+    expect(error.needed).toBeGreaterThan(40 * 2 ** 50);
+    expect(error.free).toBeGreaterThan(0);
+    expect(error.message).toMatch(new RegExp(`^the primes need about 4\\d PiB \\(an estimate\\) but ${folder} has \\d+(\\.\\d)? [KMGT]iB free$`));
+    expect(progress).toEqual([]);
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('removes what killed list runs left beside the output (their process is gone), and nothing else', async () => {
+    const folder = join(scratch, 'stale');
+    mkdirSync(folder);
+    const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+    const started = Date.now() - 60_000;
+    const files: Record<string, string> = {
+      [`.primes.txt.${gone}.${started}.part`]: '2\n3\n5\n7\n11\n13\n',
+      [`.older.txt.${gone}.${started}.part`]: '1000000000000037\n10000000000000',
+      [`.empty.txt.${gone}.${started}.part`]: '',
+      // A live process's run (this one's pid stands for it), another program's download, the user's own files.
+      [`.primes.txt.${process.pid}.${started}.part`]: '2\n3\n',
+      [`.movie.mkv.${gone}.${started}.part`]: '\u001aE\u00df\u00a3 not digits',
+      'notes.txt': '2\n3\n',
+    };
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(folder, name), content);
+    await primeRange({ from: '0', to: '20', mode: 'list', output: join(folder, 'primes.txt') }, { pool });
+    expect(readdirSync(folder).sort()).toEqual([`.movie.mkv.${gone}.${started}.part`, `.primes.txt.${process.pid}.${started}.part`, 'notes.txt', 'primes.txt']);
+    expect(readFileSync(join(folder, 'primes.txt'), 'utf8')).toBe('2\n3\n5\n7\n11\n13\n17\n19\n');
   });
 
   it('refuses bad bounds before any work', async () => {

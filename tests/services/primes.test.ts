@@ -2,12 +2,13 @@
  * Primes through the services: checks in batched updates, range count and list (capped to the UI, whole to a file),
  * an existing output file replaced only with consent, cancel.
  */
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandErrorCode, type Events } from '../../src/contract.js';
 import { acquireLock, lockPathFor } from '../../src/fs/lock.js';
+import { parseNoSpace } from '../../src/primes/estimate.js';
 import { PRIMES_TO_UI } from '../../src/primes/limits.js';
 import { createServices, type Services } from '../../src/services/index.js';
 
@@ -142,6 +143,24 @@ describe('primes through the services', () => {
     expect((await finalOf(ranges, jobId)).state).toBe('done');
     expect(await readFile(output, 'utf8')).toBe('2\n3\n5\n7\n11\n13\n17\n19\n23\n29\n');
     await expect(stat(lockPathFor(output))).rejects.toThrow();
+  });
+
+  it('refuses a list its disk cannot hold, before any job, saying how much it needs and how much is free', async () => {
+    const folder = join(dir, 'no-room');
+    await mkdir(folder);
+    const output = join(folder, 'every-prime.txt');
+    const jobsBefore = ranges.length;
+    const refused = services.invoke('primes.range', [{ from: '0', to: '100000000000000000', mode: 'list', output }]);
+    const error = await refused.catch((e: unknown) => e);
+    expect(commandErrorCode(error)).toBe('NO_SPACE');
+    expect((error as Error).message).toMatch(/^NO_SPACE: the primes need about 4\d PiB \(an estimate\) but .+ has [\d.]+ [KMGT]iB free$/);
+    expect(parseNoSpace((error as Error).message)).toMatchObject({ needed: '42 PiB', folder });
+    expect(ranges.length).toBe(jobsBefore);
+    expect(await readdir(folder)).toEqual([]);
+    // Counting the same range writes nothing: no refusal.
+    const counted = await services.invoke('primes.range', [{ from: '0', to: '100000000000000000', mode: 'count', output }]);
+    await services.invoke('job.cancel', [counted.jobId]);
+    expect((await finalOf(ranges, counted.jobId)).state).toBe('cancelled');
   });
 
   it('refuses bad bounds before starting, and cancels a long count', async () => {
