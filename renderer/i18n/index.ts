@@ -103,8 +103,14 @@ export function formatters(language: Language): Formatters {
     },
     bytes(value) {
       if (value < 1024) return `${number(value)} B`;
-      if (value < 1024 * 1024) return `${number(value / 1024, 1)} KiB`;
-      return `${number(value / (1024 * 1024), 1)} MiB`;
+      const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+      let scaled = value / 1024;
+      let unit = 0;
+      while (scaled >= 1024 && unit < units.length - 1) {
+        scaled /= 1024;
+        unit++;
+      }
+      return `${number(scaled, 1)} ${units[unit] as string}`;
     },
     dateTime(iso) {
       const date = new Date(iso);

@@ -1,6 +1,7 @@
 /** Count or list the primes in a range: the form, live progress with per-worker activity, and the result. */
 import { useId, useMemo, useRef, useState } from 'react';
 import { commandErrorCode, type Events, type JobState, type LastRange } from '../../src/contract.js';
+import { estimateListBytes, parseNoSpace } from '../../src/primes/estimate.js';
 import { MAX_SIEVE_BOUND_TEXT, PRIMES_TO_UI } from '../../src/primes/limits.js';
 import type { RangeMode, RangeProgress, RangeResult } from '../../src/primes/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
@@ -89,6 +90,8 @@ export function RangePanel() {
   const [nativeOutput, setNativeOutput] = useState<string | null>(null);
   // A list run refused because its file exists, waiting for the user's answer to "Replace …?".
   const [replaceAsk, setReplaceAsk] = useState<RangeLaunch | null>(null);
+  // A list run refused because the file's disk cannot hold it (the services' estimate and free space, as words).
+  const [noSpace, setNoSpace] = useState<{ needed: string; free: string; folder: string } | null>(null);
   const [submitted, setSubmitted] = useState(false);
   const run = useRef<RangeRun | null>(null);
   // Finished counts of this session, newest first: compare ranges, or the speed-up with more or fewer workers.
@@ -126,12 +129,20 @@ export function RangePanel() {
   const fromError = !from.ok && showErrors(fromText) ? t(boundErrorKey[from.error], { max: MAX_SIEVE_BOUND_TEXT }) : null;
   const toError = !to.ok && showErrors(toText) ? t(boundErrorKey[to.error], { max: MAX_SIEVE_BOUND_TEXT }) : orderError ? t('errOrder') : null;
   const effectiveWorkers = workers ?? info?.cpus ?? 2;
+  // What a list would write to the file, shown before it starts (the same estimate the services refuse a disk with).
+  const fromValue = from.ok ? from.value : null;
+  const toValue = to.ok ? to.value : null;
+  const fileEstimate = useMemo(
+    () => (saveToFile && fromValue !== null && toValue !== null && !orderError ? estimateListBytes(BigInt(fromValue), BigInt(toValue)) : null),
+    [saveToFile, fromValue, toValue, orderError],
+  );
 
   const current = run.current;
   const running = current?.state === 'running' || current?.state === 'starting';
 
   const start = async (mode: RangeMode) => {
     setSubmitted(true);
+    setNoSpace(null);
     if (running || !from.ok || !to.ok || orderError || (mode === 'list' && outputMissing)) return;
     const output = mode === 'list' && saveToFile ? outputPath.trim() : null;
     const chosenNatively = output !== null && output === nativeOutput;
@@ -155,6 +166,10 @@ export function RangePanel() {
         // Nothing started and nothing was written: keep showing what was there, and ask.
         run.current = previous;
         setReplaceAsk(request);
+      } else if (request.output !== null && commandErrorCode(error) === 'NO_SPACE') {
+        // Refused before anything started: the card keeps what it showed, and the refusal stands by the file.
+        run.current = previous;
+        setNoSpace(parseNoSpace(errorMessage(error)) ?? { needed: '?', free: '?', folder: request.output });
       } else if (run.current) {
         run.current.state = 'failed';
         run.current.error = errorMessage(error);
@@ -255,8 +270,28 @@ export function RangePanel() {
         }}
       >
         <div className="primes-range__bounds">
-          <TextField label={t('from')} value={fromText} onChange={setFromText} error={fromError} disabled={running} maxLength={64} />
-          <TextField label={t('to')} value={toText} onChange={setToText} error={toError} disabled={running} maxLength={64} />
+          <TextField
+            label={t('from')}
+            value={fromText}
+            onChange={(value) => {
+              setFromText(value);
+              setNoSpace(null);
+            }}
+            error={fromError}
+            disabled={running}
+            maxLength={64}
+          />
+          <TextField
+            label={t('to')}
+            value={toText}
+            onChange={(value) => {
+              setToText(value);
+              setNoSpace(null);
+            }}
+            error={toError}
+            disabled={running}
+            maxLength={64}
+          />
           <NumberField
             label={t('workers')}
             value={effectiveWorkers}
@@ -281,6 +316,7 @@ export function RangePanel() {
               onClick={() => {
                 setFromText(example.from);
                 setToText(example.to);
+                setNoSpace(null);
               }}
             >
               {example.label ?? t('exampleUpTo', { to: example.to })}
@@ -290,7 +326,15 @@ export function RangePanel() {
 
         <div className="primes-range__output">
           <label className="checkbox">
-            <input type="checkbox" checked={saveToFile} disabled={running} onChange={(event) => setSaveToFile(event.target.checked)} />
+            <input
+              type="checkbox"
+              checked={saveToFile}
+              disabled={running}
+              onChange={(event) => {
+                setSaveToFile(event.target.checked);
+                setNoSpace(null);
+              }}
+            />
             <span>{t('saveToFile')}</span>
           </label>
           {saveToFile ? (
@@ -301,6 +345,7 @@ export function RangePanel() {
                 onChange={(value) => {
                   setOutputPath(value);
                   setNativeOutput(null);
+                  setNoSpace(null);
                 }}
                 placeholder={t('outputPathPlaceholder')}
                 error={submitted && outputMissing ? t('errOutput') : null}
@@ -313,6 +358,12 @@ export function RangePanel() {
                 </Button>
               ) : null}
             </div>
+          ) : null}
+          {fileEstimate !== null ? <p className="primes-range__estimate">{t('fileEstimate', { size: format.bytes(fileEstimate) })}</p> : null}
+          {noSpace ? (
+            <p className="primes-error" role="alert">
+              {t('noSpace', noSpace)}
+            </p>
           ) : null}
         </div>
 

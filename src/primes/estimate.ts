@@ -55,7 +55,7 @@ export function estimateListBytes(from: bigint, to: bigint): number {
   return Math.ceil(bytes * (1 + RELATIVE_MARGIN)) + ABSOLUTE_MARGIN;
 }
 
-/** A byte count for people, in binary units: "812 B", "4.6 MiB", "1.2 GiB". */
+/** A byte count for people, in binary units with at most one decimal, as the app shows them: "812 B", "4.6 MiB", "42 PiB". */
 export function formatByteSize(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
   let value = bytes;
@@ -64,7 +64,7 @@ export function formatByteSize(bytes: number): string {
     value /= 1024;
     unit += 1;
   }
-  return unit === 0 ? `${Math.round(value)} B` : `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit] as string}`;
+  return unit === 0 ? `${Math.round(value)} B` : `${Number(value.toFixed(1))} ${units[unit] as string}`;
 }
 
 /** What a refusal for lack of space says; `parseNoSpace` reads it back (the renderer words it in the user's language). */
@@ -74,6 +74,6 @@ export function describeNoSpace(needed: number, free: number, folder: string): s
 
 /** The parts of a describeNoSpace message found anywhere in `message`, or null. */
 export function parseNoSpace(message: string): { needed: string; free: string; folder: string } | null {
-  const match = /the primes need about (\d+(?:\.\d)? [KMGTPE]?i?B) \(an estimate\) but (.+) has (\d+(?:\.\d)? [KMGTPE]?i?B) free/.exec(message);
+  const match = /the primes need about (\d+(?:\.\d)? (?:[KMGTPE]i)?B) \(an estimate\) but (.+) has (\d+(?:\.\d)? (?:[KMGTPE]i)?B) free/.exec(message);
   return match ? { needed: match[1] as string, folder: match[2] as string, free: match[3] as string } : null;
 }

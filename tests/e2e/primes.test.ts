@@ -227,6 +227,39 @@ describe('Primes tab in browser mode', () => {
     expect(await dialog.isVisible()).toBe(false);
   });
 
+  it('shows the size a list will write to its file before it starts, and refuses a list the disk cannot hold', async () => {
+    const card = rangeCard();
+    const file = join(outDir, 'every-prime.txt');
+    await card.getByLabel('From', { exact: true }).fill('0');
+    await card.getByLabel('To', { exact: true }).fill('1e7');
+    await card.getByLabel('When listing, also write every prime to a file').check();
+    await card.getByLabel('File', { exact: true }).fill(file);
+    const estimate = card.locator('.primes-range__estimate');
+    // The list of [0, 1e7] is 5.0 MiB: the estimate is a little above it.
+    await expect.poll(() => estimate.textContent()).toBe('File size when listed: about 5.1 MiB');
+    await card.getByLabel('To', { exact: true }).fill('1e17');
+    await expect.poll(() => estimate.textContent()).toBe('File size when listed: about 42.1 PiB');
+    await card.getByLabel('When listing, also write every prime to a file').uncheck();
+    expect(await estimate.count()).toBe(0);
+    await card.getByLabel('When listing, also write every prime to a file').check();
+
+    await card.getByRole('button', { name: 'List', exact: true }).click();
+    const refusal = card.getByRole('alert');
+    await expect.poll(() => refusal.textContent()).toMatch(
+      new RegExp(`^Not started: listing these primes needs about 42.1 PiB, but ${outDir} has only [\\d.]+ [KMGT]iB free\\. Free some space, choose a file on another disk, or list a smaller range\\.$`),
+    );
+    // Nothing started: no progress, no file, and what the card showed before is still there.
+    expect(await card.getByRole('progressbar').count()).toBe(0);
+    await expect(readFile(file, 'utf8')).rejects.toThrow(/ENOENT/);
+    await expect(card.getByText(/The range failed/).count()).resolves.toBe(0);
+    // A smaller range clears the refusal, and runs.
+    await card.getByLabel('To', { exact: true }).fill('100');
+    expect(await refusal.count()).toBe(0);
+    await card.getByRole('button', { name: 'List', exact: true }).click();
+    await expect.poll(() => card.locator('.primes-result-card__count').textContent(), { timeout: 20_000 }).toBe('25 primes in [0, 100]');
+    expect((await readFile(file, 'utf8')).split('\n')).toHaveLength(26);
+  });
+
   it('replaces a file chosen in the native save dialog without asking again (the OS asked), once', async () => {
     const file = join(outDir, 'chosen.txt');
     await writeFile(file, 'an older list\n');

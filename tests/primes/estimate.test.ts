@@ -57,15 +57,16 @@ describe('estimateListBytes', () => {
 
   it('words a refusal for lack of space so that its parts can be read back', () => {
     const message = describeNoSpace(47.3 * 2 ** 50, 812 * 2 ** 20, '/home/me/my primes (2) has free');
-    expect(message).toBe('the primes need about 47 PiB (an estimate) but /home/me/my primes (2) has free has 812 MiB free');
-    expect(parseNoSpace(`NO_SPACE: ${message}`)).toEqual({ needed: '47 PiB', free: '812 MiB', folder: '/home/me/my primes (2) has free' });
+    expect(message).toBe('the primes need about 47.3 PiB (an estimate) but /home/me/my primes (2) has free has 812 MiB free');
+    expect(parseNoSpace(`NO_SPACE: ${message}`)).toEqual({ needed: '47.3 PiB', free: '812 MiB', folder: '/home/me/my primes (2) has free' });
     expect(parseNoSpace('ENOSPC: no space left on device')).toBeNull();
   });
 
   it('formats sizes in binary units', () => {
     expect(formatByteSize(812)).toBe('812 B');
     expect(formatByteSize(4.6 * 2 ** 20)).toBe('4.6 MiB');
-    expect(formatByteSize(47.3 * 2 ** 30)).toBe('47 GiB');
+    expect(formatByteSize(47.3 * 2 ** 30)).toBe('47.3 GiB');
+    expect(formatByteSize(5 * 2 ** 20 + 1)).toBe('5 MiB');
     expect(formatByteSize(2 ** 50 * 1.25)).toBe('1.3 PiB');
   });
 });

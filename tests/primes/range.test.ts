@@ -161,7 +161,7 @@ describe('primeRange on the worker pool', () => {
     expect(error).toMatchObject({ code: 'NO_SPACE', path: output, folder });
     expect(error.needed).toBeGreaterThan(40 * 2 ** 50);
     expect(error.free).toBeGreaterThan(0);
-    expect(error.message).toMatch(new RegExp(`^the primes need about 4\\d PiB \\(an estimate\\) but ${folder} has \\d+(\\.\\d)? [KMGT]iB free$`));
+    expect(error.message).toMatch(new RegExp(`^the primes need about 4\\d(\\.\\d)? PiB \\(an estimate\\) but ${folder} has \\d+(\\.\\d)? [KMGT]iB free$`));
     expect(progress).toEqual([]);
     expect(readdirSync(folder)).toEqual([]);
   });
