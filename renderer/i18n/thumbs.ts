@@ -30,6 +30,7 @@ export const thumbsMessages = defineMessages({
     reasonPermission: 'Permission denied',
     reasonAlreadyIncluded: 'Already included',
     reasonSymlinkLoop: 'Folder already walked (symlink loop)',
+    reasonNotUtf8: 'Name is not valid UTF-8 (rename it to include it)',
     moreSkipped: (p) => `… and ${p.count} more`,
     moreFailed: (p) => `… and ${p.count} more`,
 
@@ -123,6 +124,7 @@ export const thumbsMessages = defineMessages({
     reasonPermission: '没有权限',
     reasonAlreadyIncluded: '已经包含',
     reasonSymlinkLoop: '文件夹已遍历过（符号链接循环）',
+    reasonNotUtf8: '文件名不是有效的 UTF-8（重命名后才能包含）',
     moreSkipped: (p) => `… 还有 ${p.count} 个`,
     moreFailed: (p) => `… 还有 ${p.count} 个`,
 

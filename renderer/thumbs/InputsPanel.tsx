@@ -16,6 +16,7 @@ const reasonKeys = {
   'permission denied': 'reasonPermission',
   'already included': 'reasonAlreadyIncluded',
   'folder already walked (symlink loop)': 'reasonSymlinkLoop',
+  'file name is not valid UTF-8': 'reasonNotUtf8',
 } as const;
 
 const maxSkippedShown = 500;

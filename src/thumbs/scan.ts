@@ -6,7 +6,7 @@
  * has no image extension. Everything left out, except hidden entries, is reported with a reason.
  */
 import type { Dirent } from 'node:fs';
-import { opendir, realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ThumbsScanResult } from '../contract.js';
 import { kindFromBytes, kindFromName, readHead } from './sniff.js';
@@ -19,6 +19,8 @@ export const skipReasons = {
   permissionDenied: 'permission denied',
   alreadyIncluded: 'already included',
   symlinkLoop: 'folder already walked (symlink loop)',
+  /** The path names it with its bytes \xNN-escaped: it cannot be passed on as a string and still name the file. */
+  notUtf8: 'file name is not valid UTF-8',
 } as const;
 
 interface ErrnoLike {
@@ -32,6 +34,46 @@ function reasonFor(error: unknown): string {
   if (code === 'EACCES' || code === 'EPERM') return skipReasons.permissionDenied;
   if (code === 'ELOOP') return skipReasons.symlinkLoop;
   return `unreadable (${code ?? (error as ErrnoLike).message ?? 'error'})`;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Length of the valid UTF-8 sequence at `bytes[at]`, or 0 when the byte there does not start one. */
+function utf8SequenceAt(bytes: Uint8Array, at: number): number {
+  const lead = bytes[at] as number;
+  if (lead < 0x80) return 1;
+  const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+  if (length === 0 || at + length > bytes.length) return 0;
+  for (let i = 1; i < length; i++) if (((bytes[at + i] as number) & 0xc0) !== 0x80) return 0;
+  const second = bytes[at + 1] as number;
+  // Overlong forms, UTF-16 surrogates, and code points above U+10FFFF.
+  if ((lead === 0xe0 && second < 0xa0) || (lead === 0xed && second > 0x9f) || (lead === 0xf0 && second < 0x90) || (lead === 0xf4 && second > 0x8f)) return 0;
+  return length;
+}
+
+/** A name's bytes for people: valid UTF-8 as it is, every other byte as \xNN ("caf\xe9.png"). */
+export function escapeNameBytes(bytes: Uint8Array): string {
+  let text = '';
+  for (let at = 0; at < bytes.length; ) {
+    const length = utf8SequenceAt(bytes, at);
+    if (length === 0) {
+      text += `\\x${(bytes[at] as number).toString(16).padStart(2, '0')}`;
+      at += 1;
+    } else {
+      text += strictUtf8.decode(bytes.subarray(at, at + length));
+      at += length;
+    }
+  }
+  return text;
+}
+
+/** The name as a string, or null when its bytes are not valid UTF-8 (a string could not name the file again). */
+function decodeName(bytes: Uint8Array): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -75,7 +117,7 @@ export async function scanInputs(paths: string[], options: { signal?: AbortSigna
     while (pending.length > 0) {
       if (signal?.aborted) throw abortError(signal);
       const folder = pending.pop() as string;
-      let entries: Dirent[];
+      const entries: { entry: Dirent<Buffer>; name: string | null; shown: string }[] = [];
       try {
         const real = await realpath(folder);
         if (seenFolders.has(real)) {
@@ -83,17 +125,26 @@ export async function scanInputs(paths: string[], options: { signal?: AbortSigna
           continue;
         }
         seenFolders.add(real);
-        entries = [];
-        for await (const entry of await opendir(folder)) entries.push(entry);
+        // Names as bytes: a name that is not valid UTF-8 would come back as a string with U+FFFD in it, which names
+        // no file (it was reported "not found"). Such a name is reported for what it is.
+        for (const entry of await readdir(folder, { withFileTypes: true, encoding: 'buffer' })) {
+          // Hidden entries (a leading ".") are left out without a word.
+          if (entry.name[0] === 0x2e) continue;
+          const name = decodeName(entry.name);
+          entries.push({ entry, name, shown: name ?? escapeNameBytes(entry.name) });
+        }
       } catch (error) {
         result.skipped.push({ path: folder, reason: reasonFor(error) });
         continue;
       }
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      entries.sort((a, b) => (a.shown < b.shown ? -1 : a.shown > b.shown ? 1 : 0));
       const subfolders: string[] = [];
-      for (const entry of entries) {
-        if (entry.name.startsWith('.')) continue;
-        const path = join(folder, entry.name);
+      for (const { entry, name, shown } of entries) {
+        if (name === null) {
+          result.skipped.push({ path: join(folder, shown), reason: skipReasons.notUtf8 });
+          continue;
+        }
+        const path = join(folder, name);
         let isFile = entry.isFile();
         let isFolder = entry.isDirectory();
         if (entry.isSymbolicLink()) {

@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, symlink, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanInputs, skipReasons } from '../../src/thumbs/scan.js';
 import { makeTempDir, writeJpeg, writePng } from './images.js';
@@ -107,6 +108,24 @@ describe('scanInputs', () => {
     } finally {
       await chmod(locked, 0o700);
     }
+  });
+
+  it('reports a name that is not valid UTF-8 as exactly that, with its bytes escaped, and goes on', async () => {
+    const folder = join(dir, 'latin1');
+    await mkdir(folder);
+    // Names written by a Latin-1 system: "café.png" with é as the single byte 0xE9, and a folder "trip\xff".
+    const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))));
+    await writeFile(bytes(folder, '/caf', [0xe9], '.png'), await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } }).png().toBuffer());
+    await mkdir(bytes(folder, '/trip', [0xff]));
+    await writeJpeg(join(folder, 'ok.jpg'), 20, 20);
+    await writeJpeg(join(folder, 'naïve é.jpg'), 20, 20);
+    const result = await scanInputs([folder]);
+    expect(result.images).toEqual([join(folder, 'naïve é.jpg'), join(folder, 'ok.jpg')]);
+    expect(result.skipped).toEqual([
+      { path: join(folder, 'caf\\xe9.png'), reason: skipReasons.notUtf8 },
+      { path: join(folder, 'trip\\xff'), reason: skipReasons.notUtf8 },
+    ]);
+    expect(skipReasons.notUtf8).toBe('file name is not valid UTF-8');
   });
 
   it('stops when cancelled', async () => {
