@@ -19,3 +19,18 @@ export function terminalSafe(text: string): string {
 export function terminalSafeLines(text: string): string {
   return text.replace(unsafeButNewline, '\uFFFD');
 }
+
+// terminalSafe's characters, and also the bidi marks (U+061C, U+200E, U+200F) and the line and paragraph separators.
+const escaped = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/**
+ * One value shown inside a line, escaped rather than replaced: C0 and C1 controls and DEL as `\xNN`, the bidi and
+ * separator characters as `\uNNNN`. For file names (thumbs): the user can tell `a\x1b[2J.png` from `a\x07.png` and
+ * find the file, where U+FFFD would make both `a\uFFFD[2J.png`-like and unfindable.
+ */
+export function sanitizeForTerminal(text: string): string {
+  return text.replace(escaped, (char) => {
+    const code = char.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
