@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { holdOutputLocks, type HeldLock } from './output-lock.js';
 import { newProgram, runProgram } from './run.js';
+import { sanitizeForTerminal } from './sanitize.js';
 import { LockedError } from '../fs/lock.js';
 import { checkOutputFolder, PathProblem } from '../fs/paths.js';
 import { defaultThumbsOptions, maxThumbSize, maxThumbSizes, outputRootFor, thumbFormats, thumbsOptionsProblem } from '../thumbs/options.js';
@@ -48,6 +49,19 @@ function parseIntIn(min: number, max: number) {
     if (!/^\d+$/.test(value) || number < min || number > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}`);
     return number;
   };
+}
+
+/** "1 image", "3 images". */
+function count(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : `${noun}s`}`;
+}
+
+/**
+ * One JSON record line, also safe on a terminal: JSON already escapes C0 controls, and here the C1 controls, DEL,
+ * bidi controls and line separators become \uNNNN escapes too (the same value to a JSON parser).
+ */
+function jsonLine(value: unknown): string {
+  return `${JSON.stringify(value).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }
 
 function formatDuration(ms: number): string {
@@ -115,7 +129,7 @@ async function runWithPool(paths: string[], options: ThumbsOptions, pool: Worker
   const operands = new Set(paths.map((path) => resolve(path)));
   let missingOperand = false;
   for (const { path, reason } of scan.skipped) {
-    process.stderr.write(`thumbs: skipped ${path}: ${reason}\n`);
+    process.stderr.write(`thumbs: skipped ${sanitizeForTerminal(path)}: ${sanitizeForTerminal(reason)}\n`);
     if (reason === skipReasons.notFound && operands.has(path)) missingOperand = true;
   }
 
@@ -129,7 +143,9 @@ async function runWithPool(paths: string[], options: ThumbsOptions, pool: Worker
   }
 
   const live = process.stderr.isTTY === true;
-  let outputsWritten = 0;
+  // Thumbnail files, not sizes: a small image gives one file for every size at or above its own.
+  let filesWritten = 0;
+  let filesAlreadyThere = 0;
   let lastLine = 0;
   const showProgress = (progress: ThumbsProgress, force = false) => {
     const now = performance.now();
@@ -147,8 +163,9 @@ async function runWithPool(paths: string[], options: ThumbsOptions, pool: Worker
         pool,
         signal: controller.signal,
         onRecord: (record: ThumbRecord) => {
-          outputsWritten += record.outputs.filter((output) => !output.skipped).length;
-          process.stdout.write(`${JSON.stringify({ input: record.input, outputs: record.outputs, error: record.error })}\n`);
+          filesWritten += new Set(record.outputs.filter((output) => !output.skipped).map((output) => output.path)).size;
+          filesAlreadyThere += new Set(record.outputs.filter((output) => output.skipped).map((output) => output.path)).size;
+          process.stdout.write(jsonLine({ input: record.input, outputs: record.outputs, error: record.error }));
         },
         onProgress: (next) => showProgress(next),
       },
@@ -159,9 +176,11 @@ async function runWithPool(paths: string[], options: ThumbsOptions, pool: Worker
   showProgress(progress, true);
   if (live) process.stderr.write('\n');
   const cancelled = controller.signal.aborted ? ', cancelled' : '';
+  // Images are counted as images, thumbnail files as thumbnails, and what the scan left out as paths.
   process.stderr.write(
-    `thumbs: ${progress.total} images, ${progress.done - progress.failed} done (${outputsWritten} files written, ${progress.skipped} already made), ` +
-      `${progress.failed} failed, ${scan.skipped.length} skipped, ${formatDuration(performance.now() - started)}${cancelled}\n`,
+    `thumbs: ${count(progress.total, 'image')} (${progress.done - progress.failed} done, ${progress.failed} failed), ` +
+      `${count(filesWritten, 'thumbnail')} written, ${filesAlreadyThere} already there, ${count(scan.skipped.length, 'path')} skipped, ` +
+      `${formatDuration(performance.now() - started)}${cancelled}\n`,
   );
   if (controller.signal.aborted) process.exitCode = 130;
   else if (missingOperand) process.exitCode = 1;

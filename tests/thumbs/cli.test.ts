@@ -53,6 +53,9 @@ afterAll(async () => {
   await cleanup();
 });
 
+/** Characters a terminal acts on rather than shows (newlines between lines aside). */
+const terminalControls = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
 describe('titlewave thumbs', () => {
   it('prints --help with every flag', async () => {
     const { code, stdout } = await run(['thumbs', '--help']);
@@ -103,7 +106,7 @@ describe('titlewave thumbs', () => {
     expect(lines[2]!.outputs.map((o) => o.path)).toEqual([join(out, 'sub', 'b_16.webp'), join(out, 'sub', 'b_48.webp')]);
     expect((await sharp(join(out, 'sub', 'b_48.webp')).metadata()).format).toBe('webp');
     expect(stderr).toContain(`thumbs: skipped ${join(photos, 'notes.txt')}: not an image`);
-    expect(stderr).toMatch(/thumbs: 3 images, 2 done \(4 files written, 0 already made\), 1 failed, 1 skipped/);
+    expect(stderr).toMatch(/\nthumbs: 3 images \(2 done, 1 failed\), 4 thumbnails written, 0 already there, 1 path skipped, [\d.]+ s\n$/);
   });
 
   it('skips existing outputs by default, overwrites with --overwrite, keeps metadata with --keep-metadata, flattens with --no-mirror', async () => {
@@ -117,6 +120,8 @@ describe('titlewave thumbs', () => {
     await writeFile(join(out, 'thumb-a-64x43.jpg'), 'replaced by the user');
     const second = await run(args);
     expect(records(second.stdout)[0]!.outputs[0]!.skipped).toBe(true);
+    // Images and thumbnail files are counted apart, each with its own noun.
+    expect(second.stderr).toMatch(/\nthumbs: 3 images \(2 done, 1 failed\), 0 thumbnails written, 2 already there, 1 path skipped, [\d.]+ s\n$/);
     expect(await readFile(join(out, 'thumb-a-64x43.jpg'), 'utf8')).toBe('replaced by the user');
 
     const third = await run([...args, '--overwrite', '--keep-metadata']);
@@ -124,6 +129,24 @@ describe('titlewave thumbs', () => {
     expect(records(third.stdout)[0]!.outputs[0]!.skipped).toBeUndefined();
     const meta = await sharp(join(out, 'thumb-a-64x43.jpg')).metadata();
     expect(meta.exif?.toString('latin1')).toContain('cli copyright');
+  });
+
+  it('prints names holding escape sequences escaped, on stderr and on stdout, as data that reads back the same', async () => {
+    const folder = join(dir, 'hostile-names');
+    await mkdir(folder);
+    // Retitles the window and clears the screen; a C1 CSI (U+009B) recolours; a bidi override reverses the rest.
+    const notes = 'notes\u001b]0;pwned\u0007\u001b[2J.txt';
+    const image = 'pic\u009b31m\u202egnp.png';
+    await writeFile(join(folder, notes), 'not an image');
+    await writePng(join(folder, image), 20, 20);
+    const { code, stdout, stderr } = await run(['thumbs', folder, '--out', join(dir, 'hostile-out'), '--sizes', '16']);
+    expect(code).toBe(0);
+    expect(stderr).toContain(`thumbs: skipped ${join(folder, 'notes\\x1b]0;pwned\\x07\\x1b[2J.txt')}: not an image\n`);
+    expect(stderr).not.toMatch(terminalControls);
+    expect(stdout).not.toMatch(terminalControls);
+    expect(stdout).toContain('pic\\u009b31m\\u202egnp.png');
+    const [record] = records(stdout);
+    expect(record).toMatchObject({ input: join(folder, image), outputs: [{ path: join(dir, 'hostile-out', 'pic\u009b31m\u202egnp_16.png') }], error: null });
   });
 
   it('writes to a thumbnails folder beside the input by default, and exits 1 when a PATH does not exist', async () => {
@@ -134,6 +157,14 @@ describe('titlewave thumbs', () => {
     expect(code).toBe(1);
     expect(records(stdout)[0]!.outputs.map((o) => o.path)).toEqual([32, 64, 128].map((s) => join(single, 'thumbnails', `c_${s}.png`)));
     expect(stderr).toContain(`thumbs: skipped ${join(dir, 'missing-folder')}: not found`);
+    // One of each: singular nouns.
+    expect(stderr).toMatch(/\nthumbs: 1 image \(1 done, 0 failed\), 3 thumbnails written, 0 already there, 1 path skipped, [\d.]+ s\n$/);
+    const again = await run(['thumbs', join(single, 'c.png'), '--sizes', '32']);
+    expect(again.stderr).toMatch(/^thumbs: 1 image \(1 done, 0 failed\), 0 thumbnails written, 1 already there, 0 paths skipped, [\d.]+ s\n$/);
+    // Files, not sizes: never enlarged, the 40 x 40 image is one and the same file for both boxes here.
+    const shared = await run(['thumbs', join(single, 'c.png'), '--sizes', '64,128', '--pattern', '{name}-{width}.{ext}']);
+    expect(records(shared.stdout)[0]!.outputs.map((o) => o.path)).toEqual([join(single, 'thumbnails', 'c-40.png'), join(single, 'thumbnails', 'c-40.png')]);
+    expect(shared.stderr).toMatch(/^thumbs: 1 image \(1 done, 0 failed\), 1 thumbnail written, 0 already there, 0 paths skipped, [\d.]+ s\n$/);
   });
 
   // Issue 11: output folders.
