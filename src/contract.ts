@@ -77,7 +77,8 @@ export const commandArgs = {
   'primes.range': z.tuple([
     z.object({ from: decimal, to: decimal, mode: z.enum(['count', 'list']), output: path.nullable(), overwrite: z.boolean().optional(), workers: int(1, 256).optional() }),
   ]),
-  'thumbs.scan': z.tuple([z.object({ paths: z.array(path).min(1).max(10_000) })]),
+  /** `outDir`: the output folder setting (null: beside the inputs); met inside an input folder, it is not walked. */
+  'thumbs.scan': z.tuple([z.object({ paths: z.array(path).min(1).max(10_000), outDir: path.nullable().optional() })]),
   'thumbs.start': z.tuple([z.object({ paths: z.array(path).min(1).max(10_000), settings: thumbsSettingsSchema })]),
   /**
    * The latest job of each kind as the services last announced it (running or ended), so a reloaded or reconnected

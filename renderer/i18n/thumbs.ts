@@ -31,6 +31,8 @@ export const thumbsMessages = defineMessages({
     reasonAlreadyIncluded: 'Already included',
     reasonSymlinkLoop: 'Folder already walked (symlink loop)',
     reasonNotUtf8: 'Name is not valid UTF-8 (rename it to include it)',
+    reasonOutputFolder: 'The output folder of these thumbnails',
+    reasonOwnThumbnail: 'A thumbnail Titlewave made',
     moreSkipped: (p) => `… and ${p.count} more`,
     moreFailed: (p) => `… and ${p.count} more`,
 
@@ -125,6 +127,8 @@ export const thumbsMessages = defineMessages({
     reasonAlreadyIncluded: '已经包含',
     reasonSymlinkLoop: '文件夹已遍历过（符号链接循环）',
     reasonNotUtf8: '文件名不是有效的 UTF-8（重命名后才能包含）',
+    reasonOutputFolder: '这些缩略图的输出文件夹',
+    reasonOwnThumbnail: 'Titlewave 生成的缩略图',
     moreSkipped: (p) => `… 还有 ${p.count} 个`,
     moreFailed: (p) => `… 还有 ${p.count} 个`,
 

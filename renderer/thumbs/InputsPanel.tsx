@@ -17,6 +17,8 @@ const reasonKeys = {
   'already included': 'reasonAlreadyIncluded',
   'folder already walked (symlink loop)': 'reasonSymlinkLoop',
   'file name is not valid UTF-8': 'reasonNotUtf8',
+  'the output folder of these thumbnails': 'reasonOutputFolder',
+  'a thumbnail Titlewave made': 'reasonOwnThumbnail',
 } as const;
 
 const maxSkippedShown = 500;

@@ -66,6 +66,14 @@ export function ThumbsTab() {
     saveSettings(next);
   };
 
+  // The output folder is not walked when it lies inside an input folder, so the count depends on it too: a typed
+  // folder is looked at once the typing pauses, not at every keystroke.
+  const [scanOutDir, setScanOutDir] = useState(settings.outDir);
+  useEffect(() => {
+    const timer = setTimeout(() => setScanOutDir(settings.outDir), 400);
+    return () => clearTimeout(timer);
+  }, [settings.outDir]);
+
   // Look through the inputs whenever they change; a newer scan supersedes an older one still running.
   const scanGeneration = useRef(0);
   useEffect(() => {
@@ -75,7 +83,7 @@ export function ThumbsTab() {
       return;
     }
     setScan({ status: 'scanning' });
-    invoke('thumbs.scan', { paths }).then(
+    invoke('thumbs.scan', { paths, outDir: scanOutDir }).then(
       (result) => {
         if (generation === scanGeneration.current) setScan({ status: 'done', result });
       },
@@ -83,7 +91,7 @@ export function ThumbsTab() {
         if (generation === scanGeneration.current) setScan({ status: 'failed', message: errorMessage(error) });
       },
     );
-  }, [paths]);
+  }, [paths, scanOutDir]);
 
   const follower = useMemo(
     () =>

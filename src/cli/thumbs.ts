@@ -125,7 +125,8 @@ async function runWithPool(paths: string[], options: ThumbsOptions, pool: Worker
   process.on('SIGINT', onSigint);
 
   const started = performance.now();
-  const scan = await scanInputs(paths, { signal: controller.signal });
+  // The output folder is never walked, even inside an input folder, and thumbnails Titlewave made are never sources.
+  const scan = await scanInputs(paths, { signal: controller.signal, outDir: options.outDir });
   const operands = new Set(paths.map((path) => resolve(path)));
   let missingOperand = false;
   for (const { path, reason } of scan.skipped) {

@@ -230,9 +230,9 @@ export class CpuJobs {
 
   // ---- thumbnails ----
 
-  thumbsScan(paths: string[]): Promise<CommandResult<'thumbs.scan'>> {
+  thumbsScan(paths: string[], outDir: string | null): Promise<CommandResult<'thumbs.scan'>> {
     this.assertOpen();
-    return scanInputs(paths, {});
+    return scanInputs(paths, { outDir });
   }
 
   async thumbsStart(paths: string[], settings: CommandArgs<'thumbs.start'>[0]['settings']): Promise<CommandResult<'thumbs.start'>> {
@@ -285,7 +285,8 @@ export class CpuJobs {
     this.track(jobId, async (signal) => {
       let locks: Lock[] = [];
       try {
-        const scan = await scanInputs(paths, { signal });
+        // As the scan the tab showed: the output folder is not walked, Titlewave's own thumbnails are not sources.
+        const scan = await scanInputs(paths, { signal, outDir: options.outDir });
         progress = { ...progress, total: scan.images.length };
         // "Open output folder": the chosen folder, or the default one beside the (first) input.
         if (scan.images[0] !== undefined) outDir = outputRootFor(scan.images[0], scan.roots[0] ?? null, options);

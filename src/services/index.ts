@@ -33,7 +33,7 @@ export function createServices(options: ServicesOptions): Services {
     'history.delete': ([id]) => titles.delete(id),
     'primes.check': ([request]) => cpu.primesCheck(request.text),
     'primes.range': ([request]) => cpu.primesRange(request),
-    'thumbs.scan': ([request]) => cpu.thumbsScan(request.paths),
+    'thumbs.scan': ([request]) => cpu.thumbsScan(request.paths, request.outDir ?? null),
     'thumbs.start': ([request]) => cpu.thumbsStart(request.paths, request.settings),
     'primes.lastCheck': async () => cpu.last().check,
     'primes.lastRange': async () => cpu.last().range,

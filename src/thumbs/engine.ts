@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { assertThumbsOptions, outputPathFor, patternUsesDimensions, thumbDimensions } from './options.js';
+import { noteOwnOutput } from './own-outputs.js';
 import { sharp } from './sharp.js';
 import { isReadableKind, kindFromBytes, kindFromName, readHeadSync, type ReadableImageKind } from './sniff.js';
 import type { ThumbFileTask, ThumbOutput, ThumbRecord, ThumbsErrorCode, ThumbsOptions } from './types.js';
@@ -224,6 +225,8 @@ async function writeOutputs(
       writeInFolder(temporary, encoded);
       // Cancelled meanwhile: nothing more lands on disk (the catch removes the temporary file).
       signal?.throwIfAborted();
+      // Listed before it lands, so no scan can take it for a source image (own-outputs.ts).
+      noteOwnOutput(output.path, encoded.length);
       const written = commit(temporary, output.path, source, options);
       for (const size of output.sizes) {
         done.push({ size, path: output.path, width: output.width, height: output.height, ...(written ? {} : { skipped: true }) });

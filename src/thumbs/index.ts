@@ -4,12 +4,13 @@
  * against its sources (an output never replaces a source image, whatever `existing` says) and against each other
  * (two inputs never write the same output). This module does not load sharp: the workers do.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { WorkerPool } from '../workers/types.js';
 import { assertThumbsOptions, outputPathFor, patternUsesDimensions } from './options.js';
+import { compactOwnOutputs } from './own-outputs.js';
 import type { ThumbFileTask, ThumbRecord, ThumbsOptions, ThumbsProgress } from './types.js';
 
-export { scanInputs, skipReasons } from './scan.js';
+export { scanInputs, skipReasons, type ScanOptions } from './scan.js';
 export { defaultThumbsOptions, outputPathFor, outputRootFor, thumbDimensions, thumbsOptionsProblem, assertThumbsOptions } from './options.js';
 
 export interface ThumbsRequest {
@@ -116,7 +117,10 @@ export async function runThumbnails(request: ThumbsRequest, opts: RunThumbnailsO
   };
   const plans = planThumbnails(request);
 
+  // Folders this job wrote thumbnails into: their lists of Titlewave's thumbnails are compacted at the end.
+  const foldersWritten = new Set<string>();
   const finish = (record: ThumbRecord) => {
+    for (const output of record.outputs) if (!output.skipped) foldersWritten.add(dirname(output.path));
     progress.done++;
     if (record.error) progress.failed++;
     else if (record.outputs.length > 0 && record.outputs.every((output) => output.skipped)) progress.skipped++;
@@ -151,5 +155,6 @@ export async function runThumbnails(request: ThumbsRequest, opts: RunThumbnailsO
     while (next < images.length && !isAborted(signal)) await runOne(next++);
   });
   await Promise.all(lanes);
+  for (const folder of foldersWritten) await compactOwnOutputs(folder);
   return snapshot();
 }

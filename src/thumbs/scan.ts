@@ -3,12 +3,15 @@
  * Folders are walked recursively in name order; hidden entries (".name") inside them are skipped; symlinks are
  * followed, but a folder reached twice (a symlink loop, or two given paths that overlap) is walked once; FIFOs,
  * sockets and devices are never opened. Files are images by their extension, or by their first bytes when the name
- * has no image extension. Everything left out, except hidden entries, is reported with a reason.
+ * has no image extension. The job's output folder is not walked, and thumbnails Titlewave wrote (own-outputs.ts) are
+ * not sources. Everything left out, except hidden entries, is reported with a reason.
  */
 import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { ThumbsScanResult } from '../contract.js';
+import { outputRootFor } from './options.js';
+import { isOwnOutput, isOwnOutputsList, readOwnOutputs, type OwnOutputs } from './own-outputs.js';
 import { kindFromBytes, kindFromName, readHead } from './sniff.js';
 
 /** Reasons a path is reported as skipped (stable strings; the UI and docs list them). */
@@ -21,7 +24,20 @@ export const skipReasons = {
   symlinkLoop: 'folder already walked (symlink loop)',
   /** The path names it with its bytes \xNN-escaped: it cannot be passed on as a string and still name the file. */
   notUtf8: 'file name is not valid UTF-8',
+  /** A folder the job writes its thumbnails to, met inside an input folder: never walked. */
+  outputFolder: 'the output folder of these thumbnails',
+  /** A file Titlewave wrote as a thumbnail (own-outputs.ts): never a source. */
+  ownThumbnail: 'a thumbnail Titlewave made',
 } as const;
+
+export interface ScanOptions {
+  signal?: AbortSignal;
+  /**
+   * The job's output folder (ThumbsOptions.outDir; null or absent: the default `thumbnails` folder beside each given
+   * path). Met inside an input folder, it is not walked: thumbnails are never made of the job's own thumbnails.
+   */
+  outDir?: string | null;
+}
 
 interface ErrnoLike {
   code?: string;
@@ -85,12 +101,32 @@ async function looksLikeImage(path: string): Promise<boolean> {
   return kindFromBytes(await readHead(path)) !== null;
 }
 
-export async function scanInputs(paths: string[], options: { signal?: AbortSignal } = {}): Promise<ThumbsScanResult> {
+export async function scanInputs(paths: string[], options: ScanOptions = {}): Promise<ThumbsScanResult> {
   const { signal } = options;
   const result: ThumbsScanResult = { images: [], skipped: [], roots: [] };
   // Real paths of the files and folders taken so far: a file is listed once, a folder walked once.
   const seenFiles = new Set<string>();
   const seenFolders = new Set<string>();
+  // Real paths of the job's output folders, compared with each folder walked (a symlink or "a/../b" cannot hide one).
+  const outputFolders = new Set<string>();
+  for (const given of paths) {
+    const path = resolve(given);
+    try {
+      outputFolders.add(await realpath(outputRootFor(path, path, { outDir: options.outDir ? resolve(options.outDir) : null })));
+    } catch {
+      // Not there (yet): nothing of it to walk.
+    }
+  }
+  // The thumbnails Titlewave wrote, by folder (read once per folder that has a list of them).
+  const ownOutputsByFolder = new Map<string, Promise<OwnOutputs>>();
+  const ownOutputsOf = (folder: string, names?: readonly string[]): Promise<OwnOutputs> => {
+    let outputs = ownOutputsByFolder.get(folder);
+    if (!outputs) {
+      outputs = readOwnOutputs(folder, names);
+      ownOutputsByFolder.set(folder, outputs);
+    }
+    return outputs;
+  };
 
   const addImage = async (path: string, root: string | null) => {
     const real = await realpath(path);
@@ -103,8 +139,15 @@ export async function scanInputs(paths: string[], options: { signal?: AbortSigna
     result.roots.push(root);
   };
 
-  const considerFile = async (path: string, root: string | null) => {
+  /** `own`: the thumbnails Titlewave wrote into the file's folder (read here when not given). */
+  const considerFile = async (path: string, root: string | null, own?: OwnOutputs) => {
     try {
+      const name = basename(path);
+      const outputs = own ?? (await ownOutputsOf(dirname(path)));
+      if (outputs.has(name) && isOwnOutput(outputs, name, (await stat(path)).size)) {
+        result.skipped.push({ path, reason: skipReasons.ownThumbnail });
+        return;
+      }
       if (await looksLikeImage(path)) await addImage(path, root);
       else result.skipped.push({ path, reason: skipReasons.notAnImage });
     } catch (error) {
@@ -118,8 +161,14 @@ export async function scanInputs(paths: string[], options: { signal?: AbortSigna
       if (signal?.aborted) throw abortError(signal);
       const folder = pending.pop() as string;
       const entries: { entry: Dirent<Buffer>; name: string | null; shown: string }[] = [];
+      let own: OwnOutputs;
       try {
         const real = await realpath(folder);
+        // A folder the user gave is walked even when it is the output folder too; its thumbnails are known by name.
+        if (folder !== root && outputFolders.has(real)) {
+          result.skipped.push({ path: folder, reason: skipReasons.outputFolder });
+          continue;
+        }
         if (seenFolders.has(real)) {
           result.skipped.push({ path: folder, reason: folder === root ? skipReasons.alreadyIncluded : skipReasons.symlinkLoop });
           continue;
@@ -127,12 +176,15 @@ export async function scanInputs(paths: string[], options: { signal?: AbortSigna
         seenFolders.add(real);
         // Names as bytes: a name that is not valid UTF-8 would come back as a string with U+FFFD in it, which names
         // no file (it was reported "not found"). Such a name is reported for what it is.
+        const lists: string[] = [];
         for (const entry of await readdir(folder, { withFileTypes: true, encoding: 'buffer' })) {
+          const name = decodeName(entry.name);
+          if (name !== null && isOwnOutputsList(name)) lists.push(name);
           // Hidden entries (a leading ".") are left out without a word.
           if (entry.name[0] === 0x2e) continue;
-          const name = decodeName(entry.name);
           entries.push({ entry, name, shown: name ?? escapeNameBytes(entry.name) });
         }
+        own = lists.length > 0 ? await ownOutputsOf(folder, lists) : new Map();
       } catch (error) {
         result.skipped.push({ path: folder, reason: reasonFor(error) });
         continue;
@@ -158,7 +210,7 @@ export async function scanInputs(paths: string[], options: { signal?: AbortSigna
           }
         }
         if (isFolder) subfolders.push(path);
-        else if (isFile) await considerFile(path, root);
+        else if (isFile) await considerFile(path, root, own);
         else result.skipped.push({ path, reason: skipReasons.notARegularFile });
       }
       // Depth-first in name order: push in reverse so the first name is walked first.

@@ -4,7 +4,7 @@
  * path; what was found; start; thumbnails appear in the live grid and load; outputs are on disk at the sizes asked
  * for; the corrupt file is listed with its reason; "Open output folder" appears.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -173,6 +173,41 @@ describe('Thumbnails tab in browser mode', () => {
     await expect.poll(() => settings.getByRole('alert').textContent()).toMatch(/Use \{name\}/);
     await expect(runRegion().getByRole('button', { name: /^Make thumbnails/ }).isDisabled()).resolves.toBe(true);
     await settings.getByLabel('File names').fill('{name}_{size}.{ext}');
+  });
+
+  it('never walks an output folder set inside the input folder, nor takes its thumbnails for images', async () => {
+    const inside = join(workDir, 'Inside');
+    await mkdir(inside);
+    await sharp({ create: { width: 120, height: 80, channels: 3, background: '#3a7' } }).jpeg().toFile(join(inside, 'one.jpg'));
+    await sharp({ create: { width: 80, height: 120, channels: 3, background: '#a37' } }).png().toFile(join(inside, 'two.png'));
+    const out = join(inside, 'thumbs');
+    const card = inputsCard();
+    const settings = page.getByRole('region', { name: 'Settings', exact: true });
+    const run = runRegion();
+    await settings.getByRole('textbox', { name: 'Output folder', exact: true }).fill(out);
+    await card.getByRole('button', { name: 'Clear' }).click();
+    await card.getByLabel('Folder or image path').fill(inside);
+    await card.getByRole('button', { name: 'Add' }).click();
+    await expect.poll(() => card.getByText('2 images found').count(), { timeout: 20_000 }).toBe(1);
+    await run.getByRole('button', { name: /^Make thumbnails/ }).click();
+    await expect.poll(() => run.getByRole('status').textContent(), { timeout: 30_000 }).toMatch(/^Finished: 2 images/);
+    const made = (await readdir(out)).filter((name) => !name.startsWith('.')).sort();
+    expect(made).toHaveLength(6);
+
+    // Looked at again: the thumbnails just made are not images to thumbnail, and the folder says why.
+    await card.getByRole('button', { name: 'Clear' }).click();
+    await card.getByLabel('Folder or image path').fill(inside);
+    await card.getByRole('button', { name: 'Add' }).click();
+    await expect.poll(() => card.getByText('2 images found').count(), { timeout: 20_000 }).toBe(1);
+    const skipped = card.getByRole('list', { name: '1 file skipped' });
+    // The list stays open once opened (an earlier test did).
+    if ((await skipped.count()) === 0) await card.getByRole('button', { name: '1 file skipped' }).click();
+    await expect.poll(() => skipped.textContent()).toBe(`thumbsThe output folder of these thumbnails`);
+    await run.getByRole('button', { name: /^Make thumbnails/ }).click();
+    await expect.poll(() => run.getByTestId('thumbs-skipped').textContent(), { timeout: 30_000 }).toBe('2');
+    await expect.poll(() => run.getByRole('status').textContent()).toMatch(/^Finished/);
+    expect((await readdir(out)).filter((name) => !name.startsWith('.')).sort()).toEqual(made);
+    await settings.getByRole('textbox', { name: 'Output folder', exact: true }).fill('');
   });
 
   it('cancels a running job', async () => {

@@ -1,5 +1,5 @@
 /** Thumbnails through the services: scan, a job on the shared pool, batched updates, preview tokens, cancel. */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Events } from '../../src/contract.js';
@@ -85,6 +85,31 @@ describe('thumbnails through the services', () => {
     expect(second.progress).toMatchObject({ done: 3, skipped: 2, failed: 1 });
     const skipped = updates.filter((u) => u.jobId === again.jobId).flatMap((u) => u.records);
     expect(skipped.every((r) => r.previewUrl === undefined)).toBe(true);
+  });
+
+  it('never walks an output folder inside the inputs, nor takes the thumbnails it wrote for images, run after run', async () => {
+    const inside = join(root, 'inside');
+    await mkdir(inside);
+    await writeJpeg(join(inside, 'one.jpg'), 200, 100);
+    await writePng(join(inside, 'two.png'), 60, 90);
+    for (const outDir of [join(inside, 'thumbs'), inside]) {
+      for (let run = 0; run < 3; run++) {
+        const { jobId } = await services.invoke('thumbs.start', [{ paths: [inside], settings: { ...settings, sizes: [32], outDir } }]);
+        expect((await finalOf(jobId)).progress).toMatchObject({ total: 2, done: 2, failed: 0 });
+      }
+      const scan = await services.invoke('thumbs.scan', [{ paths: [inside], outDir }]);
+      expect([...scan.images].sort()).toEqual([join(inside, 'one.jpg'), join(inside, 'two.png')]);
+      expect(scan.skipped).toEqual(
+        outDir === inside
+          ? // The folder of the first three runs is no output folder now: walked, its thumbnails known for Titlewave's.
+            ['one_32.png', 'two_32.png', 'thumbs/one_32.png', 'thumbs/two_32.png'].map((name) => ({ path: join(inside, name), reason: 'a thumbnail Titlewave made' }))
+          : [{ path: join(inside, 'thumbs'), reason: 'the output folder of these thumbnails' }],
+      );
+    }
+    expect((await readdir(join(inside, 'thumbs'))).filter((name) => !name.startsWith('.')).sort()).toEqual(['one_32.png', 'two_32.png']);
+    // Without the setting, the scan counts the output folder's files as the thumbnails Titlewave made that they are.
+    const plain = await services.invoke('thumbs.scan', [{ paths: [inside] }]);
+    expect(plain.images).toHaveLength(2);
   });
 
   it('refuses bad settings before starting, and cancels a job', async () => {

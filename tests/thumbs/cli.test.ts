@@ -1,7 +1,7 @@
 /** `titlewave thumbs`, the built CLI in its own process: records on stdout, skipped files on stderr, exit codes. */
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLock, lockPathFor } from '../../src/fs/lock.js';
@@ -222,3 +222,68 @@ describe('titlewave thumbs', () => {
   });
 });
 
+/** Every file under `folder` but hidden ones, as paths relative to it, sorted. */
+async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && !relative(folder, join(entry.parentPath, entry.name)).split('/').some((part) => part.startsWith('.')))
+    .map((entry) => relative(folder, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+describe('titlewave thumbs never thumbnails its own thumbnails', () => {
+  async function photosIn(name: string): Promise<string> {
+    const folder = join(dir, name);
+    await mkdir(folder, { recursive: true });
+    await writePng(join(folder, 'a.png'), 100, 80);
+    await writeJpeg(join(folder, 'b.jpg'), 120, 90);
+    return folder;
+  }
+
+  it('with --out inside the input folder (here through a symlink): that folder is never walked', async () => {
+    const photos = await photosIn('out-inside');
+    await symlink(photos, join(dir, 'out-inside-link'));
+    const out = join(dir, 'out-inside-link', 'thumbs');
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      const result = await run(['thumbs', photos, '--out', out, '--sizes', '32']);
+      expect(result.code).toBe(0);
+      runs.push(result);
+      expect(await filesUnder(photos)).toEqual(['a.png', 'b.jpg', 'thumbs/a_32.png', 'thumbs/b_32.png']);
+    }
+    expect(runs[1]!.stderr).toBe(
+      `thumbs: skipped ${join(photos, 'thumbs')}: the output folder of these thumbnails\n` + runs[1]!.stderr.split('\n').at(-2) + '\n',
+    );
+    expect(runs[2]!.stderr).toMatch(/\nthumbs: 2 images \(2 done, 0 failed\), 0 thumbnails written, 2 already there, 1 path skipped, [\d.]+ s\n$/);
+  });
+
+  it('with --out equal to the input folder: the thumbnails Titlewave wrote there are never sources, a file the user put in their place is', async () => {
+    const photos = await photosIn('out-same');
+    for (let i = 0; i < 3; i++) {
+      const result = await run(['thumbs', photos, '--out', photos, '--sizes', '32']);
+      expect(result.code).toBe(0);
+      expect(await filesUnder(photos)).toEqual(['a.png', 'a_32.png', 'b.jpg', 'b_32.png']);
+      if (i > 0) {
+        expect(result.stderr).toContain(`thumbs: skipped ${join(photos, 'a_32.png')}: a thumbnail Titlewave made\n`);
+        expect(result.stderr).toContain(`thumbs: skipped ${join(photos, 'b_32.png')}: a thumbnail Titlewave made\n`);
+        expect(result.stderr).toMatch(/\nthumbs: 2 images \(2 done, 0 failed\), 0 thumbnails written, 2 already there, 2 paths skipped, [\d.]+ s\n$/);
+      }
+    }
+    // The user replaces a thumbnail with an image of their own: it is theirs, and a source like any other.
+    await writePng(join(photos, 'a_32.png'), 60, 60, true);
+    const after = await run(['thumbs', photos, '--out', photos, '--sizes', '32']);
+    expect(new Set(records(after.stdout).map((record) => record.input))).toEqual(new Set(['a.png', 'a_32.png', 'b.jpg'].map((name) => join(photos, name))));
+    expect(await filesUnder(photos)).toEqual(['a.png', 'a_32.png', 'a_32_32.png', 'b.jpg', 'b_32.png']);
+  });
+
+  it('in the default thumbnails folder of an earlier run, found inside a folder given later', async () => {
+    // In a folder of its own: the default output folder is beside it.
+    const photos = await photosIn(join('beside-parent', 'beside'));
+    // A file given alone: its thumbnails go to photos/thumbnails. Then the whole folder: they go beside it.
+    expect((await run(['thumbs', join(photos, 'a.png')])).code).toBe(0);
+    const later = await run(['thumbs', photos, '--sizes', '48']);
+    expect(records(later.stdout).map((record) => record.input)).toEqual([join(photos, 'a.png'), join(photos, 'b.jpg')]);
+    for (const size of [32, 64, 128]) expect(later.stderr).toContain(`thumbs: skipped ${join(photos, 'thumbnails', `a_${size}.png`)}: a thumbnail Titlewave made\n`);
+    expect(await filesUnder(join(dir, 'beside-parent', 'thumbnails'))).toEqual(['a_48.png', 'b_48.png']);
+  });
+});

@@ -67,7 +67,8 @@ describe('runThumbnails through the worker pool', () => {
       [64, 128],
     ]);
     expect(await allFiles(join(dir, 'job', 'thumbnails'))).toEqual(
-      ['a_128.png', 'a_32.png', 'a_64.png', 'sub', 'sub/b_128.png', 'sub/b_32.png', 'sub/b_64.png', 'sub/c_128.png', 'sub/c_32.png', 'sub/c_64.png'].sort(),
+      // Each folder written to also gets the list of the thumbnails Titlewave wrote there (own-outputs.ts).
+      ['.titlewave-thumbnails', 'a_128.png', 'a_32.png', 'a_64.png', 'sub', 'sub/.titlewave-thumbnails', 'sub/b_128.png', 'sub/b_32.png', 'sub/b_64.png', 'sub/c_128.png', 'sub/c_32.png', 'sub/c_64.png'].sort(),
     );
     expect(await hashes(scan.images)).toEqual(before);
 
