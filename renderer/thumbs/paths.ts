@@ -1,13 +1,21 @@
-/** Path text helpers for display, for both / and \ separators (the renderer has no node:path). */
+/**
+ * Path text helpers for display (the renderer has no node:path). As in src/thumbs/options.ts, a backslash separates
+ * only in Windows-style paths: in a POSIX path it is part of a name (as in a name shown with escaped bytes, caf\xe9.jpg).
+ */
+import { isWindowsPath } from '../../src/thumbs/options.js';
+
+function lastSeparator(path: string): number {
+  return isWindowsPath(path) ? Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) : path.lastIndexOf('/');
+}
 
 export function baseName(path: string): string {
-  const trimmed = path.replace(/[\\/]+$/, '');
-  const cut = Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\'));
+  const trimmed = path.replace(isWindowsPath(path) ? /[\\/]+$/ : /\/+$/, '');
+  const cut = lastSeparator(trimmed);
   return cut >= 0 ? trimmed.slice(cut + 1) || trimmed : trimmed;
 }
 
 export function dirName(path: string): string {
-  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  const cut = lastSeparator(path);
   if (cut < 0) return '';
   if (cut === 0) return path.slice(0, 1);
   // Keep a drive root ("C:\") whole.

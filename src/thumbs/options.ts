@@ -107,7 +107,7 @@ export function thumbDimensions(width: number, height: number, size: number): { 
 
 type Separator = '/' | '\\';
 
-function isWindowsPath(path: string): boolean {
+export function isWindowsPath(path: string): boolean {
   return /^[A-Za-z]:([\\/]|$)/.test(path) || path.startsWith('\\\\') || (path.includes('\\') && !path.includes('/'));
 }
 

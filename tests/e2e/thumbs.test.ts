@@ -180,6 +180,8 @@ describe('Thumbnails tab in browser mode', () => {
     await mkdir(inside);
     await sharp({ create: { width: 120, height: 80, channels: 3, background: '#3a7' } }).jpeg().toFile(join(inside, 'one.jpg'));
     await sharp({ create: { width: 80, height: 120, channels: 3, background: '#a37' } }).png().toFile(join(inside, 'two.png'));
+    // A name written on a Latin-1 system ("café.jpg", é as the byte 0xE9): shown with the byte escaped, and why.
+    await writeFile(Buffer.concat([Buffer.from(join(inside, 'caf')), Buffer.from([0xe9]), Buffer.from('.jpg')]), 'x');
     const out = join(inside, 'thumbs');
     const card = inputsCard();
     const settings = page.getByRole('region', { name: 'Settings', exact: true });
@@ -199,10 +201,13 @@ describe('Thumbnails tab in browser mode', () => {
     await card.getByLabel('Folder or image path').fill(inside);
     await card.getByRole('button', { name: 'Add' }).click();
     await expect.poll(() => card.getByText('2 images found').count(), { timeout: 20_000 }).toBe(1);
-    const skipped = card.getByRole('list', { name: '1 file skipped' });
+    const skipped = card.getByRole('list', { name: '2 files skipped' });
     // The list stays open once opened (an earlier test did).
-    if ((await skipped.count()) === 0) await card.getByRole('button', { name: '1 file skipped' }).click();
-    await expect.poll(() => skipped.textContent()).toBe(`thumbsThe output folder of these thumbnails`);
+    if ((await skipped.count()) === 0) await card.getByRole('button', { name: '2 files skipped' }).click();
+    await expect.poll(() => skipped.getByRole('listitem').allTextContents()).toEqual([
+      'caf\\xe9.jpgName is not valid UTF-8 (rename it to include it)',
+      'thumbsThe output folder of these thumbnails',
+    ]);
     await run.getByRole('button', { name: /^Make thumbnails/ }).click();
     await expect.poll(() => run.getByTestId('thumbs-skipped').textContent(), { timeout: 30_000 }).toBe('2');
     await expect.poll(() => run.getByRole('status').textContent()).toMatch(/^Finished/);
