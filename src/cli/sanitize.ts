@@ -25,8 +25,8 @@ const escaped = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u206
 
 /**
  * One value shown inside a line, escaped rather than replaced: C0 and C1 controls and DEL as `\xNN`, the bidi and
- * separator characters as `\uNNNN`. For file names (thumbs): the user can tell `a\x1b[2J.png` from `a\x07.png` and
- * find the file, where U+FFFD would make both `a\uFFFD[2J.png`-like and unfindable.
+ * separator characters as `\uNNNN`. For file names (thumbs): the escape says which byte the name holds, so the user
+ * can tell `a\x07.png` from `a\x1b.png` and type the name again, where U+FFFD would show both the same way.
  */
 export function sanitizeForTerminal(text: string): string {
   return text.replace(escaped, (char) => {
