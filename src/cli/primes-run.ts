@@ -190,19 +190,27 @@ async function sieveRange(
   to: bigint,
   output: string | null,
 ): Promise<void> {
-  // --redis: the chunks go to the workers of a Redis queue (the same engine over a pool whose workers are theirs).
-  const pool: WorkerPool =
-    request.redis !== undefined
-      ? await import('../cluster/index.js').then((cluster) =>
-          cluster.createClusterPrimesPool({
-            target: cluster.parseRedisUrl(request.redis as string),
-            name: `primes ${request.mode} ${from}..${to}`,
-            onNotice: (message) => process.stderr.write(`primes: ${message}\n`),
-          }),
-        )
-      : // Work is certain: start the workers now, so their start-up overlaps ours.
-        (await import('../workers/pool.js')).createWorkerPool({ prestart: true, ...(request.workers ? { size: request.workers } : {}) });
+  // Ctrl+C is ours before any worker starts: one that came while the workers were being forked ended the process
+  // the default way (no clean-up, the output's lock left behind).
   const interrupt = abortOnInterrupt();
+  let pool: WorkerPool;
+  try {
+    // --redis: the chunks go to the workers of a Redis queue (the same engine over a pool whose workers are theirs).
+    pool =
+      request.redis !== undefined
+        ? await import('../cluster/index.js').then((cluster) =>
+            cluster.createClusterPrimesPool({
+              target: cluster.parseRedisUrl(request.redis as string),
+              name: `primes ${request.mode} ${from}..${to}`,
+              onNotice: (message) => process.stderr.write(`primes: ${message}\n`),
+            }),
+          )
+        : // Work is certain: start the workers now, so their start-up overlaps ours.
+          (await import('../workers/pool.js')).createWorkerPool({ prestart: true, ...(request.workers ? { size: request.workers } : {}) });
+  } catch (error) {
+    interrupt.dispose();
+    throw error;
+  }
   const showProgress = process.stderr.isTTY === true;
   let result: RangeResult;
   try {
