@@ -34,6 +34,13 @@ export const thumbsSettingsSchema = z.object({
   keepMetadata: z.boolean(),
 });
 
+/** Where a titles run goes: this computer's own engine, or the workers of a Redis queue (docs/cluster.md). */
+export const runTargetSchema = z.enum(['local', 'queue']);
+export type RunTarget = z.infer<typeof runTargetSchema>;
+
+/** A Redis URL as typed by the user: a secret (it may hold a password); checked by the services, never echoed. */
+const redisUrl = z.string().min(1).max(2048);
+
 export const languageSchema = z.enum(['en', 'zh-CN']);
 export type Language = z.infer<typeof languageSchema>;
 
@@ -57,7 +64,10 @@ export const commandArgs = {
   'shell.openFolder': z.tuple([path]),
 
   // Service commands: implemented once in src/services, the same behind both hosts.
-  'titles.start': z.tuple([z.object({ text: z.string().max(200 * 1024 * 1024), settings: titlesSettingsSchema, name: z.string().max(200).optional() })]),
+  /** `target` 'queue': the run goes to the Redis queue of the saved "Run on" setting (default 'local'). */
+  'titles.start': z.tuple([
+    z.object({ text: z.string().max(200 * 1024 * 1024), settings: titlesSettingsSchema, name: z.string().max(200).optional(), target: runTargetSchema.optional() }),
+  ]),
   'titles.pause': z.tuple([id]),
   'titles.resume': z.tuple([id]),
   'titles.cancel': z.tuple([id]),
@@ -89,6 +99,12 @@ export const commandArgs = {
   'thumbs.last': z.tuple([]),
   /** Cancel a primes or thumbnails job. */
   'job.cancel': z.tuple([id]),
+  /** The "Run on" setting, with the Redis URL shown without its password. */
+  'cluster.settings': z.tuple([]),
+  /** Save "Run on"; `url`: a new Redis URL (checked, not connected), null to forget it, absent to keep the saved one. */
+  'cluster.setSettings': z.tuple([z.object({ runOn: runTargetSchema, url: redisUrl.nullable().optional() })]),
+  /** Connect to a Redis (the given URL, or the saved one) and check it as a run would; never throws for a bad Redis. */
+  'cluster.test': z.tuple([z.object({ url: redisUrl.optional() })]),
 } as const;
 
 export interface AppInfo {
@@ -117,7 +133,44 @@ export interface RunSummary {
    */
   state: 'running' | 'paused' | 'done' | 'cancelled' | 'interrupted' | 'elsewhere';
   settings: TitlesSettings;
+  /** A run on a Redis queue: the queue's URL without its password (`redis://:***@host:6379/0`). */
+  queue?: string;
 }
+
+/** The "Run on" setting as the page sees it: the Redis URL only ever without its password. */
+export interface ClusterSettings {
+  runOn: RunTarget;
+  /** The saved Redis URL, password replaced by ***; null when none is saved. */
+  url: string | null;
+}
+
+/** Why a Redis cannot take runs (src/cluster/errors.ts), for a message in the user's language. */
+export const clusterFailureCodes = ['BAD_URL', 'UNREACHABLE', 'AUTH', 'TLS', 'EVICTION', 'SCHEMA', 'NO_RUN', 'RUN_ENDED', 'REDIS', 'NO_PASSWORD', 'NOT_SET'] as const;
+export type ClusterFailureCode = (typeof clusterFailureCodes)[number];
+
+/** A `titlewave worker` connected to the queue, as it last reported itself. Names come from other machines: text. */
+export interface ClusterWorkerView {
+  name: string;
+  host: string;
+  version: string;
+  /** False for a worker of another job schema (another Titlewave version): it takes none of this app's jobs. */
+  compatible: boolean;
+  schema: number;
+  /** Requests (and sieve tasks) in flight now, and jobs (chunks of URLs) held. */
+  inFlight: number;
+  jobs: number;
+  /** Results committed since it started, and per second lately. */
+  done: number;
+  rate: number;
+  /** How long ago it last reported, by the services' clock when the list was read. */
+  seenMsAgo: number;
+  /** Whether it holds jobs of the run this list is about. */
+  onThisRun: boolean;
+}
+
+export type ClusterTestResult =
+  | { ok: true; url: string; redisVersion: string; workers: ClusterWorkerView[] }
+  | { ok: false; code: ClusterFailureCode; message: string };
 
 export interface ThumbsScanResult {
   images: string[];
@@ -161,7 +214,8 @@ export interface CommandResults {
   'dialog.chooseSaveFile': string | null;
   'shell.openExternal': void;
   'shell.openFolder': void;
-  'titles.start': { runId: string };
+  /** `queue`: the run's queue URL without its password, for a run on a queue. */
+  'titles.start': { runId: string; queue?: string };
   'titles.pause': void;
   'titles.resume': void;
   'titles.cancel': void;
@@ -178,6 +232,9 @@ export interface CommandResults {
   'primes.lastRange': LastRange | null;
   'thumbs.last': LastThumbs | null;
   'job.cancel': void;
+  'cluster.settings': ClusterSettings;
+  'cluster.setSettings': ClusterSettings;
+  'cluster.test': ClusterTestResult;
 }
 
 export type CommandName = keyof typeof commandArgs;
@@ -203,7 +260,8 @@ export type JobState = 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
 
 /** Events: name -> payload. Records and progress arrive in batches, at most about 10 a second per job. */
 export interface Events {
-  'titles.update': { runId: string; state: JobState; records: TitleRecord[]; progress: TitlesProgress; summary?: TitlesSummary };
+  /** `error`: why a run on a queue stopped (state 'failed'; it stays resumable). */
+  'titles.update': { runId: string; state: JobState; records: TitleRecord[]; progress: TitlesProgress; summary?: TitlesSummary; error?: string };
   /** `seq`: the update's number within its job (1, 2, …), so a page that fetched a job's last state skips older ones. */
   'primes.checkUpdate': { jobId: string; seq: number; state: JobState; records: PrimeCheckRecord[]; done: number; total: number; elapsedMs: number };
   'primes.rangeUpdate': {
@@ -227,6 +285,11 @@ export interface Events {
     error?: string;
   };
   'history.changed': { runs: RunSummary[] };
+  /**
+   * The workers of the queue a live run is on, about once a second; `connection` 'reconnecting' while the services
+   * have lost Redis (they reconnect by themselves). `queue`: the URL without its password.
+   */
+  'cluster.workers': { runId: string; queue: string; connection: 'connected' | 'reconnecting'; paused: boolean; workers: ClusterWorkerView[] };
   /** Application menu and shortcuts handled by the host. */
   'menu.command': { command: MenuCommand };
   'app.languageChanged': { language: Language };
@@ -251,6 +314,7 @@ export const eventNames: readonly EventName[] = [
   'primes.rangeUpdate',
   'thumbs.update',
   'history.changed',
+  'cluster.workers',
   'menu.command',
   'app.languageChanged',
   'app.connection',
@@ -295,6 +359,23 @@ export type CommandErrorCode = (typeof commandErrorCodes)[number];
 /** The error a service command rejects with for a refusal the renderer answers. */
 export function commandError(code: CommandErrorCode, message: string): Error {
   return new Error(`${code}: ${message}`);
+}
+
+/**
+ * A refusal by a Redis queue (unreachable, wrong password, eviction, another Titlewave version…): the message is the
+ * cluster's one line, which never holds a password, behind `CLUSTER_<code>: ` so the page can say what it is in its
+ * own language.
+ */
+export function clusterError(code: ClusterFailureCode, message: string): Error {
+  return new Error(`CLUSTER_${code}: ${message}`);
+}
+
+/** The code and line of a rejection made by clusterError, or null for any other error. */
+export function clusterErrorOf(error: unknown): { code: ClusterFailureCode; message: string } | null {
+  const text = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  const match = /^(?:Error: )?CLUSTER_([A-Z_]+): (.*)$/s.exec(text);
+  if (!match || !(clusterFailureCodes as readonly string[]).includes(match[1] ?? '')) return null;
+  return { code: match[1] as ClusterFailureCode, message: match[2] ?? '' };
 }
 
 /** The code of a command's rejection made by commandError, or null for any other error. */

@@ -31,3 +31,14 @@ export async function distinctEntries(text: string): Promise<string[]> {
   }
   return entries;
 }
+
+/** Lines of a text, one at a time, without an array of all of them (a run's input, given to an engine lazily). */
+export function* linesOf(text: string): Generator<string> {
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    yield text.slice(start, end);
+    start = end + 1;
+  }
+}

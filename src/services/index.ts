@@ -1,11 +1,13 @@
 /**
  * `createServices`: every service command of the IPC contract, implemented once for both hosts (Electron main and
- * browser mode). Titles runs with their history, primes and thumbnails jobs on one lazily started worker pool.
+ * browser mode). Titles runs with their history (local ones, and runs on a Redis queue: queue-runs.ts), primes and
+ * thumbnails jobs on one lazily started worker pool.
  */
 import { hostCommands, parseCommandArgs, type CommandArgs, type CommandResult, type EventName, type Events, type ServiceCommandName } from '../contract.js';
 import { EventHub } from './events.js';
 import { CpuJobs } from './cpu-jobs.js';
 import { PreviewRegistry, type PreviewFile } from './previews.js';
+import { QueueRuns } from './queue-runs.js';
 import { TitlesRuns } from './titles-runs.js';
 import type { Services, ServicesOptions } from './types.js';
 
@@ -17,20 +19,53 @@ type Handlers = { [C in ServiceCommandName]: (args: CommandArgs<C>) => Promise<C
 export function createServices(options: ServicesOptions): Services {
   const hub = new EventHub();
   const previews = new PreviewRegistry();
-  const titles = new TitlesRuns({ dataDir: options.dataDir, hub, ...(options.host ? { host: options.host } : {}) });
+  // The local runs' events go on as they are, except their history list: it is announced with the queue runs in it.
+  const titlesHub = new EventHub();
+  const titles = new TitlesRuns({ dataDir: options.dataDir, hub: titlesHub, ...(options.host ? { host: options.host } : {}) });
+  const queue = new QueueRuns({
+    dataDir: options.dataDir,
+    hub,
+    session: titles.session,
+    onHistoryChanged: () => historyChanged(),
+    ...(options.host ? { host: options.host } : {}),
+  });
   const cpu = new CpuJobs({ hub, previews, spawnWorker: options.spawnWorker, workers: options.workers, previewUrl: options.previewUrl });
   let closing: Promise<void> | null = null;
 
+  /** One history of both kinds of run: the journals of the data folder, with the queue runs' state as they are here. */
+  const listHistory = async () => queue.decorate(await titles.list());
+  let historyTimer: NodeJS.Timeout | null = null;
+  const historyChanged = (): void => {
+    if (historyTimer || closing) return;
+    historyTimer = setTimeout(() => {
+      historyTimer = null;
+      listHistory().then(
+        (runs) => hub.emit('history.changed', { runs }),
+        () => undefined,
+      );
+    }, 20);
+  };
+  titlesHub.on('titles.update', (update) => hub.emit('titles.update', update));
+  titlesHub.on('history.changed', historyChanged);
+  /** A command on a run goes to whoever runs it: the queue runs for a run on a queue, the local runs otherwise. */
+  const byRun = async <T>(id: string, onQueue: () => Promise<T>, local: () => Promise<T>): Promise<T> => ((await queue.isQueueRun(id)) ? onQueue() : local());
+  // Runs on a queue that were going when these services last stopped: attach to them again.
+  void queue.attachAll();
+
   const handlers: Handlers = {
-    'titles.start': ([request]) => titles.start(request.text, request.settings, request.name),
-    'titles.pause': ([id]) => titles.pause(id),
-    'titles.resume': ([id]) => titles.resume(id),
-    'titles.cancel': ([id]) => titles.cancel(id),
-    'titles.retryFailed': ([id]) => titles.retryFailed(id),
-    'history.list': () => titles.list(),
-    'history.load': ([id]) => titles.load(id),
-    'history.resume': ([id]) => titles.resumeRun(id),
-    'history.delete': ([id]) => titles.delete(id),
+    'titles.start': ([request]) => (request.target === 'queue' ? queue.start(request.text, request.settings, request.name) : titles.start(request.text, request.settings, request.name)),
+    'titles.pause': ([id]) => byRun(id, () => queue.pause(id), () => titles.pause(id)),
+    'titles.resume': ([id]) => byRun(id, () => queue.resume(id), () => titles.resume(id)),
+    'titles.cancel': ([id]) => byRun(id, () => queue.cancel(id), () => titles.cancel(id)),
+    'titles.retryFailed': ([id]) => byRun(id, () => queue.retryFailed(id), () => titles.retryFailed(id)),
+    'history.list': () => listHistory(),
+    'history.load': async ([id]) => {
+      const loaded = await titles.load(id);
+      const [run] = queue.decorate([loaded.run]);
+      return { ...loaded, run: run ?? loaded.run };
+    },
+    'history.resume': ([id]) => byRun(id, () => queue.resumeRun(id), () => titles.resumeRun(id)),
+    'history.delete': ([id]) => byRun(id, () => queue.delete(id), () => titles.delete(id)),
     'primes.check': ([request]) => cpu.primesCheck(request.text),
     'primes.range': ([request]) => cpu.primesRange(request),
     'thumbs.scan': ([request]) => cpu.thumbsScan(request.paths, request.outDir ?? null),
@@ -39,6 +74,9 @@ export function createServices(options: ServicesOptions): Services {
     'primes.lastRange': async () => cpu.last().range,
     'thumbs.last': async () => cpu.last().thumbs,
     'job.cancel': ([id]) => cpu.cancel(id),
+    'cluster.settings': () => queue.settings.view(),
+    'cluster.setSettings': ([request]) => queue.saveSettings(request.runOn, request.url),
+    'cluster.test': ([request]) => queue.test(request.url),
   };
 
   return {
@@ -63,7 +101,8 @@ export function createServices(options: ServicesOptions): Services {
       return previews.file(token);
     },
     close(): Promise<void> {
-      closing ??= Promise.all([titles.close(), cpu.close()]).then(() => undefined);
+      if (historyTimer) clearTimeout(historyTimer);
+      closing ??= Promise.all([titles.close(), queue.close(), cpu.close()]).then(() => undefined);
       return closing;
     },
   };

@@ -35,11 +35,26 @@ const runMetaSchema = z.object({
   /** The live process that owns the run (cleared when the run ends). */
   owner: z.object({ pid: z.number().int(), session: z.string() }).nullable(),
   summary: z.custom<TitlesSummary>((value) => typeof value === 'object' && value !== null).nullable(),
+  /**
+   * A run on a Redis queue (src/services/queue-runs.ts): the queue's URL without its password (the password stays in
+   * the queue settings, queue-settings.ts). The run has the same id on the queue.
+   */
+  queue: z.object({ url: z.string().max(2100) }).optional(),
 });
 export type RunMeta = z.infer<typeof runMetaSchema>;
 
 export function summaryOf(meta: RunMeta, state: RunSummary['state'] = meta.state): RunSummary {
-  return { id: meta.id, name: meta.name, createdAt: meta.createdAt, total: meta.total, done: meta.done, failed: meta.failed, state, settings: meta.settings };
+  return {
+    id: meta.id,
+    name: meta.name,
+    createdAt: meta.createdAt,
+    total: meta.total,
+    done: meta.done,
+    failed: meta.failed,
+    state,
+    settings: meta.settings,
+    ...(meta.queue ? { queue: meta.queue.url } : {}),
+  };
 }
 
 export function isRunId(id: string): boolean {
