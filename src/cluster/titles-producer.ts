@@ -69,6 +69,8 @@ export interface ClusterTitlesEvents {
 }
 
 const DEFAULT_WINDOW = 20_000;
+/** A producer stopped while Redis is gone would wait for it forever: its connections are cut after this long. */
+const STOP_FORCE_MS = 2000;
 const RATE_BUCKETS = 50;
 const RATE_BUCKET_MS = 100;
 
@@ -653,15 +655,35 @@ function produce(
   client.on('reconnecting', onReconnecting);
   client.on('ready', onReady);
 
+  // Stopped (closing the app, Ctrl+C) while Redis does not answer: its commands would wait for it forever. After a
+  // moment the connections are cut, so the producer ends within seconds; the run stays on the queue as it was, and what
+  // was not written yet stays in its stream for the next attach.
+  let forceTimer: NodeJS.Timeout | null = null;
+  stop.signal.addEventListener(
+    'abort',
+    () => {
+      forceTimer = setTimeout(() => {
+        reader.disconnect();
+        client.disconnect();
+        void queue.disconnect().catch(() => undefined);
+      }, STOP_FORCE_MS);
+    },
+    { once: true },
+  );
+  const bounded = (promise: Promise<unknown>): Promise<unknown> => Promise.race([promise.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000))]);
+
   const cleanUp = async (): Promise<void> => {
     clearInterval(heartbeat);
+    if (forceTimer !== null) clearTimeout(forceTimer);
     loopDelay.disable();
     init.signal?.removeEventListener('abort', onCallerAbort);
     client.off('reconnecting', onReconnecting);
     client.off('ready', onReady);
     reader.disconnect();
-    await queue.close().catch(() => undefined);
-    await client.quit().catch(() => client.disconnect());
+    await bounded(queue.close());
+    await bounded(client.quit());
+    client.disconnect();
+    void queue.disconnect().catch(() => undefined);
   };
 
   const summary = (): TitlesSummary => ({ ...progress(), inFlight: 0, cancelled: cancelled || stop.signal.aborted, eventLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - 2) });

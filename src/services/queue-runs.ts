@@ -742,6 +742,8 @@ export class QueueRuns {
     live.controller = null;
     if (summary) live.lastProgress = summary;
     const stopping = live.stopping;
+    // Stopped by this process while Redis was away: the producer's connections were cut, which is how it ended.
+    if (error !== null && (stopping === 'close' || stopping === 'pause')) error = null;
     if (error !== null) {
       const message = (await asClusterError(error)).message.replace(/^CLUSTER_[A-Z_]+: /, '');
       await this.end(live, { state: 'failed', summary, error: message }, 'interrupted');
