@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
 import './styles/base.css';
 import './styles/titles.css';
+import './styles/cluster.css';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root');

@@ -9,6 +9,7 @@ import { useHostOnline } from '../connection.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { commonMessages } from '../i18n/common.js';
 import { useFormatters, useT } from '../i18n/index.js';
+import { clusterMessages } from '../i18n/cluster.js';
 import { titlesMessages } from '../i18n/titles.js';
 import { useRunStateLabel } from '../titles/RunBar.js';
 
@@ -21,6 +22,7 @@ export const HistorySidebar = memo(function HistorySidebar(props: {
 }) {
   const t = useT(titlesMessages);
   const tc = useT(commonMessages);
+  const tq = useT(clusterMessages);
   const format = useFormatters();
   const stateLabel = useRunStateLabel();
   const [confirming, setConfirming] = useState<RunSummary | null>(null);
@@ -56,6 +58,12 @@ export const HistorySidebar = memo(function HistorySidebar(props: {
                     <span className={`badge badge--small badge--${run.state}`} title={run.state === 'elsewhere' ? t('historyElsewhere') : undefined}>
                       {stateLabel(run.state)}
                     </span>
+                    {run.queue !== undefined ? (
+                      <span className="badge badge--small badge--queue" title={tq('onQueue', { url: run.queue })}>
+                        {tq('queueBadge')}
+                        <span className="visually-hidden"> {tq('onQueue', { url: run.queue })}</span>
+                      </span>
+                    ) : null}
                     <span className="history__date">{format.dateTime(run.createdAt)}</span>
                   </span>
                   <span className="history__bar" aria-hidden="true">

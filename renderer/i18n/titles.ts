@@ -153,6 +153,7 @@ export const titlesMessages = defineMessages({
     whatDelete: 'Deleting the run',
     whatHistory: 'Loading history',
     whatOpenExternal: 'Opening the browser',
+    whatQueueRun: 'The run on the queue',
   },
   'zh-CN': {
     inputHeading: '新任务',
@@ -294,6 +295,7 @@ export const titlesMessages = defineMessages({
     whatDelete: '删除任务',
     whatHistory: '加载历史记录',
     whatOpenExternal: '打开浏览器',
+    whatQueueRun: '队列中的任务',
   },
 });
 

@@ -2,7 +2,7 @@
  * The "New run" panel: the URL list (paste, drop files, Open…), the live valid/invalid/duplicate count with the
  * invalid lines pointed out (click one to jump to it), the settings, and Start.
  */
-import { memo, useEffect, useId, useMemo, useRef, useState, type ClipboardEvent, type RefObject } from 'react';
+import { memo, useEffect, useId, useMemo, useRef, useState, type ClipboardEvent, type ReactNode, type RefObject } from 'react';
 import type { TitlesSettings } from '../../src/contract.js';
 import { BulkSummary } from '../components/BulkSummary.js';
 import { Button, modKey } from '../components/Button.js';
@@ -65,6 +65,8 @@ export const InputPanel = memo(function InputPanel(props: {
   starting: boolean;
   textareaRef: RefObject<HTMLTextAreaElement | null>;
   dragging: boolean;
+  /** Where the run goes (this computer or a Redis queue), shown under the settings. */
+  runOn?: ReactNode;
 }) {
   const t = useT(titlesMessages);
   const format = useFormatters();
@@ -255,6 +257,7 @@ export const InputPanel = memo(function InputPanel(props: {
             onChange={(value) => set('userAgent', value)}
           />
         </div>
+        {props.runOn}
       </fieldset>
 
       <div className="input-panel__actions">

@@ -5,6 +5,7 @@ import type { TitlesProgress } from '../../src/titles/types.js';
 import { Button } from '../components/Button.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { useFormatters, useT } from '../i18n/index.js';
+import { clusterMessages } from '../i18n/cluster.js';
 import { titlesMessages } from '../i18n/titles.js';
 
 /** 'elsewhere': going in another Titlewave window or process, which alone can act on it. */
@@ -16,6 +17,8 @@ export interface RunInfo {
   name: string;
   state: RunState;
   progress: TitlesProgress;
+  /** A run on a Redis queue: the queue's URL without its password. */
+  queue?: string;
 }
 
 const stateKey = {
@@ -48,6 +51,7 @@ export const RunBar = memo(function RunBar(props: {
   onExport: (format: ExportFormat) => void;
 }) {
   const t = useT(titlesMessages);
+  const tq = useT(clusterMessages);
   const format = useFormatters();
   const stateLabel = useRunStateLabel();
   const { run } = props;
@@ -70,6 +74,11 @@ export const RunBar = memo(function RunBar(props: {
             {run.name}
           </h2>
           <span className={`badge badge--${run.state}`}>{stateLabel(run.state)}</span>
+          {run.queue !== undefined ? (
+            <span className="badge badge--queue" title={tq('onQueue', { url: run.queue })}>
+              {tq('queueBadge')}
+            </span>
+          ) : null}
         </div>
         <div className="runbar__actions">
           {run.state === 'running' ? (

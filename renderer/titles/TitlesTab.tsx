@@ -10,17 +10,22 @@ import { defaultTitlesOptions } from '../../src/titles/defaults.js';
 import { parseInputLine } from '../../src/titles/input.js';
 import { decodeTextFile } from '../../src/titles/text-encoding.js';
 import type { TitlesProgress } from '../../src/titles/types.js';
-import { errorMessage, invoke, isWebUrl, useApiEvent } from '../api.js';
+import { invoke, isWebUrl, useApiEvent } from '../api.js';
+import { useFailureText } from '../cluster/failure.js';
+import { useClusterSettings } from '../cluster/use-cluster-settings.js';
+import { WorkersPanel, type WorkersList } from '../cluster/WorkersPanel.js';
 import { useToast } from '../components/Toasts.js';
 import { useReconnected } from '../connection.js';
 import { commonMessages } from '../i18n/common.js';
 import { useFormatters, useT } from '../i18n/index.js';
+import { clusterMessages } from '../i18n/cluster.js';
 import { titlesMessages } from '../i18n/titles.js';
 import { HistorySidebar } from '../history/HistorySidebar.js';
 import { useInputAnalysis } from './useInputAnalysis.js';
 import { buildExport } from './export.js';
 import { appendLines, isUrlListFile, urlLinesOf } from './files.js';
 import { InputPanel } from './InputPanel.js';
+import { RunOnSetting } from './RunOnSetting.js';
 import { ResultsPanel } from './ResultsPanel.js';
 import { RunBar, type ExportFormat, type RunInfo } from './RunBar.js';
 import { useTitlesSettings } from './settings.js';
@@ -87,6 +92,8 @@ function newFollowing(previous?: Following): Following {
 export function TitlesTab(props: { active: boolean }) {
   const t = useT(titlesMessages);
   const tc = useT(commonMessages);
+  const tq = useT(clusterMessages);
+  const failure = useFailureText();
   const format = useFormatters();
   const toast = useToast();
 
@@ -112,7 +119,10 @@ export function TitlesTab(props: { active: boolean }) {
   /** Updates that arrive while a start or load is in flight wait here, so none is lost or applied to the wrong run. */
   const bufferRef = useRef<TitlesUpdate[] | null>(null);
 
-  const fail = useCallback((what: string, error: unknown) => toast.show(tc('commandFailed', { what, message: errorMessage(error) }), 'error'), [toast, tc]);
+  const fail = useCallback((what: string, error: unknown) => toast.show(tc('commandFailed', { what, message: failure.ofError(error) }), 'error'), [toast, tc, failure]);
+  const cluster = useClusterSettings(useCallback((error: unknown) => fail(tq('whatSettings'), error), [fail, tq]));
+  /** The workers of the queue the run on screen is on (runs on a queue only), as last sent. */
+  const [workers, setWorkers] = useState<WorkersList | null>(null);
 
   const applyUpdate = useCallback((update: TitlesUpdate) => {
     const { records, view } = followingRef.current;
@@ -121,7 +131,17 @@ export function TitlesTab(props: { active: boolean }) {
     const state = update.state === 'running' && progress.paused ? 'paused' : update.state;
     setRun((current) => (current && current.id === update.runId ? { ...current, state, progress } : current));
     setVersion((n) => n + 1);
+    // A run on a queue that stopped on an error (it stays resumable): say why.
+    if (update.error) failRef.current(tRef.current('whatQueueRun'), new Error(update.error));
   }, []);
+  const failRef = useRef(fail);
+  failRef.current = fail;
+  const tRef = useRef(t);
+  tRef.current = t;
+
+  useApiEvent('cluster.workers', (list) => {
+    if (list.runId === runIdRef.current) setWorkers({ ...list, receivedAt: Date.now() });
+  });
 
   useApiEvent('titles.update', (update) => {
     if (bufferRef.current) bufferRef.current.push(update);
@@ -137,6 +157,7 @@ export function TitlesTab(props: { active: boolean }) {
         const info = await fill(target);
         target.view.rebuild();
         followingRef.current = target;
+        if (runIdRef.current !== info.id) setWorkers(null);
         runIdRef.current = info.id;
         setFollowing(target);
         setRun(info);
@@ -184,10 +205,16 @@ export function TitlesTab(props: { active: boolean }) {
     const expectedRows = analysis.pending ? 0 : analysis.valid + analysis.invalidCount;
     try {
       await follow(async () => {
-        const { runId } = await invoke('titles.start', { text: input, settings: { ...settings, userAgent: settings.userAgent.trim() || defaultTitlesOptions.userAgent }, name });
+        const { runId, queue } = await invoke('titles.start', {
+          text: input,
+          settings: { ...settings, userAgent: settings.userAgent.trim() || defaultTitlesOptions.userAgent },
+          name,
+          target: cluster.settings?.runOn ?? 'local',
+        });
         return {
           id: runId,
           name,
+          ...(queue !== undefined ? { queue } : {}),
           state: 'running',
           // Until the first update, the live count's idea of the total (each valid URL and invalid line gets a row).
           progress: { total: expectedRows, inputDone: false, done: 0, failed: 0, inFlight: 0, rate: 0, etaMs: null, elapsedMs: 0, duplicates: 0, paused: false },
@@ -199,7 +226,7 @@ export function TitlesTab(props: { active: boolean }) {
     } finally {
       setStarting(false);
     }
-  }, [text, starting, settings, follow, fail, t, toast, analysis]);
+  }, [text, starting, settings, follow, fail, t, toast, analysis, cluster.settings]);
 
   const openRun = useCallback(
     async (summary: Pick<RunSummary, 'id'>) => {
@@ -208,7 +235,13 @@ export function TitlesTab(props: { active: boolean }) {
           const loaded = await invoke('history.load', summary.id);
           target.records.put(loaded.records);
           const progress = progressOf(loaded.run);
-          return { id: loaded.run.id, name: loaded.run.name, state: loaded.run.state, progress: { ...progress, done: Math.max(progress.done, target.records.size) } };
+          return {
+            id: loaded.run.id,
+            name: loaded.run.name,
+            state: loaded.run.state,
+            ...(loaded.run.queue !== undefined ? { queue: loaded.run.queue } : {}),
+            progress: { ...progress, done: Math.max(progress.done, target.records.size) },
+          };
         });
         setInputOpen(false);
       } catch (error) {
@@ -237,7 +270,13 @@ export function TitlesTab(props: { active: boolean }) {
           const { runId } = await invoke('history.resume', summary.id);
           const loaded = await invoke('history.load', runId);
           target.records.put(loaded.records);
-          return { id: runId, name: loaded.run.name, state: 'running', progress: { ...progressOf(loaded.run), done: target.records.size } };
+          return {
+            id: runId,
+            name: loaded.run.name,
+            state: 'running',
+            ...(loaded.run.queue !== undefined ? { queue: loaded.run.queue } : {}),
+            progress: { ...progressOf(loaded.run), done: target.records.size },
+          };
         });
         setInputOpen(false);
         toast.show(t('resumed', { name: summary.name }), 'info');
@@ -502,6 +541,7 @@ export function TitlesTab(props: { active: boolean }) {
               starting={starting}
               textareaRef={textareaRef}
               dragging={dragging}
+              runOn={<RunOnSetting state={cluster} />}
             />
           </div>
         </section>
@@ -523,6 +563,7 @@ export function TitlesTab(props: { active: boolean }) {
             onExport={(kind) => void exportRun(kind)}
           />
         ) : null}
+        {run?.queue !== undefined && live ? <WorkersPanel queue={run.queue} runId={run.id} list={workers} /> : null}
         <ResultsPanel
           view={following.view}
           version={version}
