@@ -262,6 +262,27 @@ describe('a titles run on the queue', () => {
     await close(second.services);
   }, 90_000);
 
+  it('closes while Redis does not answer (the app quits, serve stops), and the run is attached again once it does', async () => {
+    const dataDir = newDataDir();
+    const first = open(dataDir);
+    await first.services.invoke('cluster.setSettings', [{ runOn: 'queue', url: redis.url }]);
+    const urls = urlList(120, 'r', '?delay=100');
+    const { runId } = await first.services.invoke('titles.start', [{ text: urls.join('\n'), settings, target: 'queue' }]);
+    await waitFor(() => first.seen.updates(runId).some((update) => update.records.length > 0), 20_000, 'some records');
+    redis.process.kill('SIGSTOP');
+    try {
+      // Resolves (the producer's commands would wait for Redis forever): the run is left interrupted, resumable.
+      await close(first.services);
+    } finally {
+      redis.process.kill('SIGCONT');
+    }
+    expect(meta(dataDir, runId).state).toBe('interrupted');
+    const second = open(dataDir);
+    await waitFor(() => second.seen.updates(runId).some((update) => update.state === 'done'), 60_000, 'the run to end');
+    expect(journal(dataDir, runId).map((record) => record.index).sort((a, b) => a - b)).toEqual(urls.map((_, i) => i));
+    await close(second.services);
+  }, 90_000);
+
   it('pauses (its waiting jobs leave the queue), resumes, and cancels on the queue leaving only the summary', async () => {
     const dataDir = newDataDir();
     const { services, seen } = open(dataDir);
