@@ -15,6 +15,8 @@ export interface ClusterSettingsState {
   /** Save a new URL (refused with the services' error when it is not a Redis URL), then test it. */
   saveUrl: (url: string) => Promise<void>;
   runTest: () => Promise<void>;
+  /** Remove the saved URL (and its password) from this computer. */
+  forgetUrl: () => Promise<void>;
 }
 
 export function useClusterSettings(onError: (error: unknown) => void): ClusterSettingsState {
@@ -60,5 +62,14 @@ export function useClusterSettings(onError: (error: unknown) => void): ClusterSe
     [runTest],
   );
 
-  return { settings, test, testing, setRunOn, saveUrl, runTest };
+  const forgetUrl = useCallback(async () => {
+    try {
+      setSettings(await invoke('cluster.setSettings', { runOn: 'queue', url: null }));
+      setTest(null);
+    } catch (error) {
+      onError(error);
+    }
+  }, [onError]);
+
+  return { settings, test, testing, setRunOn, saveUrl, runTest, forgetUrl };
 }

@@ -159,6 +159,9 @@ export const RunOnSetting = memo(function RunOnSetting(props: { state: ClusterSe
                   <button type="button" className="link-button" onClick={() => setEditing(true)}>
                     {t('change')}
                   </button>
+                  <button type="button" className="link-button link-button--danger" title={t('forgetHint')} onClick={() => void props.state.forgetUrl()}>
+                    {t('forget')}
+                  </button>
                   <Button size="small" disabled={testing} onClick={() => void props.state.runTest()}>
                     {testing ? t('testing') : t('testConnection')}
                   </Button>

@@ -19,7 +19,7 @@ const storedSchema = z.object({
   runOn: runTargetSchema,
   /** The Redis URL of "Run on: a Redis queue": in full, and without its password. */
   url: z.object({ full: z.string().max(2048), display: z.string().max(2100) }).nullable(),
-  /** URL without password -> full URL, for every queue a run of this data folder went to. */
+  /** URL without password -> full URL, for every queue a run of this data folder went to (the last MAX_KNOWN). */
   known: z.record(z.string().max(2100), z.string().max(2048)),
 });
 type Stored = z.infer<typeof storedSchema>;
@@ -64,8 +64,8 @@ export class QueueSettingsStore {
         if (stored.url) delete stored.known[stored.url.display];
         stored.url = null;
       } else if (url !== undefined) {
+        // Only the URL in use is kept: one replaced before any run went to it (a typo, a wrong password) is gone.
         stored.url = await displayOf(url);
-        remember(stored, stored.url.display, stored.url.full);
       }
       stored.runOn = runOn;
       return stored;

@@ -133,6 +133,12 @@ describe('"Run on" and the connection test', () => {
     expect(clusterErrorOf(refused)?.code).toBe('BAD_URL');
     expect(String(refused)).not.toContain(PASSWORD);
     expect(await services.invoke('cluster.settings', [])).toEqual({ ...saved, runOn: 'local' });
+    // A URL replaced before any run went to it leaves nothing of its password; Forget removes the saved one.
+    await services.invoke('cluster.setSettings', [{ runOn: 'queue', url: `redis://:typo-${PASSWORD}@127.0.0.1:1/0` }]);
+    await services.invoke('cluster.setSettings', [{ runOn: 'queue', url: redis.url }]);
+    expect(readFileSync(file, 'utf8')).not.toContain(`typo-${PASSWORD}`);
+    await services.invoke('cluster.setSettings', [{ runOn: 'queue', url: null }]);
+    expect(readFileSync(file, 'utf8')).not.toContain(PASSWORD);
     await close(services);
   });
 

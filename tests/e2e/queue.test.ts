@@ -151,6 +151,12 @@ it('tests the connection, runs on the queue with its workers shown, and survives
   expect(await again.page.locator('body').textContent()).not.toContain(PASSWORD);
   expect(second.stderr()).not.toContain(PASSWORD);
   expect(dataFilesBut('queue.json')).not.toContain(PASSWORD);
+  // Forget: the URL and its password leave this computer.
+  expect(readFileSync(join(dataDir, 'queue.json'), 'utf8')).toContain(PASSWORD);
+  await again.page.getByRole('button', { name: 'New run' }).click();
+  await again.page.getByRole('button', { name: 'Forget' }).click();
+  await again.page.getByLabel('Redis URL').waitFor();
+  expect(readFileSync(join(dataDir, 'queue.json'), 'utf8')).not.toContain(PASSWORD);
   expect(errors).toEqual([]);
   expect(again.errors).toEqual([]);
   await again.context.close();
