@@ -14,8 +14,6 @@
  *   Resume of an ended run start it again on the queue with the journal's rows skipped.
  * - The Redis URL is a secret: metas, events and messages carry it without its password (queue-settings.ts keeps it).
  */
-import { mkdir } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { clusterError, type ClusterFailureCode, type ClusterTestResult, type ClusterWorkerView, type CommandResult, type Events, type JobState, type RunSummary, type TitlesSettings } from '../contract.js';
 import type { ClusterHandle, ClusterTitlesRun, WorkerStatus } from '../cluster/index.js';
 import { SCHEMA_VERSION } from '../cluster/schema.js';
@@ -26,7 +24,7 @@ import type { EventHub } from './events.js';
 import { RunStore, type RecordJournal, type RunMeta } from './journal.js';
 import { QueueSettingsStore } from './queue-settings.js';
 import { UpdateThrottle } from './throttle.js';
-import { settingsToOptions } from './titles-runs.js';
+import { defaultName, emptyProgress, newRunId, ownedElsewhereError, settingsToOptions } from './titles-runs.js';
 
 /** Per-index status of a run's rows, one byte each (as titles-runs.ts). */
 const NONE = 0;
@@ -131,23 +129,6 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function newRunId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${Math.floor(Math.random() * 2 ** 32)
-    .toString(16)
-    .padStart(8, '0')}`;
-}
-
-function defaultName(entries: readonly string[]): string {
-  const first = entries[0] ?? 'empty';
-  const name = entries.length > 1 ? `${first} + ${entries.length - 1}` : first;
-  return name.length > 200 ? `${name.slice(0, 199)}…` : name;
-}
-
-function emptyProgress(total: number): TitlesProgress {
-  return { total, inputDone: true, done: 0, failed: 0, inFlight: 0, rate: 0, etaMs: null, elapsedMs: 0, duplicates: 0, paused: false };
-}
-
 function isQueueMeta(meta: RunMeta | null): meta is RunMeta & { queue: { url: string } } {
   return meta !== null && meta.queue !== undefined;
 }
@@ -246,7 +227,7 @@ export class QueueRuns {
       if (conflict) throw conflict;
       await this.settings.remember(handle.target.display, saved.full);
       // A new id nobody knows yet; locked all the same, so no other process ever sees it unowned while it runs.
-      await mkdir(this.store.runsDir, { recursive: true });
+      await this.store.ensureRunsDir();
       lock = await acquireLock(this.store.runDir(meta.id), this.host);
       await this.store.create(meta, text);
       created = true;
@@ -362,7 +343,7 @@ export class QueueRuns {
           await this.end(live, { state: 'cancelled', summary: null, error: null }, 'cancelled');
         }
       }
-      const lock = await this.lockRun(id);
+      const lock = await this.lockRun(id, 'delete');
       try {
         const meta = await this.store.readMeta(id);
         if (!live && isQueueMeta(meta) && meta.state !== 'done' && meta.state !== 'cancelled') await this.cancelOnQueue(meta);
@@ -458,14 +439,12 @@ export class QueueRuns {
     }
   }
 
-  private async lockRun(id: string): Promise<Lock> {
+  /** This process's lock on a run folder; a live owner elsewhere is refused with a message that names it. */
+  private async lockRun(id: string, action: string): Promise<Lock> {
     try {
       return await acquireLock(this.store.runDir(id), this.host);
     } catch (error) {
-      if (error instanceof LockedError) {
-        const owner = error.owner;
-        throw new Error(`This run is going on in another Titlewave window or process (${owner.purpose ? `${owner.purpose}, ` : ''}process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`}); act on it there.`);
-      }
+      if (error instanceof LockedError) throw ownedElsewhereError(error.owner, action);
       throw error;
     }
   }
@@ -481,7 +460,7 @@ export class QueueRuns {
 
   /** The run, locked for this process and read fresh from disk, connected to its queue; ready to restart. */
   private async claim(id: string): Promise<QueueLive> {
-    const lock = await this.lockRun(id);
+    const lock = await this.lockRun(id, 'open');
     let handle: ClusterHandle | null = null;
     try {
       const meta = await this.store.readMeta(id);
@@ -579,7 +558,7 @@ export class QueueRuns {
     if (remote === null) return; // expired on the queue: Resume starts it again there
     if (remote.state === 'cancelled' || remote.state === 'done') {
       // Ended on the queue while no producer was here (`titlewave runs --cancel`, or the end was not saved here).
-      const lock = await this.lockRun(meta.id);
+      const lock = await this.lockRun(meta.id, 'open');
       try {
         const fresh = await this.store.readMeta(meta.id);
         if (isQueueMeta(fresh) && (fresh.state === 'running' || fresh.state === 'interrupted')) {

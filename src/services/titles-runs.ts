@@ -11,7 +11,7 @@ import { acquireLock, LockedError, lockHolder, type Lock, type LockOwner } from 
 import { defaultTitlesOptions } from '../titles/defaults.js';
 import { startTitlesJob, type TitlesJob } from '../titles/engine.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
-import { distinctEntries } from './entries.js';
+import { distinctEntries, linesOf } from './entries.js';
 import type { EventHub } from './events.js';
 import { RunStore, summaryOf, type RecordJournal, type RunMeta } from './journal.js';
 import { UpdateThrottle } from './throttle.js';
@@ -80,30 +80,19 @@ export function settingsToOptions(settings: TitlesSettings): Partial<TitlesOptio
   };
 }
 
-function newRunId(now: Date): string {
+export function newRunId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
-function defaultName(entries: readonly string[]): string {
+export function defaultName(entries: readonly string[]): string {
   const first = entries[0] ?? 'empty';
   const name = entries.length > 1 ? `${first} + ${entries.length - 1}` : first;
   return name.length > 200 ? `${name.slice(0, 199)}…` : name;
 }
 
-function emptyProgress(total: number): TitlesProgress {
+export function emptyProgress(total: number): TitlesProgress {
   return { total, inputDone: true, done: 0, failed: 0, inFlight: 0, rate: 0, etaMs: null, elapsedMs: 0, duplicates: 0, paused: false };
-}
-
-/** Lines of a text, one at a time, without an array of all of them. */
-function* linesOf(text: string): Generator<string> {
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    yield text.slice(start, end);
-    start = end + 1;
-  }
 }
 
 export function isProcessAlive(pid: number): boolean {
