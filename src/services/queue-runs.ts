@@ -307,8 +307,14 @@ export class QueueRuns {
       for (const record of await this.store.readRecords(id, meta.total)) if (record?.error && !NOT_RETRIED.has(record.error.code)) retry.add(record.index);
       if (retry.size === 0) return { runId: id, count: 0 };
       const live = await this.claim(id);
-      // A new run on the queue under the same id (the ended one's summary there is replaced) for the failed rows.
-      await this.restart(live, { resume: false, skip: (index) => !retry.has(index) });
+      if (meta.state === 'done' || meta.state === 'cancelled') {
+        // A new run on the queue under the same id (the ended one's summary there is replaced) for the failed rows.
+        await this.restart(live, { resume: false, skip: (index) => !retry.has(index) });
+      } else {
+        // Still on the queue (interrupted): attach, so what the workers committed meanwhile is kept, and fetch the
+        // failed rows again along with the missing ones.
+        await this.restart(live, { resume: true, skip: (index) => live.status[index] === OK });
+      }
       return { runId: id, count: retry.size };
     });
   }

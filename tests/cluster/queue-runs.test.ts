@@ -364,6 +364,32 @@ describe('a titles run on the queue', () => {
     await close(services);
   }, 90_000);
 
+  it('a run whose queue URL this computer no longer knows stays interrupted and says so; given it again, Retry failed attaches and finishes it', async () => {
+    const dataDir = newDataDir();
+    const first = open(dataDir);
+    await first.services.invoke('cluster.setSettings', [{ runOn: 'queue', url: redis.url }]);
+    const urls = [flaky.url('gone-1'), flaky.url('gone-2'), ...urlList(90, 'g', '?delay=100')];
+    const { runId } = await first.services.invoke('titles.start', [{ text: urls.join('\n'), settings, target: 'queue' }]);
+    await waitFor(() => first.seen.updates(runId).some((update) => update.progress.failed === 2), 20_000, 'the two failures');
+    await first.services.invoke('cluster.setSettings', [{ runOn: 'queue', url: null }]);
+    await close(first.services);
+    expect(meta(dataDir, runId).state).toBe('interrupted');
+
+    const second = open(dataDir);
+    const refused = await second.services.invoke('history.resume', [runId]).catch((error: unknown) => error);
+    expect(clusterErrorOf(refused)?.code).toBe('NO_PASSWORD');
+    expect(clusterErrorOf(refused)?.message).toContain(`redis://:***@127.0.0.1:${redis.port}/0`);
+    expect((await second.services.invoke('history.list', [])).find((run) => run.id === runId)?.state).toBe('interrupted');
+    await second.services.invoke('cluster.setSettings', [{ runOn: 'queue', url: redis.url }]);
+    expect(await second.services.invoke('titles.retryFailed', [runId])).toEqual({ runId, count: 2 });
+    await waitFor(() => second.seen.updates(runId).some((update) => update.state === 'done'), 30_000, 'the run to end');
+    const loaded = await second.services.invoke('history.load', [runId]);
+    expect(loaded.records.map((record) => record.index).sort((a, b) => a - b)).toEqual(urls.map((_, i) => i));
+    expect(loaded.records.every((record) => record.error === null)).toBe(true);
+    expect(new Set(journal(dataDir, runId).filter((record) => record.error === null).map((record) => record.index)).size).toBe(urls.length);
+    await close(second.services);
+  }, 90_000);
+
   it('refuses to start when the queue is unreachable, within seconds, leaving no run folder', async () => {
     const dataDir = newDataDir();
     const { services } = open(dataDir);
