@@ -19,9 +19,9 @@ export function useFailureText(): { ofCode: (code: ClusterFailureCode, detail: s
       const failure = clusterErrorOf(error);
       if (!failure) return errorMessage(error);
       const text = ofCode(failure.code, failure.message);
-      return `${text.headline}: ${text.detail}`;
+      return t('failureLine', { headline: text.headline, detail: text.detail });
     },
-    [ofCode],
+    [ofCode, t],
   );
   return { ofCode, ofError };
 }

@@ -38,6 +38,7 @@ export const clusterMessages = defineMessages({
     failREDIS: 'Redis refused',
     failNO_PASSWORD: 'This queue’s URL is not saved here',
     failNOT_SET: 'No Redis URL yet',
+    failureLine: '{headline}: {detail}',
     // Workers panel
     workersHeading: 'Workers',
     onQueue: 'On queue {url}',
@@ -91,6 +92,7 @@ export const clusterMessages = defineMessages({
     failREDIS: 'Redis 拒绝了请求',
     failNO_PASSWORD: '这台电脑没有保存此队列的地址',
     failNOT_SET: '尚未设置 Redis 地址',
+    failureLine: '{headline}：{detail}',
     workersHeading: '工作进程',
     onQueue: '队列：{url}',
     workersSummary: (p) => `${s(p, 'formatted')} 个在线 · ${s(p, 'inFlight')} 个请求进行中`,

@@ -4,8 +4,7 @@
  * policy, another Titlewave version) and how many workers are connected.
  */
 import { memo, useId, useState, type FormEvent } from 'react';
-import { clusterErrorOf, type ClusterTestResult, type RunTarget } from '../../src/contract.js';
-import { errorMessage } from '../api.js';
+import type { ClusterTestResult, RunTarget } from '../../src/contract.js';
 import { useFailureText } from '../cluster/failure.js';
 import type { ClusterSettingsState } from '../cluster/use-cluster-settings.js';
 import { Button } from '../components/Button.js';
@@ -64,8 +63,7 @@ export const RunOnSetting = memo(function RunOnSetting(props: { state: ClusterSe
       setDraft('');
       setEditing(false);
     } catch (error) {
-      const refused = clusterErrorOf(error);
-      setDraftError(refused ? `${failure.ofCode(refused.code, refused.message).headline}: ${refused.message}` : errorMessage(error));
+      setDraftError(failure.ofError(error));
     } finally {
       setSaving(false);
     }

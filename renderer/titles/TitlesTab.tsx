@@ -128,7 +128,8 @@ export function TitlesTab(props: { active: boolean }) {
     const { records, view } = followingRef.current;
     if (update.records.length > 0) view.apply(records.put(update.records));
     const progress = update.summary ?? update.progress;
-    const state = update.state === 'running' && progress.paused ? 'paused' : update.state;
+    // A run on a queue that stopped on an error is interrupted, not lost: it shows Resume.
+    const state = update.error ? 'interrupted' : update.state === 'running' && progress.paused ? 'paused' : update.state;
     setRun((current) => (current && current.id === update.runId ? { ...current, state, progress } : current));
     setVersion((n) => n + 1);
     // A run on a queue that stopped on an error (it stays resumable): say why.
