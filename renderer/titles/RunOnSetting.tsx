@@ -8,6 +8,7 @@ import type { ClusterTestResult, RunTarget } from '../../src/contract.js';
 import { useFailureText } from '../cluster/failure.js';
 import type { ClusterSettingsState } from '../cluster/use-cluster-settings.js';
 import { Button } from '../components/Button.js';
+import { useHostOnline } from '../connection.js';
 import { clusterMessages } from '../i18n/cluster.js';
 import { useFormatters, useT } from '../i18n/index.js';
 
@@ -35,10 +36,11 @@ function TestResult(props: { result: ClusterTestResult }) {
   );
 }
 
-export const RunOnSetting = memo(function RunOnSetting(props: { state: ClusterSettingsState; disabled?: boolean }) {
+export const RunOnSetting = memo(function RunOnSetting(props: { state: ClusterSettingsState }) {
   const t = useT(clusterMessages);
   const failure = useFailureText();
   const { settings, test, testing } = props.state;
+  const online = useHostOnline();
   const legendId = useId();
   const inputId = useId();
   const [editing, setEditing] = useState(false);
@@ -84,7 +86,7 @@ export const RunOnSetting = memo(function RunOnSetting(props: { state: ClusterSe
                 name={legendId}
                 value={target}
                 checked={settings.runOn === target}
-                disabled={props.disabled}
+                disabled={!online}
                 onChange={() => choose(target)}
               />
               {target === 'local' ? t('runOnLocal') : t('runOnQueue')}
@@ -157,7 +159,13 @@ export const RunOnSetting = memo(function RunOnSetting(props: { state: ClusterSe
                   <button type="button" className="link-button" onClick={() => setEditing(true)}>
                     {t('change')}
                   </button>
-                  <button type="button" className="link-button link-button--danger" title={t('forgetHint')} onClick={() => void props.state.forgetUrl()}>
+                  <button
+                    type="button"
+                    className="link-button link-button--danger"
+                    title={t('forgetHint')}
+                    disabled={!online}
+                    onClick={() => void props.state.forgetUrl()}
+                  >
                     {t('forget')}
                   </button>
                   <Button size="small" disabled={testing} onClick={() => void props.state.runTest()}>
