@@ -1,5 +1,5 @@
 /** Queue failures in the user's language: a headline by code, then the services' one line (never holding a password). */
-import { useCallback } from 'react';
+import { useCallback, useMemo } from 'react';
 import { clusterErrorOf, type ClusterFailureCode } from '../../src/contract.js';
 import { errorMessage } from '../api.js';
 import { useT } from '../i18n/index.js';
@@ -23,5 +23,5 @@ export function useFailureText(): { ofCode: (code: ClusterFailureCode, detail: s
     },
     [ofCode, t],
   );
-  return { ofCode, ofError };
+  return useMemo(() => ({ ofCode, ofError }), [ofCode, ofError]);
 }

@@ -2,7 +2,7 @@
  * The "Run on" setting as the page holds it: where new runs go, the saved Redis URL (only ever without its password:
  * the page hands a typed URL to the services and forgets it), and the last connection test.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ClusterSettings, ClusterTestResult, RunTarget } from '../../src/contract.js';
 import { invoke } from '../api.js';
 
@@ -71,5 +71,5 @@ export function useClusterSettings(onError: (error: unknown) => void): ClusterSe
     }
   }, [onError]);
 
-  return { settings, test, testing, setRunOn, saveUrl, runTest, forgetUrl };
+  return useMemo(() => ({ settings, test, testing, setRunOn, saveUrl, runTest, forgetUrl }), [settings, test, testing, setRunOn, saveUrl, runTest, forgetUrl]);
 }
