@@ -148,6 +148,17 @@ describe('"Run on" and the connection test', () => {
     expect(ok).toMatchObject({ ok: true, url: `redis://:***@127.0.0.1:${redis.port}/0` });
     expect(ok.ok && ok.workers.map((worker) => worker.name)).toEqual(['w1', 'w2']);
     expect(ok.ok && ok.workers.every((worker) => worker.compatible)).toBe(true);
+    // A worker of another Titlewave version (another job schema), as it reports itself: listed, and marked.
+    const client = new Redis(redis.url);
+    const now = Date.now();
+    await client.multi().hset('tw:worker:old-rack', { host: 'old', pid: 1, version: '0.0.1', schema: 999, seenAt: now, startedAt: now, runs: '' }).zadd('tw:workers', now, 'old-rack').exec();
+    try {
+      const listed = await services.invoke('cluster.test', [{ url: redis.url }]);
+      expect(listed.ok && listed.workers.find((worker) => worker.name === 'old-rack')).toMatchObject({ compatible: false, schema: 999, version: '0.0.1' });
+    } finally {
+      await client.multi().del('tw:worker:old-rack').zrem('tw:workers', 'old-rack').exec();
+      client.disconnect();
+    }
 
     const port = await freePort();
     const cases: [string, string, RegExp][] = [
