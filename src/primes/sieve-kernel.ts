@@ -15,7 +15,7 @@
  *   then per sieve: small primes (u32), their next multiples (i32), their wheel indexes (u8); large primes (u32);
  *   bucket heads and cursors; the bucket blocks.
  */
-import { encodeModule, Op, type FunctionSpec, type ValueType } from './wasm.js';
+import { Code, encodeModule, type FunctionSpec, type ValueType } from './wasm.js';
 
 export const RESIDUES = [1, 7, 11, 13, 17, 19, 23, 29] as const;
 /** q steps through the numbers coprime to 30: 1 -> 7 -> 11 -> ... -> 29 -> 31. */
@@ -146,45 +146,22 @@ for (const period of PATTERN_PERIODS) {
 /** First free address after the fixed part of the layout. */
 const FIXED_END = (patternsEnd + 63) & ~63;
 
-let patternData: Uint8Array | null = null;
-
-/** One period of each pattern (plus 16 bytes of wrap-around), laid out at PATTERN_ADDRESSES. */
-function patternBytes(): Uint8Array {
-  if (patternData) return patternData;
-  const data = new Uint8Array(FIXED_END - PATTERN_TABLE);
-  PRESIEVE_GROUPS.forEach((primes, g) => {
-    const period = PATTERN_PERIODS[g] as number;
-    const pattern = data.subarray((PATTERN_ADDRESSES[g] as number) - PATTERN_TABLE, (PATTERN_ADDRESSES[g] as number) - PATTERN_TABLE + period + 16);
-    pattern.fill(0xff, 0, period);
-    for (const p of primes) {
-      // The multiples p*q with q = RESIDUES[w] + 30t lie at byte floor(p*RESIDUES[w]/30) + p*t, all on one bit.
-      const c = CLASS_OF[p % 30] as number;
-      for (let w = 0; w < 8; w++) {
-        const mask = ~(1 << wheelCell(c, w).bit) & 0xff;
-        for (let i = Math.floor((p * (RESIDUES[w] as number)) / 30); i < period; i += p) pattern[i] = (pattern[i] as number) & mask;
-      }
-    }
-    for (let i = 0; i < 16; i++) pattern[period + i] = pattern[i % period] as number;
-  });
-  patternData = data;
-  return data;
-}
-
 // ---------------------------------------------------------------- code
 
-type Body = (readonly number[])[];
-
-/** A function with named parameters and locals. */
-function define(name: string, params: Record<string, ValueType>, locals: Record<string, ValueType>, results: ValueType[], build: (at: Record<string, number>) => Body): FunctionSpec {
+/** A function with named parameters and locals: `build` gets the code and each name's local index. */
+function define<P extends Record<string, ValueType>, L extends Record<string, ValueType>>(
+  name: string,
+  params: P,
+  locals: L,
+  results: ValueType[],
+  build: (code: Code, at: { [K in keyof P | keyof L]: number }) => void,
+): FunctionSpec {
   const names = [...Object.keys(params), ...Object.keys(locals)];
-  const at = Object.fromEntries(names.map((n, i) => [n, i]));
-  return { name, params: Object.values(params), results, locals: Object.values(locals), body: build(at) };
+  const at = Object.fromEntries(names.map((n, i) => [n, i])) as { [K in keyof P | keyof L]: number };
+  const code = new Code();
+  build(code, at);
+  return { name, params: Object.values(params), results, locals: Object.values(locals), code };
 }
-
-const { localGet: get, localSet: set, localTee: tee, i32Const: i32 } = Op;
-
-/** while (condition) { body }: `exit` is the branch that leaves when the loop is done (a br_if to depth 1). */
-const whileLoop = (exitUnless: Body, body: Body): Body => [Op.block, Op.loop, ...exitUnless, ...body, Op.br(0), Op.end, Op.end];
 
 /**
  * Pre-sieve: segment[0, n) = AND of the patterns, each from its current offset, which moves on by n. n must be a
@@ -194,200 +171,216 @@ const whileLoop = (exitUnless: Body, body: Body): Body => [Op.block, Op.loop, ..
 function presieveSpec(): FunctionSpec {
   const passes: number[][] = [];
   for (let g = 0; g < PRESIEVE_GROUPS.length; g += PATTERNS_PER_PASS) passes.push(PATTERN_PERIODS.slice(g, g + PATTERNS_PER_PASS).map((_, i) => g + i));
-  const locals: Record<string, ValueType> = { x: 'i32', stretch: 'i32', stop: 'i32', left: 'i32', v: 'v128' };
-  for (let i = 0; i < PATTERNS_PER_PASS; i++) locals[`a${i}`] = 'i32';
-  return define('presieve', { n: 'i32' }, locals, [], (at) => {
-    const body: Body = [];
-    const a = (i: number) => at[`a${i}`] as number;
+  // a0..a5: where each pattern of a pass is read.
+  const locals = { x: 'i32', stretch: 'i32', stop: 'i32', left: 'i32', v: 'v128', a0: 'i32', a1: 'i32', a2: 'i32', a3: 'i32', a4: 'i32', a5: 'i32' } as const;
+  return define('presieve', { n: 'i32' }, locals, [], (c, at) => {
+    const { n, x, stretch, stop, left, v } = at;
+    const patternReads = [at.a0, at.a1, at.a2, at.a3, at.a4, at.a5];
+    const a = (i: number) => patternReads[i] as number;
     passes.forEach((pass, passIndex) => {
-      // a_i: the pattern's current address.
-      pass.forEach((g, i) => body.push(i32(PATTERN_ADDRESSES[g] as number), i32(PATTERN_TABLE + 4 * g), Op.i32Load(), Op.i32Add, set(a(i))));
-      body.push(i32(0), set(at.x!));
-      const stretch: Body = [get(at.n!), get(at.x!), Op.i32Sub, set(at.stretch!)];
+      // a_i: where pattern i is read.
+      pass.forEach((g, i) => c.i32(PATTERN_ADDRESSES[g] as number).i32(PATTERN_TABLE + 4 * g).i32Load().i32Add().set(a(i)));
+      c.i32(0).set(x);
+      c.block('stretches').loop('stretch');
+      c.get(x).get(n).i32GeU().brIf('stretches');
+      // The stretch: up to the end of the segment or of the first pattern to wrap around, in 16-byte steps.
+      c.get(n).get(x).i32Sub().set(stretch);
       pass.forEach((g, i) => {
-        // left = end of pattern - a_i; stretch = min(stretch, left)
-        stretch.push(i32((PATTERN_ADDRESSES[g] as number) + (PATTERN_PERIODS[g] as number)), get(a(i)), Op.i32Sub, set(at.left!));
-        stretch.push(get(at.left!), get(at.stretch!), get(at.left!), get(at.stretch!), Op.i32LtU, Op.select, set(at.stretch!));
+        c.i32((PATTERN_ADDRESSES[g] as number) + (PATTERN_PERIODS[g] as number)).get(a(i)).i32Sub().set(left);
+        c.get(left).get(stretch).get(left).get(stretch).i32LtU().select().set(stretch);
       });
-      stretch.push(get(at.x!), get(at.stretch!), i32(15), Op.i32Add, i32(-16), Op.i32And, Op.i32Add, set(at.stop!));
-      const inner: Body = [];
+      c.get(x).get(stretch).i32(15).i32Add().i32(-16).i32And().i32Add().set(stop);
+      c.loop('words');
       pass.forEach((_, i) => {
-        inner.push(get(a(i)), Op.v128Load());
-        if (i > 0) inner.push(Op.v128And);
-        inner.push(get(a(i)), i32(16), Op.i32Add, set(a(i)));
+        c.get(a(i)).v128Load();
+        if (i > 0) c.v128And();
+        c.get(a(i)).i32(16).i32Add().set(a(i));
       });
-      if (passIndex > 0) inner.push(get(at.x!), Op.v128Load(), Op.v128And);
-      inner.push(set(at.v!), get(at.x!), get(at.v!), Op.v128Store(), get(at.x!), i32(16), Op.i32Add, tee(at.x!), get(at.stop!), Op.i32LtU, Op.brIf(0));
-      const wrap: Body = [];
+      if (passIndex > 0) c.get(x).v128Load().v128And();
+      c.set(v).get(x).get(v).v128Store();
+      c.get(x).i32(16).i32Add().tee(x).get(stop).i32LtU().brIf('words');
+      c.end();
+      // Each pattern read past its period goes back by one (the 16 bytes past its end repeat its start).
       pass.forEach((g, i) => {
-        const end = (PATTERN_ADDRESSES[g] as number) + (PATTERN_PERIODS[g] as number);
-        wrap.push(get(a(i)), i32(end), Op.i32GeU, Op.if, get(a(i)), i32(PATTERN_PERIODS[g] as number), Op.i32Sub, set(a(i)), Op.end);
+        c.get(a(i)).i32((PATTERN_ADDRESSES[g] as number) + (PATTERN_PERIODS[g] as number)).i32GeU();
+        c.if().get(a(i)).i32(PATTERN_PERIODS[g] as number).i32Sub().set(a(i)).end();
       });
-      body.push(...whileLoop([get(at.x!), get(at.n!), Op.i32GeU, Op.brIf(1)], [...stretch, Op.loop, ...inner, Op.end, ...wrap]));
-      pass.forEach((g, i) => body.push(i32(PATTERN_TABLE + 4 * g), get(a(i)), i32(PATTERN_ADDRESSES[g] as number), Op.i32Sub, Op.i32Store()));
+      c.br('stretch').end().end();
+      pass.forEach((g, i) => c.i32(PATTERN_TABLE + 4 * g).get(a(i)).i32(PATTERN_ADDRESSES[g] as number).i32Sub().i32Store());
     });
-    return body;
   });
 }
 
 /** Set bits of segment[0, n), n a multiple of 32. */
 function countSpec(): FunctionSpec {
-  return define('count', { n: 'i32' }, { x: 'i32', total: 'i64' }, ['i32'], (at) => {
-    const word = (offset: number): Body => [get(at.x!), Op.i64Load(offset), Op.i64Popcnt];
-    return [
-      ...whileLoop(
-        [get(at.x!), get(at.n!), Op.i32GeU, Op.brIf(1)],
-        [get(at.total!), ...word(0), Op.i64Add, ...word(8), Op.i64Add, ...word(16), Op.i64Add, ...word(24), Op.i64Add, set(at.total!), get(at.x!), i32(32), Op.i32Add, set(at.x!)],
-      ),
-      get(at.total!),
-      Op.i32WrapI64,
-    ];
+  return define('count', { n: 'i32' }, { x: 'i32', total: 'i64' }, ['i32'], (c, { n, x, total }) => {
+    c.block('done').loop('words');
+    c.get(x).get(n).i32GeU().brIf('done');
+    c.get(total);
+    for (const offset of [0, 8, 16, 24]) c.get(x).i64Load(offset).i64Popcnt().i64Add();
+    c.set(total).get(x).i32(32).i32Add().set(x).br('words');
+    c.end().end();
+    c.get(total).i32WrapI64();
   });
-}
-
-/** One step of the wheel for the prime in (i, k, state): cross off segment[i], move i to the next multiple. */
-function step(at: Record<string, number>): Body {
-  return [
-    get(at.state!), i32(2), Op.i32Shl, Op.i32Load(T_STEP), set(at.step!),
-    get(at.i!), get(at.i!), Op.i32Load8u(), get(at.step!), Op.i32And, Op.i32Store8(),
-    get(at.i!), get(at.k!), get(at.step!), i32(8), Op.i32ShrU, i32(255), Op.i32And, Op.i32Mul, Op.i32Add,
-    get(at.step!), i32(16), Op.i32ShrU, i32(255), Op.i32And, Op.i32Add, set(at.i!),
-    get(at.step!), i32(24), Op.i32ShrU, set(at.state!),
-  ];
 }
 
 /**
  * Small and medium primes: for primes[first..last), cross off every multiple below `end` from the next one
- * (position[j], wheel[j]), and leave it at its first multiple at or past `end`, minus `shift`. Steps one multiple at
- * a time to the start of a turn of the wheel; then whole turns while one fits, 8 hits at fixed offsets with
- * constant masks (one loop per class of p); then steps to `end`.
+ * (position[j], wheel[j]), and leave it at its first multiple at or past `end`, minus `shift`.
+ *
+ * As primesieve does, a jump table enters straight at the prime's state (class of p, wheel index): steps one
+ * multiple at a time (constant mask and increment, a check against `end` each) to the start of a turn of the wheel;
+ * then whole turns while one fits below `end`, 8 hits at fixed offsets and no checks; then checked steps to `end`.
  */
 function crossSmallSpec(): FunctionSpec {
-  const params: Record<string, ValueType> = { primes: 'i32', position: 'i32', wheel: 'i32', j: 'i32', last: 'i32', end: 'i32', shift: 'i32' };
-  const locals: Record<string, ValueType> = { i: 'i32', p: 'i32', k: 'i32', c8: 'i32', state: 'i32', step: 'i32', limit: 'i32', address: 'i32' };
-  for (let w = 1; w < 8; w++) locals[`k${w}`] = 'i32';
-  return define('crossSmall', params, locals, [], (at) => {
-    const kw = (w: number) => at[`k${w}`] as number;
-    const turns = (c: number): Body => {
-      const { offsets, masks } = TURN[c] as { offsets: number[]; masks: number[] };
-      const body: Body = [];
-      for (let w = 0; w < 8; w++) {
-        if (w === 0) body.push(get(at.i!), get(at.i!));
-        else body.push(get(at.i!), get(kw(w)), Op.i32Add, tee(at.address!), get(at.address!));
-        body.push(Op.i32Load8u(offsets[w]), i32(masks[w] as number), Op.i32And, Op.i32Store8(offsets[w]));
-      }
-      return [
-        get(at.end!), get(kw(7)), Op.i32Sub, i32(offsets[7] as number), Op.i32Sub, set(at.limit!),
-        ...whileLoop([get(at.i!), get(at.limit!), Op.i32GeS, Op.brIf(1)], [...body, get(at.i!), get(at.p!), Op.i32Add, set(at.i!)]),
-      ];
+  const params = { primes: 'i32', position: 'i32', wheel: 'i32', j: 'i32', last: 'i32', end: 'i32', shift: 'i32' } as const;
+  // k2..k28: k times each gap (2, 4, 6) for steps, and times each sum of gaps for the offsets of a turn.
+  const locals = {
+    i: 'i32', p: 'i32', k: 'i32', state: 'i32', wheelOut: 'i32', limit: 'i32', address: 'i32',
+    k2: 'i32', k4: 'i32', k6: 'i32', k10: 'i32', k12: 'i32', k16: 'i32', k18: 'i32', k22: 'i32', k28: 'i32',
+  } as const;
+  return define('crossSmall', params, locals, [], (c, at) => {
+    const { primes, position, wheel, j, last, end, shift, i, p, k, state, wheelOut, limit, address } = at;
+    const multiples: Record<number, number> = { 2: at.k2, 4: at.k4, 6: at.k6, 10: at.k10, 12: at.k12, 16: at.k16, 18: at.k18, 22: at.k22, 28: at.k28 };
+    const kTimes = (g: number) => multiples[g] as number;
+
+    /** One multiple of a prime of class cls at wheel index w, when below end; else leave with wheel index w. */
+    const checkedStep = (cls: number, w: number) => {
+      const { bit, inc } = wheelCell(cls, w);
+      c.get(i).get(end).i32GeS().if().i32(w).set(wheelOut).br('done').end();
+      c.get(i).get(i).i32Load8u().i32(~(1 << bit) & 0xff).i32And().i32Store8();
+      c.get(i).get(kTimes(GAPS[w] as number)).i32Add();
+      if (inc !== 0) c.i32(inc).i32Add();
+      c.set(i);
     };
-    // br_table into one of 8 nested blocks: block c ends where the code for class c starts.
-    const dispatch: Body = [Op.block];
-    for (let c = 7; c >= 0; c--) dispatch.push(Op.block);
-    dispatch.push(get(at.c8!), i32(3), Op.i32ShrU, Op.brTable([0, 1, 2, 3, 4, 5, 6, 7], 7), Op.end);
-    for (let c = 0; c < 8; c++) {
-      dispatch.push(...turns(c));
-      if (c < 7) dispatch.push(Op.br(7 - c), Op.end);
-    }
-    dispatch.push(Op.end);
-    const perPrime: Body = [
-      Op.block, // skip: a prime with no multiple below end
-      get(at.position!), get(at.j!), i32(2), Op.i32Shl, Op.i32Add, Op.i32Load(), tee(at.i!), get(at.end!), Op.i32GeS, Op.brIf(0),
-      get(at.primes!), get(at.j!), i32(2), Op.i32Shl, Op.i32Add, Op.i32Load(), tee(at.p!), i32(30), Op.i32DivU, set(at.k!),
-      get(at.p!), get(at.k!), i32(30), Op.i32Mul, Op.i32Sub, Op.i32Load8u(T_CLASS8), set(at.c8!),
-      get(at.wheel!), get(at.j!), Op.i32Add, Op.i32Load8u(), get(at.c8!), Op.i32Add, set(at.state!),
-      ...whileLoop([get(at.state!), get(at.c8!), Op.i32Eq, Op.brIf(1), get(at.i!), get(at.end!), Op.i32GeS, Op.brIf(1)], step(at)),
-      get(at.state!), get(at.c8!), Op.i32Eq, Op.if,
-    ];
-    for (let w = 1; w < 8; w++) perPrime.push(get(at.k!), i32(SUM_GAPS[w] as number), Op.i32Mul, set(kw(w)));
-    perPrime.push(
-      ...dispatch,
-      Op.end,
-      ...whileLoop([get(at.i!), get(at.end!), Op.i32GeS, Op.brIf(1)], step(at)),
-      get(at.wheel!), get(at.j!), Op.i32Add, get(at.state!), i32(7), Op.i32And, Op.i32Store8(),
-      Op.end,
-      get(at.position!), get(at.j!), i32(2), Op.i32Shl, Op.i32Add, get(at.i!), get(at.shift!), Op.i32Sub, Op.i32Store(),
-    );
-    return whileLoop([get(at.j!), get(at.last!), Op.i32GeU, Op.brIf(1)], [...perPrime, get(at.j!), i32(1), Op.i32Add, set(at.j!)]);
+    const turns = (cls: number) => {
+      const { offsets, masks } = TURN[cls] as { offsets: number[]; masks: number[] };
+      c.get(end).get(kTimes(28)).i32Sub().i32(offsets[7] as number).i32Sub().set(limit);
+      c.loop(`turn${cls}`);
+      c.block('turned').loop('turns');
+      c.get(i).get(limit).i32GeS().brIf('turned');
+      for (let w = 0; w < 8; w++) {
+        if (w === 0) c.get(i).get(i);
+        else c.get(i).get(kTimes(SUM_GAPS[w] as number)).i32Add().tee(address).get(address);
+        c.i32Load8u(offsets[w]).i32(masks[w] as number).i32And().i32Store8(offsets[w]);
+      }
+      c.get(i).get(p).i32Add().set(i).br('turns');
+      c.end().end();
+      // A whole turn does not fit any more: at most 7 more multiples lie below end.
+      for (let w = 0; w < 8; w++) checkedStep(cls, w);
+      c.br(`turn${cls}`).end();
+    };
+
+    c.block('exit').loop('primes');
+    c.get(j).get(last).i32GeU().brIf('exit');
+    c.block('store');
+    c.get(position).get(j).i32(2).i32Shl().i32Add().i32Load().tee(i).get(end).i32GeS().brIf('store');
+    c.get(primes).get(j).i32(2).i32Shl().i32Add().i32Load().tee(p).i32(30).i32DivU().set(k);
+    c.get(p).get(k).i32(30).i32Mul().i32Sub().i32Load8u(T_CLASS8).get(wheel).get(j).i32Add().i32Load8u().i32Add().set(state);
+    for (const g of [2, 4, 6, 10, 12, 16, 18, 22, 28]) c.get(k).i32(g).i32Mul().set(kTimes(g));
+    c.block('done');
+    // One block per state, in the order of the code below: for each class, the steps from wheel index 1 to 7 fall
+    // through into the turns (entered directly at wheel index 0).
+    const order: string[] = [];
+    for (let cls = 0; cls < 8; cls++) for (const w of [1, 2, 3, 4, 5, 6, 7, 0]) order.push(`s${cls * 8 + w}`);
+    for (let b = order.length - 1; b >= 0; b--) c.block(order[b] as string);
+    c.get(state).brTable(Array.from({ length: 64 }, (_, s) => `s${s}`), 's0');
+    c.end();
+    order.forEach((label, b) => {
+      const s = Number(label.slice(1));
+      const cls = s >> 3;
+      const w = s & 7;
+      if (w !== 0) checkedStep(cls, w);
+      else turns(cls);
+      if (b + 1 < order.length) c.end();
+    });
+    c.end(); // done
+    c.get(wheel).get(j).i32Add().get(wheelOut).i32Store8();
+    c.end(); // store
+    c.get(position).get(j).i32(2).i32Shl().i32Add().get(i).get(shift).i32Sub().i32Store();
+    c.get(j).i32(1).i32Add().set(j).br('primes');
+    c.end().end();
   });
 }
 
-/** Appends entry (k, packed) to bucket `bucket`, taking a block from the free list or the store when its block is full. */
-function push(at: Record<string, number>, bucket: Body, k: Body, packed: Body): Body {
-  return [
-    get(at.cursors!), ...bucket, i32(2), Op.i32Shl, Op.i32Add, tee(at.slot!), Op.i32Load(), tee(at.entry!),
-    i32(BLOCK_BYTES - 1), Op.i32And, Op.i32Eqz, Op.if,
-    // A fresh block: the free list's top, else the next unused one. It becomes the bucket's head.
-    i32(G_FREE), Op.i32Load(), tee(at.fresh!), Op.if,
-    i32(G_FREE), get(at.fresh!), Op.i32Load(), Op.i32Store(),
-    Op.else,
-    i32(G_ALLOC), Op.i32Load(), set(at.fresh!), i32(G_ALLOC), get(at.fresh!), i32(BLOCK_BYTES), Op.i32Add, Op.i32Store(),
-    Op.end,
-    get(at.heads!), ...bucket, i32(2), Op.i32Shl, Op.i32Add, tee(at.head!),
-    get(at.fresh!), get(at.head!), Op.i32Load(), Op.i32Store(),
-    get(at.fresh!), Op.i32Store(),
-    get(at.fresh!), i32(8), Op.i32Add, set(at.entry!),
-    Op.end,
-    get(at.entry!), ...k, Op.i32Store(),
-    get(at.entry!), ...packed, Op.i32Store(4),
-    get(at.slot!), get(at.entry!), i32(8), Op.i32Add, Op.i32Store(),
-  ];
+/** One step of the wheel for a large prime in (i, k, state), from the step table: cross off segment[i], move on. */
+function tableStep(c: Code, { i, k, state, step }: { i: number; k: number; state: number; step: number }): void {
+  c.get(state).i32(2).i32Shl().i32Load(T_STEP).set(step);
+  c.get(i).get(i).i32Load8u().get(step).i32And().i32Store8();
+  c.get(i).get(k).get(step).i32(8).i32ShrU().i32(255).i32And().i32Mul().i32Add();
+  c.get(step).i32(16).i32ShrU().i32(255).i32And().i32Add().set(i);
+  c.get(step).i32(24).i32ShrU().set(state);
 }
 
-const bucketLocals = (): Record<string, ValueType> => ({ heads: 'i32', cursors: 'i32', mask: 'i32', slot: 'i32', entry: 'i32', fresh: 'i32', head: 'i32' });
-const loadBucketState = (at: Record<string, number>): Body => [
-  i32(G_HEADS), Op.i32Load(), set(at.heads!), i32(G_CURSORS), Op.i32Load(), set(at.cursors!), i32(G_MASK), Op.i32Load(), set(at.mask!),
-];
+const BUCKET_LOCALS = { heads: 'i32', cursors: 'i32', mask: 'i32', slot: 'i32', entry: 'i32', fresh: 'i32', head: 'i32', bucket: 'i32' } as const;
+type BucketLocals = { [K in keyof typeof BUCKET_LOCALS]: number };
+
+function loadBucketState(c: Code, { heads, cursors, mask }: BucketLocals): void {
+  c.i32(G_HEADS).i32Load().set(heads).i32(G_CURSORS).i32Load().set(cursors).i32(G_MASK).i32Load().set(mask);
+}
+
+/**
+ * Appends an entry (k, packed), both on the stack, to the bucket in local `bucket`, taking a block from the free
+ * list (or a never used one) when the bucket's newest block is full. Uses locals slot, entry, fresh, head.
+ */
+function push(c: Code, at: BucketLocals, k: number, packed: number): void {
+  const { heads, cursors, bucket, slot, entry, fresh, head } = at;
+  c.get(cursors).get(bucket).i32(2).i32Shl().i32Add().tee(slot).i32Load().tee(entry);
+  c.i32(BLOCK_BYTES - 1).i32And().i32Eqz().if();
+  c.i32(G_FREE).i32Load().tee(fresh).if();
+  c.i32(G_FREE).get(fresh).i32Load().i32Store();
+  c.else();
+  c.i32(G_ALLOC).i32Load().set(fresh).i32(G_ALLOC).get(fresh).i32(BLOCK_BYTES).i32Add().i32Store();
+  c.end();
+  // The fresh block becomes the bucket's newest; its header links the older ones.
+  c.get(heads).get(bucket).i32(2).i32Shl().i32Add().tee(head);
+  c.get(fresh).get(head).i32Load().i32Store();
+  c.get(fresh).i32Store();
+  c.get(fresh).i32(8).i32Add().set(entry);
+  c.end();
+  c.get(entry).get(k).i32Store().get(entry).get(packed).i32Store(4);
+  c.get(slot).get(entry).i32(8).i32Add().i32Store();
+}
 
 /**
  * Large primes: cross off every entry of bucket `segment` (each hits the segment once or a few times) and move each
  * to the bucket of the segment its next multiple falls in; the bucket's blocks go back to the free list.
  */
 function bucketSieveSpec(): FunctionSpec {
-  return define(
-    'bucketSieve',
-    { segment: 'i32' },
-    { ...bucketLocals(), block: 'i32', end: 'i32', e: 'i32', k: 'i32', i: 'i32', state: 'i32', step: 'i32', next: 'i32' },
-    [],
-    (at) => [
-      ...loadBucketState(at),
-      get(at.heads!), get(at.segment!), get(at.mask!), Op.i32And, i32(2), Op.i32Shl, Op.i32Add, tee(at.head!), Op.i32Load(), tee(at.block!),
-      Op.i32Eqz, Op.if, Op.return, Op.end,
-      get(at.head!), i32(0), Op.i32Store(),
-      get(at.cursors!), get(at.segment!), get(at.mask!), Op.i32And, i32(2), Op.i32Shl, Op.i32Add, tee(at.slot!), Op.i32Load(), set(at.end!),
-      get(at.slot!), i32(0), Op.i32Store(),
-      ...whileLoop(
-        [get(at.block!), Op.i32Eqz, Op.brIf(1)],
-        [
-          get(at.block!), i32(8), Op.i32Add, set(at.e!),
-          ...whileLoop(
-            [get(at.e!), get(at.end!), Op.i32GeU, Op.brIf(1)],
-            [
-              get(at.e!), Op.i32Load(), set(at.k!),
-              get(at.e!), Op.i32Load(4), tee(at.i!), i32(24), Op.i32ShrU, set(at.state!),
-              get(at.i!), i32(SEGMENT_BYTES - 1), Op.i32And, set(at.i!),
-              Op.loop,
-              ...step(at),
-              get(at.i!), i32(SEGMENT_BYTES), Op.i32LtS, Op.brIf(0),
-              Op.end,
-              ...push(
-                at,
-                [get(at.segment!), get(at.i!), i32(SEGMENT_SHIFT), Op.i32ShrU, Op.i32Add, get(at.mask!), Op.i32And],
-                [get(at.k!)],
-                [get(at.i!), i32(SEGMENT_BYTES - 1), Op.i32And, get(at.state!), i32(24), Op.i32Shl, Op.i32Or],
-              ),
-              get(at.e!), i32(8), Op.i32Add, set(at.e!),
-            ],
-          ),
-          // Older blocks are full; this one goes back to the free list.
-          get(at.block!), Op.i32Load(), set(at.next!),
-          get(at.block!), i32(G_FREE), Op.i32Load(), Op.i32Store(),
-          i32(G_FREE), get(at.block!), Op.i32Store(),
-          get(at.next!), tee(at.block!), i32(BLOCK_BYTES), Op.i32Add, set(at.end!),
-        ],
-      ),
-    ],
-  );
+  const locals = { ...BUCKET_LOCALS, block: 'i32', end: 'i32', e: 'i32', k: 'i32', i: 'i32', state: 'i32', step: 'i32', next: 'i32', packed: 'i32' } as const;
+  return define('bucketSieve', { segment: 'i32' }, locals, [], (c, at) => {
+    const { segment, heads, cursors, mask, slot, block, end, e, k, i, state, next, packed, bucket } = at;
+    loadBucketState(c, at);
+    c.get(heads).get(segment).get(mask).i32And().i32(2).i32Shl().i32Add().tee(slot).i32Load().tee(block);
+    c.i32Eqz().if().return().end();
+    c.get(slot).i32(0).i32Store();
+    c.get(cursors).get(segment).get(mask).i32And().i32(2).i32Shl().i32Add().tee(slot).i32Load().set(end);
+    c.get(slot).i32(0).i32Store();
+    c.block('blocks-done').loop('blocks');
+    c.get(block).i32Eqz().brIf('blocks-done');
+    c.get(block).i32(8).i32Add().set(e);
+    c.block('entries-done').loop('entries');
+    c.get(e).get(end).i32GeU().brIf('entries-done');
+    c.get(e).i32Load().set(k);
+    c.get(e).i32Load(4).tee(i).i32(24).i32ShrU().set(state);
+    c.get(i).i32(SEGMENT_BYTES - 1).i32And().set(i);
+    c.loop('hits');
+    tableStep(c, at);
+    c.get(i).i32(SEGMENT_BYTES).i32LtS().brIf('hits');
+    c.end();
+    c.get(segment).get(i).i32(SEGMENT_SHIFT).i32ShrU().i32Add().get(mask).i32And().set(bucket);
+    c.get(i).i32(SEGMENT_BYTES - 1).i32And().get(state).i32(24).i32Shl().i32Or().set(packed);
+    push(c, at, k, packed);
+    c.get(e).i32(8).i32Add().set(e).br('entries');
+    c.end().end();
+    // Older blocks are full; this one goes back to the free list.
+    c.get(block).i32Load().set(next);
+    c.get(block).i32(G_FREE).i32Load().i32Store();
+    c.i32(G_FREE).get(block).i32Store();
+    c.get(next).tee(block).i32(BLOCK_BYTES).i32Add().set(end);
+    c.br('blocks');
+    c.end().end();
+  });
 }
 
 /**
@@ -396,44 +389,36 @@ function bucketSieveSpec(): FunctionSpec {
  * left out. Returns the index of the first prime with p > sqrtFrom.
  */
 function placeFirstSpec(): FunctionSpec {
-  return define(
-    'placeFirst',
-    { primes: 'i32', j: 'i32', count: 'i32', sqrtFrom: 'i32', base: 'i64', startResidue: 'i32', segmentCount: 'i32' },
-    { ...bucketLocals(), p: 'i32', r: 'i32', pr: 'i32', t: 'i32', d0: 'i32', q: 'i32', offset: 'i32' },
-    ['i32'],
-    (at) => [
-      ...loadBucketState(at),
-      ...whileLoop(
-        [get(at.j!), get(at.count!), Op.i32GeU, Op.brIf(1)],
-        [
-          get(at.primes!), get(at.j!), i32(2), Op.i32Shl, Op.i32Add, Op.i32Load(), tee(at.p!), get(at.sqrtFrom!), Op.i32GtU, Op.brIf(1),
-          Op.block,
-          // r = base mod p; base = p * qBase + r, and qBase = -r / p (mod 30) as base is a multiple of 30.
-          get(at.base!), get(at.p!), Op.i64ExtendI32U, Op.i64RemU, Op.i32WrapI64, set(at.r!),
-          get(at.p!), i32(30), Op.i32RemU, set(at.pr!),
-          // The first multiple p * (qBase + d) >= from: d0 = 0, 1 or 2 numbers on, then on to q coprime to 30.
-          get(at.r!), get(at.startResidue!), Op.i32Add, set(at.t!),
-          i32(1), i32(2), get(at.t!), get(at.p!), Op.i32LeU, Op.select, i32(0), get(at.t!), Op.select, set(at.d0!),
-          i32(30), get(at.r!), i32(30), Op.i32RemU, Op.i32Sub, Op.i32Load8u(T_MOD30),
-          get(at.pr!), Op.i32Load8u(T_INVERSE), Op.i32Mul, i32(30), Op.i32RemU, get(at.d0!), Op.i32Add, Op.i32Load8u(T_MOD30), set(at.q!),
-          get(at.p!), get(at.d0!), get(at.q!), Op.i32Load8u(T_ADVANCE), Op.i32Add, Op.i32Mul, get(at.r!), Op.i32Sub, i32(30), Op.i32DivU, tee(at.offset!),
-          i32(SEGMENT_SHIFT), Op.i32ShrU, get(at.segmentCount!), Op.i32GeU, Op.brIf(0), // no multiple in the chunk
-          ...push(
-            at,
-            [get(at.offset!), i32(SEGMENT_SHIFT), Op.i32ShrU, get(at.mask!), Op.i32And],
-            [get(at.p!), get(at.pr!), Op.i32Sub, i32(30), Op.i32DivU],
-            [
-              get(at.offset!), i32(SEGMENT_BYTES - 1), Op.i32And,
-              get(at.pr!), Op.i32Load8u(T_CLASS8), get(at.q!), Op.i32Load8u(T_ADVANCE_CLASS), Op.i32Or, i32(24), Op.i32Shl, Op.i32Or,
-            ],
-          ),
-          Op.end,
-          get(at.j!), i32(1), Op.i32Add, set(at.j!),
-        ],
-      ),
-      get(at.j!),
-    ],
-  );
+  const params = { primes: 'i32', j: 'i32', count: 'i32', sqrtFrom: 'i32', base: 'i64', startResidue: 'i32', segmentCount: 'i32' } as const;
+  const locals = { ...BUCKET_LOCALS, p: 'i32', r: 'i32', pr: 'i32', t: 'i32', d0: 'i32', q: 'i32', offset: 'i32', k: 'i32', packed: 'i32' } as const;
+  return define('placeFirst', params, locals, ['i32'], (c, at) => {
+    const { primes, j, count, sqrtFrom, base, startResidue, segmentCount, mask, p, r, pr, t, d0, q, offset, k, packed, bucket } = at;
+    loadBucketState(c, at);
+    c.block('exit').loop('primes');
+    c.get(j).get(count).i32GeU().brIf('exit');
+    c.get(primes).get(j).i32(2).i32Shl().i32Add().i32Load().tee(p).get(sqrtFrom).i32GtU().brIf('exit');
+    c.block('next');
+    // r = base mod p; base = p * qBase + r, and qBase = -r / p (mod 30) as base is a multiple of 30.
+    c.get(base).get(p).i64ExtendI32U().i64RemU().i32WrapI64().set(r);
+    c.get(p).i32(30).i32RemU().set(pr);
+    // The first multiple p * (qBase + d) >= from: d0 = 0, 1 or 2 numbers on, then on to a q coprime to 30.
+    c.get(r).get(startResidue).i32Add().set(t);
+    c.i32(1).i32(2).get(t).get(p).i32LeU().select().i32(0).get(t).select().set(d0);
+    c.i32(30).get(r).i32(30).i32RemU().i32Sub().i32Load8u(T_MOD30);
+    c.get(pr).i32Load8u(T_INVERSE).i32Mul().i32(30).i32RemU().get(d0).i32Add().i32Load8u(T_MOD30).set(q);
+    // p * (d0 + advance) < 2^32 (p < 2^29): exact in unsigned 32-bit arithmetic.
+    c.get(p).get(d0).get(q).i32Load8u(T_ADVANCE).i32Add().i32Mul().get(r).i32Sub().i32(30).i32DivU().tee(offset);
+    c.i32(SEGMENT_SHIFT).i32ShrU().get(segmentCount).i32GeU().brIf('next'); // no multiple in the chunk
+    c.get(offset).i32(SEGMENT_SHIFT).i32ShrU().get(mask).i32And().set(bucket);
+    c.get(p).get(pr).i32Sub().i32(30).i32DivU().set(k);
+    c.get(offset).i32(SEGMENT_BYTES - 1).i32And();
+    c.get(pr).i32Load8u(T_CLASS8).get(q).i32Load8u(T_ADVANCE_CLASS).i32Or().i32(24).i32Shl().i32Or().set(packed);
+    push(c, at, k, packed);
+    c.end();
+    c.get(j).i32(1).i32Add().set(j).br('primes');
+    c.end().end();
+    c.get(j);
+  });
 }
 
 /**
@@ -441,35 +426,29 @@ function placeFirstSpec(): FunctionSpec {
  * bytes from base: each goes to the bucket of p^2's segment. Returns the index of the first prime left waiting.
  */
 function admitSpec(): FunctionSpec {
-  return define(
-    'admit',
-    { primes: 'i32', j: 'i32', count: 'i32', base: 'i64', reach: 'i64', segmentCount: 'i32' },
-    { ...bucketLocals(), p: 'i32', offset64: 'i64', offset: 'i32', c8: 'i32' },
-    ['i32'],
-    (at) => [
-      ...loadBucketState(at),
-      ...whileLoop(
-        [get(at.j!), get(at.count!), Op.i32GeU, Op.brIf(1)],
-        [
-          get(at.primes!), get(at.j!), i32(2), Op.i32Shl, Op.i32Add, Op.i32Load(), tee(at.p!),
-          Op.i64ExtendI32U, get(at.p!), Op.i64ExtendI32U, Op.i64Mul, get(at.base!), Op.i64Sub, Op.i64Const(30n), Op.i64DivU, tee(at.offset64!),
-          get(at.reach!), Op.i64GeU, Op.brIf(1),
-          get(at.offset64!), Op.i32WrapI64, tee(at.offset!), i32(SEGMENT_SHIFT), Op.i32ShrU, get(at.segmentCount!), Op.i32LtU,
-          Op.if,
-          get(at.p!), i32(30), Op.i32RemU, Op.i32Load8u(T_CLASS8), set(at.c8!),
-          ...push(
-            at,
-            [get(at.offset!), i32(SEGMENT_SHIFT), Op.i32ShrU, get(at.mask!), Op.i32And],
-            [get(at.p!), i32(30), Op.i32DivU],
-            [get(at.offset!), i32(SEGMENT_BYTES - 1), Op.i32And, get(at.c8!), get(at.c8!), i32(3), Op.i32ShrU, Op.i32Or, i32(24), Op.i32Shl, Op.i32Or],
-          ),
-          Op.end,
-          get(at.j!), i32(1), Op.i32Add, set(at.j!),
-        ],
-      ),
-      get(at.j!),
-    ],
-  );
+  const params = { primes: 'i32', j: 'i32', count: 'i32', base: 'i64', reach: 'i64', segmentCount: 'i32' } as const;
+  const locals = { ...BUCKET_LOCALS, p: 'i32', offset64: 'i64', offset: 'i32', c8: 'i32', k: 'i32', packed: 'i32' } as const;
+  return define('admit', params, locals, ['i32'], (c, at) => {
+    const { primes, j, count, base, reach, segmentCount, mask, p, offset64, offset, c8, k, packed, bucket } = at;
+    loadBucketState(c, at);
+    c.block('exit').loop('primes');
+    c.get(j).get(count).i32GeU().brIf('exit');
+    c.get(primes).get(j).i32(2).i32Shl().i32Add().i32Load().tee(p);
+    c.i64ExtendI32U().get(p).i64ExtendI32U().i64Mul().get(base).i64Sub().i64(30n).i64DivU().tee(offset64);
+    c.get(reach).i64GeU().brIf('exit');
+    c.get(offset64).i32WrapI64().tee(offset).i32(SEGMENT_SHIFT).i32ShrU().get(segmentCount).i32LtU();
+    c.if();
+    // The multiplier of p^2 is p: its wheel index is p's class.
+    c.get(p).i32(30).i32RemU().i32Load8u(T_CLASS8).set(c8);
+    c.get(offset).i32(SEGMENT_SHIFT).i32ShrU().get(mask).i32And().set(bucket);
+    c.get(p).i32(30).i32DivU().set(k);
+    c.get(offset).i32(SEGMENT_BYTES - 1).i32And().get(c8).get(c8).i32(3).i32ShrU().i32Or().i32(24).i32Shl().i32Or().set(packed);
+    push(c, at, k, packed);
+    c.end();
+    c.get(j).i32(1).i32Add().set(j).br('primes');
+    c.end().end();
+    c.get(j);
+  });
 }
 
 // ---------------------------------------------------------------- instances
@@ -520,10 +499,38 @@ export class Kernel {
   constructor() {
     const instance = new WebAssembly.Instance(kernelModule(), {});
     this.exports = instance.exports as unknown as KernelExports;
-    this.grow(FIXED_END);
+    const scratch = FIXED_END;
+    this.grow(scratch + 128);
     const buffer = this.exports.memory.buffer;
     new Uint8Array(buffer, TABLES, TABLES_BYTES).set(tableBytes());
-    new Uint8Array(buffer, PATTERN_TABLE, FIXED_END - PATTERN_TABLE).set(patternBytes());
+    this.makePatterns(scratch);
+  }
+
+  /**
+   * Each pre-sieve pattern is a small sieve of its own: its primes crossed off (from p itself) over one period in the
+   * segment, by the kernel, then copied to its place with 16 bytes of wrap-around (a millisecond; in JavaScript the
+   * same loops took a worker's first 30 ms).
+   */
+  private makePatterns(scratch: number): void {
+    const memory = new Uint8Array(this.exports.memory.buffer);
+    const primesAt = scratch;
+    const positionAt = scratch + 32;
+    const wheelAt = scratch + 64;
+    const primes = new Uint32Array(memory.buffer, primesAt, 8);
+    const position = new Int32Array(memory.buffer, positionAt, 8);
+    PRESIEVE_GROUPS.forEach((group, g) => {
+      const period = PATTERN_PERIODS[g] as number;
+      memory.fill(0xff, 0, period);
+      memory.fill(0, wheelAt, wheelAt + 8);
+      for (const [j, p] of group.entries()) {
+        primes[j] = p;
+        position[j] = Math.floor(p / 30); // p * 1, wheel index 0
+      }
+      this.exports.crossSmall(primesAt, positionAt, wheelAt, 0, group.length, period, 0);
+      const at = PATTERN_ADDRESSES[g] as number;
+      memory.copyWithin(at, 0, period);
+      memory.copyWithin(at + period, at, at + 16);
+    });
   }
 
   /** Bytes of memory this instance holds. */
