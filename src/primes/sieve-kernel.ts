@@ -569,7 +569,9 @@ export class Kernel {
     globals[(G_CURSORS - GLOBALS) / 4] = cursors;
     globals[(G_FREE - GLOBALS) / 4] = 0;
     globals[(G_ALLOC - GLOBALS) / 4] = store;
-    new Int32Array(buffer, heads, plan.bucketCount * 2).fill(0); // heads and cursors, side by side
+    // A reused instance holds the last sieve's buckets: every bucket starts empty (no block, cursor 0).
+    new Int32Array(buffer, heads, plan.bucketCount).fill(0);
+    new Int32Array(buffer, cursors, plan.bucketCount).fill(0);
     this.segment = new Uint8Array(buffer, 0, SEGMENT_BYTES + SLACK);
     this.smallPrimes = new Uint32Array(buffer, this.smallPrimesAt, plan.smallCount);
     this.position = new Int32Array(buffer, this.positionAt, plan.smallCount);

@@ -115,6 +115,57 @@ describe('segmented wheel sieve', () => {
     expectExactlyThePrimes(top - 5_000n, top, await list(top - 5_000n, top));
   });
 
+  it('random ranges from 1e6 to 1e14 (large primes in buckets from 1.1e12 on) match a plain reference sieve', () => {
+    // Reference: the composites of [a, b] marked by every prime up to sqrt(b), one byte per number (exact: b < 2^53).
+    const limit = 1e7;
+    const isComposite = new Uint8Array(limit + 1);
+    const smallPrimes: number[] = [];
+    for (let i = 2; i <= limit; i++) {
+      if (isComposite[i]) continue;
+      smallPrimes.push(i);
+      for (let j = i * i; j <= limit; j += i) isComposite[j] = 1;
+    }
+    const reference = (a: number, b: number): number => {
+      const composite = new Uint8Array(b - a + 1);
+      for (const p of smallPrimes) {
+        if (p * p > b) break;
+        for (let n = Math.max(p * p, a + ((p - (a % p)) % p)); n <= b; n += p) composite[n - a] = 1;
+      }
+      let primes = 0;
+      for (let n = Math.max(a, 2); n <= b; n++) if (!composite[n - a]) primes++;
+      return primes;
+    };
+    let seed = 2024;
+    const next = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const wrong: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const a = Math.floor(10 ** (6 + next() * 8));
+      const b = a + Math.floor(next() * 3_000_000);
+      if (count(a, b) !== reference(a, b)) wrong.push(`${a}..${b}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('large primes whose squares fall inside the range, and a range at the top whose primes mostly have no multiple in it', () => {
+    // Counts from primesieve. The first: the squares of the first large primes (from 1048583, bucketed from their
+    // squares on) lie inside it. The second: 1e17 - 3e8 .. 1e17, sieving primes up to 3.16e8 in 128 buckets.
+    expect(count(1_099_461_612_800n, 1_099_631_612_800n)).toBe(6_134_002);
+    expect(count(MAX_SIEVE_BOUND - 300_000_000n, MAX_SIEVE_BOUND)).toBe(7_661_469);
+  });
+
+  it('several sieves at once, interleaved, give the counts each gives alone', () => {
+    const ranges: [bigint, bigint][] = [
+      [0n, 40_000_000n],
+      [1_000_000_000_000n, 1_000_010_000_000n],
+      [123_456_789n, 160_000_000n],
+    ];
+    const alone = ranges.map(([a, b]) => count(a, b));
+    expect(alone[1]).toBe(361_726); // primesieve
+    const sieves = ranges.map(([a, b]) => new SegmentSieve(a, b));
+    while (sieves.some((sieve) => !sieve.done)) for (const sieve of sieves) sieve.run(0);
+    expect(sieves.map((sieve) => sieve.count)).toEqual(alone);
+  });
+
   it('reports progress, handles empty ranges, refuses bounds past the limit', () => {
     const sieve = new SegmentSieve(0n, BigInt(3 * SEGMENT_NUMBERS));
     sieve.run(0);
