@@ -132,8 +132,8 @@ export default async function run(log) {
       peer: pillow.wallMs / 1000,
       unit: 's',
       ratio: ours.wallMs / pillow.wallMs,
-      target: '<= 0.35x',
-      pass: ours.wallMs / pillow.wallMs <= 0.35,
+      target: '<= 0.2x',
+      pass: ours.wallMs / pillow.wallMs <= 0.2,
       note: `CPU ${ours.cpuSeconds ?? '?'} s vs ${pillow.cpuSeconds ?? '?'} s`,
     },
     {
