@@ -9,6 +9,7 @@
 /** src/ modules the renderer and the browser-mode bridge may import (browser-safe). */
 const BROWSER_SAFE = [
   'src/contract.ts',
+  'src/errors.ts',
   'src/primes/estimate.ts',
   'src/primes/limits.ts',
   'src/primes/types.ts',

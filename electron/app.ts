@@ -35,13 +35,14 @@ import { APP_ENTRY_URL, PREVIEW_HOST, PREVIEW_SCHEME, handleProtocols, privilege
 import { createUtilitySpawner } from './utility-spawner.js';
 import { BACKGROUND, createMainWindow, guardContents, hardenSession } from './window.js';
 import { loadWindowState, restorableBounds, trackWindowState } from '../src/desktop/window-state.js';
+import { errorMessage } from '../src/errors.js';
 
 export const APP_ID = 'com.titlewave.app';
 /** Closing the services (cancel jobs, flush journals) may take this long before quitting goes on regardless. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
 function log(message: string, error?: unknown): void {
-  process.stderr.write(`titlewave: ${message}${error === undefined ? '' : `: ${error instanceof Error ? error.message : String(error)}`}\n`);
+  process.stderr.write(`titlewave: ${message}${error === undefined ? '' : `: ${errorMessage(error)}`}\n`);
 }
 
 /** Start the desktop app. Call once, at the top level of the main module (before the app is ready). */

@@ -8,17 +8,17 @@ import type { IpcMainInvokeEvent } from 'electron';
 import {
   commandNames,
   eventNames,
-  hostCommands,
+  isHostCommand,
   parseCommandArgs,
   type CommandName,
   type EventName,
   type Events,
-  type HostCommandName,
   type ServiceCommandName,
 } from '../src/contract.js';
 import type { Services } from '../src/services/types.js';
 import type { HostHandlers } from '../src/desktop/host-commands.js';
 import { APP_ORIGIN } from './protocols.js';
+import { errorMessage } from '../src/errors.js';
 
 export type IpcReply = { ok: true; value: unknown } | { ok: false; error: string };
 
@@ -63,14 +63,6 @@ export function isTrustedSender(event: SenderInfo, window: TrustedWindow | null)
   return isAppUrl(frame.url);
 }
 
-function isHostCommand(command: CommandName): command is HostCommandName {
-  return (hostCommands as readonly string[]).includes(command);
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export interface IpcOptions {
   ipcMain: IpcMainLike;
   services: Pick<Services, 'invoke'>;
@@ -98,7 +90,7 @@ export function registerIpcHandlers(options: IpcOptions): () => void {
           : await services.invoke(command as ServiceCommandName, parsed as never);
         return { ok: true, value };
       } catch (error) {
-        return { ok: false, error: message(error) };
+        return { ok: false, error: errorMessage(error) };
       }
     });
   }

@@ -5,6 +5,7 @@
  * and the argument types are inferred from them.
  */
 import { z } from 'zod';
+import { errorMessage, RefusalError, TitlewaveError, type RefusalCode } from './errors.js';
 import type { TitleRecord, TitlesProgress, TitlesSummary } from './titles/types.js';
 import type { PrimeCheckRecord, RangeProgress, RangeResult } from './primes/types.js';
 import type { ThumbRecord, ThumbsProgress } from './thumbs/types.js';
@@ -256,6 +257,11 @@ export const hostCommands = [
 export type HostCommandName = (typeof hostCommands)[number];
 export type ServiceCommandName = Exclude<CommandName, HostCommandName>;
 
+/** True for a command each host implements itself (the one list every host and the services go by). */
+export function isHostCommand(command: string): command is HostCommandName {
+  return (hostCommands as readonly string[]).includes(command);
+}
+
 export type JobState = 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
 
 /** Events: name -> payload. Records and progress arrive in batches, at most about 10 a second per job. */
@@ -308,17 +314,22 @@ export type ConnectionState = 'connected' | 'lost' | 'replaced';
 export type MenuCommand = 'open' | 'export-csv' | 'export-json' | 'export-jsonl' | 'start' | 'cancel' | 'tab-titles' | 'tab-primes' | 'tab-thumbs';
 
 export const commandNames = Object.keys(commandArgs) as CommandName[];
-export const eventNames: readonly EventName[] = [
-  'titles.update',
-  'primes.checkUpdate',
-  'primes.rangeUpdate',
-  'thumbs.update',
-  'history.changed',
-  'cluster.workers',
-  'menu.command',
-  'app.languageChanged',
-  'app.connection',
-];
+/**
+ * Every event, as an object keyed by EventName so that an event added to `Events` and not here (or listed here and
+ * not in `Events`) fails to compile: hosts subscribe to exactly these.
+ */
+const eventKeys: { readonly [E in EventName]: true } = {
+  'titles.update': true,
+  'primes.checkUpdate': true,
+  'primes.rangeUpdate': true,
+  'thumbs.update': true,
+  'history.changed': true,
+  'cluster.workers': true,
+  'menu.command': true,
+  'app.languageChanged': true,
+  'app.connection': true,
+};
+export const eventNames = Object.freeze(Object.keys(eventKeys) as EventName[]);
 
 /** What the renderer sees as `window.api`, whichever host is behind it. */
 export interface Api {
@@ -331,11 +342,10 @@ export interface Api {
 
 /** Validate a command's arguments; throws a readable error naming the command. */
 export function parseCommandArgs<C extends CommandName>(command: C, args: unknown): CommandArgs<C> {
-  const schema = commandArgs[command];
-  if (!schema) throw new Error(`Unknown command: ${String(command)}`);
-  const result = schema.safeParse(args);
+  if (!isCommandName(command)) throw new RefusalError('UNKNOWN_COMMAND', `Unknown command: ${String(command)}`);
+  const result = commandArgs[command].safeParse(args);
   if (!result.success) {
-    throw new Error(`Invalid arguments for ${command}: ${result.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ')}`);
+    throw new RefusalError('INVALID_ARGUMENTS', `Invalid arguments for ${command}: ${result.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ')}`);
   }
   return result.data as CommandArgs<C>;
 }
@@ -345,7 +355,7 @@ export function isCommandName(name: unknown): name is CommandName {
 }
 
 export function isEventName(name: unknown): name is EventName {
-  return typeof name === 'string' && (eventNames as readonly string[]).includes(name);
+  return typeof name === 'string' && Object.hasOwn(eventKeys, name);
 }
 
 /**
@@ -353,12 +363,12 @@ export function isEventName(name: unknown): name is EventName {
  * `overwrite`). Only an error's message crosses both hosts (Electron's contextBridge drops its other properties), so
  * the code leads the message, as in Node's "ENOENT: ...".
  */
-export const commandErrorCodes = ['OUTPUT_EXISTS', 'NO_SPACE'] as const;
+export const commandErrorCodes = ['OUTPUT_EXISTS', 'NO_SPACE'] as const satisfies readonly RefusalCode[];
 export type CommandErrorCode = (typeof commandErrorCodes)[number];
 
-/** The error a service command rejects with for a refusal the renderer answers. */
-export function commandError(code: CommandErrorCode, message: string): Error {
-  return new Error(`${code}: ${message}`);
+/** The error a service command rejects with for a refusal the renderer answers: its code leads its message too. */
+export function commandError(code: CommandErrorCode, message: string): RefusalError {
+  return new RefusalError(code, `${code}: ${message}`);
 }
 
 /**
@@ -366,21 +376,25 @@ export function commandError(code: CommandErrorCode, message: string): Error {
  * cluster's one line, which never holds a password, behind `CLUSTER_<code>: ` so the page can say what it is in its
  * own language.
  */
-export function clusterError(code: ClusterFailureCode, message: string): Error {
-  return new Error(`CLUSTER_${code}: ${message}`);
+export function clusterError(code: ClusterFailureCode, message: string): TitlewaveError<`CLUSTER_${ClusterFailureCode}`> {
+  return new TitlewaveError(`CLUSTER_${code}`, `CLUSTER_${code}: ${message}`);
 }
 
 /** The code and line of a rejection made by clusterError, or null for any other error. */
 export function clusterErrorOf(error: unknown): { code: ClusterFailureCode; message: string } | null {
-  const text = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  const text = error instanceof Error || typeof error === 'string' ? errorMessage(error) : '';
   const match = /^(?:Error: )?CLUSTER_([A-Z_]+): (.*)$/s.exec(text);
   if (!match || !(clusterFailureCodes as readonly string[]).includes(match[1] ?? '')) return null;
   return { code: match[1] as ClusterFailureCode, message: match[2] ?? '' };
 }
 
-/** The code of a command's rejection made by commandError, or null for any other error. */
+/**
+ * The code of a command's rejection made by commandError, or null for any other error. On this side of a host the
+ * error still has its `code`; across one (IPC, the WebSocket) only its message arrives, which the code leads.
+ */
 export function commandErrorCode(error: unknown): CommandErrorCode | null {
-  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  if (error instanceof TitlewaveError && (commandErrorCodes as readonly string[]).includes(error.code)) return error.code as CommandErrorCode;
+  const message = error instanceof Error || typeof error === 'string' ? errorMessage(error) : '';
   const code = /^(?:Error: )?([A-Z_]+): /.exec(message)?.[1];
   return (commandErrorCodes as readonly string[]).includes(code ?? '') ? (code as CommandErrorCode) : null;
 }

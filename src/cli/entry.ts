@@ -5,6 +5,7 @@
  * (issue 4).
  */
 import { terminalSafe } from './sanitize.js';
+import { errorMessage } from '../errors.js';
 
 const isOperand = (arg: string): boolean => !arg.startsWith('-') || /^-\d/.test(arg);
 
@@ -18,6 +19,6 @@ export async function runPlainPrimesCheck(argv: readonly string[]): Promise<bool
 
 /** An error no command turned into a message of its own: one line on stderr, exit status 1. */
 export function reportFailure(error: unknown): void {
-  process.stderr.write(`titlewave: ${terminalSafe(error instanceof Error ? error.message : String(error))}\n`);
+  process.stderr.write(`titlewave: ${terminalSafe(errorMessage(error))}\n`);
   process.exitCode = 1;
 }

@@ -7,6 +7,7 @@ import type { PrimeCheckRecord, RangeProgress, RangeResult } from '../primes/typ
 import type { WorkerPool } from '../workers/types.js';
 import type { HeldLock } from './output-lock.js';
 import { terminalSafe } from './sanitize.js';
+import { errorMessage } from '../errors.js';
 
 /** Tokens checked per block when reading stdin: memory stays bounded whatever the input's size. */
 const STDIN_BLOCK_TOKENS = 50_000;
@@ -155,7 +156,7 @@ export async function runRange(
     to = engine.parseBound(request.to, 'TO');
     if (from > to) throw new engine.PrimesInputError(`FROM (${from}) is greater than TO (${to})`);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
   const output = request.mode === 'list' ? request.output : null;
   // The output file: one that can be written (a folder, a missing folder, an empty name are refused), never one

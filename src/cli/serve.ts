@@ -9,6 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { checkOutputFolder, PathProblem } from '../fs/paths.js';
 import { PREVIEW_PATH } from '../server/protocol.js';
 import { defaultDataDir } from '../services/data-dir.js';
+import { errorMessage } from '../errors.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -59,7 +60,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   );
   if (options.open) {
     const { openWithSystem } = await import('../server/open.js');
-    openWithSystem(server.url).catch((error: unknown) => process.stderr.write(`titlewave: could not open a browser (${error instanceof Error ? error.message : String(error)}); open the address yourself.\n`));
+    openWithSystem(server.url).catch((error: unknown) => process.stderr.write(`titlewave: could not open a browser (${errorMessage(error)}); open the address yourself.\n`));
   }
 
   const signal = await stopped;

@@ -12,6 +12,7 @@ import { checkInputFile } from '../fs/paths.js';
 import { entryKey, parseInputLine } from '../titles/input.js';
 import { sniffTextEncoding, SNIFF_BYTES, textDecoderFor } from '../titles/text-encoding.js';
 import { EntryDigest, hashFile, type EntriesFingerprint, type InputFingerprint } from './titles-sidecar.js';
+import { toError } from '../errors.js';
 
 export const STANDARD_INPUT = 'standard input';
 
@@ -166,7 +167,7 @@ export async function* sourceLines(sources: readonly InputSource[], stdin: Reada
       for (const line of decoder.end()) yield line;
     }
   } catch (error) {
-    hooks.onError(error instanceof Error ? error : new Error(String(error)));
+    hooks.onError(toError(error));
     return;
   }
   await hooks.onEnd?.();

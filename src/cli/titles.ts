@@ -18,6 +18,7 @@ import { keepOnly, OutputNotResumableError, readExistingOutput, RecordEncoder, r
 import { TextEncodingError } from '../titles/text-encoding.js';
 import type { TitlesJob, TitlesJobInit } from '../titles/engine.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
+import { toError } from '../errors.js';
 
 /** Where the command reads and writes; the process's own streams unless a test gives others. */
 export interface TitlesIo {
@@ -314,7 +315,7 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
       }
       record.value.entries = entries.finish();
       await writeRunRecord(record.output, record.value).catch((error: unknown) => {
-        recordFailure = error instanceof Error ? error : new Error(String(error));
+        recordFailure = toError(error);
       });
     },
   });

@@ -7,6 +7,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { ClusterError } from './errors.js';
 import { keys, SCHEMA_VERSION } from './schema.js';
+import { errorMessage } from '../errors.js';
 
 export interface RedisTarget {
   host: string;
@@ -91,7 +92,7 @@ function infoField(info: string, field: string): string | undefined {
 /** One clear line for a connection failure, naming the target without its password. */
 export function describeRedisError(error: unknown, target: RedisTarget): ClusterError {
   if (error instanceof ClusterError) return error;
-  const message = redactRedisUrls(error instanceof Error ? error.message : String(error));
+  const message = redactRedisUrls(errorMessage(error));
   const code = (error as NodeJS.ErrnoException).code ?? '';
   const at = `Redis at ${target.display}`;
   if (/NOAUTH/i.test(message)) return new ClusterError('AUTH', `${at} needs a password: give it in the URL (redis://:PASSWORD@${target.host}:${target.port}/${target.db})`);

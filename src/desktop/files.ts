@@ -7,12 +7,15 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncDirectory } from '../services/atomic.js';
 import { decodeTextFile } from '../titles/text-encoding.js';
+import { TitlewaveError } from '../errors.js';
 
 /** The contract's limit for a titles run's text (titles.start), for all the files opened together. */
 export const MAX_OPEN_BYTES = 200 * 1024 * 1024;
 
-export class FileTooLargeError extends Error {
-  readonly code = 'TOO_LARGE';
+export class FileTooLargeError extends TitlewaveError<'TOO_LARGE'> {
+  constructor(message: string) {
+    super('TOO_LARGE', message);
+  }
 }
 
 function mebibytes(bytes: number): string {

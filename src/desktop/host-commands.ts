@@ -9,6 +9,7 @@ import type { AppInfo, CommandArgs, CommandResult, HostCommandName, Language } f
 import type { ExternalOpener } from './external.js';
 import { checkTotalSize, MAX_OPEN_BYTES, readTextFile, writeTextFileAtomic } from './files.js';
 import { shellText } from './i18n.js';
+import { RefusalError } from '../errors.js';
 
 export type HostHandlers = { [C in HostCommandName]: (...args: CommandArgs<C>) => Promise<CommandResult<C>> };
 
@@ -153,7 +154,7 @@ export function createHostHandlers(deps: HostDependencies): HostHandlers {
       } catch {
         // missing: reported below
       }
-      if (!isFolder) throw new Error(`Not an existing folder: ${path}`);
+      if (!isFolder) throw new RefusalError('NOT_A_FOLDER', `Not an existing folder: ${path}`);
       const failure = await deps.openPath(path);
       if (failure) throw new Error(`Could not open ${path}: ${failure}`);
     },

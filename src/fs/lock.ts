@@ -12,6 +12,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { link, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { TitlewaveError } from '../errors.js';
 
 export interface LockOwner {
   pid: number;
@@ -24,8 +25,7 @@ export interface LockOwner {
 }
 
 /** Thrown when another live process holds the lock. `code` is 'LOCKED' like Node's error codes. */
-export class LockedError extends Error {
-  readonly code = 'LOCKED';
+export class LockedError extends TitlewaveError<'LOCKED'> {
   constructor(
     readonly target: string,
     readonly owner: LockOwner,
@@ -33,8 +33,7 @@ export class LockedError extends Error {
   ) {
     const where = owner.host === hostname() ? `process ${owner.pid}` : `process ${owner.pid} on ${owner.host}`;
     const also = owner.host === hostname() ? '' : ` If that process is gone, delete ${lockPath}.`;
-    super(`${target} is in use by another Titlewave ${owner.purpose ? `(${owner.purpose}, ` : '('}${where}, since ${owner.startedAt}).${also}`);
-    this.name = 'LockedError';
+    super('LOCKED', `${target} is in use by another Titlewave ${owner.purpose ? `(${owner.purpose}, ` : '('}${where}, since ${owner.startedAt}).${also}`);
   }
 }
 

@@ -10,17 +10,17 @@
 import { constants, fstat, type BigIntStats } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
+import { TitlewaveError } from '../errors.js';
 
 export type PathProblemCode = 'NOT_FOUND' | 'NOT_READABLE' | 'IS_FOLDER' | 'NOT_A_FOLDER' | 'NO_FOLDER' | 'NOT_WRITABLE' | 'EMPTY_PATH' | 'IS_INPUT';
 
-export class PathProblem extends Error {
-  override readonly name = 'PathProblem';
+export class PathProblem extends TitlewaveError<PathProblemCode> {
   constructor(
-    readonly code: PathProblemCode,
+    code: PathProblemCode,
     readonly path: string,
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

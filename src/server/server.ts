@@ -11,11 +11,10 @@ import { dirname, join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import {
   eventNames,
-  hostCommands,
   isCommandName,
+  isHostCommand,
   parseCommandArgs,
   type AppInfo,
-  type CommandName,
   type EventName,
   type Events,
   type HostCommandName,
@@ -32,6 +31,7 @@ import { BRIDGE_PATH, PREVIEW_PATH, WS_PATH, isPageCommand, type ServerMessage }
 import { refusalPage, refusalPolicy } from './refusal.js';
 import { stringifyLarge } from './serialize.js';
 import { SettingsFile } from './settings.js';
+import { errorMessage, RefusalError } from '../errors.js';
 
 export interface BrowserServerOptions {
   services: Services;
@@ -206,7 +206,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 
   http.on('request', (request, response) => {
     handleRequest(request, response).catch((error: unknown) => {
-      if (!response.headersSent) send(response, 500, `Internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+      if (!response.headersSent) send(response, 500, `Internal error: ${errorMessage(error)}\n`);
       else response.destroy();
     });
   });
@@ -285,13 +285,13 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       const json = await stringifyLarge(value);
       sendMessage(ws, `{"type":"result","id":${id},"ok":true${json === undefined ? '' : `,"value":${json}`}}`);
     } catch (error) {
-      sendMessage(ws, { type: 'result', id, ok: false, error: error instanceof Error ? error.message : String(error) });
+      sendMessage(ws, { type: 'result', id, ok: false, error: errorMessage(error) });
     }
   }
 
   async function invoke(command: string, args: unknown[]): Promise<unknown> {
-    if (!isCommandName(command)) throw new Error(`Unknown command: ${command}`);
-    if (isPageCommand(command)) throw new Error(`${command} runs in the page, not on the server`);
+    if (!isCommandName(command)) throw new RefusalError('UNKNOWN_COMMAND', `Unknown command: ${command}`);
+    if (isPageCommand(command)) throw new RefusalError('NOT_AVAILABLE', `${command} runs in the page, not on the server`);
     const parsed = parseCommandArgs(command, args);
     if (isHostCommand(command)) return hostCommand(command, parsed);
     return services.invoke(command as ServiceCommandName, parsed as never);
@@ -326,12 +326,12 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
         } catch {
           // missing: reported below
         }
-        if (!isFolder) throw new Error(`Not an existing folder: ${path}`);
+        if (!isFolder) throw new RefusalError('NOT_A_FOLDER', `Not an existing folder: ${path}`);
         await openFolder(path);
         return undefined;
       }
       default:
-        throw new Error(`${command} runs in the page, not on the server`);
+        throw new RefusalError('NOT_AVAILABLE', `${command} runs in the page, not on the server`);
     }
   }
 
@@ -359,10 +359,6 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       return closing;
     },
   };
-}
-
-function isHostCommand(command: CommandName): command is HostCommandName {
-  return (hostCommands as readonly string[]).includes(command);
 }
 
 function isInvokeMessage(value: unknown): value is { type: 'invoke'; id: number; command: string; args: unknown[] } {

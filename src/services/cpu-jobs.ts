@@ -31,6 +31,7 @@ import type { WorkerPool, WorkerSpawner } from '../workers/types.js';
 import type { EventHub } from './events.js';
 import type { PreviewRegistry } from './previews.js';
 import { UpdateThrottle } from './throttle.js';
+import { errorMessage, RefusalError } from '../errors.js';
 
 /** Previews prefer the smallest thumbnail at least this big (a 32 px one looks like a smudge in the grid). */
 const PREVIEW_MIN_SIZE = 64;
@@ -45,10 +46,6 @@ export interface CpuJobsOptions {
 
 function newJobId(kind: string): string {
   return `${kind}-${randomBytes(6).toString('hex')}`;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function isAbort(error: unknown, signal: AbortSignal): boolean {
@@ -79,7 +76,7 @@ export class CpuJobs {
   }
 
   private assertOpen(): void {
-    if (this.closing) throw new Error('Titlewave is shutting down');
+    if (this.closing) throw new RefusalError('SHUTTING_DOWN', 'Titlewave is shutting down');
   }
 
   last(): { check: LastCheck | null; range: LastRange | null; thumbs: LastThumbs | null } {
@@ -98,7 +95,7 @@ export class CpuJobs {
   async primesCheck(text: string): Promise<CommandResult<'primes.check'>> {
     this.assertOpen();
     const tokens = parseNumberList(text);
-    if (tokens.length === 0) throw new Error('There are no numbers in the list');
+    if (tokens.length === 0) throw new RefusalError('EMPTY_INPUT', 'There are no numbers in the list');
     const jobId = newJobId('check');
     const { hub } = this.options;
     const started = performance.now();
@@ -147,7 +144,7 @@ export class CpuJobs {
     // Bad bounds are the command's error, before any job starts.
     const from = parseBound(request.from, 'From');
     const to = parseBound(request.to, 'To');
-    if (from > to) throw new Error(`From (${from}) is greater than To (${to})`);
+    if (from > to) throw new RefusalError('BAD_RANGE', `From (${from}) is greater than To (${to})`);
     // A file the user has is replaced only with their consent, and a list starts only when its disk can hold it:
     // both refused here, before any work.
     const overwrite = request.overwrite === true;
@@ -219,7 +216,7 @@ export class CpuJobs {
         progress = state === 'done' ? { ...progress, count: result.count, sieved: progress.total, etaMs: 0 } : { ...progress, count: result.count };
       } catch (error) {
         state = isAbort(error, signal) ? 'cancelled' : 'failed';
-        if (state === 'failed') failure = messageOf(error);
+        if (state === 'failed') failure = errorMessage(error);
       } finally {
         await lock?.release();
       }
@@ -313,7 +310,7 @@ export class CpuJobs {
         state = signal.aborted ? 'cancelled' : 'done';
       } catch (error) {
         state = isAbort(error, signal) ? 'cancelled' : 'failed';
-        if (state === 'failed') failure = messageOf(error);
+        if (state === 'failed') failure = errorMessage(error);
       } finally {
         await Promise.all(locks.map((lock) => lock.release()));
       }

@@ -1,5 +1,6 @@
 /** A small typed event hub for the contract's events: listeners of one event never see another's payload. */
 import type { EventName, Events } from '../contract.js';
+import { errorMessage } from '../errors.js';
 
 type Listener<E extends EventName> = (payload: Events[E]) => void;
 
@@ -27,7 +28,7 @@ export class EventHub {
       try {
         (listener as Listener<E>)(payload);
       } catch (error) {
-        process.emitWarning(`titlewave: a listener of ${event} threw: ${error instanceof Error ? error.message : String(error)}`);
+        process.emitWarning(`titlewave: a listener of ${event} threw: ${errorMessage(error)}`);
       }
     }
   }

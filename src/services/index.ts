@@ -3,13 +3,14 @@
  * browser mode). Titles runs with their history (local ones, and runs on a Redis queue: queue-runs.ts), primes and
  * thumbnails jobs on one lazily started worker pool.
  */
-import { hostCommands, parseCommandArgs, type CommandArgs, type CommandResult, type EventName, type Events, type ServiceCommandName } from '../contract.js';
+import { isHostCommand, parseCommandArgs, type CommandArgs, type CommandResult, type EventName, type Events, type ServiceCommandName } from '../contract.js';
 import { EventHub } from './events.js';
 import { CpuJobs } from './cpu-jobs.js';
 import { PreviewRegistry, type PreviewFile } from './previews.js';
 import { QueueRuns } from './queue-runs.js';
 import { TitlesRuns } from './titles-runs.js';
 import type { Services, ServicesOptions } from './types.js';
+import { RefusalError, toError } from '../errors.js';
 
 export type { Services, ServicesOptions } from './types.js';
 export { defaultDataDir } from './data-dir.js';
@@ -81,14 +82,14 @@ export function createServices(options: ServicesOptions): Services {
 
   return {
     invoke<C extends ServiceCommandName>(command: C, args: CommandArgs<C>): Promise<CommandResult<C>> {
-      if (closing) return Promise.reject(new Error('Titlewave is shutting down'));
+      if (closing) return Promise.reject(new RefusalError('SHUTTING_DOWN', 'Titlewave is shutting down'));
       const handler = handlers[command] as ((args: CommandArgs<C>) => Promise<CommandResult<C>>) | undefined;
-      if (!handler || (hostCommands as readonly string[]).includes(command)) return Promise.reject(new Error(`Unknown service command: ${String(command)}`));
+      if (!handler || isHostCommand(command)) return Promise.reject(new RefusalError('UNKNOWN_COMMAND', `Unknown service command: ${String(command)}`));
       // Hosts validate already; validating here too keeps every path into the services on the contract.
       try {
         return handler(parseCommandArgs(command, args));
       } catch (error) {
-        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        return Promise.reject(toError(error));
       }
     },
     on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {

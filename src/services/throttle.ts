@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.js';
 /**
  * Paces a job's updates: `schedule()` asks for a flush, and flushes run one at a time, at most one per `intervalMs`
  * (10 a second by default), however many records arrive in between. `finish()` runs a last flush and stops.
@@ -46,7 +47,7 @@ export class UpdateThrottle {
       try {
         await this.flush();
       } catch (error) {
-        process.emitWarning(`titlewave: an update failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.emitWarning(`titlewave: an update failed: ${errorMessage(error)}`);
       }
     })();
     this.running = running;

@@ -15,6 +15,7 @@ import { distinctEntries, linesOf } from './entries.js';
 import type { EventHub } from './events.js';
 import { RunStore, summaryOf, type RecordJournal, type RunMeta } from './journal.js';
 import { UpdateThrottle } from './throttle.js';
+import { RefusalError } from '../errors.js';
 
 /**
  * A run left running or paused without a lock (by a Titlewave from before run locks) counts as still going while its
@@ -65,9 +66,9 @@ export interface TitlesRunsOptions {
 }
 
 /** A run another live process owns: refused, saying who that is and where to act instead. */
-export function ownedElsewhereError(owner: LockOwner | null, action: string): Error {
+export function ownedElsewhereError(owner: LockOwner | null, action: string): RefusalError {
   const who = owner ? ` (${owner.purpose ? `${owner.purpose}, ` : ''}process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})` : '';
-  return new Error(`This run is going on in another Titlewave window or process${who}; ${action} it there.`);
+  return new RefusalError('RUN_ELSEWHERE', `This run is going on in another Titlewave window or process${who}; ${action} it there.`);
 }
 
 export function settingsToOptions(settings: TitlesSettings): Partial<TitlesOptions> {
@@ -135,7 +136,7 @@ export class TitlesRuns {
   async start(text: string, settings: TitlesSettings, name?: string): Promise<CommandResult<'titles.start'>> {
     this.assertOpen();
     const entries = await distinctEntries(text);
-    if (entries.length === 0) throw new Error('There are no URLs in the input');
+    if (entries.length === 0) throw new RefusalError('EMPTY_INPUT', 'There are no URLs in the input');
     const now = new Date();
     const meta: RunMeta = {
       version: 1,
@@ -195,7 +196,7 @@ export class TitlesRuns {
     }
     // Not going in this process: stopped already (nothing to do), or going in another one, which only it can stop.
     await this.assertNotElsewhere(id, 'cancel');
-    if (!(await this.store.readMeta(id))) throw new Error(`No run with id ${id}`);
+    if (!(await this.store.readMeta(id))) throw new RefusalError('RUN_NOT_FOUND', `No run with id ${id}`);
   }
 
   retryFailed(id: string): Promise<CommandResult<'titles.retryFailed'>> {
@@ -244,7 +245,7 @@ export class TitlesRuns {
   async load(id: string): Promise<CommandResult<'history.load'>> {
     const live = this.live.get(id);
     const meta = live?.meta ?? (await this.store.readMeta(id));
-    if (!meta) throw new Error(`No run with id ${id}`);
+    if (!meta) throw new RefusalError('RUN_NOT_FOUND', `No run with id ${id}`);
     const [records, text] = await Promise.all([this.store.readRecords(id, meta.total), this.store.readInput(id)]);
     const dense: TitleRecord[] = [];
     let failed = 0;
@@ -320,7 +321,7 @@ export class TitlesRuns {
   }
 
     private assertOpen(): void {
-    if (this.closing) throw new Error('Titlewave is shutting down');
+    if (this.closing) throw new RefusalError('SHUTTING_DOWN', 'Titlewave is shutting down');
   }
 
   private adopt(meta: RunMeta, journal: RecordJournal, status: Uint8Array, lock: Lock): Live {
@@ -357,13 +358,13 @@ export class TitlesRuns {
    */
   private async claim(id: string): Promise<Live> {
     const current = this.live.get(id);
-    if (current?.job) throw new Error('This run is still going; wait for it to end or cancel it first');
+    if (current?.job) throw new RefusalError('RUN_GOING', 'This run is still going; wait for it to end or cancel it first');
     if (current) await current.finished;
-    if (this.live.get(id)?.job) throw new Error('This run is still going; wait for it to end or cancel it first');
+    if (this.live.get(id)?.job) throw new RefusalError('RUN_GOING', 'This run is still going; wait for it to end or cancel it first');
     const lock = await this.lockRun(id, 'open');
     try {
       const meta = await this.store.readMeta(id);
-      if (!meta) throw new Error(`No run with id ${id}`);
+      if (!meta) throw new RefusalError('RUN_NOT_FOUND', `No run with id ${id}`);
       // A run written by a Titlewave from before run locks, still going there (see stateOf).
       if (this.isGoingUnlocked(meta)) throw ownedElsewhereError(null, 'open');
       const status = new Uint8Array(meta.total);
@@ -499,7 +500,7 @@ export class TitlesRuns {
     const live = this.live.get(id);
     if (!live?.job) {
       await this.assertNotElsewhere(id, paused ? 'pause' : 'resume');
-      throw new Error('This run is not going');
+      throw new RefusalError('RUN_NOT_GOING', 'This run is not going');
     }
     if ((live.meta.state === 'paused') === paused) return;
     if (paused) live.job.pause();

@@ -20,6 +20,7 @@ import { noteOwnOutput } from './own-outputs.js';
 import { sharp } from './sharp.js';
 import { isReadableKind, kindFromBytes, kindFromName, readHeadSync, type ReadableImageKind } from './sniff.js';
 import type { ThumbFileTask, ThumbOutput, ThumbRecord, ThumbsErrorCode, ThumbsOptions } from './types.js';
+import { errorMessage } from '../errors.js';
 
 /** Largest image decoded, in pixels (sharp's own default, 16383 x 16383): a 50000 x 50000 bomb is refused from its header. */
 export const maxInputPixels = 0x3fff * 0x3fff;
@@ -62,7 +63,7 @@ function oneLine(message: string): string {
 }
 
 function messageOf(error: unknown): string {
-  return oneLine(error instanceof Error ? error.message : String(error));
+  return oneLine(errorMessage(error));
 }
 
 function readError(error: unknown): ThumbError {

@@ -9,6 +9,7 @@ import type { WorkerPool } from '../workers/types.js';
 import { assertThumbsOptions, outputPathFor, patternUsesDimensions } from './options.js';
 import { compactOwnOutputs } from './own-outputs.js';
 import type { ThumbFileTask, ThumbRecord, ThumbsOptions, ThumbsProgress } from './types.js';
+import { errorMessage } from '../errors.js';
 
 export { scanInputs, skipReasons, type ScanOptions } from './scan.js';
 export { defaultThumbsOptions, outputPathFor, outputRootFor, thumbDimensions, thumbsOptionsProblem, assertThumbsOptions } from './options.js';
@@ -143,7 +144,7 @@ export async function runThumbnails(request: ThumbsRequest, opts: RunThumbnailsO
       if (isAborted(signal)) {
         finish({ index, input, outputs: [], error: { code: 'CANCELLED', message: 'the job was cancelled before this image was done' } });
       } else {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         finish({ index, input, outputs: [], error: { code: 'WORKER_FAILED', message } });
       }
     }

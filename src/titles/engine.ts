@@ -12,6 +12,7 @@ import { AttemptGroup, runAttempt, type AttemptContext, type AttemptResult } fro
 import { entryKey, parseInputLine } from './input.js';
 import { HostScheduler } from './scheduler.js';
 import type { RecordError, TitleErrorCode, TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from './types.js';
+import { errorMessage } from '../errors.js';
 
 export { defaultTitlesOptions } from './defaults.js';
 
@@ -208,7 +209,7 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
         attempt = await runAttempt(entry.url, entry.host, context, attemptGroup);
       } catch (error) {
         // runAttempt turns every network failure into a result; anything else is a bug, reported on the record.
-        attempt = { finalUrl: entry.url, status: null, contentType: null, redirects: [], bytes: 0, page: null, error: failure('NETWORK', error instanceof Error ? error.message : String(error)), retryAfterMs: null, host: entry.host, cancelled: false };
+        attempt = { finalUrl: entry.url, status: null, contentType: null, redirects: [], bytes: 0, page: null, error: failure('NETWORK', errorMessage(error)), retryAfterMs: null, host: entry.host, cancelled: false };
       }
       if (attempt.host !== null) gate.release(attempt.host);
       bytes += attempt.bytes;
@@ -275,7 +276,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
       init.onRecord(record);
     } catch (error) {
       // A consumer that cannot take records ends the run rather than losing them silently.
-      process.emitWarning(`titles: onRecord threw, cancelling the run: ${error instanceof Error ? error.message : String(error)}`);
+      process.emitWarning(`titles: onRecord threw, cancelling the run: ${errorMessage(error)}`);
       cancel.abort(error);
     }
   };
@@ -374,7 +375,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
       if (outstanding > 0) await new Promise<void>((resolve) => (allSettled = resolve));
     } catch (error) {
       // The input itself failed (an unreadable stream): stop the run, keep what was done.
-      process.emitWarning(`titles: reading the input failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.emitWarning(`titles: reading the input failed: ${errorMessage(error)}`);
       cancel.abort(error);
       inputDone = true;
       if (outstanding > 0) await new Promise<void>((resolve) => (allSettled = resolve));

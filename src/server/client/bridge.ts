@@ -6,6 +6,7 @@
 import type { Api, CommandArgs, CommandName, CommandResult, ConnectionState, EventName, Events, Language } from '../../contract.js';
 import { decodeTextFile } from '../../titles/text-encoding.js';
 import { WS_PATH, isPageCommand, type PageCommandName, type ServerMessage } from '../protocol.js';
+import { errorMessage, toError } from '../../errors.js';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -164,7 +165,7 @@ function createBridge(): Api {
         if (isPageCommand(command)) return page(command, args) as Promise<CommandResult<C>>;
         return remote(command, args) as Promise<CommandResult<C>>;
       } catch (error) {
-        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        return Promise.reject(toError(error));
       }
     },
     on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
@@ -225,7 +226,7 @@ function openTextFiles(): Promise<{ name: string; text: string }[] | null> {
         if (files.length === 0) return resolve(null);
         // Decoded as the desktop app and the CLI do (UTF-16 by its byte order mark), not with file.text() (UTF-8 only).
         Promise.all(files.map(async (file) => ({ name: file.name, text: decodeTextFile(new Uint8Array(await file.arrayBuffer()), file.name) }))).then(resolve, (error: unknown) =>
-          reject(new Error(`Could not read the file: ${error instanceof Error ? error.message : String(error)}`)),
+          reject(new Error(`Could not read the file: ${errorMessage(error)}`)),
         );
       },
       { once: true },
