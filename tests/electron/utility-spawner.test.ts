@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createUtilitySpawner, WORKER_SERVICE_NAME, type UtilityProcessModule } from '../../electron/utility-spawner.js';
+import { createUtilitySpawner, type UtilityProcessModule } from '../../electron/utility-spawner.js';
 import { workerEntryPath } from '../../src/workers/node-spawner.js';
 import { createWorkerPool } from '../../src/workers/pool.js';
 import type { WorkerPool } from '../../src/workers/types.js';
@@ -51,7 +51,6 @@ describe('the utility process spawner', () => {
     expect(calls[0]?.args).toEqual([]);
     expect(calls[0]?.options).toMatchObject({ serviceName: 'Titlewave Worker', stdio: 'pipe' });
     expect((calls[0]?.options?.env as Record<string, string> | undefined)?.TITLEWAVE_WORKER_INDEX).toBe('3');
-    expect(WORKER_SERVICE_NAME).toBe('Titlewave Worker');
   });
 
   it('gives the worker MALLOC_ARENA_MAX=2 with the rest of the environment, unless the environment sets it', () => {

@@ -1,9 +1,9 @@
 /** Window size and position remembered (src/desktop/window-state.ts): restore rules, the file, the tracker. */
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadWindowState, restorableBounds, saveWindowState, trackWindowState, type Rectangle, type WindowState } from '../../src/desktop/window-state.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'titlewave-window-state-'));
@@ -72,15 +72,27 @@ describe('trackWindowState', () => {
   it('writes once after a burst of moves, and the normal bounds with the maximized flag', async () => {
     const path = join(scratch, 'tracked.json');
     const window = new TrackedFake();
-    trackWindowState(window, path, { debounceMs: 30 });
-    for (let x = 0; x < 20; x++) {
-      window.bounds = { ...window.bounds, x };
-      window.emit('move');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const tracker = trackWindowState(window, path, { debounceMs: 30 });
+      for (let x = 0; x < 20; x++) {
+        window.bounds = { ...window.bounds, x };
+        window.emit('move');
+        vi.advanceTimersByTime(20);
+      }
+      window.maximized = true;
+      window.emit('maximize');
+      // Each change pushed the write back: nothing written until the window has been still for the debounce.
+      vi.advanceTimersByTime(29);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(existsSync(path)).toBe(false);
+      vi.advanceTimersByTime(1);
+      // The debounced write has started; flush waits for it (and has nothing newer to write).
+      await tracker.flush();
+      expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ bounds: { x: 19, y: 10, width: 1000, height: 700 }, maximized: true, fullScreen: false });
+    } finally {
+      vi.useRealTimers();
     }
-    window.maximized = true;
-    window.emit('maximize');
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ bounds: { x: 19, y: 10, width: 1000, height: 700 }, maximized: true, fullScreen: false });
   });
 
   it('saves on close at once, and ignores changes while minimized', async () => {
