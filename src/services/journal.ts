@@ -10,6 +10,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
 import { z } from 'zod';
 import { titlesSettingsSchema, type RunSummary } from '../contract.js';
 import type { TitleRecord, TitlesSummary } from '../titles/types.js';
@@ -18,6 +19,9 @@ import { syncDirectory, writeFileAtomic } from './atomic.js';
 export const META_FILE = 'meta.json';
 export const INPUT_FILE = 'input.txt';
 export const RECORDS_FILE = 'records.jsonl';
+
+/** meta.json files history reads at once when it lists the runs. */
+const META_READS_AT_ONCE = 16;
 
 const runIdPattern = /^[A-Za-z0-9_-]{1,100}$/;
 
@@ -123,7 +127,9 @@ export class RunStore {
     } catch {
       return [];
     }
-    const metas = await Promise.all(names.filter(isRunId).map((name) => this.readMeta(name)));
+    // A few at a time: a data folder of thousands of runs must not open thousands of files at once (EMFILE).
+    const limit = pLimit(META_READS_AT_ONCE);
+    const metas = await Promise.all(names.filter(isRunId).map((name) => limit(() => this.readMeta(name))));
     return metas
       .filter((meta): meta is RunMeta => meta !== null)
       .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));

@@ -150,7 +150,8 @@ export async function runThumbnails(request: ThumbsRequest, opts: RunThumbnailsO
     }
   };
 
-  // A window of tasks in flight: enough to keep every worker busy (and its next task queued), no more.
+  // A window of tasks in flight: enough to keep every worker busy (and its next task queued), no more. Lanes that
+  // pull the next index, not p-limit, which would queue a closure per image up front (a million for a big folder).
   let next = 0;
   const lanes = Array.from({ length: Math.min(images.length, Math.max(1, pool.size) * 2) }, async () => {
     while (next < images.length && !isAborted(signal)) await runOne(next++);

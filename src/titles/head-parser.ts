@@ -6,7 +6,45 @@
  * small tree adapter keeps only what the answer needs: elements and the text of <title> elements. Parsing stops as
  * soon as the answer cannot change any more: the head is over and the first <title> is complete.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Parser, Tokenizer, html, type TreeAdapter, type TreeAdapterTypeMap, type Token } from 'parse5';
+
+/** The parse5 whose tokenizer internals this module patches (package.json pins it exactly; a test holds them equal). */
+export const PARSE5_VERSION = '7.3.0';
+
+/**
+ * Checked when this module loads: the parse5 internals patched below (the tokenizer's private states, its text
+ * emitters, its input buffer) exist on `tokenizer` (a fresh one by default). A parse5 that renamed them must fail
+ * loudly, naming the versions, rather than parse wrongly.
+ */
+export function assertParse5Internals(tokenizer: object = new Tokenizer({ sourceCodeLocationInfo: false }, {} as never)): void {
+  const fields = tokenizer as Record<string, unknown> & { preprocessor?: Record<string, unknown> };
+  const missing = ['_emitChars', '_emitCurrentCharacterToken', '_stateScriptData', '_stateRawtext', '_stateRcdata'].filter((name) => typeof fields[name] !== 'function');
+  const buffer = fields.preprocessor;
+  if (typeof buffer?.html !== 'string') missing.push('preprocessor.html');
+  if (typeof buffer?.pos !== 'number') missing.push('preprocessor.pos');
+  if (typeof buffer?.dropParsedChunk !== 'function') missing.push('preprocessor.dropParsedChunk()');
+  if (missing.length === 0) return;
+  throw new Error(
+    `The titles parser patches parse5 ${PARSE5_VERSION}'s tokenizer, but the installed parse5 ${installedParse5Version() ?? '(version unknown)'} has no ${missing.join(', ')}: install parse5 ${PARSE5_VERSION} (npm ci), or update src/titles/head-parser.ts for it.`,
+  );
+}
+assertParse5Internals();
+
+/** The version in the package.json of the parse5 this module loads (up from its entry; dist/cjs has one without a name). */
+function installedParse5Version(): string | null {
+  for (let dir = dirname(createRequire(import.meta.url).resolve('parse5')); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'parse5') return pkg.version ?? null;
+    } catch {
+      // no package.json here
+    }
+  }
+  return null;
+}
 
 const { NS } = html;
 
