@@ -23,13 +23,25 @@ export interface InvokeMessage {
   command: CommandName;
   args: unknown[];
 }
-export type ClientMessage = InvokeMessage;
+/**
+ * The bridge's heartbeat: a server that is stopped or hung (SIGSTOP, a busy loop) keeps its socket open, so only an
+ * answer proves it is there. The server answers each ping with a pong at once.
+ */
+export interface PingMessage {
+  type: 'ping';
+}
+export type ClientMessage = InvokeMessage | PingMessage;
+
+/** How often the bridge pings, and how long it waits for any message before it says the connection is lost. */
+export const HEARTBEAT_EVERY_MS = 1000;
+export const HEARTBEAT_TIMEOUT_MS = 4000;
 
 export type ServerMessage =
   /** First message on every connection. `language` is the user's saved choice, null when they have not chosen. */
   | { type: 'hello'; version: string; language: Language | null }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: string }
+  | { type: 'pong' }
   | { [E in EventName]: { type: 'event'; event: E; payload: Events[E] } }[EventName];
 
 /** Host commands the bridge implements inside the page (they need the page: dialogs, downloads, new tabs). */
