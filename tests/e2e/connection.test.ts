@@ -3,7 +3,8 @@
  * reconnecting…" at once, without a click, with the controls that need the server disabled; a restart of
  * `titlewave serve` on the same port and data folder, and the page reconnects by itself and shows live state again;
  * a restart with another address, and the page (and a reload of it) says exactly what to do. And a reload during and
- * after a primes and a thumbnails job keeps their results.
+ * after a primes and a thumbnails job keeps their results. A server that is stopped (SIGSTOP) but keeps its socket
+ * open is noticed by the bridge's heartbeat.
  */
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -113,6 +114,30 @@ describe('when the server goes away', () => {
     await page.goto(third.url);
     await page.getByRole('tablist').waitFor();
     await poll(() => page.getByRole('navigation', { name: 'History' }).getByText('Done').count()).toBe(1);
+    expect(errors.filter((error) => !/Failed to load resource|WebSocket connection/.test(error))).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('when the server stops answering but keeps its socket open', () => {
+  it('shows the banner within seconds of a SIGSTOP, and clears it after SIGCONT', async () => {
+    const serve = await startServe(await tempDir());
+    serves.push(serve);
+    const { page, context, errors } = await openApp(browser, serve.url);
+    const banner = page.getByRole('alert').filter({ hasText: 'Connection lost — reconnecting…' });
+    await page.getByRole('tablist').waitFor();
+    expect(await banner.count()).toBe(0);
+    try {
+      serve.child.kill('SIGSTOP');
+      // The heartbeat: a ping a second, lost after 4 s without an answer (the socket itself never closes).
+      await poll(() => banner.count(), { timeout: 15_000 }).toBe(1);
+      expect(await page.getByRole('combobox', { name: 'Language' }).isDisabled()).toBe(true);
+    } finally {
+      serve.child.kill('SIGCONT');
+    }
+    await poll(() => banner.count(), { timeout: 20_000 }).toBe(0);
+    await poll(() => page.getByText('Connected to Titlewave again.').count()).toBe(1);
+    expect(await page.getByRole('combobox', { name: 'Language' }).isDisabled()).toBe(false);
     expect(errors.filter((error) => !/Failed to load resource|WebSocket connection/.test(error))).toEqual([]);
     await context.close();
   });

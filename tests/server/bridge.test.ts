@@ -30,8 +30,14 @@ interface Page {
   window: Record<string, unknown>;
   opened: unknown[][];
   timers: (() => void)[];
+  /** The heartbeat's interval timers that are set (held, not run: the test runs them). */
+  intervals: Map<number, () => void>;
+  /** The page's clock (performance.now), moved by the test. */
+  clock: { now: number };
   /** Every socket the page opened, oldest first. */
   sockets: WebSocket[];
+  /** Heartbeat pings sent by the page, and whether they reach the server (false plays a stopped server). */
+  pings: { sent: number; delivered: boolean };
 }
 
 async function startServer(services: ScriptedServices, options: { port?: number; token?: string } = {}): Promise<BrowserServer> {
@@ -43,6 +49,7 @@ async function startServer(services: ScriptedServices, options: { port?: number;
 /** Load the bridge as the page at the server's address would, its WebSocket carrying the Origin a browser sends. */
 function loadPage(server: BrowserServer, languages: string[] = ['en-US']): Page {
   const sockets: WebSocket[] = [];
+  const pings = { sent: 0, delivered: true };
   class PageWebSocket extends WebSocket {
     constructor(url: string) {
       super(url, { headers: { Origin: server.origin } });
@@ -50,7 +57,17 @@ function loadPage(server: BrowserServer, languages: string[] = ['en-US']): Page 
       // As in a browser, a failed connection is an 'error' then a 'close', never an exception.
       this.on('error', () => undefined);
     }
+    override send(data: string): void {
+      if (JSON.parse(data).type === 'ping') {
+        pings.sent++;
+        if (!pings.delivered) return;
+      }
+      super.send(data);
+    }
   }
+  const intervals = new Map<number, () => void>();
+  let nextInterval = 1;
+  const clock = { now: 0 };
   const opened: unknown[][] = [];
   const timers: (() => void)[] = [];
   const window: Record<string, unknown> = {
@@ -68,6 +85,12 @@ function loadPage(server: BrowserServer, languages: string[] = ['en-US']): Page 
       timers.push(callback);
       return 0;
     },
+    setInterval: (callback: () => void) => {
+      intervals.set(nextInterval, callback);
+      return nextInterval++;
+    },
+    clearInterval: (id: number) => intervals.delete(id),
+    performance: { now: () => clock.now },
     open: (...args: unknown[]) => {
       opened.push(args);
       return null;
@@ -76,7 +99,7 @@ function loadPage(server: BrowserServer, languages: string[] = ['en-US']): Page 
   window.window = window;
   createContext(window);
   runInContext(bridgeSource, window);
-  return { api: window.api as Api, window, opened, timers, sockets };
+  return { api: window.api as Api, window, opened, timers, intervals, clock, sockets, pings };
 }
 
 describe('the bridge (window.api over the WebSocket)', () => {
@@ -264,5 +287,50 @@ describe('the connection state (app.connection)', () => {
     page.timers.splice(0).forEach((timer) => timer());
     await expect.poll(() => seen.at(-1)).toEqual({ state: 'connected' });
     expect(late.at(-1)).toEqual({ state: 'connected' });
+  });
+
+  it('says the connection is lost when a server that keeps its socket open stops answering, and when it answers again', async () => {
+    const services = new ScriptedServices();
+    services.handlers['history.list'] = () => [];
+    const server = await startServer(services);
+    const page = loadPage(server);
+    const seen = statesOf(page);
+    await page.api.invoke('history.list');
+    expect(page.intervals.size).toBe(1);
+    const beat = () => [...page.intervals.values()].forEach((callback) => callback());
+    const received = () => new Promise((resolve) => page.sockets.at(-1)?.once('message', resolve));
+
+    // A server that answers: a ping, its pong, and however late the next beat comes, nothing is lost.
+    let answered = received();
+    beat();
+    await answered;
+    page.clock.now += 60_000;
+    answered = received();
+    beat();
+    await answered;
+    expect(page.pings.sent).toBe(2);
+    expect(seen).toEqual([]);
+
+    // A server that stops answering (stopped, hung): its socket stays open, yet the page says it is lost.
+    page.pings.delivered = false;
+    page.clock.now += 1000;
+    beat();
+    expect(page.pings.sent).toBe(3);
+    page.clock.now += 3999;
+    beat();
+    expect(seen).toEqual([]);
+    page.clock.now += 1;
+    const inFlight = page.api.invoke('titles.pause', 'r1');
+    beat();
+    expect(seen).toEqual([{ state: 'lost' }]);
+    await expect(inFlight).rejects.toThrow(/connection to Titlewave was lost/);
+    expect(page.intervals.size).toBe(0);
+    // It answers again: the page reconnects by itself.
+    page.pings.delivered = true;
+    expect(page.timers).toHaveLength(1);
+    page.timers.shift()?.();
+    await expect.poll(() => seen).toEqual([{ state: 'lost' }, { state: 'connected' }]);
+    expect(await page.api.invoke('history.list')).toEqual([]);
+    expect(page.intervals.size).toBe(1);
   });
 });

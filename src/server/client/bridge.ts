@@ -5,7 +5,7 @@
  */
 import type { Api, CommandArgs, CommandName, CommandResult, ConnectionState, EventName, Events, Language } from '../../contract.js';
 import { decodeTextFile } from '../../titles/text-encoding.js';
-import { WS_PATH, isPageCommand, type PageCommandName, type ServerMessage } from '../protocol.js';
+import { HEARTBEAT_EVERY_MS, HEARTBEAT_TIMEOUT_MS, WS_PATH, isPageCommand, type ClientMessage, type PageCommandName, type ServerMessage } from '../protocol.js';
 import { errorMessage, toError } from '../../errors.js';
 
 interface Pending {
@@ -17,6 +17,7 @@ type AnyListener = (payload: unknown) => void;
 
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 5000;
+const PING = JSON.stringify({ type: 'ping' } satisfies ClientMessage);
 
 function createBridge(): Api {
   const listeners = new Map<EventName, Set<AnyListener>>();
@@ -47,18 +48,15 @@ function createBridge(): Api {
     const ws = new WebSocket(url.href);
     socket = ws;
     let opened = false;
-    ws.addEventListener('open', () => {
-      opened = true;
-      reconnectDelay = RECONNECT_MIN_MS;
-      const toSend = queued;
-      queued = [];
-      for (const { text } of toSend) ws.send(text);
-    });
-    ws.addEventListener('message', (event: MessageEvent) => {
-      if (typeof event.data === 'string') receive(event.data);
-    });
-    ws.addEventListener('close', () => {
-      if (socket === ws) socket = null;
+    /** When the ping not yet answered was sent (any message from the server answers it); null when none is out. */
+    let pingSentAt: number | null = null;
+    let heartbeat: ReturnType<typeof setInterval> | null = null;
+
+    /** This socket is done with: reject what waits on it, say so, and try again (once per socket). */
+    const drop = (): void => {
+      if (socket !== ws) return;
+      socket = null;
+      if (heartbeat !== null) clearInterval(heartbeat);
       const lost = new Error('The connection to Titlewave was lost; try again.');
       for (const pending of inFlight.values()) pending.reject(lost);
       inFlight.clear();
@@ -70,7 +68,43 @@ function createBridge(): Api {
       if (!opened) void probeAddress();
       setTimeout(connect, reconnectDelay);
       reconnectDelay = Math.min(reconnectDelay * 2, RECONNECT_MAX_MS);
+    };
+
+    /**
+     * A server that is stopped or hung keeps its socket open and never closes it: only an answer proves it is there.
+     * A ping goes out when none is waiting (a throttled timer in a background tab only sends later, never judges
+     * early); no message within the timeout of it, and the connection is lost. Not while a big call is still being
+     * sent: the ping would queue behind it.
+     */
+    const beat = (): void => {
+      if (socket !== ws || ws.readyState !== WebSocket.OPEN) return;
+      const now = performance.now();
+      if (pingSentAt !== null) {
+        if (now - pingSentAt < HEARTBEAT_TIMEOUT_MS) return;
+        ws.close(4000, 'No answer');
+        drop();
+        return;
+      }
+      if (ws.bufferedAmount > 0) return;
+      ws.send(PING);
+      pingSentAt = now;
+    };
+
+    ws.addEventListener('open', () => {
+      if (socket !== ws) return;
+      opened = true;
+      reconnectDelay = RECONNECT_MIN_MS;
+      const toSend = queued;
+      queued = [];
+      for (const { text } of toSend) ws.send(text);
+      heartbeat = setInterval(beat, HEARTBEAT_EVERY_MS);
     });
+    ws.addEventListener('message', (event: MessageEvent) => {
+      if (socket !== ws) return;
+      pingSentAt = null;
+      if (typeof event.data === 'string') receive(event.data);
+    });
+    ws.addEventListener('close', drop);
   }
 
   /**
@@ -103,6 +137,8 @@ function createBridge(): Api {
       inFlight.delete(message.id);
       if (message.ok) pending.resolve(message.value);
       else pending.reject(new Error(message.error));
+    } else if (message.type === 'pong') {
+      // The heartbeat's answer: it did its work when it arrived (see beat).
     } else if (message.type === 'event') {
       if (message.event === 'app.languageChanged') savedLanguage = message.payload.language;
       dispatch(message.event, message.payload);
