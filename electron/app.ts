@@ -98,7 +98,7 @@ async function start(): Promise<void> {
     spawnWorker: createUtilitySpawner(utilityProcess),
     previewUrl: (token) => `${PREVIEW_SCHEME}://${PREVIEW_HOST}/${token}`,
   });
-  handleProtocols(protocol, rendererDir, (token) => services.resolvePreview(token));
+  handleProtocols(protocol, rendererDir, (token) => services.previewFile(token));
 
   const send = <E extends EventName>(event: E, payload: Events[E]): void => {
     if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(event, payload);

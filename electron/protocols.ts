@@ -1,12 +1,16 @@
 /**
  * The two schemes the window loads from. `app://titlewave/` serves the renderer build (dist/renderer) and nothing
  * else, with the CSP as a response header; `titlewave-preview://thumb/<token>` serves a thumbnail the services wrote,
- * found only through `services.resolvePreview(token)`: no path ever travels in a URL. file:// is never used, so the
- * GrantFileProtocolExtraPrivileges fuse can stay off.
+ * found only through `services.previewFile(token)`: no path ever travels in a URL. Files are opened as browser mode
+ * opens them (src/server/files.ts): a renderer file only when it is a regular file whose real path is inside the
+ * build, a preview only when its path still names the file the services wrote, each checked on the descriptor that is
+ * read, so a symlink cannot widen what is served. file:// is never used, so the GrantFileProtocolExtraPrivileges fuse
+ * can stay off.
  */
-import { readFile } from 'node:fs/promises';
-import { previewContentType, rendererContentType, rendererFilePath } from '../src/static-files.js';
 import type { CustomScheme, Protocol } from 'electron';
+import { openInsideRoot, openPreview, type OpenedFile } from '../src/server/files.js';
+import type { PreviewFile } from '../src/services/previews.js';
+import { previewContentType, rendererContentType, rendererFilePath } from '../src/static-files.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'titlewave';
@@ -80,12 +84,16 @@ function notFound(): Response {
   return new Response('Not found', { status: 404, headers: { ...commonHeaders, 'Content-Type': 'text/plain; charset=utf-8' } });
 }
 
-async function fileResponse(path: string, type: string, headers: Record<string, string>): Promise<Response> {
+/** The opened file's bytes (renderer assets and thumbnails are small), read from the descriptor that was checked. */
+async function fileResponse(opened: OpenedFile | null, type: string, headers: Record<string, string>): Promise<Response> {
+  if (!opened) return notFound();
   let body: Buffer;
   try {
-    body = await readFile(path);
+    body = await opened.handle.readFile();
   } catch {
     return notFound();
+  } finally {
+    await opened.handle.close();
   }
   return new Response(new Uint8Array(body), { status: 200, headers: { ...commonHeaders, ...headers, 'Content-Type': type } });
 }
@@ -94,24 +102,26 @@ export async function handleAppRequest(rendererDir: string, request: Request): P
   if (request.method !== 'GET' && request.method !== 'HEAD') return new Response('Method not allowed', { status: 405, headers: commonHeaders });
   const path = appFilePath(rendererDir, request.url);
   if (!path) return notFound();
-  const type = rendererContentType(path);
-  return fileResponse(path, type, {
+  return fileResponse(await openInsideRoot(rendererDir, path), rendererContentType(path), {
     'Content-Security-Policy': CONTENT_SECURITY_POLICY,
     'Cross-Origin-Opener-Policy': 'same-origin',
   });
 }
 
-export async function handlePreviewRequest(resolvePreview: (token: string) => string | null, request: Request): Promise<Response> {
+/** The file behind a preview token (the services' `previewFile`), or null for a token they did not issue. */
+export type PreviewLookup = (token: string) => PreviewFile | null;
+
+export async function handlePreviewRequest(previewFile: PreviewLookup, request: Request): Promise<Response> {
   if (request.method !== 'GET') return new Response('Method not allowed', { status: 405, headers: commonHeaders });
   const token = previewToken(request.url);
-  const path = token ? resolvePreview(token) : null;
-  const type = path ? previewContentType(path) : null;
-  if (!path || !type) return notFound();
-  return fileResponse(path, type, { 'Content-Security-Policy': "default-src 'none'" });
+  const file = token ? previewFile(token) : null;
+  const type = file ? previewContentType(file.path) : null;
+  if (!file || !type) return notFound();
+  return fileResponse(await openPreview(file), type, { 'Content-Security-Policy': "default-src 'none'" });
 }
 
 /** Install both handlers on a session's protocol object (after the app is ready). */
-export function handleProtocols(protocol: Pick<Protocol, 'handle'>, rendererDir: string, resolvePreview: (token: string) => string | null): void {
+export function handleProtocols(protocol: Pick<Protocol, 'handle'>, rendererDir: string, previewFile: PreviewLookup): void {
   protocol.handle(APP_SCHEME, (request) => handleAppRequest(rendererDir, request));
-  protocol.handle(PREVIEW_SCHEME, (request) => handlePreviewRequest(resolvePreview, request));
+  protocol.handle(PREVIEW_SCHEME, (request) => handlePreviewRequest(previewFile, request));
 }

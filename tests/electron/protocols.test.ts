@@ -1,9 +1,18 @@
-/** The app:// and titlewave-preview:// schemes (electron/protocols.ts): what they serve and what they refuse. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+/**
+ * The app:// and titlewave-preview:// schemes (electron/protocols.ts): what they serve and what they refuse, links
+ * that lead out of the build or swap a preview included, through the handlers installed on a mocked Electron protocol.
+ */
+import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, appFilePath, handleAppRequest, handlePreviewRequest, previewToken } from '../../electron/protocols.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { PreviewFile } from '../../src/services/previews.js';
+import { PreviewRegistry } from '../../src/services/previews.js';
+
+vi.mock('electron', async () => (await import('./electron-mock.js')).electronModule);
+
+const { protocol } = await import('electron');
+const { CONTENT_SECURITY_POLICY, appFilePath, handleAppRequest, handlePreviewRequest, handleProtocols, previewToken } = await import('../../electron/protocols.js');
 
 const root = mkdtempSync(join(tmpdir(), 'titlewave-protocols-'));
 const rendererDir = join(root, 'renderer');
@@ -16,6 +25,19 @@ const thumb = join(root, 'cat_64.png');
 writeFileSync(thumb, Buffer.from([0x89, 0x50, 0x4e, 0x47]));
 const notAnImage = join(root, 'notes.txt');
 writeFileSync(notAnImage, 'text');
+// Links in the build: to a file outside it, to a folder outside it, and to a file inside it.
+mkdirSync(join(root, 'elsewhere'));
+writeFileSync(join(root, 'elsewhere', 'private.js'), 'outside the build');
+symlinkSync(join(root, 'secret.txt'), join(rendererDir, 'linked.js'));
+symlinkSync(join(root, 'elsewhere'), join(rendererDir, 'linked-folder'));
+symlinkSync(join(rendererDir, 'assets', 'index-abc.js'), join(rendererDir, 'alias.js'));
+
+/** The handlers as Electron calls them: installed on the (mocked) protocol module. */
+function installed(previewFile: (token: string) => PreviewFile | null = () => null) {
+  handleProtocols(protocol, rendererDir, previewFile);
+  const handlers = (protocol as unknown as { handlers: Map<string, (request: Request) => Promise<Response>> }).handlers;
+  return { app: handlers.get('app') as (request: Request) => Promise<Response>, preview: handlers.get('titlewave-preview') as (request: Request) => Promise<Response> };
+}
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -57,6 +79,19 @@ describe('app://titlewave', () => {
     expect(await response.text()).not.toContain('outside the build');
   });
 
+  it('serves no file a link in the build leads to outside it, and a link inside it as the file it names', async () => {
+    const { app } = installed();
+    for (const url of ['app://titlewave/linked.js', 'app://titlewave/linked-folder/private.js']) {
+      const response = await app(new Request(url));
+      expect(response.status, url).toBe(404);
+      expect(await response.text()).not.toContain('outside the build');
+    }
+    const alias = await app(new Request('app://titlewave/alias.js'));
+    expect(alias.status).toBe(200);
+    expect(await alias.text()).toBe('console.log(1)');
+    expect((await app(new Request('app://titlewave/'))).status).toBe(200);
+  });
+
   it('answers only reads', async () => {
     const response = await handleAppRequest(rendererDir, new Request('app://titlewave/index.html', { method: 'POST', body: 'x' }));
     expect(response.status).toBe(405);
@@ -71,9 +106,10 @@ describe('app://titlewave', () => {
 });
 
 describe('titlewave-preview://thumb/<token>', () => {
+  const registry = new PreviewRegistry();
   const issued = new Map([
-    ['tok_123-abc', thumb],
-    ['tok-text', notAnImage],
+    ['tok_123-abc', registry.file(registry.issue(thumb) as string) as PreviewFile],
+    ['tok-text', registry.file(registry.issue(notAnImage) as string) as PreviewFile],
   ]);
   const resolvePreview = (token: string) => issued.get(token) ?? null;
 
@@ -95,6 +131,21 @@ describe('titlewave-preview://thumb/<token>', () => {
     'app://thumb/tok_123-abc',
   ])('refuses %s', async (url) => {
     expect((await handlePreviewRequest(resolvePreview, new Request(url))).status).toBe(404);
+  });
+
+  it('serves nothing once the path names another file than the one written, a link to a file outside included', async () => {
+    const written = join(root, 'dog_64.png');
+    writeFileSync(written, Buffer.from([0x89, 0x50, 0x4e, 0x47, 1]));
+    const info = lstatSync(written, { bigint: true });
+    // The services' lookup said yes just before the swap: the handler checks the file it opens again.
+    const { preview } = installed(() => ({ path: written, dev: info.dev, ino: info.ino }));
+    expect((await preview(new Request('titlewave-preview://thumb/tok-dog'))).status).toBe(200);
+    writeFileSync(join(root, 'elsewhere', 'photo.png'), 'outside the outputs');
+    unlinkSync(written);
+    symlinkSync(join(root, 'elsewhere', 'photo.png'), written);
+    const swapped = await preview(new Request('titlewave-preview://thumb/tok-dog'));
+    expect(swapped.status).toBe(404);
+    expect(await swapped.text()).not.toContain('outside the outputs');
   });
 
   it('takes a token, never a path', () => {
