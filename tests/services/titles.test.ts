@@ -1,18 +1,20 @@
 /**
  * Titles runs through the services, end to end against a loopback web: journal contents, batching cadence,
- * pause/resume, cancel, retry failed, history list/load/delete.
+ * pause/resume, cancel, retry failed, history list/load/delete. Where timing matters, pages answer when the test
+ * releases them (gated-web.ts) and the cadence is checked on a fake clock.
  */
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Events, RunSummary, TitlesSettings } from '../../src/contract.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import type { TitleRecord } from '../../src/titles/types.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
+import { startGatedWeb } from '../helpers/gated-web.js';
 import { startFlakyServer, type FlakyServer } from './flaky-server.js';
 
-type Update = Events['titles.update'] & { at: number };
+type Update = Events['titles.update'];
 
 const settings: TitlesSettings = { concurrency: 8, perHost: 8, timeoutMs: 10_000, retries: 0, userAgent: '' };
 
@@ -44,7 +46,7 @@ async function newServices(dataDir?: string): Promise<{ services: Services; data
   open.push(services);
   const updates: Update[] = [];
   const history: RunSummary[][] = [];
-  services.on('titles.update', (update) => updates.push({ ...update, at: performance.now() }));
+  services.on('titles.update', (update) => updates.push(update));
   services.on('history.changed', ({ runs }) => history.push(runs));
   return { services, dataDir: dir, updates, history };
 }
@@ -108,51 +110,69 @@ describe('a titles run through the services', () => {
     expect(loaded.urls).toEqual([...urls, 'javascript:alert(1)', web.url('/hostile/xss-title')]);
   });
 
-  it('batches updates: at most about 10 a second, each carrying the records since the last', async () => {
-    const { services, updates } = await newServices();
-    // 300 pages over about 1.5 s: one update per record would be 300 updates.
-    const urls = Array.from({ length: 300 }, (_, i) => web.url(`/page/cadence-${i}?delay=${(i % 10) * 5 + 20}`));
-    const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 12, perHost: 12 } }]);
-    await finalUpdate(updates, runId);
-    const mine = updates.filter((u) => u.runId === runId);
-    expect(recordsOf(updates, runId)).toHaveLength(300);
-    expect(mine.length).toBeLessThan(60);
-    // In any one-second window: at most 10 paced updates, plus the final one.
-    for (const update of mine) {
-      const inWindow = mine.filter((u) => u.at >= update.at && u.at < update.at + 1000).length;
-      expect(inWindow).toBeLessThanOrEqual(11);
-    }
-    // Progress in each update agrees with the records delivered so far.
-    let delivered = 0;
-    for (const update of mine) {
-      delivered += update.records.length;
-      expect(update.progress.done).toBe(delivered);
-      expect(update.progress.total).toBe(300);
+  it('batches updates: at most one each 100 ms of its clock, each carrying the records since the last', async () => {
+    const gated = await startGatedWeb();
+    // The services' clock and timers are the test's; the pages and the journal are real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const { services, updates } = await newServices();
+      const urls = Array.from({ length: 300 }, (_, i) => gated.url(`/cadence-${i}`));
+      const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 100, perHost: 100, timeoutMs: 600_000 } }]);
+      const mine = () => updates.filter((u) => u.runId === runId);
+      // Ten pages answered per 10 ms of the clock, until the run ends: about 100 records in every 100 ms.
+      for (let step = 0; !mine().some((u) => u.state === 'done'); step++) {
+        if (step > 20_000) throw new Error('the run did not end');
+        let answered = 0;
+        gated.release(() => answered++ < 10);
+        for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+        await vi.advanceTimersByTimeAsync(10);
+      }
+      const all = mine();
+      const paced = all.slice(0, -1);
+      // Each paced update went out at least 100 ms after the one before (the final one goes at once).
+      for (let i = 1; i < paced.length; i++) expect(paced[i]!.progress.elapsedMs - paced[i - 1]!.progress.elapsedMs).toBeGreaterThanOrEqual(100);
+      expect(all.at(-1)?.state).toBe('done');
+      expect(all.length).toBeLessThanOrEqual(Math.floor(performance.now() / 100) + 2);
+      expect(Math.max(...all.map((u) => u.records.length))).toBeGreaterThan(1);
+      // Every record once, and progress in each update agrees with the records delivered so far.
+      expect(recordsOf(updates, runId).map((r) => r.index).sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+      let delivered = 0;
+      for (const update of all) {
+        delivered += update.records.length;
+        expect(update.progress.done).toBe(delivered);
+        expect(update.progress.total).toBe(300);
+      }
+    } finally {
+      vi.useRealTimers();
+      await gated.close();
     }
   });
 
   it('pauses (no new requests start) and resumes to the end', async () => {
-    const { services, dataDir, updates } = await newServices();
-    const urls = Array.from({ length: 24 }, (_, i) => web.url(`/page/pause-${i}?delay=150`));
-    const requested = () => urls.reduce((sum, url) => sum + hitsOf(url), 0);
-    const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 2, perHost: 2 } }]);
-    await expect.poll(() => recordsOf(updates, runId).length, { timeout: 10_000, interval: 10 }).toBeGreaterThan(0);
-    await services.invoke('titles.pause', [runId]);
-    expect((await readMeta(dataDir, runId)).state).toBe('paused');
-    expect((await services.invoke('history.list', []))[0]?.state).toBe('paused');
-    await expect.poll(() => updates.filter((u) => u.runId === runId).at(-1)?.progress.paused).toBe(true);
-    // Requests in flight may finish; then nothing more is requested while paused.
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const requestedWhilePaused = requested();
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(requested()).toBe(requestedWhilePaused);
-    expect(requestedWhilePaused).toBeLessThan(24);
+    const gated = await startGatedWeb();
+    try {
+      const { services, dataDir, updates } = await newServices();
+      const urls = Array.from({ length: 24 }, (_, i) => gated.url(`/pause-${i}`));
+      const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 2, perHost: 2 } }]);
+      await gated.arrived(2);
+      await services.invoke('titles.pause', [runId]);
+      expect((await readMeta(dataDir, runId)).state).toBe('paused');
+      expect((await services.invoke('history.list', []))[0]?.state).toBe('paused');
+      // The two requests in flight finish; then nothing more is requested while paused.
+      gated.release();
+      await expect.poll(() => updates.filter((u) => u.runId === runId).at(-1)?.progress, { timeout: 10_000 }).toMatchObject({ done: 2, inFlight: 0, paused: true });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(gated.arrivals).toHaveLength(2);
 
-    await services.invoke('titles.resume', [runId]);
-    expect((await readMeta(dataDir, runId)).state).toBe('running');
-    const final = await finalUpdate(updates, runId);
-    expect(final).toMatchObject({ state: 'done', progress: { done: 24, failed: 0 } });
-    for (const url of urls) expect(hitsOf(url), url).toBe(1);
+      gated.open();
+      await services.invoke('titles.resume', [runId]);
+      expect((await readMeta(dataDir, runId)).state).toBe('running');
+      const final = await finalUpdate(updates, runId);
+      expect(final).toMatchObject({ state: 'done', progress: { done: 24, failed: 0 } });
+      expect(gated.arrivals.map((r) => r.path).sort()).toEqual(urls.map((url) => new URL(url).pathname).sort());
+    } finally {
+      await gated.close();
+    }
   });
 
   it('cancels a paused run, and deletes a run that is going', async () => {
@@ -174,28 +194,43 @@ describe('a titles run through the services', () => {
   });
 
   it('cancels, keeps what was done, and resumes fetching only the rest', async () => {
-    const { services, dataDir, updates } = await newServices();
-    const urls = Array.from({ length: 40 }, (_, i) => web.url(`/page/cancel-${i}?delay=100`));
-    const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 2, perHost: 2 } }]);
-    await expect.poll(() => recordsOf(updates, runId).length, { timeout: 10_000, interval: 10 }).toBeGreaterThanOrEqual(4);
-    await services.invoke('titles.cancel', [runId]);
-    const cancelled = updates.find((u) => u.runId === runId && u.state === 'cancelled');
-    expect(cancelled?.summary?.cancelled).toBe(true);
-    expect((await readMeta(dataDir, runId)).state).toBe('cancelled');
-    const kept = (await journalLines(dataDir, runId)).filter((r) => r.error === null);
-    expect(kept.length).toBeGreaterThanOrEqual(4);
-    expect(kept.length).toBeLessThan(40);
-    const hitsBefore = new Map(urls.map((url) => [url, hitsOf(url)]));
+    const gated = await startGatedWeb();
+    try {
+      const { services, dataDir, updates } = await newServices();
+      const urls = Array.from({ length: 40 }, (_, i) => gated.url(`/cancel-${i}`));
+      const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, concurrency: 2, perHost: 2 } }]);
+      // Four pages answered, one at a time; two more requested and held when the run is cancelled.
+      for (let answered = 0; answered < 4; answered++) {
+        await gated.arrived(answered + 2);
+        let one = 0;
+        gated.release(() => one++ < 1);
+        await expect.poll(() => recordsOf(updates, runId).length, { timeout: 10_000 }).toBe(answered + 1);
+      }
+      await gated.arrived(6);
+      await services.invoke('titles.cancel', [runId]);
+      const cancelled = updates.find((u) => u.runId === runId && u.state === 'cancelled');
+      expect(cancelled?.summary?.cancelled).toBe(true);
+      expect((await readMeta(dataDir, runId)).state).toBe('cancelled');
+      const kept = await journalLines(dataDir, runId);
+      expect(kept).toHaveLength(4);
+      expect(kept.every((r) => r.error === null)).toBe(true);
+      const requestedBefore = gated.arrivals.length;
 
-    const after = updates.length;
-    await services.invoke('history.resume', [runId]);
-    const final = await finalUpdate(updates, runId, after);
-    expect(final).toMatchObject({ state: 'done', progress: { total: 40, done: 40 } });
-    // Rows that had a record were not fetched again.
-    for (const record of kept) expect(hitsOf(record.url), record.url).toBe(hitsBefore.get(record.url));
-    const loaded = await services.invoke('history.load', [runId]);
-    expect(loaded.records).toHaveLength(40);
-    expect(loaded.records.every((r) => r.error === null && r.title === web.titleFor(`/page/cancel-${r.index}`))).toBe(true);
+      gated.open();
+      const after = updates.length;
+      await services.invoke('history.resume', [runId]);
+      const final = await finalUpdate(updates, runId, after);
+      expect(final).toMatchObject({ state: 'done', progress: { total: 40, done: 40 } });
+      // Rows that had a record were not fetched again; the two cancelled in flight were.
+      const again = gated.arrivals.slice(requestedBefore).map((r) => r.path);
+      expect(again).toHaveLength(36);
+      for (const record of kept) expect(again).not.toContain(new URL(record.url).pathname);
+      const loaded = await services.invoke('history.load', [runId]);
+      expect(loaded.records).toHaveLength(40);
+      expect(loaded.records.every((r) => r.error === null && r.title === gated.titleFor(`/cancel-${r.index}`))).toBe(true);
+    } finally {
+      await gated.close();
+    }
   });
 
   it('retries the failed rows in the same run; new records win by index', async () => {

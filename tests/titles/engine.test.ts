@@ -1,8 +1,12 @@
-/** The engine against the loopback fixture web: limits, fairness, retries, redirects, decoding, control, records. */
+/**
+ * The engine against the loopback fixture web: limits, fairness, retries, redirects, decoding, control, records.
+ * Where order or pausing matters, pages answer only when the test releases them (gated-web.ts): no delays, no clock.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTitlesJob, type TitlesJobInit } from '../../src/titles/engine.js';
 import type { TitleRecord, TitlesSummary } from '../../src/titles/types.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
+import { startGatedWeb } from '../helpers/gated-web.js';
 
 let web: FixtureWeb;
 beforeAll(async () => {
@@ -108,30 +112,49 @@ describe('records', () => {
 });
 
 describe('fetching', () => {
-  it('never exceeds the per-host limit, reuses connections, and interleaves a small host with a big one', async () => {
-    web.resetStats();
-    const order: string[] = [];
-    const big = Array.from({ length: 60 }, (_, i) => web.url(`/page/big${i}?delay=30`, 0));
-    const small = Array.from({ length: 6 }, (_, i) => web.url(`/page/small${i}?delay=30`, 1));
-    const { summary } = await runJob([...big, ...small], { options: { concurrency: 6, perHost: 3 }, onRecord: (r) => order.push(r.url) });
-    expect(summary.done).toBe(66);
-    const [bigStats, smallStats] = web.stats();
-    expect(bigStats?.maxActive).toBeLessThanOrEqual(3);
-    expect(smallStats?.maxActive).toBeLessThanOrEqual(3);
-    expect(bigStats?.connections).toBeLessThanOrEqual(3);
-    // The small host queued last does not wait for the big one: all its pages are done in the first half.
-    const lastSmall = Math.max(...small.map((url) => order.indexOf(url)));
-    expect(lastSmall).toBeLessThan(33);
+  it('never exceeds the per-host limit, reuses connections, and serves a small host queued behind a big one at once', async () => {
+    const gated = await startGatedWeb(2);
+    try {
+      const big = Array.from({ length: 60 }, (_, i) => gated.url(`/big${i}`, 0));
+      const small = Array.from({ length: 6 }, (_, i) => gated.url(`/small${i}`, 1));
+      const job = startTitlesJob({ lines: [...big, ...small], options: { concurrency: 6, perHost: 3, timeoutMs: 60_000 }, onRecord: () => undefined });
+      // Nothing is answered yet: the big host gets its 3 slots, and the small one, 60 pages further down, the other 3.
+      await gated.arrived(6);
+      expect(gated.held(0)).toHaveLength(3);
+      expect(gated.held(1).map((r) => r.path).sort()).toEqual(['/small0', '/small1', '/small2']);
+      // Slots the small host frees go to its next pages: the big host is at its limit.
+      gated.release((r) => r.host === 1);
+      await gated.arrived(9);
+      expect(gated.held(1).map((r) => r.path).sort()).toEqual(['/small3', '/small4', '/small5']);
+      expect(gated.held(0)).toHaveLength(3);
+      gated.open();
+      const summary = await job.done;
+      expect(summary).toMatchObject({ done: 66, failed: 0 });
+      const [bigStats, smallStats] = gated.stats();
+      expect(bigStats?.maxActive).toBe(3);
+      expect(smallStats?.maxActive).toBe(3);
+      expect(bigStats?.connections).toBeLessThanOrEqual(3);
+    } finally {
+      await gated.close();
+    }
   });
 
   it('reads further ahead while free slots wait on a busy host, so hosts later in a long list are not starved', async () => {
-    const order: string[] = [];
-    const busy = Array.from({ length: 60 }, (_, i) => web.url(`/page/busy${i}?delay=40`, 2));
-    const later = Array.from({ length: 6 }, (_, i) => web.url(`/page/later${i}?delay=40`, 3));
-    const { summary } = await runJob([...busy, ...later], { lookahead: 10, options: { concurrency: 6, perHost: 2 }, onRecord: (r) => order.push(r.url) });
-    expect(summary.done).toBe(66);
-    // With only 10 entries read ahead, the 'later' host would wait behind 50 pages of the busy one.
-    expect(Math.max(...later.map((url) => order.indexOf(url)))).toBeLessThan(30);
+    const gated = await startGatedWeb(2);
+    try {
+      const busy = Array.from({ length: 60 }, (_, i) => gated.url(`/busy${i}`, 0));
+      const later = Array.from({ length: 6 }, (_, i) => gated.url(`/later${i}`, 1));
+      const job = startTitlesJob({ lines: [...busy, ...later], lookahead: 10, options: { concurrency: 6, perHost: 2, timeoutMs: 60_000 }, onRecord: () => undefined });
+      // With only 10 entries read ahead, the 'later' host would wait behind 50 pages of the busy one, none of which
+      // is answered: its pages go out while the busy host's first two are still held.
+      await gated.arrived(4);
+      expect(gated.held(0)).toHaveLength(2);
+      expect(gated.held(1)).toHaveLength(2);
+      gated.open();
+      expect((await job.done).done).toBe(66);
+    } finally {
+      await gated.close();
+    }
   });
 
   it('follows redirects, records the chain, and moves across hosts', async () => {
@@ -195,23 +218,28 @@ describe('fetching', () => {
 
 describe('control', () => {
   it('pause starts no new requests; resume finishes the run', async () => {
-    web.resetStats();
-    const urls = Array.from({ length: 12 }, (_, i) => web.url(`/page/p${i}?delay=100`, 3));
-    const records: TitleRecord[] = [];
-    const job = startTitlesJob({ lines: urls, options: { concurrency: 2, perHost: 2 }, onRecord: (r) => records.push(r) });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    job.pause();
-    expect(job.progress().paused).toBe(true);
-    // In-flight requests finish; then nothing new starts.
-    await until(() => job.progress().inFlight === 0);
-    const requestsWhilePaused = web.stats()[3]?.requests ?? 0;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(web.stats()[3]?.requests).toBe(requestsWhilePaused);
-    expect(records.length).toBe(requestsWhilePaused);
-    job.resume();
-    const summary = await job.done;
-    expect(summary.done).toBe(12);
-    expect(records).toHaveLength(12);
+    const gated = await startGatedWeb();
+    try {
+      const urls = Array.from({ length: 12 }, (_, i) => gated.url(`/p${i}`));
+      const records: TitleRecord[] = [];
+      const job = startTitlesJob({ lines: urls, options: { concurrency: 2, perHost: 2, timeoutMs: 60_000 }, onRecord: (r) => records.push(r) });
+      await gated.arrived(2);
+      job.pause();
+      expect(job.progress().paused).toBe(true);
+      // The requests in flight finish; then nothing new starts.
+      gated.release();
+      await until(() => records.length === 2 && job.progress().inFlight === 0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(gated.arrivals).toHaveLength(2);
+      expect(records).toHaveLength(2);
+      gated.open();
+      job.resume();
+      const summary = await job.done;
+      expect(summary.done).toBe(12);
+      expect(records.map((r) => r.title).sort()).toEqual(urls.map((url) => gated.titleFor(new URL(url).pathname)).sort());
+    } finally {
+      await gated.close();
+    }
   });
 
   it('cancel aborts in-flight requests, starts no more, and emits nothing after done', async () => {
@@ -248,17 +276,33 @@ describe('control', () => {
 
   it('reads input lazily from an async source and reports progress as it goes', async () => {
     const snapshots: { total: number; inputDone: boolean; done: number }[] = [];
-    async function* slowLines(): AsyncGenerator<string> {
+    let recordSeen: (() => void) | null = null;
+    // The next line only once the page of the last one is done: the first records certainly come before the end of
+    // the input.
+    async function* linesOneByOne(): AsyncGenerator<string> {
       for (let i = 0; i < 5; i += 1) {
+        const seen = new Promise<void>((resolve) => (recordSeen = resolve));
         yield web.url(`/page/lazy${i}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await seen;
       }
     }
     let job: ReturnType<typeof startTitlesJob> | null = null;
-    job = startTitlesJob({ lines: slowLines(), onRecord: () => snapshots.push(job?.progress() ?? { total: 0, inputDone: false, done: 0 }) });
+    job = startTitlesJob({
+      lines: linesOneByOne(),
+      onRecord: () => {
+        snapshots.push(job?.progress() ?? { total: 0, inputDone: false, done: 0 });
+        recordSeen?.();
+      },
+    });
     const summary = await job.done;
     expect(summary).toMatchObject({ total: 5, done: 5, inputDone: true, etaMs: 0 });
-    expect(snapshots.some((s) => !s.inputDone)).toBe(true);
+    expect(snapshots.map((s) => [s.total, s.inputDone])).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+      [4, false],
+      [5, false],
+    ]);
     expect(summary.rate).toBeGreaterThan(0);
   });
 
