@@ -31,11 +31,8 @@ export function useApiEvent<E extends EventName>(event: E, listener: (payload: E
   useEffect(() => getApi().on(event, (payload) => latest.current(payload)), [event]);
 }
 
-/** The readable message of whatever a rejected command threw. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : JSON.stringify(error);
-}
+/** The readable message of whatever a rejected command threw (the one helper of the whole project). */
+export { errorMessage } from '../src/errors.js';
 
 /** True for the URLs we may hand to the system browser. */
 export function isWebUrl(value: string | null | undefined): value is string {

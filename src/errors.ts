@@ -4,9 +4,23 @@
  * Browser-safe (the contract, the bridge and the renderer use it): no Node.
  */
 
-/** The message of anything thrown: an Error's message, or the thrown value as text. */
+/**
+ * The message of anything thrown: an Error's message (one from another realm too: a page, a VM context), a string as
+ * it is, any other value as JSON when it has some, else as text.
+ */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null) {
+    const { message } = error as { message?: unknown };
+    if (typeof message === 'string') return message;
+    try {
+      const json = JSON.stringify(error);
+      if (json !== undefined) return json;
+    } catch {
+      // a cycle: its text below
+    }
+  }
+  return String(error);
 }
 
 /** Anything thrown, as an Error (a thrown string or object becomes the message of one). */
