@@ -95,6 +95,7 @@ async function start(): Promise<void> {
 
   const services: Services = createServices({
     dataDir,
+    log: (message) => log(message),
     spawnWorker: createUtilitySpawner(utilityProcess),
     previewUrl: (token) => `${PREVIEW_SCHEME}://${PREVIEW_HOST}/${token}`,
   });

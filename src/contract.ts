@@ -24,6 +24,16 @@ export const titlesSettingsSchema = z.object({
 });
 export type TitlesSettings = z.infer<typeof titlesSettingsSchema>;
 
+/**
+ * A run's saved setting that is outside today's limits (saved by a Titlewave with looser ones), and the value a
+ * resumed or retried run used instead: the page says so.
+ */
+export interface SettingAdjustment {
+  setting: keyof TitlesSettings;
+  stored: unknown;
+  used: unknown;
+}
+
 export const thumbsSettingsSchema = z.object({
   sizes: z.array(int(1, 4096)).min(1).max(16),
   format: z.enum(['png', 'webp', 'jpeg', 'avif']),
@@ -220,10 +230,12 @@ export interface CommandResults {
   'titles.pause': void;
   'titles.resume': void;
   'titles.cancel': void;
-  'titles.retryFailed': { runId: string; count: number };
+  /** `adjusted`: saved settings outside today's limits, and what the retry used instead (none, usually). */
+  'titles.retryFailed': { runId: string; count: number; adjusted: SettingAdjustment[] };
   'history.list': RunSummary[];
   'history.load': { run: RunSummary; records: TitleRecord[]; urls: string[] };
-  'history.resume': { runId: string };
+  /** `adjusted`: saved settings outside today's limits, and what the resumed run uses instead (none, usually). */
+  'history.resume': { runId: string; adjusted: SettingAdjustment[] };
   'history.delete': void;
   'primes.check': { jobId: string };
   'primes.range': { jobId: string };

@@ -10,6 +10,7 @@ import { checkOutputFolder, PathProblem } from '../fs/paths.js';
 import { PREVIEW_PATH } from '../server/protocol.js';
 import { defaultDataDir } from '../services/data-dir.js';
 import { errorMessage } from '../errors.js';
+import { terminalSafe } from './sanitize.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -37,7 +38,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   // One token per data folder, so a restart on the same port keeps the address and open pages reconnect by themselves.
   const token = await loadOrCreateToken(dataDir, { renew: options.newAddress === true });
   // Relative to the page (`/t/<token>/`), so previews sit below the secret prefix with everything else.
-  const services = createServices({ dataDir, host: 'titlewave serve', previewUrl: (preview) => `${PREVIEW_PATH}${preview}` });
+  // What goes wrong with no page waiting to hear it (a run's meta.json that could not be saved) goes to stderr.
+  const log = (message: string) => process.stderr.write(`titlewave: ${terminalSafe(message)}\n`);
+  const services = createServices({ dataDir, host: 'titlewave serve', log, previewUrl: (preview) => `${PREVIEW_PATH}${preview}` });
   let server;
   try {
     server = await startBrowserServer({ services, dataDir, port: options.port, token });

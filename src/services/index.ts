@@ -22,13 +22,14 @@ export function createServices(options: ServicesOptions): Services {
   const previews = new PreviewRegistry();
   // The local runs' events go on as they are, except their history list: it is announced with the queue runs in it.
   const titlesHub = new EventHub();
-  const titles = new TitlesRuns({ dataDir: options.dataDir, hub: titlesHub, ...(options.host ? { host: options.host } : {}) });
+  const titles = new TitlesRuns({ dataDir: options.dataDir, hub: titlesHub, ...(options.host ? { host: options.host } : {}), ...(options.log ? { log: options.log } : {}) });
   const queue = new QueueRuns({
     dataDir: options.dataDir,
     hub,
     session: titles.session,
     onHistoryChanged: () => historyChanged(),
     ...(options.host ? { host: options.host } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   const cpu = new CpuJobs({ hub, previews, spawnWorker: options.spawnWorker, workers: options.workers, previewUrl: options.previewUrl });
   let closing: Promise<void> | null = null;

@@ -11,10 +11,14 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { z } from 'zod';
-import { titlesSettingsSchema, type RunSummary } from '../contract.js';
-import type { TitleRecord, TitlesSummary } from '../titles/types.js';
+import type { RunSummary } from '../contract.js';
+import { errorMessage } from '../errors.js';
+import { packageInfo } from '../package-info.js';
+import type { TitleRecord } from '../titles/types.js';
 import { syncDirectory, writeFileAtomic } from './atomic.js';
+import { parseStoredMeta, parseStoredRecord, runIdPattern, STORED_RUN_VERSION, type RunMeta } from './stored-run.js';
+
+export type { RunMeta } from './stored-run.js';
 
 export const META_FILE = 'meta.json';
 export const INPUT_FILE = 'input.txt';
@@ -22,30 +26,6 @@ export const RECORDS_FILE = 'records.jsonl';
 
 /** meta.json files history reads at once when it lists the runs. */
 const META_READS_AT_ONCE = 16;
-
-const runIdPattern = /^[A-Za-z0-9_-]{1,100}$/;
-
-const runMetaSchema = z.object({
-  version: z.literal(1),
-  id: z.string().regex(runIdPattern),
-  name: z.string().max(200),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  settings: titlesSettingsSchema,
-  total: z.number().int().min(0),
-  done: z.number().int().min(0),
-  failed: z.number().int().min(0),
-  state: z.enum(['running', 'paused', 'done', 'cancelled', 'interrupted']),
-  /** The live process that owns the run (cleared when the run ends). */
-  owner: z.object({ pid: z.number().int(), session: z.string() }).nullable(),
-  summary: z.custom<TitlesSummary>((value) => typeof value === 'object' && value !== null).nullable(),
-  /**
-   * A run on a Redis queue (src/services/queue-runs.ts): the queue's URL without its password (the password stays in
-   * the queue settings, queue-settings.ts). The run has the same id on the queue.
-   */
-  queue: z.object({ url: z.string().max(2100) }).optional(),
-});
-export type RunMeta = z.infer<typeof runMetaSchema>;
 
 export function summaryOf(meta: RunMeta, state: RunSummary['state'] = meta.state): RunSummary {
   return {
@@ -69,7 +49,11 @@ export function isRunId(id: string): boolean {
 export class RunStore {
   readonly runsDir: string;
 
-  constructor(dataDir: string) {
+  constructor(
+    dataDir: string,
+    /** Where a failure no caller waits on is told (a journal's periodic fsync). */
+    private readonly log: (message: string) => void = () => undefined,
+  ) {
     this.runsDir = join(dataDir, 'runs');
   }
 
@@ -99,11 +83,16 @@ export class RunStore {
     await syncDirectory(this.runsDir);
   }
 
+  /** Write the meta in the current format (a run read from an older one takes it now), stamped with this version. */
   async writeMeta(meta: RunMeta, durable = false): Promise<void> {
-    await writeFileAtomic(join(this.runDir(meta.id), META_FILE), `${JSON.stringify(meta, null, 2)}\n`, { durable });
+    const stored: RunMeta = { ...meta, version: STORED_RUN_VERSION, writtenBy: packageInfo.version };
+    await writeFileAtomic(join(this.runDir(meta.id), META_FILE), `${JSON.stringify(stored, null, 2)}\n`, { durable });
   }
 
-  /** The run's meta, or null when the folder is missing or its meta unreadable (a run that never really started). */
+  /**
+   * The run's meta in the current format (migrated from an older one, see stored-run.ts), or null when the folder
+   * is missing or its meta unreadable (a run that never really started) or written by a newer Titlewave.
+   */
   async readMeta(id: string): Promise<RunMeta | null> {
     let text: string;
     try {
@@ -112,8 +101,8 @@ export class RunStore {
       return null;
     }
     try {
-      const parsed = runMetaSchema.safeParse(JSON.parse(text));
-      return parsed.success && parsed.data.id === id ? parsed.data : null;
+      const meta = parseStoredMeta(JSON.parse(text));
+      return meta?.id === id ? meta : null;
     } catch {
       return null;
     }
@@ -139,28 +128,27 @@ export class RunStore {
     return readFile(join(this.runDir(id), INPUT_FILE), 'utf8');
   }
 
-  /** The run's records folded by index (last line wins); indices at or past `total` and unreadable lines are ignored. */
+  /**
+   * The run's records folded by index (last line wins); indices at or past `total`, and lines that are not records
+   * (stored-run.ts checks each field) or not complete JSON, are ignored.
+   */
   async readRecords(id: string, total: number): Promise<(TitleRecord | undefined)[]> {
     const byIndex = new Array<TitleRecord | undefined>(total);
     await readJsonLines(join(this.runDir(id), RECORDS_FILE), (value) => {
-      if (isTitleRecord(value) && value.index < total) byIndex[value.index] = value;
+      const record = parseStoredRecord(value);
+      if (record && record.index < total) byIndex[record.index] = record;
     });
     return byIndex;
   }
 
   openRecords(id: string): Promise<RecordJournal> {
-    return RecordJournal.open(join(this.runDir(id), RECORDS_FILE));
+    const path = join(this.runDir(id), RECORDS_FILE);
+    return RecordJournal.open(path, (error) => this.log(`could not sync ${path} to disk (tried again at the end of the job): ${errorMessage(error)}`));
   }
 
   async delete(id: string): Promise<void> {
     await rm(this.runDir(id), { recursive: true, force: true });
   }
-}
-
-function isTitleRecord(value: unknown): value is TitleRecord {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Partial<TitleRecord>;
-  return Number.isSafeInteger(record.index) && (record.index as number) >= 0 && typeof record.url === 'string' && (record.error === null || typeof record.error === 'object');
 }
 
 /** Call `onValue` for each line of a JSON-lines file that parses; a missing file has no lines. */
@@ -206,11 +194,15 @@ export class RecordJournal {
   private dirty = false;
   private closed = false;
 
-  private constructor(private readonly handle: FileHandle) {}
+  private constructor(
+    private readonly handle: FileHandle,
+    private readonly onSyncError: (error: unknown) => void,
+  ) {}
 
-  static async open(path: string): Promise<RecordJournal> {
+  /** `onSyncError`: told when a periodic fsync fails (nobody waits on it; the next sync tries again). */
+  static async open(path: string, onSyncError: (error: unknown) => void = () => undefined): Promise<RecordJournal> {
     await cutTornTail(path);
-    return new RecordJournal(await open(path, 'a', 0o600));
+    return new RecordJournal(await open(path, 'a', 0o600), onSyncError);
   }
 
   append(records: readonly TitleRecord[]): Promise<void> {
@@ -225,7 +217,7 @@ export class RecordJournal {
     if (!this.syncTimer) {
       this.syncTimer = setTimeout(() => {
         this.syncTimer = null;
-        void this.sync().catch(() => undefined);
+        this.sync().catch(this.onSyncError);
       }, SYNC_INTERVAL_MS);
     }
     return write;
@@ -234,8 +226,9 @@ export class RecordJournal {
   sync(): Promise<void> {
     return this.enqueue(async () => {
       if (!this.dirty) return;
-      this.dirty = false;
       await this.handle.sync();
+      // Only once it worked: a failed sync leaves the journal to sync again.
+      this.dirty = false;
     });
   }
 

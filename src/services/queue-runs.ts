@@ -14,15 +14,28 @@
  *   Resume of an ended run start it again on the queue with the journal's rows skipped.
  * - The Redis URL is a secret: metas, events and messages carry it without its password (queue-settings.ts keeps it).
  */
-import { clusterError, type ClusterFailureCode, type ClusterTestResult, type ClusterWorkerView, type CommandResult, type Events, type JobState, type RunSummary, type TitlesSettings } from '../contract.js';
+import {
+  clusterError,
+  type ClusterFailureCode,
+  type ClusterTestResult,
+  type ClusterWorkerView,
+  type CommandResult,
+  type Events,
+  type JobState,
+  type RunSummary,
+  type SettingAdjustment,
+  type TitlesSettings,
+} from '../contract.js';
 import type { ClusterHandle, ClusterTitlesRun, WorkerStatus } from '../cluster/index.js';
 import { SCHEMA_VERSION } from '../cluster/schema.js';
 import { acquireLock, LockedError, type Lock } from '../fs/lock.js';
 import type { TitleRecord, TitlesProgress, TitlesSummary } from '../titles/types.js';
 import { distinctEntries, linesOf } from './entries.js';
 import type { EventHub } from './events.js';
+import { packageInfo } from '../package-info.js';
 import { RunStore, type RecordJournal, type RunMeta } from './journal.js';
 import { QueueSettingsStore } from './queue-settings.js';
+import { settingsForToday, STORED_RUN_VERSION } from './stored-run.js';
 import { UpdateThrottle } from './throttle.js';
 import { defaultName, emptyProgress, newRunId, ownedElsewhereError, settingsToOptions } from './titles-runs.js';
 
@@ -206,7 +219,8 @@ export class QueueRuns {
     const handle = await this.open(saved.full);
     const now = new Date();
     const meta: QueueLive['meta'] = {
-      version: 1,
+      version: STORED_RUN_VERSION,
+      writtenBy: packageInfo.version,
       id: newRunId(now),
       name: name?.trim() || defaultName(entries),
       createdAt: now.toISOString(),
@@ -305,17 +319,16 @@ export class QueueRuns {
       if (!isQueueMeta(meta)) throw new Error(`No run with id ${id}`);
       const retry = new Set<number>();
       for (const record of await this.store.readRecords(id, meta.total)) if (record?.error && !NOT_RETRIED.has(record.error.code)) retry.add(record.index);
-      if (retry.size === 0) return { runId: id, count: 0 };
+      if (retry.size === 0) return { runId: id, count: 0, adjusted: [] };
       const live = await this.claim(id);
-      if (meta.state === 'done' || meta.state === 'cancelled') {
-        // A new run on the queue under the same id (the ended one's summary there is replaced) for the failed rows.
-        await this.restart(live, { resume: false, skip: (index) => !retry.has(index) });
-      } else {
-        // Still on the queue (interrupted): attach, so what the workers committed meanwhile is kept, and fetch the
-        // failed rows again along with the missing ones.
-        await this.restart(live, { resume: true, skip: (index) => live.status[index] === OK });
-      }
-      return { runId: id, count: retry.size };
+      // A new run on the queue under the same id (the ended one's summary there is replaced) for the failed rows; or,
+      // still on the queue (interrupted), attach, so what the workers committed meanwhile is kept, and fetch the
+      // failed rows again along with the missing ones.
+      const adjusted =
+        meta.state === 'done' || meta.state === 'cancelled'
+          ? await this.restart(live, { resume: false, skip: (index) => !retry.has(index) })
+          : await this.restart(live, { resume: true, skip: (index) => live.status[index] === OK });
+      return { runId: id, count: retry.size, adjusted };
     });
   }
 
@@ -325,12 +338,12 @@ export class QueueRuns {
       const current = this.live.get(id);
       if (current) {
         if (!current.run) await this.continuePaused(current);
-        return { runId: id };
+        return { runId: id, adjusted: [] };
       }
       const live = await this.claim(id);
       // Attaches when the run is still on the queue; a run cancelled there or expired starts again under its id.
-      await this.restart(live, { resume: true, skip: (index) => live.status[index] !== NONE });
-      return { runId: id };
+      const adjusted = await this.restart(live, { resume: true, skip: (index) => live.status[index] !== NONE });
+      return { runId: id, adjusted };
     });
   }
 
@@ -523,7 +536,8 @@ export class QueueRuns {
   }
 
   /** Start the run (again) on its queue, after claim(); on failure the run is released as it was. */
-  private async restart(live: QueueLive, how: { resume: boolean; skip: (index: number) => boolean }): Promise<void> {
+  /** Run a claimed run again; returns its saved settings that are beyond today's limits (see attach). */
+  private async restart(live: QueueLive, how: { resume: boolean; skip: (index: number) => boolean }): Promise<SettingAdjustment[]> {
     const previous = live.meta;
     live.meta = { ...live.meta, state: 'running', owner: { pid: process.pid, session: this.session }, summary: null, updatedAt: new Date().toISOString() };
     try {
@@ -536,6 +550,7 @@ export class QueueRuns {
       throw await asClusterError(error);
     }
     this.onHistoryChanged();
+    return settingsForToday(live.meta.settings).adjusted;
   }
 
   private async continuePaused(live: QueueLive): Promise<void> {
@@ -615,7 +630,8 @@ export class QueueRuns {
     const run = await live.handle.startTitles({
       runId: live.meta.id,
       lines: linesOf(text),
-      options: settingsToOptions(live.meta.settings),
+      // Saved settings beyond today's limits (a run saved by a Titlewave with looser ones) are brought within.
+      options: settingsToOptions(settingsForToday(live.meta.settings).settings),
       resume: how.resume,
       name: live.meta.name,
       signal: controller.signal,

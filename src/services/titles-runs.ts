@@ -1,30 +1,27 @@
 /**
- * Titles runs with history: each run is journaled as it goes (journal.ts), announced in batched `titles.update`
- * events (at most 10 a second per run, records first written to the journal, then shown), and can be paused,
- * resumed, cancelled, retried (failed rows again, in the same run) and resumed after a crash (only rows without a
- * record are fetched, through the engine's `skip`).
+ * Titles runs with history, their lifecycle: each run is journaled as it goes (journal.ts), announced in batched
+ * `titles.update` events (at most 10 a second per run, records first written to the journal, then shown), and can be
+ * paused, resumed, cancelled, retried (failed rows again, in the same run) and resumed after a crash (only rows
+ * without a record are fetched, through the engine's `skip`). Who owns a run is run-ownership.ts's; writing its
+ * meta.json is run-meta.ts's.
  */
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import type { CommandResult, Events, JobState, RunSummary, TitlesSettings } from '../contract.js';
-import { acquireLock, LockedError, lockHolder, type Lock, type LockOwner } from '../fs/lock.js';
+import type { CommandResult, Events, JobState, RunSummary, SettingAdjustment, TitlesSettings } from '../contract.js';
+import { errorMessage, RefusalError } from '../errors.js';
+import { acquireLock, type Lock } from '../fs/lock.js';
+import { packageInfo } from '../package-info.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
 import { startTitlesJob, type TitlesJob } from '../titles/engine.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
 import { distinctEntries, linesOf } from './entries.js';
 import type { EventHub } from './events.js';
 import { RunStore, summaryOf, type RecordJournal, type RunMeta } from './journal.js';
+import { META_EVERY_MS, MetaWriter, stderrLog, type ServicesLog } from './run-meta.js';
+import { ownedElsewhereError, RunOwnership } from './run-ownership.js';
+import { settingsForToday, STORED_RUN_VERSION } from './stored-run.js';
 import { UpdateThrottle } from './throttle.js';
-import { RefusalError } from '../errors.js';
 
-/**
- * A run left running or paused without a lock (by a Titlewave from before run locks) counts as still going while its
- * owner's pid lives and its heartbeat is younger than this. Runs are owned through their lock otherwise.
- */
-const STALE_AFTER_MS = 30_000;
-/** Live runs rewrite their meta this often while they change (counts), and at least every HEARTBEAT_MS. */
-const META_EVERY_MS = 1000;
-const HEARTBEAT_MS = 5000;
+export { isProcessAlive, ownedElsewhereError } from './run-ownership.js';
 
 /** Per-index status of a run's rows, one byte each: no record yet, a record without error, a record with one. */
 const NONE = 0;
@@ -50,10 +47,7 @@ interface Live {
   lastProgress: TitlesProgress;
   /** Settles when the current job's last update is out and its meta written. */
   finished: Promise<void>;
-  lastMetaWrite: number;
-  metaDirty: boolean;
-  /** Meta writes of this run, one after another, each writing the latest meta: the last write is always the newest. */
-  metaChain: Promise<void>;
+  metaWriter: MetaWriter;
 }
 
 export interface TitlesRunsOptions {
@@ -63,12 +57,8 @@ export interface TitlesRunsOptions {
   session?: string;
   /** Who runs these services, as another process's refusal names it ("titlewave serve", "the Titlewave app"). */
   host?: string;
-}
-
-/** A run another live process owns: refused, saying who that is and where to act instead. */
-export function ownedElsewhereError(owner: LockOwner | null, action: string): RefusalError {
-  const who = owner ? ` (${owner.purpose ? `${owner.purpose}, ` : ''}process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})` : '';
-  return new RefusalError('RUN_ELSEWHERE', `This run is going on in another Titlewave window or process${who}; ${action} it there.`);
+  /** Where failures no command is waiting on are told (a meta.json that could not be saved); stderr by default. */
+  log?: ServicesLog;
 }
 
 export function settingsToOptions(settings: TitlesSettings): Partial<TitlesOptions> {
@@ -96,34 +86,26 @@ export function emptyProgress(total: number): TitlesProgress {
   return { total, inputDone: true, done: 0, failed: 0, inFlight: 0, rate: 0, etaMs: null, elapsedMs: 0, duplicates: 0, paused: false };
 }
 
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class TitlesRuns {
   private readonly store: RunStore;
   private readonly hub: EventHub;
   readonly session: string;
   private readonly host: string;
+  private readonly log: ServicesLog;
+  private readonly ownership: RunOwnership;
   private readonly live = new Map<string, Live>();
   private readonly locks = new Map<string, Promise<void>>();
-  /** Runs last shown as going in another process, and when their counts were last announced. */
-  private readonly elsewhere = new Map<string, number>();
-  private watching = false;
   private readonly heartbeat: NodeJS.Timeout;
   private closing = false;
   private historyTimer: NodeJS.Timeout | null = null;
 
   constructor(options: TitlesRunsOptions) {
-    this.store = new RunStore(options.dataDir);
+    this.log = options.log ?? stderrLog;
+    this.store = new RunStore(options.dataDir, this.log);
     this.hub = options.hub;
     this.session = options.session ?? randomBytes(8).toString('hex');
     this.host = options.host ?? 'the Titlewave app';
+    this.ownership = new RunOwnership(this.store, this.session, this.host);
     this.heartbeat = setInterval(() => {
       void this.writeLiveMetas();
       void this.watchElsewhere();
@@ -139,7 +121,8 @@ export class TitlesRuns {
     if (entries.length === 0) throw new RefusalError('EMPTY_INPUT', 'There are no URLs in the input');
     const now = new Date();
     const meta: RunMeta = {
-      version: 1,
+      version: STORED_RUN_VERSION,
+      writtenBy: packageInfo.version,
       id: newRunId(now),
       name: name?.trim() || defaultName(entries),
       createdAt: now.toISOString(),
@@ -160,14 +143,14 @@ export class TitlesRuns {
       await this.store.create(meta, text);
       live = this.adopt(meta, await this.store.openRecords(meta.id), new Uint8Array(meta.total), lock);
     } catch (error) {
-      await lock.release().catch(() => undefined);
+      await this.release(lock, meta.id);
       throw error;
     }
     try {
-      this.runJob(live, text, undefined);
+      this.runJob(live, text, settings, undefined);
     } catch (error) {
       live.meta = { ...live.meta, state: 'cancelled', owner: null };
-      await this.persistMeta(live, true).catch(() => undefined);
+      await live.metaWriter.writeLogged('the end', true);
       await this.disown(live);
       throw error;
     }
@@ -195,7 +178,7 @@ export class TitlesRuns {
       return;
     }
     // Not going in this process: stopped already (nothing to do), or going in another one, which only it can stop.
-    await this.assertNotElsewhere(id, 'cancel');
+    await this.ownership.assertNotElsewhere(id, 'cancel');
     if (!(await this.store.readMeta(id))) throw new RefusalError('RUN_NOT_FOUND', `No run with id ${id}`);
   }
 
@@ -209,9 +192,13 @@ export class TitlesRuns {
     const retry = new Set<number>();
     const records = await this.store.readRecords(id, live.meta.total);
     for (const record of records) if (record?.error && !NOT_RETRIED.has(record.error.code)) retry.add(record.index);
-    if (retry.size === 0) return { runId: id, count: 0 };
-    await this.startAgain(live, (index) => !retry.has(index));
-    return { runId: id, count: retry.size };
+    if (retry.size === 0) {
+      // Nothing to fetch: the run is let go as it was.
+      await this.disown(live);
+      return { runId: id, count: 0, adjusted: [] };
+    }
+    const adjusted = await this.startAgain(live, (index) => !retry.has(index));
+    return { runId: id, count: retry.size, adjusted };
   }
 
   resumeRun(id: string): Promise<CommandResult<'history.resume'>> {
@@ -224,11 +211,11 @@ export class TitlesRuns {
     if (current?.job) {
       // Still going in this session: resuming means un-pausing.
       if (current.meta.state === 'paused') await this.setPaused(id, false);
-      return { runId: id };
+      return { runId: id, adjusted: [] };
     }
     const live = await this.claim(id);
-    await this.startAgain(live, (index) => live.status[index] !== NONE);
-    return { runId: id };
+    const adjusted = await this.startAgain(live, (index) => live.status[index] !== NONE);
+    return { runId: id, adjusted };
   }
 
   async list(): Promise<RunSummary[]> {
@@ -237,7 +224,7 @@ export class TitlesRuns {
       metas.map(async (meta) => {
         const live = this.live.get(meta.id);
         if (live) return this.summaryOfLive(live);
-        return summaryOf(meta, await this.stateOf(meta));
+        return summaryOf(meta, await this.ownership.stateOf(meta));
       }),
     );
   }
@@ -254,7 +241,7 @@ export class TitlesRuns {
       dense.push(record);
       if (record.error) failed++;
     }
-    const run = live ? this.summaryOfLive(live) : summaryOf(meta, await this.stateOf(meta));
+    const run = live ? this.summaryOfLive(live) : summaryOf(meta, await this.ownership.stateOf(meta));
     // A run not going here may have a meta that lags its journal by a second: the records are the truth.
     if (!live) Object.assign(run, { done: dense.length, failed });
     return { run, records: dense, urls: await distinctEntries(text) };
@@ -271,10 +258,10 @@ export class TitlesRuns {
       await live.finished;
     }
     // Held while the folder goes, so no other process starts the run meanwhile.
-    const lock = await this.lockRun(id, 'stop');
+    const lock = await this.ownership.lock(id, 'stop');
     try {
       const meta = await this.store.readMeta(id);
-      if (meta && this.isGoingUnlocked(meta)) throw ownedElsewhereError(null, 'stop');
+      if (meta && this.ownership.isGoingUnlocked(meta)) throw ownedElsewhereError(null, 'stop');
       await this.store.delete(id);
     } finally {
       await lock.release();
@@ -320,7 +307,7 @@ export class TitlesRuns {
     }
   }
 
-    private assertOpen(): void {
+  private assertOpen(): void {
     if (this.closing) throw new RefusalError('SHUTTING_DOWN', 'Titlewave is shutting down');
   }
 
@@ -344,9 +331,10 @@ export class TitlesRuns {
       throttle: null,
       lastProgress: emptyProgress(meta.total),
       finished: Promise.resolve(),
-      lastMetaWrite: Date.now(),
-      metaDirty: false,
-      metaChain: Promise.resolve(),
+      metaWriter: new MetaWriter(this.store, this.log, () => {
+        live.meta = { ...live.meta, done: live.done, failed: live.failed };
+        return live.meta;
+      }),
     };
     this.live.set(meta.id, live);
     return live;
@@ -361,12 +349,12 @@ export class TitlesRuns {
     if (current?.job) throw new RefusalError('RUN_GOING', 'This run is still going; wait for it to end or cancel it first');
     if (current) await current.finished;
     if (this.live.get(id)?.job) throw new RefusalError('RUN_GOING', 'This run is still going; wait for it to end or cancel it first');
-    const lock = await this.lockRun(id, 'open');
+    const lock = await this.ownership.lock(id, 'open');
     try {
       const meta = await this.store.readMeta(id);
       if (!meta) throw new RefusalError('RUN_NOT_FOUND', `No run with id ${id}`);
-      // A run written by a Titlewave from before run locks, still going there (see stateOf).
-      if (this.isGoingUnlocked(meta)) throw ownedElsewhereError(null, 'open');
+      // A run written by a Titlewave from before run locks, still going there (see RunOwnership.stateOf).
+      if (this.ownership.isGoingUnlocked(meta)) throw ownedElsewhereError(null, 'open');
       const status = new Uint8Array(meta.total);
       for (const record of await this.store.readRecords(id, meta.total)) {
         if (record) status[record.index] = record.error ? FAILED : OK;
@@ -374,46 +362,55 @@ export class TitlesRuns {
       // Opening the journal cuts a torn last line, so new records start on a line of their own.
       return this.adopt(meta, await this.store.openRecords(id), status, lock);
     } catch (error) {
-      await lock.release().catch(() => undefined);
+      await this.release(lock, id);
       throw error;
     }
-  }
-
-  /** This process's lock on a run folder; a live owner elsewhere is refused with a message that names it. */
-  private async lockRun(id: string, action: string): Promise<Lock> {
-    try {
-      return await acquireLock(this.store.runDir(id), this.host);
-    } catch (error) {
-      if (error instanceof LockedError) throw ownedElsewhereError(error.owner, action);
-      throw error;
-    }
-  }
-
-  /** Refuse a command for a run another live process owns (only that process can act on it). */
-  private async assertNotElsewhere(id: string, action: string): Promise<void> {
-    const holder = await lockHolder(this.store.runDir(id));
-    if (holder) throw ownedElsewhereError(holder, action);
-    const meta = await this.store.readMeta(id);
-    if (meta && this.isGoingUnlocked(meta)) throw ownedElsewhereError(null, action);
   }
 
   /** The job ended and was saved: the run is this process's no longer (reloaded from disk when started again). */
   private async disown(live: Live): Promise<void> {
-    await live.journal.close().catch(() => undefined);
-    await live.lock.release().catch(() => undefined);
+    try {
+      await live.journal.close();
+    } catch (error) {
+      this.log(`could not close the journal of run ${live.meta.id} (its last records may not be on disk): ${errorMessage(error)}`);
+    }
+    await this.release(live.lock, live.meta.id);
     // Last: until now a command for this run finds it here and waits for `finished`, rather than for the lock.
     if (this.live.get(live.meta.id) === live) this.live.delete(live.meta.id);
   }
 
-  private async startAgain(live: Live, skip: (index: number) => boolean): Promise<void> {
-    const text = await this.store.readInput(live.meta.id);
-    live.meta = { ...live.meta, state: 'running', owner: { pid: process.pid, session: this.session }, summary: null, updatedAt: new Date().toISOString() };
-    await this.persistMeta(live, true);
-    this.runJob(live, text, skip);
-    this.historyChanged();
+  /** A lock let go; one that cannot be removed is logged (it would keep the run locked until this process ends). */
+  private async release(lock: Lock, id: string): Promise<void> {
+    try {
+      await lock.release();
+    } catch (error) {
+      this.log(`could not remove the lock of run ${id} (${lock.path}): ${errorMessage(error)}`);
+    }
   }
 
-  private runJob(live: Live, text: string, skip: ((index: number) => boolean) | undefined): void {
+  /**
+   * Run a claimed run again with its saved settings, brought within today's limits when they are not (a run saved by
+   * a Titlewave with looser ones): those are returned, for the page to say so.
+   */
+  private async startAgain(live: Live, skip: (index: number) => boolean): Promise<SettingAdjustment[]> {
+    let text: string;
+    let today: ReturnType<typeof settingsForToday>;
+    try {
+      today = settingsForToday(live.meta.settings);
+      text = await this.store.readInput(live.meta.id);
+      live.meta = { ...live.meta, state: 'running', owner: { pid: process.pid, session: this.session }, summary: null, updatedAt: new Date().toISOString() };
+      await live.metaWriter.write(true);
+    } catch (error) {
+      // Not started: the run stays as it was on disk, and is let go.
+      await this.disown(live);
+      throw error;
+    }
+    this.runJob(live, text, today.settings, skip);
+    this.historyChanged();
+    return today.adjusted;
+  }
+
+  private runJob(live: Live, text: string, settings: TitlesSettings, skip: ((index: number) => boolean) | undefined): void {
     const controller = new AbortController();
     live.controller = controller;
     live.pending = [];
@@ -434,7 +431,7 @@ export class TitlesRuns {
       if (ending) {
         // The end too: whoever reads the run on seeing its final update finds it ended on disk.
         await live.journal.sync();
-        await this.persistMeta(live, true).catch(() => undefined);
+        await live.metaWriter.writeLogged('the end', true);
         endSaved = true;
       }
       this.hub.emit('titles.update', update);
@@ -442,7 +439,7 @@ export class TitlesRuns {
     live.throttle = throttle;
     const job = startTitlesJob({
       lines: linesOf(text),
-      options: settingsToOptions(live.meta.settings),
+      options: settingsToOptions(settings),
       signal: controller.signal,
       ...(skip ? { skip: (index: number) => skip(index) } : {}),
       onRecord: (record) => {
@@ -455,7 +452,7 @@ export class TitlesRuns {
         if (next === FAILED) live.failed++;
         live.status[record.index] = next;
         live.pending.push(record);
-        live.metaDirty = true;
+        live.metaWriter.touch();
         throttle.schedule();
       },
     });
@@ -474,8 +471,8 @@ export class TitlesRuns {
       } finally {
         live.throttle = null;
         // The final update saved the end already, unless writing its records failed.
-        if (!endSaved) await this.persistMeta(live, true).catch(() => undefined);
-        await live.metaChain;
+        if (!endSaved) await live.metaWriter.writeLogged('the end', true);
+        await live.metaWriter.settled();
         await this.disown(live);
         if (!this.closing) this.historyChanged();
       }
@@ -499,96 +496,36 @@ export class TitlesRuns {
   private async setPaused(id: string, paused: boolean): Promise<void> {
     const live = this.live.get(id);
     if (!live?.job) {
-      await this.assertNotElsewhere(id, paused ? 'pause' : 'resume');
+      await this.ownership.assertNotElsewhere(id, paused ? 'pause' : 'resume');
       throw new RefusalError('RUN_NOT_GOING', 'This run is not going');
     }
     if ((live.meta.state === 'paused') === paused) return;
     if (paused) live.job.pause();
     else live.job.resume();
     live.meta = { ...live.meta, state: paused ? 'paused' : 'running', updatedAt: new Date().toISOString() };
-    await this.persistMeta(live, true);
+    await live.metaWriter.write(true);
     // Tell the page at once (the next batch might be a while when paused).
     live.throttle?.schedule();
     this.historyChanged();
-  }
-
-  /** Write the run's meta with its current counts, after any write already under way. */
-  private persistMeta(live: Live, durable = false): Promise<void> {
-    live.lastMetaWrite = Date.now();
-    live.metaDirty = false;
-    const write = live.metaChain.then(() => {
-      live.meta = { ...live.meta, done: live.done, failed: live.failed };
-      return this.store.writeMeta(live.meta, durable);
-    });
-    live.metaChain = write.catch(() => undefined);
-    return write;
   }
 
   private summaryOfLive(live: Live): RunSummary {
     return { ...summaryOf(live.meta), done: live.done, failed: live.failed };
   }
 
-  /**
-   * The state of a run not going in this process, as history shows it: 'elsewhere' while another live process owns
-   * it (holds its lock), 'interrupted' when it was left running or paused by a process that is gone (a crash, a kill).
-   */
-  private async stateOf(meta: RunMeta): Promise<RunSummary['state']> {
-    let state: RunSummary['state'] = meta.state;
-    if (meta.state === 'running' || meta.state === 'paused') {
-      state = (await lockHolder(this.store.runDir(meta.id))) || this.isGoingUnlocked(meta) ? 'elsewhere' : 'interrupted';
-    }
-    if (state === 'elsewhere') {
-      if (!this.elsewhere.has(meta.id)) this.elsewhere.set(meta.id, Date.now());
-    } else this.elsewhere.delete(meta.id);
-    return state;
-  }
-
-  /**
-   * Runs going in another process change there, unseen here: announce the list when one of them ends or its owner
-   * dies (then it is resumable at once), and every few seconds for their counts.
-   */
+  /** Runs going in another process: announce the list when one ended there, or its counts are due. */
   private async watchElsewhere(): Promise<void> {
-    if (this.elsewhere.size === 0 || this.watching || this.closing) return;
-    this.watching = true;
-    try {
-      const now = Date.now();
-      let changed = false;
-      for (const [id, announced] of this.elsewhere) {
-        const meta = this.live.has(id) ? null : await this.store.readMeta(id);
-        const going = meta !== null && (meta.state === 'running' || meta.state === 'paused') && ((await lockHolder(this.store.runDir(id))) !== null || this.isGoingUnlocked(meta));
-        if (!going) {
-          this.elsewhere.delete(id);
-          changed = true;
-        } else if (now - announced >= HEARTBEAT_MS) {
-          this.elsewhere.set(id, now);
-          changed = true;
-        }
-      }
-      if (changed) this.historyChanged();
-    } finally {
-      this.watching = false;
-    }
-  }
-
-  /**
-   * A run left running or paused, without a lock, by a live process whose heartbeat is recent: a Titlewave from
-   * before run locks still working on it. Anything else without a lock is interrupted.
-   */
-  private isGoingUnlocked(meta: RunMeta): boolean {
-    if (meta.state !== 'running' && meta.state !== 'paused') return false;
-    if (!meta.owner || meta.owner.session === this.session) return false;
-    if (!isProcessAlive(meta.owner.pid)) return false;
-    return Date.now() - Date.parse(meta.updatedAt) <= STALE_AFTER_MS;
+    if (this.closing) return;
+    if (await this.ownership.watch((id) => this.live.has(id))) this.historyChanged();
   }
 
   /** Heartbeat and counts of live runs, so other sessions see them alive and a crash loses little. */
   private async writeLiveMetas(): Promise<void> {
     const now = Date.now();
     for (const live of this.live.values()) {
-      if (!live.job) continue;
-      if (!(live.metaDirty || now - live.lastMetaWrite >= HEARTBEAT_MS)) continue;
+      if (!live.job || !live.metaWriter.due(now)) continue;
       live.meta = { ...live.meta, updatedAt: new Date(now).toISOString() };
-      await this.persistMeta(live).catch(() => undefined);
+      await live.metaWriter.writeLogged('the progress');
     }
   }
 

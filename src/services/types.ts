@@ -8,6 +8,11 @@ export interface ServicesOptions {
   dataDir: string;
   /** Who runs these services, as another process's refusal to touch a run names it ("titlewave serve"). */
   host?: string;
+  /**
+   * Where the services tell what went wrong with no command waiting to hear it (a run's meta.json that could not be
+   * saved, a lock that could not be removed): one line each. Stderr by default.
+   */
+  log?: (message: string) => void;
   /** How worker processes start on this host (child_process.fork by default). */
   spawnWorker?: WorkerSpawner;
   workers?: number;

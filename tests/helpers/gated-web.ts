@@ -10,6 +10,7 @@ export interface GatedRequest {
   host: number;
   /** Path and query as requested. */
   path: string;
+  userAgent: string | undefined;
 }
 
 export interface GatedWeb {
@@ -49,7 +50,7 @@ export async function startGatedWeb(hosts = 1): Promise<GatedWeb> {
 
   for (let host = 0; host < hosts; host++) {
     const server = createServer((req, res) => {
-      const request = { host, path: req.url ?? '/' };
+      const request = { host, path: req.url ?? '/', userAgent: req.headers['user-agent'] };
       const counts = stats[host] as (typeof stats)[number];
       counts.active++;
       counts.maxActive = Math.max(counts.maxActive, counts.active);

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Events, TitlesSettings } from '../../src/contract.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import type { RunMeta } from '../../src/services/journal.js';
+import { STORED_RUN_VERSION } from '../../src/services/stored-run.js';
 import type { TitleRecord } from '../../src/titles/types.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 
@@ -82,7 +83,7 @@ async function writeRun(dataDir: string, id: string, urls: string[], records: st
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'input.txt'), urls.join('\n'));
   const now = new Date().toISOString();
-  const full: RunMeta = { version: 1, id, name: id, createdAt: now, updatedAt: now, settings, total: urls.length, done: 0, failed: 0, state: 'running', owner: null, summary: null, ...meta };
+  const full: RunMeta = { version: STORED_RUN_VERSION, writtenBy: 'test', id, name: id, createdAt: now, updatedAt: now, settings, total: urls.length, done: 0, failed: 0, state: 'running', owner: null, summary: null, ...meta };
   await writeFile(join(dir, 'meta.json'), JSON.stringify(full));
   await writeFile(join(dir, 'records.jsonl'), records);
 }
@@ -102,7 +103,7 @@ describe('runs after a crash', () => {
     expect(loaded.records.map((r) => r.title)).toEqual(['From the journal 0', 'From the journal 1', 'From the journal 2']);
     expect(loaded.urls).toEqual(urls);
 
-    expect(await services.invoke('history.resume', ['torn'])).toEqual({ runId: 'torn' });
+    expect(await services.invoke('history.resume', ['torn'])).toEqual({ runId: 'torn', adjusted: [] });
     const done = await waitDone(updates, 'torn');
     expect(done.progress).toMatchObject({ total: 10, done: 10, failed: 0 });
     expect(urls.map(hitsOf)).toEqual([0, 0, 0, 1, 1, 1, 1, 1, 1, 1]);

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Events, RunSummary, TitlesSettings } from '../../src/contract.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import type { RunMeta } from '../../src/services/journal.js';
+import { STORED_RUN_VERSION } from '../../src/services/stored-run.js';
 import type { TitleRecord } from '../../src/titles/types.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 
@@ -55,7 +56,7 @@ async function writeInterruptedRun(dataDir: string, id: string, urls: string[], 
   const child = spawn(process.execPath, ['-e', '']);
   await new Promise((resolve) => child.once('exit', resolve));
   const now = new Date().toISOString();
-  const meta: RunMeta = { version: 1, id, name: id, createdAt: now, updatedAt: now, settings, total: urls.length, done: journaled, failed: 0, state: 'running', owner: { pid: child.pid!, session: 'killed' }, summary: null };
+  const meta: RunMeta = { version: STORED_RUN_VERSION, writtenBy: 'test', id, name: id, createdAt: now, updatedAt: now, settings, total: urls.length, done: journaled, failed: 0, state: 'running', owner: { pid: child.pid!, session: 'killed' }, summary: null };
   await writeFile(join(dir, 'meta.json'), JSON.stringify(meta));
   const records = urls.slice(0, journaled).map((url, index) => ({ index, url, finalUrl: url, status: 200, title: `Journaled ${index}`, ogTitle: null, description: null, canonical: null, lang: null, contentType: 'text/html', encoding: 'UTF-8', encodingSource: 'http', redirects: [], bytes: 100, durationMs: 5, attempts: 1, error: null }));
   await writeFile(join(dir, 'records.jsonl'), records.map((record) => `${JSON.stringify(record)}\n`).join(''));

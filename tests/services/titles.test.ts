@@ -241,7 +241,7 @@ describe('a titles run through the services', () => {
     expect(first.progress).toMatchObject({ done: 5, failed: 3 });
 
     const after = updates.length;
-    expect(await services.invoke('titles.retryFailed', [runId])).toEqual({ runId, count: 2 });
+    expect(await services.invoke('titles.retryFailed', [runId])).toEqual({ runId, count: 2, adjusted: [] });
     const second = await finalUpdate(updates, runId, after);
     expect(second.progress).toMatchObject({ total: 5, done: 5, failed: 1 });
     expect(recordsOf(updates.slice(after), runId).map((r) => r.index).sort()).toEqual([1, 3]);
@@ -263,7 +263,7 @@ describe('a titles run through the services', () => {
     expect(updates.filter((u) => u.runId === runId).at(-1)?.state).toBe('done');
     expect(await journalLines(dataDir, runId)).toHaveLength(7);
     // Nothing left to retry: no job starts.
-    expect(await services.invoke('titles.retryFailed', [runId])).toEqual({ runId, count: 0 });
+    expect(await services.invoke('titles.retryFailed', [runId])).toEqual({ runId, count: 0, adjusted: [] });
   });
 
   it('lists newest first, deletes a run (folder and all), and refuses unknown or hostile ids', async () => {
