@@ -5,7 +5,7 @@
  * version counter tells the results to redraw the rows in view.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Events, MenuCommand, RunSummary } from '../../src/contract.js';
+import type { Events, MenuCommand, RunSummary, SettingAdjustment } from '../../src/contract.js';
 import { defaultTitlesOptions } from '../../src/titles/defaults.js';
 import { parseInputLine } from '../../src/titles/input.js';
 import { decodeTextFile } from '../../src/titles/text-encoding.js';
@@ -21,6 +21,7 @@ import { useFormatters, useT } from '../i18n/index.js';
 import { clusterMessages } from '../i18n/cluster.js';
 import { titlesMessages } from '../i18n/titles.js';
 import { HistorySidebar } from '../history/HistorySidebar.js';
+import { adjustedSettingsNote } from './adjusted-settings.js';
 import { useInputAnalysis } from './useInputAnalysis.js';
 import { buildExport } from './export.js';
 import { appendLines, isUrlListFile, urlLinesOf } from './files.js';
@@ -267,8 +268,11 @@ export function TitlesTab(props: { active: boolean }) {
     async (summary: RunSummary) => {
       setBusy(true);
       try {
+        let adjusted: SettingAdjustment[] = [];
         await follow(async (target) => {
-          const { runId } = await invoke('history.resume', summary.id);
+          const resumed = await invoke('history.resume', summary.id);
+          const { runId } = resumed;
+          adjusted = resumed.adjusted;
           const loaded = await invoke('history.load', runId);
           target.records.put(loaded.records);
           return {
@@ -281,13 +285,15 @@ export function TitlesTab(props: { active: boolean }) {
         });
         setInputOpen(false);
         toast.show(t('resumed', { name: summary.name }), 'info');
+        const note = adjustedSettingsNote(adjusted, t, format);
+        if (note) toast.show(note, 'info');
       } catch (error) {
         fail(t('whatResume'), error);
       } finally {
         setBusy(false);
       }
     },
-    [follow, fail, t, toast],
+    [follow, fail, t, toast, format],
   );
 
   const control = useCallback(
@@ -312,11 +318,13 @@ export function TitlesTab(props: { active: boolean }) {
     if (!id) return;
     setBusy(true);
     try {
-      const { count } = await invoke('titles.retryFailed', id);
+      const { count, adjusted } = await invoke('titles.retryFailed', id);
       if (count === 0) toast.show(t('nothingToRetry'), 'info');
       else {
         setRun((current) => (current && current.id === id ? { ...current, state: 'running' } : current));
         toast.show(t('retryStarted', { count, formatted: format.number(count) }), 'info');
+        const note = adjustedSettingsNote(adjusted, t, format);
+        if (note) toast.show(note, 'info');
       }
     } catch (error) {
       fail(t('whatRetry'), error);
