@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../services/atomic.js';
 import type { RecordFormat } from '../titles/output.js';
 
@@ -62,7 +63,7 @@ export async function readRunRecord(output: string): Promise<TitlesRunRecord | n
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new RunRecordError(`cannot read ${path}: ${(error as Error).message}`);
+    throw new RunRecordError(`cannot read ${path}: ${errorMessage(error)}`);
   }
   let record: Partial<TitlesRunRecord>;
   try {
