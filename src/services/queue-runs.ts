@@ -28,24 +28,20 @@ import {
 } from '../contract.js';
 import type { ClusterHandle, ClusterTitlesRun, WorkerStatus } from '../cluster/index.js';
 import { SCHEMA_VERSION } from '../cluster/schema.js';
-import { acquireLock, LockedError, type Lock } from '../fs/lock.js';
+import { acquireLock, type Lock } from '../fs/lock.js';
 import type { TitleRecord, TitlesProgress, TitlesSummary } from '../titles/types.js';
 import { distinctEntries, linesOf } from './entries.js';
 import type { EventHub } from './events.js';
+import { errorMessage, RefusalError } from '../errors.js';
 import { packageInfo } from '../package-info.js';
 import { RunStore, type RecordJournal, type RunMeta } from './journal.js';
 import { QueueSettingsStore } from './queue-settings.js';
+import { META_EVERY_MS, MetaWriter, stderrLog, type ServicesLog } from './run-meta.js';
+import { RunOwnership } from './run-ownership.js';
 import { settingsForToday, STORED_RUN_VERSION } from './stored-run.js';
 import { UpdateThrottle } from './throttle.js';
-import { defaultName, emptyProgress, newRunId, ownedElsewhereError, settingsToOptions } from './titles-runs.js';
+import { defaultName, emptyProgress, FAILED, NONE, newRunId, NOT_RETRIED, OK, settingsToOptions } from './titles-runs.js';
 
-/** Per-index status of a run's rows, one byte each (as titles-runs.ts). */
-const NONE = 0;
-const OK = 1;
-const FAILED = 2;
-const NOT_RETRIED = new Set(['INVALID_URL']);
-const META_EVERY_MS = 1000;
-const HEARTBEAT_MS = 5000;
 /** Workers are listed this often while a run is paused (its producer, which lists them otherwise, is stopped). */
 const PAUSED_WORKERS_EVERY_MS = 1000;
 /** A Redis command of a test or a listing that takes longer than this means a Redis that went away. */
@@ -90,9 +86,7 @@ interface QueueLive {
   workers: WorkerStatus[];
   workersAt: number;
   workersTimer: NodeJS.Timeout | null;
-  lastMetaWrite: number;
-  metaDirty: boolean;
-  metaChain: Promise<void>;
+  metaWriter: MetaWriter;
 }
 
 export interface QueueRunsOptions {
@@ -104,6 +98,8 @@ export interface QueueRunsOptions {
   onHistoryChanged: () => void;
   /** Who runs these services, as another process's refusal names it. */
   host?: string;
+  /** Where failures no command is waiting on are told (a meta.json that could not be saved); stderr by default. */
+  log?: ServicesLog;
 }
 
 // Names and versions of workers come from other machines: no control or bidi characters, bounded.
@@ -131,7 +127,7 @@ export function workerViews(workers: readonly WorkerStatus[], runId: string | nu
 async function asClusterError(error: unknown): Promise<Error> {
   const { ClusterError, redactRedisUrls } = await loadCluster();
   if (error instanceof ClusterError) return clusterError(error.code, error.message);
-  return new Error(redactRedisUrls(error instanceof Error ? error.message : String(error)));
+  return new Error(redactRedisUrls(errorMessage(error)));
 }
 
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
@@ -152,6 +148,8 @@ export class QueueRuns {
   private readonly hub: EventHub;
   private readonly session: string;
   private readonly host: string;
+  private readonly log: ServicesLog;
+  private readonly ownership: RunOwnership;
   private readonly onHistoryChanged: () => void;
   private readonly live = new Map<string, QueueLive>();
   /** Commands that restart, stop or remove a run go one at a time per run. */
@@ -161,11 +159,13 @@ export class QueueRuns {
   private attaching: Promise<void> = Promise.resolve();
 
   constructor(options: QueueRunsOptions) {
-    this.store = new RunStore(options.dataDir);
+    this.log = options.log ?? stderrLog;
+    this.store = new RunStore(options.dataDir, this.log);
     this.settings = new QueueSettingsStore(options.dataDir);
     this.hub = options.hub;
     this.session = options.session;
     this.host = options.host ?? 'the Titlewave app';
+    this.ownership = new RunOwnership(this.store, this.session, this.host);
     this.onHistoryChanged = options.onHistoryChanged;
     this.heartbeat = setInterval(() => void this.writeLiveMetas(), META_EVERY_MS);
     this.heartbeat.unref();
@@ -214,7 +214,7 @@ export class QueueRuns {
     const saved = await this.settings.currentUrl();
     if (!saved) throw clusterError('NOT_SET', 'no Redis URL is saved under “Run on”; enter one and test it first');
     const entries = await distinctEntries(text);
-    if (entries.length === 0) throw new Error('There are no URLs in the input');
+    if (entries.length === 0) throw new RefusalError('EMPTY_INPUT', 'There are no URLs in the input');
     // The server is checked first (within seconds): a Redis that cannot take the run leaves no run folder behind.
     const handle = await this.open(saved.full);
     const now = new Date();
@@ -257,7 +257,7 @@ export class QueueRuns {
       await handle.close().catch(() => undefined);
       // The run never reached the queue: its folder (made here, holding only its input) goes too.
       if (created) await this.store.delete(meta.id).catch(() => undefined);
-      await lock?.release().catch(() => undefined);
+      if (lock) await this.release(lock, meta.id);
       throw await asClusterError(error);
     }
     this.onHistoryChanged();
@@ -269,7 +269,7 @@ export class QueueRuns {
       const live = this.live.get(id);
       if (!live?.run) {
         if (live?.meta.state === 'paused') return;
-        throw new Error('This run is not going');
+        throw new RefusalError('RUN_NOT_GOING', 'This run is not going');
       }
       live.stopping = 'pause';
       live.meta = { ...live.meta, state: 'paused', updatedAt: new Date().toISOString() };
@@ -286,7 +286,7 @@ export class QueueRuns {
   async resume(id: string): Promise<void> {
     await this.withRunLock(id, async () => {
       const live = this.live.get(id);
-      if (!live) throw new Error('This run is not going');
+      if (!live) throw new RefusalError('RUN_NOT_GOING', 'This run is not going');
       if (live.run) return;
       await this.continuePaused(live);
     });
@@ -314,9 +314,9 @@ export class QueueRuns {
   retryFailed(id: string): Promise<CommandResult<'titles.retryFailed'>> {
     return this.withRunLock(id, async () => {
       this.assertOpen();
-      if (this.live.has(id)) throw new Error('This run is still going; wait for it to end or cancel it first');
+      if (this.live.has(id)) throw new RefusalError('RUN_GOING', 'This run is still going; wait for it to end or cancel it first');
       const meta = await this.store.readMeta(id);
-      if (!isQueueMeta(meta)) throw new Error(`No run with id ${id}`);
+      if (!isQueueMeta(meta)) throw new RefusalError('RUN_NOT_FOUND', `No run with id ${id}`);
       const retry = new Set<number>();
       for (const record of await this.store.readRecords(id, meta.total)) if (record?.error && !NOT_RETRIED.has(record.error.code)) retry.add(record.index);
       if (retry.size === 0) return { runId: id, count: 0, adjusted: [] };
@@ -362,7 +362,7 @@ export class QueueRuns {
           await this.end(live, { state: 'cancelled', summary: null, error: null }, 'cancelled');
         }
       }
-      const lock = await this.lockRun(id, 'delete');
+      const lock = await this.ownership.lock(id, 'delete');
       try {
         const meta = await this.store.readMeta(id);
         if (!live && isQueueMeta(meta) && meta.state !== 'done' && meta.state !== 'cancelled') await this.cancelOnQueue(meta);
@@ -422,7 +422,7 @@ export class QueueRuns {
           // Paused: it stays paused (Resume in History continues it).
           this.stopWatchingWorkers(live);
           live.meta = { ...live.meta, owner: null, updatedAt: new Date().toISOString() };
-          await this.persistMeta(live, true).catch(() => undefined);
+          await live.metaWriter.writeLogged('the pause', true);
           await this.disown(live);
         }
       }),
@@ -432,7 +432,7 @@ export class QueueRuns {
   // ---- internals ----
 
   private assertOpen(): void {
-    if (this.closing) throw new Error('Titlewave is shutting down');
+    if (this.closing) throw new RefusalError('SHUTTING_DOWN', 'Titlewave is shutting down');
   }
 
   private withRunLock<T>(id: string, operation: () => Promise<T>): Promise<T> {
@@ -458,16 +458,6 @@ export class QueueRuns {
     }
   }
 
-  /** This process's lock on a run folder; a live owner elsewhere is refused with a message that names it. */
-  private async lockRun(id: string, action: string): Promise<Lock> {
-    try {
-      return await acquireLock(this.store.runDir(id), this.host);
-    } catch (error) {
-      if (error instanceof LockedError) throw ownedElsewhereError(error.owner, action);
-      throw error;
-    }
-  }
-
   /** The queue's full URL of a run, from the queue settings; a clear refusal when this computer does not know it. */
   private async urlOf(meta: QueueLive['meta']): Promise<string> {
     const url = await this.settings.urlFor(meta.queue.url);
@@ -479,11 +469,11 @@ export class QueueRuns {
 
   /** The run, locked for this process and read fresh from disk, connected to its queue; ready to restart. */
   private async claim(id: string): Promise<QueueLive> {
-    const lock = await this.lockRun(id, 'open');
+    const lock = await this.ownership.lock(id, 'open');
     let handle: ClusterHandle | null = null;
     try {
       const meta = await this.store.readMeta(id);
-      if (!isQueueMeta(meta)) throw new Error(`No run with id ${id}`);
+      if (!isQueueMeta(meta)) throw new RefusalError('RUN_NOT_FOUND', `No run with id ${id}`);
       const url = await this.urlOf(meta);
       handle = await this.open(url);
       const status = new Uint8Array(meta.total);
@@ -492,7 +482,7 @@ export class QueueRuns {
       return this.adopt(meta, url, handle, await this.store.openRecords(id), status, lock);
     } catch (error) {
       await handle?.close().catch(() => undefined);
-      await lock.release().catch(() => undefined);
+      await this.release(lock, id);
       throw error;
     }
   }
@@ -527,9 +517,10 @@ export class QueueRuns {
       workers: [],
       workersAt: 0,
       workersTimer: null,
-      lastMetaWrite: Date.now(),
-      metaDirty: false,
-      metaChain: Promise.resolve(),
+      metaWriter: new MetaWriter(this.store, this.log, () => {
+        live.meta = { ...live.meta, done: live.done, failed: live.failed };
+        return live.meta;
+      }),
     };
     this.live.set(meta.id, live);
     return live;
@@ -541,11 +532,11 @@ export class QueueRuns {
     const previous = live.meta;
     live.meta = { ...live.meta, state: 'running', owner: { pid: process.pid, session: this.session }, summary: null, updatedAt: new Date().toISOString() };
     try {
-      await this.persistMeta(live, true);
+      await live.metaWriter.write(true);
       await this.attach(live, await this.store.readInput(live.meta.id), how);
     } catch (error) {
       live.meta = { ...previous, owner: null };
-      await this.persistMeta(live, true).catch(() => undefined);
+      await live.metaWriter.writeLogged('the state before the failed restart', true);
       await this.disown(live);
       throw await asClusterError(error);
     }
@@ -556,7 +547,7 @@ export class QueueRuns {
   private async continuePaused(live: QueueLive): Promise<void> {
     this.stopWatchingWorkers(live);
     live.meta = { ...live.meta, state: 'running', updatedAt: new Date().toISOString() };
-    await this.persistMeta(live, true);
+    await live.metaWriter.write(true);
     await this.attach(live, await this.store.readInput(live.meta.id), { resume: true, skip: (index) => live.status[index] !== NONE }).catch(async (error: unknown) => {
       live.meta = { ...live.meta, state: 'paused' };
       this.watchWorkersWhilePaused(live);
@@ -579,7 +570,7 @@ export class QueueRuns {
     if (remote === null) return; // expired on the queue: Resume starts it again there
     if (remote.state === 'cancelled' || remote.state === 'done') {
       // Ended on the queue while no producer was here (`titlewave runs --cancel`, or the end was not saved here).
-      const lock = await this.lockRun(meta.id, 'open');
+      const lock = await this.ownership.lock(meta.id, 'open');
       try {
         const fresh = await this.store.readMeta(meta.id);
         if (isQueueMeta(fresh) && (fresh.state === 'running' || fresh.state === 'interrupted')) {
@@ -679,7 +670,7 @@ export class QueueRuns {
     live.status[record.index] = next;
     live.toJournal.push(record);
     live.toShow.push(record);
-    live.metaDirty = true;
+    live.metaWriter.touch();
     live.throttle?.schedule();
   }
 
@@ -716,7 +707,7 @@ export class QueueRuns {
     if (ending) {
       // Whoever reads the run on seeing this update finds it saved as it says.
       await live.journal.sync();
-      await this.persistMeta(live, true).catch(() => undefined);
+      await live.metaWriter.writeLogged('the end', true);
     }
     this.hub.emit('titles.update', update);
   }
@@ -782,9 +773,9 @@ export class QueueRuns {
       await throttle.finish();
     } catch {
       // The journal could not be written: the meta below still says how the run ended.
-      await this.persistMeta(live, true).catch(() => undefined);
+      await live.metaWriter.writeLogged('the end', true);
     }
-    await live.metaChain;
+    await live.metaWriter.settled();
     await this.disown(live);
     if (!this.closing) this.onHistoryChanged();
   }
@@ -792,9 +783,22 @@ export class QueueRuns {
   private async disown(live: QueueLive): Promise<void> {
     this.stopWatchingWorkers(live);
     if (this.live.get(live.meta.id) === live) this.live.delete(live.meta.id);
-    await live.journal.close().catch(() => undefined);
+    try {
+      await live.journal.close();
+    } catch (error) {
+      this.log(`could not close the journal of run ${live.meta.id} (its last records may not be on disk): ${errorMessage(error)}`);
+    }
     await live.handle.close().catch(() => undefined);
-    await live.lock.release().catch(() => undefined);
+    await this.release(live.lock, live.meta.id);
+  }
+
+  /** A lock let go; one that cannot be removed is logged (it would keep the run locked until this process ends). */
+  private async release(lock: Lock, id: string): Promise<void> {
+    try {
+      await lock.release();
+    } catch (error) {
+      this.log(`could not remove the lock of run ${id} (${lock.path}): ${errorMessage(error)}`);
+    }
   }
 
   private emitWorkers(live: QueueLive): void {
@@ -839,25 +843,14 @@ export class QueueRuns {
     live.workersTimer = null;
   }
 
-  private persistMeta(live: QueueLive, durable = false): Promise<void> {
-    live.lastMetaWrite = Date.now();
-    live.metaDirty = false;
-    const write = live.metaChain.then(() => {
-      live.meta = { ...live.meta, done: live.done, failed: live.failed };
-      return this.store.writeMeta(live.meta, durable);
-    });
-    live.metaChain = write.catch(() => undefined);
-    return write;
-  }
-
   /** Counts and a heartbeat of the runs this process feeds, so other processes see them alive and a kill loses little. */
   private async writeLiveMetas(): Promise<void> {
     const now = Date.now();
     for (const live of this.live.values()) {
       if (!live.run && live.meta.state !== 'paused') continue;
-      if (!(live.metaDirty || now - live.lastMetaWrite >= HEARTBEAT_MS)) continue;
+      if (!live.metaWriter.due(now)) continue;
       live.meta = { ...live.meta, updatedAt: new Date(now).toISOString() };
-      await this.persistMeta(live).catch(() => undefined);
+      await live.metaWriter.writeLogged('the progress');
     }
   }
 }

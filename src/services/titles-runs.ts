@@ -24,11 +24,11 @@ import { UpdateThrottle } from './throttle.js';
 export { isProcessAlive, ownedElsewhereError } from './run-ownership.js';
 
 /** Per-index status of a run's rows, one byte each: no record yet, a record without error, a record with one. */
-const NONE = 0;
-const OK = 1;
-const FAILED = 2;
+export const NONE = 0;
+export const OK = 1;
+export const FAILED = 2;
 /** Rows a retry leaves alone: lines that are not http(s) URLs fail the same way every time. */
-const NOT_RETRIED = new Set(['INVALID_URL']);
+export const NOT_RETRIED: ReadonlySet<string> = new Set(['INVALID_URL']);
 
 interface Live {
   meta: RunMeta;

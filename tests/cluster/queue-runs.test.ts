@@ -350,7 +350,7 @@ describe('a titles run on the queue', () => {
     await waitFor(() => seen.updates(runId).some((update) => update.state === 'done'), 30_000, 'the run to end');
     expect(seen.updates(runId).at(-1)?.progress.failed).toBe(2);
     const retried = await services.invoke('titles.retryFailed', [runId]);
-    expect(retried).toEqual({ runId, count: 2 });
+    expect(retried).toEqual({ runId, count: 2, adjusted: [] });
     await waitFor(() => seen.updates(runId).filter((update) => update.state === 'done').length === 2, 30_000, 'the retry to end');
     const loaded = await services.invoke('history.load', [runId]);
     expect(loaded.records).toHaveLength(urls.length);
@@ -392,7 +392,7 @@ describe('a titles run on the queue', () => {
     expect(clusterErrorOf(refused)?.message).toContain(`redis://:***@127.0.0.1:${redis.port}/0`);
     expect((await second.services.invoke('history.list', [])).find((run) => run.id === runId)?.state).toBe('interrupted');
     await second.services.invoke('cluster.setSettings', [{ runOn: 'queue', url: redis.url }]);
-    expect(await second.services.invoke('titles.retryFailed', [runId])).toEqual({ runId, count: 2 });
+    expect(await second.services.invoke('titles.retryFailed', [runId])).toEqual({ runId, count: 2, adjusted: [] });
     await waitFor(() => second.seen.updates(runId).some((update) => update.state === 'done'), 30_000, 'the run to end');
     const loaded = await second.services.invoke('history.load', [runId]);
     expect(loaded.records.map((record) => record.index).sort((a, b) => a - b)).toEqual(urls.map((_, i) => i));
