@@ -163,7 +163,8 @@ describe('failures on the way', () => {
   }, 60_000);
 
   it('titlewave runs --cancel removes the queued jobs and every key of the run but its summary; the producer stops', async () => {
-    const urls = urlList(40, 'c').map((url) => `${url}?delay=200`);
+    // Long enough (100 URLs a host, one at a time: 20 s) that a busy machine polling with `runs` still cancels it running.
+    const urls = urlList(100, 'c').map((url) => `${url}?delay=200`);
     const input = join(dir, 'c.txt');
     writeFileSync(input, urls.join('\n'));
     const out = join(dir, 'c.jsonl');
