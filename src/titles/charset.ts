@@ -6,6 +6,7 @@
 import { MIMEType } from 'node:util';
 import { labelToName } from '@exodus/bytes/encoding.js';
 import { Tokenizer, TokenizerMode, type Token, type TokenHandler } from 'parse5';
+import { RunsTokenizer } from './tokenizer-runs.js';
 
 /** The Encoding Standard's name for a label ("iso-8859-1" -> "windows-1252"), or null when it names no encoding. */
 export function encodingForLabel(label: string): string | null {
@@ -180,7 +181,7 @@ export class MetaCharsetScanner {
       onWhitespaceCharacter: ignore,
       onEof: () => this.#finish(),
     };
-    this.#tokenizer = new Tokenizer({ sourceCodeLocationInfo: false }, handler);
+    this.#tokenizer = new RunsTokenizer({ sourceCodeLocationInfo: false }, handler);
   }
 
   /** Scan more bytes; `last` when the body ended. */

@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { isHtmlType, isUnknownType, parseContentType } from './charset.js';
 import { classifyNetworkError, failure, isRetryableStatus, parseRetryAfter, type Failure } from './errors.js';
+import { maxDepth } from './head-parser.js';
 import { PageReader, type PageResult } from './page.js';
 import type { RedirectHop, TitlesOptions } from './types.js';
 
@@ -326,7 +327,8 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
       const page = reader.end();
       result.page = page;
       if (!page.html) result.error = failure('NOT_HTML', 'not an HTML page (no Content-Type, and the body does not look like HTML)');
-      else if (page.capped && page.title === null) result.error = failure('TOO_LARGE', `no title in the first ${Math.round(options.maxBodyBytes / 1024)} KiB`);
+      else if (page.cappedBy === 'bytes' && page.title === null) result.error = failure('TOO_LARGE', `no title in the first ${Math.round(options.maxBodyBytes / 1024)} KiB`);
+      else if (page.cappedBy === 'nesting' && page.title === null) result.error = failure('TOO_LARGE', `no title before the markup nested more than ${maxDepth} elements deep`);
       return result;
     }
   } catch (error) {

@@ -2,62 +2,56 @@
  * What a browser would show as `document.title`, plus the head's metadata, from HTML text fed in pieces.
  *
  * parse5 runs the HTML standard's tokenizer and tree construction (comments, <script>, <template> contents,
- * <noscript> with scripting on, <svg>/<math> namespaces, foster parenting, character references, ...) while a
- * small tree adapter keeps only what the answer needs: elements and the text of <title> elements. Parsing stops as
- * soon as the answer cannot change any more: the head is over and the first <title> is complete.
+ * <noscript> with scripting on, <svg>/<math> namespaces, foster parenting, the adoption agency, character
+ * references, ...) while a small tree adapter keeps only what the answer can still depend on: the elements that are
+ * open, the first <title> in tree order and its ancestors, and <html>, <head> and <body>. Text is never kept except
+ * a title's; an element that closes with no title inside leaves the tree at once. So however long the page, memory
+ * stays small: at most `maxDepth` open elements, and the tokenizer takes long runs of characters in one piece
+ * (tokenizer-runs.ts).
+ *
+ * `document.title` is the first HTML <title> element anywhere in the document in tree order, so a page with no title
+ * in its head is read on into the body. Parsing stops as soon as the answer cannot change any more: the head is over
+ * and the first title is complete and settled (no later element can come before it in tree order, and the body that
+ * holds it can no longer be replaced by a <frameset>); or a <frameset> began (no title can follow one).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { Parser, Tokenizer, html, type TreeAdapter, type TreeAdapterTypeMap, type Token } from 'parse5';
+import { Parser, html, type TreeAdapter, type TreeAdapterTypeMap, type Token } from 'parse5';
+import { takeRunsWhole } from './tokenizer-runs.js';
 
-/** The parse5 whose tokenizer internals this module patches (package.json pins it exactly; a test holds them equal). */
-export const PARSE5_VERSION = '7.3.0';
-
-/**
- * Checked when this module loads: the parse5 internals patched below (the tokenizer's private states, its text
- * emitters, its input buffer) exist on `tokenizer` (a fresh one by default). A parse5 that renamed them must fail
- * loudly, naming the versions, rather than parse wrongly.
- */
-export function assertParse5Internals(tokenizer: object = new Tokenizer({ sourceCodeLocationInfo: false }, {} as never)): void {
-  const fields = tokenizer as Record<string, unknown> & { preprocessor?: Record<string, unknown> };
-  const missing = ['_emitChars', '_emitCurrentCharacterToken', '_stateScriptData', '_stateRawtext', '_stateRcdata'].filter((name) => typeof fields[name] !== 'function');
-  const buffer = fields.preprocessor;
-  if (typeof buffer?.html !== 'string') missing.push('preprocessor.html');
-  if (typeof buffer?.pos !== 'number') missing.push('preprocessor.pos');
-  if (typeof buffer?.dropParsedChunk !== 'function') missing.push('preprocessor.dropParsedChunk()');
-  if (missing.length === 0) return;
-  throw new Error(
-    `The titles parser patches parse5 ${PARSE5_VERSION}'s tokenizer, but the installed parse5 ${installedParse5Version() ?? '(version unknown)'} has no ${missing.join(', ')}: install parse5 ${PARSE5_VERSION} (npm ci), or update src/titles/head-parser.ts for it.`,
-  );
-}
-assertParse5Internals();
-
-/** The version in the package.json of the parse5 this module loads (up from its entry; dist/cjs has one without a name). */
-function installedParse5Version(): string | null {
-  for (let dir = dirname(createRequire(import.meta.url).resolve('parse5')); dir !== dirname(dir); dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'parse5') return pkg.version ?? null;
-    } catch {
-      // no package.json here
-    }
-  }
-  return null;
-}
+export { PARSE5_VERSION, assertParse5Internals } from './tokenizer-runs.js';
 
 const { NS } = html;
 
-/** One node of the slim tree: elements, the document and template contents (text is kept only inside <title>). */
+/**
+ * Open elements nested deeper than this end the parse (the page is then "too large"): parse5's scope checks walk the
+ * stack of open elements for each tag, so unbounded nesting would cost time proportional to its square. Chromium
+ * attaches nothing deeper than 512 levels to its DOM either.
+ */
+export const maxDepth = 512;
+/** Entries in the list of active formatting elements beyond which the parse ends (reopening them costs as much). */
+const maxFormattingElements = 4 * maxDepth;
+/** <meta>, <link> and <base> elements of the head kept for the metadata (the first ones that can answer). */
+const maxHeadElements = 256;
+/**
+ * Elements whose attributes are read from the tree: by the answer (<html lang>, <meta>, <link>, <base>) or by tree
+ * construction (MathML <annotation-xml encoding>, and the formatting elements, which the "Noah's Ark" clause compares).
+ * Other elements keep none: a huge attribute on an element left open would stay in memory.
+ */
+const attributesKept = new Set(['html', 'meta', 'link', 'base', 'annotation-xml', 'a', 'b', 'big', 'code', 'em', 'font', 'i', 'nobr', 's', 'small', 'strike', 'strong', 'tt', 'u']);
+const noAttributes: Token.Attribute[] = [];
+
+/** One node of the slim tree: elements, the document and template contents. */
 class SlimNode {
   parent: SlimNode | null = null;
+  /** The children still in the tree: open elements, the title candidate's ancestors, and html, head and body. */
   readonly children: SlimNode[] = [];
   /** Child text of a <title> element (other text is not kept). */
   text = '';
   /** A <template>'s contents: a fragment outside the document. */
   content: SlimNode | null = null;
-  /** Kept in its parent's children after it is closed: <html>, <head>, <body>, a <title> or an ancestor of one. */
-  keep = false;
+  /** Popped from the stack of open elements (or never pushed: a void element). */
+  closed = false;
+  /** In its parent's children. A closed element that no longer matters is taken out, but keeps its parent. */
+  linked = false;
   constructor(
     readonly kind: 'document' | 'fragment' | 'element' | 'other',
     readonly tagName: string,
@@ -67,54 +61,6 @@ class SlimNode {
 }
 
 type SlimMap = TreeAdapterTypeMap<SlimNode, SlimNode, SlimNode, SlimNode, SlimNode, SlimNode, SlimNode, SlimNode, SlimNode, SlimNode>;
-
-/** The parts of parse5's tokenizer the fast path below touches (stable across parse5 7.x). */
-interface TokenizerInternals {
-  preprocessor: { html: string; pos: number; dropParsedChunk(): void };
-  _emitChars(chars: string): void;
-  _emitCurrentCharacterToken(nextLocation: null): void;
-  _stateScriptData(cp: number): void;
-  _stateRawtext(cp: number): void;
-  _stateRcdata(cp: number): void;
-}
-
-/**
- * parse5 emits the text of <script>, <style> and <title> one code point at a time, which makes big inline scripts
- * cost milliseconds. In those states a run of ordinary characters means nothing to the tokenizer, so emit it as one
- * piece and move on. Runs stop before anything the state machine or the input preprocessor treats specially
- * (markup, character references in RCDATA, NUL, CR, surrogates), so the tokens are the same as parse5's own.
- * Returns false when the state machine should handle the character itself.
- */
-function skipTextRun(tokenizer: TokenizerInternals, cp: number, special: RegExp): boolean {
-  const preprocessor = tokenizer.preprocessor;
-  const { html: text, pos } = preprocessor;
-  // cp is the character at pos (not a CR turned into LF, not EOF), and it is an ordinary one.
-  if (cp < 0 || text.charCodeAt(pos) !== cp || cp === 0x3c || cp === 0x26 || cp === 0 || cp === 0x0d || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-  special.lastIndex = pos + 1;
-  const end = special.exec(text)?.index ?? text.length;
-  if (end - pos <= 1) return false;
-  tokenizer._emitChars(text.slice(pos, end));
-  preprocessor.pos = end - 1;
-  // Hand the text over now, so the input buffer can drop what was parsed (a 4 MiB inline script would otherwise
-  // stay in one ever-growing string, flattened again for every chunk).
-  tokenizer._emitCurrentCharacterToken(null);
-  preprocessor.dropParsedChunk();
-  return true;
-}
-
-const rawSpecial = /[<\0\r\uD800-\uDFFF]/g;
-const rcdataSpecial = /[<&\0\r\uD800-\uDFFF]/g;
-const tokenizerPrototype = Tokenizer.prototype as unknown as TokenizerInternals;
-// Shared functions (no closure per page), installed on each parser's tokenizer.
-function scriptDataState(this: TokenizerInternals, cp: number): void {
-  if (!skipTextRun(this, cp, rawSpecial)) tokenizerPrototype._stateScriptData.call(this, cp);
-}
-function rawtextState(this: TokenizerInternals, cp: number): void {
-  if (!skipTextRun(this, cp, rawSpecial)) tokenizerPrototype._stateRawtext.call(this, cp);
-}
-function rcdataState(this: TokenizerInternals, cp: number): void {
-  if (!skipTextRun(this, cp, rcdataSpecial)) tokenizerPrototype._stateRcdata.call(this, cp);
-}
 
 export interface HeadInfo {
   title: string | null;
@@ -140,11 +86,6 @@ function isInDocument(node: SlimNode): boolean {
   return current !== null;
 }
 
-function hasTableAncestor(node: SlimNode): boolean {
-  for (let current = node.parent; current !== null; current = current.parent) if (current.tagName === 'table' && current.namespaceURI === NS.HTML) return true;
-  return false;
-}
-
 function isHtml(node: SlimNode, tagName: string): boolean {
   return node.kind === 'element' && node.tagName === tagName && node.namespaceURI === NS.HTML;
 }
@@ -160,14 +101,64 @@ function firstInTreeOrder(root: SlimNode, match: (node: SlimNode) => boolean): S
   return null;
 }
 
+
+/** <html>, <head> and <body> stay in the tree: the result reads <html lang>, and the body's place decides titles. */
+function isEssential(node: SlimNode): boolean {
+  return node.namespaceURI === NS.HTML && (node.tagName === 'html' || node.tagName === 'head' || node.tagName === 'body');
+}
+
+/** A <meta>, <link> or <base> that can answer a metadata question. */
+function isHeadMetadata(tagName: string, attrs: Token.Attribute[]): boolean {
+  const has = (name: string): boolean => attrs.some((a) => a.name === name);
+  if (tagName === 'meta') return has('content') && (has('name') || has('property'));
+  if (tagName === 'link') return has('rel') && has('href');
+  return tagName === 'base' && has('href');
+}
+
+/** Take a node out of its parent's children (it keeps its parent: it is still where it was, just not tracked). */
+function unlink(node: SlimNode): void {
+  const siblings = node.parent?.children;
+  if (siblings !== undefined) {
+    // Almost always the last child.
+    if (siblings[siblings.length - 1] === node) siblings.pop();
+    else {
+      const index = siblings.lastIndexOf(node);
+      if (index !== -1) siblings.splice(index, 1);
+    }
+  }
+  node.linked = false;
+}
+
+/** Put a node and its untracked ancestors back in their parents' children (something was inserted into a closed element). */
+function relink(node: SlimNode): void {
+  for (let current: SlimNode | null = node; current !== null && current.kind === 'element' && !current.linked && current.parent !== null; current = current.parent) {
+    current.parent.children.push(current);
+    current.linked = true;
+  }
+}
+
+/** The parts of parse5's parser patched per instance. */
+interface ParserInternals {
+  _appendElement(token: Token.TagToken, namespaceURI: html.NS): void;
+  openElements: { replace(oldElement: SlimNode, newElement: SlimNode): void };
+}
+const appendElementOriginal = (Parser.prototype as unknown as ParserInternals)._appendElement;
+
 export class HeadParser {
   /** The head is over (a <body> or <frameset> exists): metadata after this point is not taken. */
   #bodyStarted = false;
-  /** A <title> that nothing parsed later can precede in tree order, complete. */
-  #settledTitle: SlimNode | null = null;
+  /** A <frameset> replaced the body: no <title> can follow. */
+  #framesetStarted = false;
+  /** Nesting went deeper than maxDepth: parsing stopped with what was read. */
+  #overflowed = false;
+  /** The first complete <title> in tree order in the document so far. */
+  #candidate: SlimNode | null = null;
+  /** The candidate, once nothing parsed later can come before it in tree order or take it out of the document. */
+  #settled: SlimNode | null = null;
   #ended = false;
-  readonly #titles: SlimNode[] = [];
-  /** <meta>, <link> and <base> elements seen before the body, in order. */
+  /** The element created last: a void element is appended and closed at once, without a push or a pop. */
+  #lastCreated: SlimNode | null = null;
+  /** <meta>, <link> and <base> elements seen before the body, in order (the ones that can answer). */
   readonly #headElements: SlimNode[] = [];
   /** Quirks mode changes tree construction (a <table> does not close an open <p>): the parser reads it back. */
   #documentMode: html.DOCUMENT_MODE = html.DOCUMENT_MODE.NO_QUIRKS;
@@ -184,11 +175,23 @@ export class HeadParser {
       HeadParser.#active = null;
     }
     this.#document = this.#parser.document;
-    const tokenizer = this.#parser.tokenizer as unknown as TokenizerInternals;
-    tokenizer._stateScriptData = scriptDataState;
-    tokenizer._stateRawtext = rawtextState;
-    tokenizer._stateRcdata = rcdataState;
+    takeRunsWhole(this.#parser as unknown as Parameters<typeof takeRunsWhole>[0]);
+    const internals = this.#parser as unknown as ParserInternals;
+    internals._appendElement = HeadParser.#appendElement;
+    // The adoption agency replaces an element on the stack with a copy: the one replaced is closed from then on.
+    const stack = internals.openElements;
+    const replace = stack.replace;
+    stack.replace = (oldElement, newElement) => {
+      replace.call(stack, oldElement, newElement);
+      this.#close(oldElement);
+    };
   }
+
+  static readonly #appendElement = function (this: ParserInternals, token: Token.TagToken, namespaceURI: html.NS): void {
+    appendElementOriginal.call(this, token, namespaceURI);
+    const parser = HeadParser.#active;
+    if (parser !== null && parser.#lastCreated !== null) parser.#close(parser.#lastCreated);
+  };
 
   #feed(text: string, last: boolean): void {
     HeadParser.#active = this;
@@ -201,24 +204,36 @@ export class HeadParser {
 
   /** True once the title and the head's metadata are final: the rest of the page need not be read. */
   get complete(): boolean {
-    return this.#settledTitle !== null && this.#bodyStarted;
+    return (this.#settled !== null && this.#bodyStarted) || this.#framesetStarted;
+  }
+
+  /** The markup was nested too deep to go on (see maxDepth): the answer is what was read before. */
+  get overflowed(): boolean {
+    return this.#overflowed;
+  }
+
+  /** A complete <title> element (its end tag read) is in the document. */
+  get titleRead(): boolean {
+    return this.#candidate !== null;
   }
 
   write(text: string): void {
-    if (this.#ended || this.complete) return;
+    if (this.#ended || this.complete || this.#overflowed) return;
     this.#feed(text, false);
+    // What kept the candidate from settling may have changed (the frameset-ok flag, a table that closed).
+    this.#settle();
   }
 
   /** The page ended (or no more of it will be read): close what is open, as a browser does at end of file. */
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (!this.complete) this.#feed('', true);
+    if (!this.complete && !this.#overflowed) this.#feed('', true);
   }
 
   result(): HeadInfo {
-    const title =
-      this.#settledTitle ?? firstInTreeOrder(this.#document, (node) => isHtml(node, 'title')) ?? this.#titles.find((node) => isInDocument(node)) ?? null;
+    const candidate = this.#settled ?? this.#candidate;
+    const title = candidate !== null && isInDocument(candidate) ? candidate : null;
     const headElement = (match: (node: SlimNode) => boolean): SlimNode | null => this.#headElements.find((node) => match(node) && isInDocument(node)) ?? null;
     const metaContent = (key: 'name' | 'property', value: string): string | null => {
       const node = headElement((n) => n.tagName === 'meta' && (attr(n, key) ?? '').trim().toLowerCase() === value && attr(n, 'content') !== null);
@@ -253,49 +268,95 @@ export class HeadParser {
     };
   }
 
-  #onPop(node: SlimNode): void {
-    if (!node.keep) {
-      // A closed element with no title inside cannot matter any more: let it go (memory stays small however long
-      // the page). It is almost always its parent's last child; anything else is left where it is.
-      const siblings = node.parent?.children;
-      if (siblings !== undefined && siblings[siblings.length - 1] === node) siblings.pop();
+  /** An element is about to be inserted: past maxDepth open elements, the parse ends. */
+  #checkDepth(): void {
+    const parser = this.#parser;
+    if (parser.openElements.stackTop >= maxDepth - 1 || parser.activeFormattingElements.entries.length > maxFormattingElements) {
+      this.#overflowed = true;
+      parser.tokenizer.pause();
+    }
+  }
+
+  /** An element is closed: a title may become the candidate; anything else leaves the tree unless a title is inside. */
+  #close(node: SlimNode): void {
+    if (node.kind !== 'element' || node.closed) return;
+    node.closed = true;
+    if (isHtml(node, 'title')) {
+      this.#titleClosed(node);
       return;
     }
-    if (this.#settledTitle !== null || !isHtml(node, 'title') || !isInDocument(node)) return;
-    // A <title> inside a table could still be preceded by a later one that foster parenting puts before the table.
-    if (hasTableAncestor(node)) return;
-    if (this.#titles.find((t) => isInDocument(t)) !== node) return;
-    this.#settledTitle = node;
+    this.#dropIfUnneeded(node);
+    // Nothing can be foster-parented before a closed table: a title inside it may now be final.
+    if (isHtml(node, 'table')) this.#settle();
+  }
+
+  #titleClosed(title: SlimNode): void {
+    if (!isInDocument(title)) {
+      // In a template's contents.
+      this.#dropIfUnneeded(title);
+      return;
+    }
+    const previous = this.#candidate;
+    // Tree order, not source order: a title foster-parented out of a table comes before one inside it.
+    const first = previous === null ? title : firstInTreeOrder(this.#document, (node) => node === title || node === previous);
+    if (first !== previous) {
+      this.#candidate = title;
+      if (previous !== null) this.#dropIfUnneeded(previous);
+    } else {
+      this.#dropIfUnneeded(title);
+    }
+    this.#settle();
+  }
+
+  /** Settle the candidate when nothing parsed later can change the answer; pause the parse if it is complete then. */
+  #settle(): void {
+    const candidate = this.#candidate;
+    if (this.#settled !== null || candidate === null) return;
+    for (let node = candidate.parent; node !== null; node = node.parent) {
+      // A later element can still be foster-parented before an open table, so before a title inside it.
+      if (!node.closed && isHtml(node, 'table')) return;
+      // While the frameset-ok flag is set, a <frameset> would take the body (and the title in it) out of the document.
+      if (isHtml(node, 'body') && this.#parser.framesetOk) return;
+    }
+    this.#settled = candidate;
     if (this.complete) this.#parser.tokenizer.pause();
+  }
+
+  /** Take a closed element with nothing that matters inside out of the tree, and then its closed ancestors that are left empty. */
+  #dropIfUnneeded(node: SlimNode | null): void {
+    for (let current = node; current !== null && current.kind === 'element' && current.closed && current.linked && current.children.length === 0; ) {
+      if (current === this.#candidate || isEssential(current)) return;
+      const parent = current.parent;
+      unlink(current);
+      current = parent;
+    }
   }
 
   static readonly #adapter: TreeAdapter<SlimMap> = (() => {
     const active = (): HeadParser => HeadParser.#active as HeadParser;
-    const attach = (parent: SlimNode, child: SlimNode): void => {
-      child.parent = parent;
-      if (child.keep) for (let node: SlimNode | null = parent; node !== null && !node.keep; node = node.parent) node.keep = true;
-    };
     const detach = (node: SlimNode): void => {
       const parent = node.parent;
       if (parent === null) return;
-      const index = parent.children.indexOf(node);
-      if (index !== -1) parent.children.splice(index, 1);
+      if (node.linked) unlink(node);
       node.parent = null;
+      active().#dropIfUnneeded(parent);
     };
-    const other = (): SlimNode => new SlimNode('other', '', NS.HTML, []);
+    const other = (): SlimNode => new SlimNode('other', '', NS.HTML, noAttributes);
     const adapter: TreeAdapter<SlimMap> = {
-      createDocument: () => new SlimNode('document', '', NS.HTML, []),
-      createDocumentFragment: () => new SlimNode('fragment', '', NS.HTML, []),
+      createDocument: () => new SlimNode('document', '', NS.HTML, noAttributes),
+      createDocumentFragment: () => new SlimNode('fragment', '', NS.HTML, noAttributes),
       createElement: (tagName, namespaceURI, attrs) => {
-        const node = new SlimNode('element', tagName, namespaceURI, attrs);
+        const node = new SlimNode('element', tagName, namespaceURI, attributesKept.has(tagName) ? attrs : noAttributes);
+        const parser = active();
+        parser.#lastCreated = node;
+        parser.#checkDepth();
         if (namespaceURI === NS.HTML) {
-          const parser = active();
-          if (tagName === 'title' || tagName === 'html' || tagName === 'head' || tagName === 'body') node.keep = true;
-          if (tagName === 'title') parser.#titles.push(node);
-          else if (tagName === 'body' || tagName === 'frameset') {
+          if (tagName === 'body') parser.#bodyStarted = true;
+          else if (tagName === 'frameset') {
             parser.#bodyStarted = true;
-            if (parser.complete) parser.#parser.tokenizer.pause();
-          } else if (!parser.#bodyStarted && (tagName === 'meta' || tagName === 'link' || tagName === 'base')) parser.#headElements.push(node);
+            parser.#framesetStarted = true;
+          } else if (!parser.#bodyStarted && parser.#headElements.length < maxHeadElements && isHeadMetadata(tagName, attrs)) parser.#headElements.push(node);
+          if (parser.complete) parser.#parser.tokenizer.pause();
         }
         return node;
       },
@@ -304,20 +365,24 @@ export class HeadParser {
       appendChild: (parent, child) => {
         if (child.kind === 'other') return;
         detach(child);
-        attach(parent, child);
+        child.parent = parent;
         parent.children.push(child);
+        child.linked = true;
+        if (!parent.linked) relink(parent);
       },
       insertBefore: (parent, child, reference) => {
         if (child.kind === 'other') return;
         detach(child);
-        attach(parent, child);
+        child.parent = parent;
         const index = parent.children.indexOf(reference);
         parent.children.splice(index === -1 ? parent.children.length : index, 0, child);
+        child.linked = true;
+        if (!parent.linked) relink(parent);
       },
       setTemplateContent: (template, content) => {
         template.content = content;
       },
-      getTemplateContent: (template) => template.content ?? (template.content = new SlimNode('fragment', '', NS.HTML, [])),
+      getTemplateContent: (template) => template.content ?? (template.content = new SlimNode('fragment', '', NS.HTML, noAttributes)),
       setDocumentType: () => undefined,
       setDocumentMode: (_document, mode) => {
         active().#documentMode = mode;
@@ -331,6 +396,7 @@ export class HeadParser {
         if (isHtml(parent, 'title')) parent.text += text;
       },
       adoptAttributes: (recipient, attrs) => {
+        if (recipient.attrs === noAttributes) return;
         const names = new Set(recipient.attrs.map((a) => a.name));
         for (const a of attrs) if (!names.has(a.name)) recipient.attrs.push(a);
       },
@@ -353,7 +419,7 @@ export class HeadParser {
       setNodeSourceCodeLocation: () => undefined,
       getNodeSourceCodeLocation: () => undefined,
       updateNodeSourceCodeLocation: () => undefined,
-      onItemPop: (item) => active().#onPop(item),
+      onItemPop: (item) => active().#close(item),
     };
     return adapter;
   })();

@@ -2,6 +2,10 @@
  * Reads a response body (already decompressed) piece by piece and says, as early as it can, what a browser would
  * show: is it HTML, which encoding and where that came from, the title and the head's metadata. It asks for no more
  * bytes once the answer is known, and never takes more than `maxBytes`.
+ *
+ * Taking bytes (`push`) and parsing them (`work`) are separate, so the caller can parse a big backlog — the bytes
+ * held while a <meta> charset is looked for — a slice at a time between event-loop turns. `end()` parses whatever
+ * is left at once.
  */
 import { TextDecoder } from '@exodus/bytes/encoding.js';
 import { bomEncoding, encodingForLabel, isUnknownType, MetaCharsetScanner, sniffLength, sniffsAsHtml, type ContentType } from './charset.js';
@@ -16,23 +20,38 @@ export interface PageResult extends HeadInfo {
   html: boolean;
   encoding: string | null;
   encodingSource: EncodingSource | null;
-  /** True when `maxBytes` was reached before the answer was known. */
-  capped: boolean;
+  /**
+   * Why reading stopped before the answer was known: `bytes` when `maxBytes` was reached, `nesting` when the markup
+   * was nested too deep to go on (head-parser's maxDepth); null when the answer is complete.
+   */
+  cappedBy: 'bytes' | 'nesting' | null;
+  /** A complete <title> element had been read (its end tag too) when reading stopped. */
+  titleRead: boolean;
 }
 
 type Phase = 'sniff' | 'scan' | 'parse' | 'done';
+
+function joined(chunks: Uint8Array[], length: number): Uint8Array {
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, length);
+}
 
 export class PageReader {
   /** Bytes taken so far (decompressed). */
   bytes = 0;
   #phase: Phase;
   #capped = false;
+  #inputEnded = false;
   #notHtml = false;
-  /** Bytes held back while the encoding is not decided yet. */
-  #pending: Uint8Array[] = [];
-  #pendingLength = 0;
+  /** Bytes held back while the page is sniffed or its encoding is not decided yet. */
+  #held: Uint8Array[] = [];
+  #heldLength = 0;
+  /** Bytes waiting to be decoded and parsed (the encoding is known). */
+  #queue: Uint8Array[] = [];
+  #queueHead = 0;
+  #queued = 0;
   #encoding: string | null = null;
   #source: EncodingSource | null = null;
+  #bomChecked = false;
   #scanner: MetaCharsetScanner | null = null;
   #decoder: InstanceType<typeof TextDecoder> | null = null;
   /** The "replacement" encoding decodes any non-empty body to one U+FFFD. */
@@ -55,11 +74,17 @@ export class PageReader {
 
   /** Whether the reader wants more of the body. */
   get wantsMore(): boolean {
-    return this.#phase !== 'done';
+    return this.#phase !== 'done' && !this.#inputEnded;
   }
 
-  push(chunk: Uint8Array): void {
-    if (this.#phase === 'done' || chunk.length === 0) return;
+  /** Bytes taken but not parsed yet (see `work`). */
+  get backlog(): number {
+    return this.#phase === 'done' ? 0 : this.#queued;
+  }
+
+  /** Take a piece of the body, and parse it unless `parse` is false (then `work` parses it). */
+  push(chunk: Uint8Array, parse = true): void {
+    if (!this.wantsMore || chunk.length === 0) return;
     const room = this.maxBytes - this.bytes;
     if (chunk.length >= room) {
       chunk = chunk.subarray(0, room);
@@ -67,92 +92,147 @@ export class PageReader {
     }
     this.bytes += chunk.length;
     this.#take(chunk, false);
-    if (this.#capped) this.#finish();
+    if (this.#capped) this.endInput();
+    if (parse) this.work(Infinity);
+  }
+
+  /** A complete <title> element has been read (see PageResult.titleRead). */
+  get titleRead(): boolean {
+    return this.#parser.titleRead;
+  }
+
+  /** Stop taking bytes as if `maxBytes` had been reached (the caller read as much as it will). */
+  cap(): void {
+    if (!this.wantsMore) return;
+    this.#capped = true;
+    this.endInput();
+  }
+
+  /** No more bytes will come (the body ended, or the cap was reached): the encoding is decided with what arrived. */
+  endInput(): void {
+    if (this.#inputEnded) return;
+    this.#inputEnded = true;
+    if (this.#phase === 'sniff' || this.#phase === 'scan') this.#take(new Uint8Array(0), true);
+  }
+
+  /** Parse up to `budget` bytes of the backlog. */
+  work(budget: number): void {
+    while (this.#phase === 'parse' && this.#queued > 0 && budget > 0) {
+      const chunk = this.#queue[this.#queueHead] as Uint8Array;
+      let piece = chunk;
+      if (chunk.length > budget) {
+        piece = chunk.subarray(0, budget);
+        this.#queue[this.#queueHead] = chunk.subarray(budget);
+      } else {
+        this.#queue[this.#queueHead] = undefined as unknown as Uint8Array;
+        this.#queueHead += 1;
+        if (this.#queueHead === this.#queue.length) {
+          this.#queue = [];
+          this.#queueHead = 0;
+        }
+      }
+      this.#queued -= piece.length;
+      budget -= piece.length;
+      this.#parse(piece);
+    }
   }
 
   /** The body ended (or will not be read further): settle everything with what arrived. */
   end(): PageResult {
-    this.#finish();
+    this.endInput();
+    this.work(Infinity);
+    if (this.#phase === 'parse') {
+      // Flush what the decoder holds (an incomplete sequence becomes U+FFFD), then end of file.
+      const rest = this.#decoder === null ? '' : this.#decoder.decode(new Uint8Array(0), { stream: false });
+      if (rest !== '') this.#parser.write(rest);
+    }
+    this.#phase = 'done';
+    this.#queue = [];
+    this.#queued = 0;
+    if (!this.#notHtml) this.#parser.end();
+    const cappedBy = this.#parser.complete ? null : this.#parser.overflowed ? 'nesting' : this.#capped ? 'bytes' : null;
     // An empty body of unknown type is an empty page, not a non-HTML resource.
-    if (this.bytes === 0 && this.#unknownType) return { html: true, encoding: null, encodingSource: null, capped: false, title: null, ogTitle: null, description: null, canonical: null, lang: null };
-    if (this.#notHtml) return { html: false, encoding: null, encodingSource: null, capped: this.#capped, title: null, ogTitle: null, description: null, canonical: null, lang: null };
-    return { html: true, encoding: this.#encoding, encodingSource: this.#source, capped: this.#capped && !this.#parser.complete, ...this.#parser.result() };
+    if ((this.bytes === 0 && this.#unknownType) || this.#notHtml) {
+      const html = this.bytes === 0 && this.#unknownType;
+      return { html, encoding: null, encodingSource: null, cappedBy: html ? null : cappedBy, titleRead: false, title: null, ogTitle: null, description: null, canonical: null, lang: null };
+    }
+    return { html: true, encoding: this.#encoding, encodingSource: this.#source, cappedBy, titleRead: this.#parser.titleRead, ...this.#parser.result() };
   }
 
   #take(chunk: Uint8Array, last: boolean): void {
-    if (this.#phase === 'sniff' || this.#phase === 'scan') {
-      if (chunk.length > 0) {
-        this.#pending.push(chunk);
-        this.#pendingLength += chunk.length;
-      }
-      if (this.#phase === 'sniff') {
-        if (this.#pendingLength < sniffLength && !last) return;
-        if (!sniffsAsHtml(this.#pendingBytes())) {
-          this.#notHtml = true;
-          this.#phase = 'done';
-          return;
-        }
-        this.#phase = 'scan';
-      }
-      if (!this.#decideEncoding(chunk, last)) return;
-      this.#phase = 'parse';
-      const held = this.#pendingBytes();
-      this.#pending = [];
-      this.#pendingLength = 0;
-      this.#parse(held, last);
+    if (this.#phase === 'parse') {
+      if (chunk.length > 0) this.#enqueue(chunk);
       return;
     }
-    if (this.#phase === 'parse') this.#parse(chunk, last);
+    if (this.#phase === 'done') return;
+    if (chunk.length > 0) {
+      this.#held.push(chunk);
+      this.#heldLength += chunk.length;
+    }
+    if (this.#phase === 'sniff') {
+      if (this.#heldLength < sniffLength && !last) return;
+      if (!sniffsAsHtml(joined(this.#held, this.#heldLength))) {
+        this.#notHtml = true;
+        this.#phase = 'done';
+        this.#held = [];
+        return;
+      }
+      this.#phase = 'scan';
+    }
+    if (!this.#decideEncoding(chunk, last)) return;
+    this.#phase = 'parse';
+    for (const held of this.#held) this.#enqueue(held);
+    this.#held = [];
+    this.#heldLength = 0;
+  }
+
+  #enqueue(chunk: Uint8Array): void {
+    this.#queue.push(chunk);
+    this.#queued += chunk.length;
   }
 
   /** BOM, then the HTTP charset, then a <meta> declaration, then the default. True once decided. */
   #decideEncoding(chunk: Uint8Array, last: boolean): boolean {
     if (this.#encoding !== null) return true;
-    if (this.#pendingLength < 3 && !last) return false;
-    const bom = bomEncoding(this.#pendingBytes().subarray(0, 3));
-    if (bom !== null) return this.#decided(bom.encoding, 'bom');
-    if (this.#httpEncoding !== null) return this.#decided(this.#httpEncoding, 'http');
-    if (this.#scanner === null) {
+    if (!this.#bomChecked) {
+      if (this.#heldLength < 3 && !last) return false;
+      this.#bomChecked = true;
+      const all = joined(this.#held, this.#heldLength);
+      this.#held = all.length > 0 ? [all] : [];
+      const bom = bomEncoding(all.subarray(0, 3));
+      if (bom !== null) return this.#decided(bom.encoding, 'bom');
+      if (this.#httpEncoding !== null) return this.#decided(this.#httpEncoding, 'http');
       this.#scanner = new MetaCharsetScanner();
-      this.#scanner.write(this.#pendingBytes(), last);
+      this.#scanner.write(all, last);
     } else {
-      this.#scanner.write(chunk, last);
+      this.#scanner?.write(chunk, last);
     }
-    if (this.#scanner.encoding !== null) return this.#decided(this.#scanner.encoding, 'meta');
-    if (this.#scanner.done || last) return this.#decided(defaultEncoding, 'default');
+    if (this.#scanner?.encoding != null) return this.#decided(this.#scanner.encoding, 'meta');
+    if (this.#scanner?.done === true || last) return this.#decided(defaultEncoding, 'default');
     return false;
   }
 
   #decided(encoding: string, source: EncodingSource): true {
     this.#encoding = encoding;
     this.#source = source;
+    this.#scanner = null;
     if (encoding !== 'replacement') this.#decoder = new TextDecoder(encoding);
     return true;
   }
 
-  #parse(bytes: Uint8Array, last: boolean): void {
+  #parse(bytes: Uint8Array): void {
     let text: string;
     if (this.#decoder === null) {
       text = !this.#replacementEmitted && bytes.length > 0 ? '\uFFFD' : '';
       if (text !== '') this.#replacementEmitted = true;
     } else {
-      text = this.#decoder.decode(bytes, { stream: !last });
+      text = this.#decoder.decode(bytes, { stream: true });
     }
     if (text !== '') this.#parser.write(text);
-    if (last) this.#parser.end();
-    if (this.#parser.complete) this.#phase = 'done';
-  }
-
-  #finish(): void {
-    if (this.#phase !== 'done') this.#take(new Uint8Array(0), true);
-    this.#phase = 'done';
-    if (!this.#notHtml) this.#parser.end();
-  }
-
-  #pendingBytes(): Uint8Array {
-    if (this.#pending.length === 1) return this.#pending[0] as Uint8Array;
-    const joined = Buffer.concat(this.#pending, this.#pendingLength);
-    this.#pending = [joined];
-    return joined;
+    if (this.#parser.complete || this.#parser.overflowed) {
+      this.#phase = 'done';
+      this.#queue = [];
+      this.#queued = 0;
+    }
   }
 }

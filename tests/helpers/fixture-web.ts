@@ -4,8 +4,12 @@
  * the hostile behaviours a crawler meets (never answers, drips, resets, loops, bombs, binaries, huge headers).
  *
  * Routes (on every host; `?query` parameters are optional):
- *   /page/<anything>?delay=MS&size=BYTES&status=N&title=T&titleAt=head|body|none&gzip=1|br=1|deflate=1&type=MIME|none
- *                                  an HTML page (UTF-8) whose title is `fixture.titleFor(path, host)` unless `title=`
+ *   /page/<anything>?delay=MS&size=BYTES&status=N&title=T&titleAt=head|body|none&gzip=1|br=1|deflate=1
+ *                    &type=MIME|none&fill=text|run|comment|attr|nest|tags
+ *                                  an HTML page (UTF-8) whose title is `fixture.titleFor(path, host)` unless `title=`;
+ *                                  `fill` is what fills its body: paragraphs of text (the default), one run of CJK
+ *                                  text with no space or tag, one comment, one attribute value, <div>s nested
+ *                                  without end, or small elements (<div><span>x</span></div> again and again)
  *   /status/<code>                 an HTML error page with that status, titled "Error <code>"
  *   /redirect/<n>/<rest>           302 to /redirect/<n-1>/<rest>, and at 0 to /page/<rest>
  *   /redirect-host/<host>/<rest>   301 to /page/<rest> on fixture host number <host>
@@ -104,6 +108,38 @@ function fillerOf(size: number): Buffer[] {
   return parts;
 }
 
+/** `size` bytes of one kind of title-less body (see `fill=` in the route list above). */
+function bodyFill(kind: string, size: number): Buffer[] {
+  const repeatTo = (unit: string, prefix = '', suffix = ''): Buffer[] => {
+    const unitBytes = Buffer.from(unit);
+    const count = Math.max(0, Math.floor((size - Buffer.byteLength(prefix) - Buffer.byteLength(suffix)) / unitBytes.length));
+    const block = Buffer.from(unit.repeat(Math.max(1, Math.floor(65536 / unitBytes.length))));
+    const parts: Buffer[] = [Buffer.from(prefix)];
+    let left = count * unitBytes.length;
+    while (left > 0) {
+      const part = block.subarray(0, Math.min(left, block.length));
+      parts.push(part);
+      left -= part.length;
+    }
+    parts.push(Buffer.from(suffix));
+    return parts;
+  };
+  switch (kind) {
+    case 'run':
+      return repeatTo('没有空格也没有标签的长文本');
+    case 'comment':
+      return repeatTo('a comment that never ends ', '<!--', '-->');
+    case 'attr':
+      return repeatTo('QUJDREVGR0hJSktMTU5PUA', '<img src="data:image/png;base64,', '">');
+    case 'nest':
+      return repeatTo('<div>');
+    case 'tags':
+      return repeatTo('<div><span>x</span></div>\n');
+    default:
+      return fillerOf(size);
+  }
+}
+
 let gzipBomb: Buffer | null = null;
 /** Gzip members concatenated (a valid gzip stream): a page start, then 1024 members of 1 MiB of "a" each. */
 function gzipBombBytes(): Buffer {
@@ -155,7 +191,7 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
       `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">${titleAt === 'head' ? titleTag : ''}<meta name="description" content="A fixture page"></head><body>\n`,
     );
     const tail = Buffer.from(`${titleAt === 'body' ? titleTag : ''}</body></html>\n`);
-    const fill = fillerOf(Math.max(0, size - head.length - tail.length));
+    const fill = bodyFill(query.get('fill') ?? 'text', Math.max(0, size - head.length - tail.length));
     const type = query.get('type') ?? 'text/html; charset=utf-8';
     if (type !== 'none') res.setHeader('content-type', type);
     const coding = query.get('gzip') === '1' ? 'gzip' : query.get('br') === '1' ? 'br' : query.get('deflate') === '1' ? 'deflate' : null;

@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseContentType } from '../../src/titles/charset.js';
 import { startTitlesJob } from '../../src/titles/engine.js';
+import { PageReader } from '../../src/titles/page.js';
 import type { TitleRecord, TitlesSummary } from '../../src/titles/types.js';
 import { refusedUrl, startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 
@@ -115,6 +117,61 @@ describe('hostile input', () => {
     for (const record of byUrl.values()) expect(record).toMatchObject({ status: null, finalUrl: null, attempts: 0, bytes: 0 });
     expect(summary.failed).toBe(lines.length);
   });
+});
+
+describe('bodies with no title', () => {
+  const mebibytes = (n: number): number => n * 1024 * 1024;
+
+  it('are read up to the cap whatever fills them, and markup nested too deep ends the read too', async () => {
+    const fills = ['text', 'run', 'comment', 'attr', 'tags'];
+    const urls = fills.map((fill) => web.url(`/page/none-${fill}?titleAt=none&fill=${fill}&size=${mebibytes(10)}`));
+    const nested = web.url(`/page/nested?titleAt=none&fill=nest&size=${mebibytes(10)}`);
+    const { byUrl } = await run([...urls, nested], { timeoutMs: 60_000 });
+    for (const url of urls) {
+      const record = byUrl.get(url);
+      expect({ url, code: record?.error?.code, title: record?.title }).toEqual({ url, code: 'TOO_LARGE', title: null });
+      expect(record?.error?.message).toMatch(/first 4096 KiB/);
+      // The 4 MiB read, and what was on its way when the reader stopped; not the 10 MiB.
+      expect(record?.bytes).toBeLessThan(mebibytes(6));
+    }
+    const deep = byUrl.get(nested);
+    expect(deep).toMatchObject({ title: null, error: { code: 'TOO_LARGE' } });
+    expect(deep?.error?.message).toMatch(/nested more than \d+ elements deep/);
+    expect(deep?.bytes).toBeLessThan(mebibytes(1));
+  }, 120_000);
+
+  it('are parsed in memory proportional to a small window, not to the page', () => {
+    const size = mebibytes(4);
+    const fill = (unit: string, prefix = ''): string => prefix + unit.repeat(Math.ceil(size / Buffer.byteLength(unit)));
+    const head = '<!doctype html><html><head><meta charset="utf-8">';
+    const bodies: Record<string, string> = {
+      'text with no space or tag': fill('没有空格也没有标签的长文本', `${head}<body><p>`),
+      whitespace: fill(' \n', `${head}<body><p>x`),
+      'one comment': fill('a comment that never ends ', `${head}<body><!--`),
+      'one attribute': fill('QUJDREVGR0hJSktMTU5PUA', `${head}<body><img src="data:image/png;base64,`),
+      'one bogus comment': fill('never closed ', `${head}<body><!x `),
+      'void elements': fill('<br><img alt=x>', `${head}<body>`),
+      'elements closed in turn': fill('<div><span>x</span></div>', `${head}<body>`),
+      'elements fostered out of a table': fill('<div></div>', `${head}<body><table>`),
+      'titles in table cells': fill('<td><title>In a cell</title></td>', `${head}<body><table><tr>`),
+      'titles in templates': fill('<template><title>In a template</title></template>', `${head}<body>`),
+      'a script in the head': fill('var a = "<\u00e9>"; ', `${head}<script>`),
+    };
+    for (const [kind, text] of Object.entries(bodies)) {
+      const bytes = Buffer.from(text);
+      const reader = new PageReader('http://example.test/', parseContentType('text/html; charset=utf-8'), size);
+      const before = heapMiB();
+      let grew = 0;
+      for (let offset = 0, piece = 0; offset < bytes.length && reader.wantsMore; offset += 16 * 1024, piece += 1) {
+        reader.push(bytes.subarray(offset, offset + 16 * 1024));
+        if (piece % 64 === 63) grew = Math.max(grew, heapMiB() - before);
+      }
+      const page = reader.end();
+      // What is kept while parsing (what the garbage collector cannot free), at a few points on the way.
+      expect({ kind, grewUnder16MiB: grew < 16, cappedBy: page.cappedBy }).toEqual({ kind, grewUnder16MiB: true, cappedBy: 'bytes' });
+    }
+  });
+
 });
 
 // A self-signed test certificate (EC P-256, valid until 2126) made with openssl for this test only.

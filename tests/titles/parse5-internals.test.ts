@@ -1,4 +1,4 @@
-/** The parse5 internals the titles parser patches: pinned, and checked when the parser loads (src/titles/head-parser.ts). */
+/** The parse5 internals the titles parser patches: pinned, and checked when the parser loads (src/titles/tokenizer-runs.ts). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from 'parse5';
@@ -27,7 +27,7 @@ describe('parse5 internals', () => {
 
     const tokenizer = realTokenizer();
     const preprocessor = tokenizer.preprocessor as Record<string, unknown>;
-    tokenizer.preprocessor = { ...preprocessor, dropParsedChunk: undefined, pos: undefined };
-    expect(() => assertParse5Internals(tokenizer)).toThrow(/has no preprocessor\.pos, preprocessor\.dropParsedChunk\(\): install parse5 7\.3\.0 \(npm ci\)/);
+    tokenizer.preprocessor = { ...preprocessor, droppedBufferSize: undefined, pos: undefined };
+    expect(() => assertParse5Internals(tokenizer)).toThrow(/has no preprocessor\.pos, preprocessor\.droppedBufferSize: install parse5 7\.3\.0 \(npm ci\)/);
   });
 });
