@@ -187,7 +187,14 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
     connect: { timeout: options.timeoutMs },
   });
   const sharedGroup = new AttemptGroup(signal);
-  const context: AttemptContext = { dispatcher, options, headers: requestHeaders(options), moveHost: (from, to) => gate.move(from, to) };
+  const headers = requestHeaders(options);
+  const context: AttemptContext = {
+    dispatcher,
+    options,
+    headers,
+    moveHost: (from, to) => gate.move(from, to),
+    releaseHost: (host) => gate.release(host),
+  };
 
   const fetch = async (entry: FetchEntry, entrySignal?: AbortSignal): Promise<TitleRecord | null> => {
     const stop = entrySignal === undefined ? signal : AbortSignal.any([signal, entrySignal]);

@@ -1,6 +1,7 @@
 /**
  * One attempt at one URL: request, follow redirects by hand, decompress within a cap, and feed the body to a
- * PageReader until it knows the answer; all under one deadline that also ends bodies that drip forever.
+ * PageReader until it knows the answer; all under one deadline that also ends bodies that drip forever, and parsing
+ * that takes too long.
  * Requests go through undici's dispatch API: no stream per response, which matters at thousands a second.
  */
 import type { IncomingHttpHeaders } from 'node:http';
@@ -16,23 +17,98 @@ import type { RedirectHop, TitlesOptions } from './types.js';
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 /** After the answer is known, read up to this much more so the connection can be reused; beyond it, close it. */
 const drainLimit = 64 * 1024;
-/** Parse at most this much text per event-loop turn, so a big head or a long search for a title never blocks it. */
+/** Parse at most this much of a body at a time, so a big head or a long search for a title never blocks the loop. */
 const sliceBytes = 16 * 1024;
+/** Parsing done back to back by all attempts together, at most, before the event loop gets a turn. */
+const turnBudgetMs = 8;
+/** A pause in parsing this long means the loop had its turn: the budget starts afresh. */
+const idleGapMs = 1;
+/** Content codings undone at most ("gzip, gzip, ..." a thousand times would be a thousand inflaters). */
+const maxCodings = 4;
 
 /**
- * Give the reader a network chunk in growing slices (1, 2, 4, 8, then 16 KiB): most heads end in the first few KiB, and
- * what the reader never sees is never decoded. Past one slice per turn, the event loop gets a turn in between.
+ * Parsing turns shared by every attempt in the process: one slice at a time, taken in FIFO order, and at most
+ * `turnBudgetMs` of them back to back before the event loop gets a turn (setImmediate). Yielding with one setImmediate
+ * per attempt would not do: all the attempts waiting run in the same loop turn, so 64 pages each parsing a slice would
+ * hold the loop 64 slices long. After a pause in parsing (`idleGapMs` with no slice), the budget starts afresh.
  */
-async function pushInSlices(reader: PageReader, bytes: Uint8Array): Promise<void> {
-  let size = reader.bytes === 0 ? 1024 : sliceBytes;
-  let inThisTurn = 0;
-  for (let offset = 0; offset < bytes.length && reader.wantsMore; offset += size, size = Math.min(size * 2, sliceBytes)) {
-    if (inThisTurn >= sliceBytes) {
-      await new Promise((resolve) => setImmediate(resolve));
-      inThisTurn = 0;
+class ParseTurns {
+  #waiting: (() => void)[] = [];
+  #waitingHead = 0;
+  #busy = false;
+  #turnStartedAt = -Infinity;
+  #lastSliceEndedAt = -Infinity;
+  #scheduled = false;
+
+  /** Wait until this caller may parse one slice (null: at once); call `done()` right after the slice. */
+  take(): Promise<void> | null {
+    if (!this.#busy && this.#waitingHead === this.#waiting.length) {
+      const now = performance.now();
+      if (now - this.#lastSliceEndedAt > idleGapMs) this.#turnStartedAt = now;
+      if (now - this.#turnStartedAt < turnBudgetMs) {
+        this.#busy = true;
+        return null;
+      }
     }
-    reader.push(bytes.subarray(offset, offset + size));
-    inThisTurn += size;
+    const turn = new Promise<void>((resolve) => this.#waiting.push(resolve));
+    if (!this.#busy) this.#next();
+    return turn;
+  }
+
+  done(): void {
+    this.#busy = false;
+    this.#lastSliceEndedAt = performance.now();
+    this.#next();
+  }
+
+  #next(): void {
+    if (this.#waitingHead === this.#waiting.length) return;
+    if (performance.now() - this.#turnStartedAt < turnBudgetMs) {
+      this.#busy = true;
+      const resolve = this.#waiting[this.#waitingHead] as () => void;
+      this.#waiting[this.#waitingHead] = undefined as unknown as () => void;
+      this.#waitingHead += 1;
+      if (this.#waitingHead === this.#waiting.length) {
+        this.#waiting = [];
+        this.#waitingHead = 0;
+      }
+      resolve();
+    } else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#turnStartedAt = performance.now();
+        if (!this.#busy) this.#next();
+      });
+    }
+  }
+}
+
+const parseTurns = new ParseTurns();
+
+/**
+ * Give the reader body bytes in slices (1, 2, 4, 8, then 16 KiB: most heads end in the first few KiB, and what the
+ * reader never sees is never decoded), each in a parse turn, until the reader knows the answer or the attempt is
+ * aborted (the caller then sees `control.reason`).
+ */
+async function feed(reader: PageReader, bytes: Uint8Array, control: AttemptControl): Promise<void> {
+  let size = reader.bytes === 0 ? 1024 : sliceBytes;
+  let offset = 0;
+  while ((offset < bytes.length && reader.wantsMore) || reader.backlog > 0) {
+    const turn = parseTurns.take();
+    if (turn !== null) await turn;
+    try {
+      if (control.reason !== null) return;
+      // Bytes held back while the encoding was decided are parsed first, a slice per turn.
+      if (reader.backlog === 0) {
+        reader.push(bytes.subarray(offset, offset + size), false);
+        offset += size;
+        size = Math.min(size * 2, sliceBytes);
+      }
+      reader.work(sliceBytes);
+    } finally {
+      parseTurns.done();
+    }
   }
 }
 
@@ -43,6 +119,8 @@ export interface AttemptContext {
   headers: string[];
   /** Move the slot this request holds to another host (cross-host redirect); false when the run is closing. */
   moveHost(from: string, to: string): Promise<boolean>;
+  /** Give back a slot on `host` (one a redirect waited for after its attempt had ended). */
+  releaseHost(host: string): void;
 }
 
 export interface AttemptResult {
@@ -77,10 +155,11 @@ function decodersFor(contentEncoding: string | string[] | undefined): Transform[
     .split(',')
     .map((coding) => coding.trim().toLowerCase())
     .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length > maxCodings) return failure('PROTOCOL', `${codings.length} content codings (at most ${maxCodings} are undone)`);
   const decoders: Transform[] = [];
   // Codings are listed in the order they were applied: undo them last to first.
   for (const coding of codings.reverse()) {
-    // Inflated pieces of sliceBytes reach the parser one event-loop turn at a time.
+    // Inflated pieces of sliceBytes reach the parser a slice at a time.
     const flush = { finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize: sliceBytes };
     if (coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate') decoders.push(zlib.createUnzip(flush));
     else if (coding === 'br') decoders.push(zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH, chunkSize: sliceBytes }));
@@ -203,11 +282,36 @@ function settle(stream: NodeJS.EventEmitter, events: string[], exchange: Exchang
 export class AttemptControl {
   reason: Error | null = null;
   current: Exchange | null = null;
+  /** Called once on abort (a wait that is not an exchange: a slot on another host). */
+  onAbort: (() => void) | null = null;
   abort(reason: Error): void {
     this.reason ??= reason;
     this.current?.abort(reason);
+    const onAbort = this.onAbort;
+    this.onAbort = null;
+    onAbort?.();
+  }
+
+  /** `promise`'s value, or `aborted` if the attempt is aborted first. */
+  race<T>(promise: Promise<T>): Promise<T | typeof aborted> {
+    if (this.reason !== null) return Promise.resolve(aborted);
+    return new Promise((resolve, reject) => {
+      this.onAbort = () => resolve(aborted);
+      promise.then(
+        (value) => {
+          this.onAbort = null;
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.onAbort = null;
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
   }
 }
+
+const aborted = Symbol('aborted');
 
 /**
  * The attempts in flight, aborted together on cancel (one listener on the run's signal for all of them: adding and
@@ -268,10 +372,10 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
       await response.started;
       result.finalUrl = currentUrl;
       result.status = response.status;
-      const headers = response.headers;
-      const location = headerValue(headers.location);
+      const responseHeaders = response.headers;
+      const location = headerValue(responseHeaders.location);
       if (redirectStatuses.has(response.status) && location !== undefined) {
-        await drain(response, headers['content-length'], result);
+        await drain(response, responseHeaders['content-length'], result);
         result.redirects.push({ url: currentUrl, status: response.status });
         let next: URL;
         try {
@@ -297,8 +401,17 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
         }
         visited.add(next.href);
         if (next.host !== result.host && result.host !== null) {
-          const moved = await ctx.moveHost(result.host, next.host);
-          result.host = moved ? next.host : null;
+          const from = result.host;
+          const to = next.host;
+          const move = ctx.moveHost(from, to);
+          const moved = await control.race(move);
+          if (moved === aborted) {
+            // The deadline (or cancel) came while waiting for a slot on the other host: give that slot back when it comes.
+            result.host = null;
+            void move.then((granted) => granted && ctx.releaseHost(to));
+            throw control.reason;
+          }
+          result.host = moved ? to : null;
           if (!moved) {
             result.cancelled = true;
             return result;
@@ -308,22 +421,22 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
         continue;
       }
 
-      if (isRetryableStatus(response.status)) result.retryAfterMs = parseRetryAfter(headers['retry-after']);
-      const contentType = parseContentType(headers['content-type']);
+      if (isRetryableStatus(response.status)) result.retryAfterMs = parseRetryAfter(responseHeaders['retry-after']);
+      const contentType = parseContentType(responseHeaders['content-type']);
       result.contentType = contentType?.raw ?? null;
       if (contentType !== null && !isUnknownType(contentType) && !isHtmlType(contentType.essence ?? '')) {
-        await drain(response, headers['content-length'], result);
+        await drain(response, responseHeaders['content-length'], result);
         result.error = failure('NOT_HTML', `not an HTML page (${contentType.essence})`);
         return result;
       }
-      const decoders = decodersFor(headers['content-encoding']);
+      const decoders = decodersFor(responseHeaders['content-encoding']);
       if (!Array.isArray(decoders)) {
         response.abort(dropped);
         result.error = decoders;
         return result;
       }
       const reader = new PageReader(currentUrl, contentType, options.maxBodyBytes);
-      await readBody(response, decoders, reader, headers['content-length'], result, control);
+      await readBody(response, decoders, reader, responseHeaders['content-length'], result, control, options.maxBodyBytes);
       const page = reader.end();
       result.page = page;
       if (!page.html) result.error = failure('NOT_HTML', 'not an HTML page (no Content-Type, and the body does not look like HTML)');
@@ -365,10 +478,20 @@ async function drain(response: Exchange, lengthHeader: string | string[] | undef
 }
 
 /**
- * Feed the body through its decoders into the reader until the reader knows the answer, then keep the connection
- * if little is left. Throws network errors only while the answer is still unknown.
+ * Feed the body (through its decoders, if any) into the reader until the reader knows the answer, then keep the
+ * connection if little is left. At most `maxWireBytes` are read while the answer is unknown (a compressed body that
+ * inflates to nothing would otherwise be read forever). Throws network, decoding and abort errors only while the
+ * answer is still unknown.
  */
-async function readBody(response: Exchange, decoders: Transform[], reader: PageReader, lengthHeader: string | string[] | undefined, result: AttemptResult, control: AttemptControl): Promise<void> {
+async function readBody(
+  response: Exchange,
+  decoders: Transform[],
+  reader: PageReader,
+  lengthHeader: string | string[] | undefined,
+  result: AttemptResult,
+  control: AttemptControl,
+  maxWireBytes: number,
+): Promise<void> {
   const length = contentLengthOf(lengthHeader);
   let received = 0;
   let drained = 0;
@@ -378,23 +501,40 @@ async function readBody(response: Exchange, decoders: Transform[], reader: PageR
   const stopDecoders = (): void => {
     for (const decoder of decoders) decoder.destroy();
   };
+  let decoding: Promise<void> | null = null;
   if (first !== undefined && last !== undefined) {
     for (let i = 0; i + 1 < decoders.length; i += 1) (decoders[i] as Transform).pipe(decoders[i + 1] as Transform);
-    for (const decoder of decoders) decoder.on('error', (error: unknown) => (decodeError ??= error));
-    last.on('data', (chunk: Buffer) => {
-      if (reader.wantsMore) reader.push(chunk);
-      // The inflated-bytes cap: once the reader has enough, inflating stops.
-      if (!reader.wantsMore) stopDecoders();
-    });
+    for (const decoder of decoders)
+      decoder.on('error', (error: unknown) => {
+        decodeError ??= error;
+        stopDecoders();
+      });
+    // Inflated bytes are read as fast as they are parsed, no faster: the inflaters wait (backpressure), so the cap on
+    // inflated bytes ends a bomb after that much work and memory.
+    decoding = (async () => {
+      try {
+        for await (const chunk of last as AsyncIterable<Buffer>) {
+          await feed(reader, chunk, control);
+          if (!reader.wantsMore || control.reason !== null) break;
+        }
+      } catch {
+        // A decoder failed (decodeError says how) or was stopped.
+      } finally {
+        stopDecoders();
+      }
+    })();
   }
 
   try {
     for (let bytes = await response.next(); bytes !== null; bytes = await response.next()) {
+      // After a deadline or a cancel, what was already queued is not read.
+      if (control.reason !== null) break;
       result.bytes += bytes.length;
       received += bytes.length;
       if (reader.wantsMore && decodeError === null) {
-        if (first === undefined) await pushInSlices(reader, bytes);
-        else if (!first.write(bytes)) await settle(first, ['drain', 'close', 'error'], response);
+        if (first === undefined) await feed(reader, bytes, control);
+        else if (received > maxWireBytes) reader.cap();
+        else if (!first.destroyed && !first.write(bytes)) await settle(first, ['drain', 'close', 'error'], response);
         if (reader.wantsMore && decodeError === null) continue;
         if (decodeError !== null && reader.wantsMore) break;
       } else {
@@ -406,14 +546,17 @@ async function readBody(response: Exchange, decoders: Transform[], reader: PageR
         break;
       }
     }
-    if (first !== undefined && last !== undefined && reader.wantsMore && decodeError === null && !first.destroyed && !response.failed) {
-      first.end();
-      await settle(last, ['end', 'close', 'error'], response);
-    }
+    // The body ended: let the decoders finish. Otherwise (the answer is known, the cap was reached, a failure) stop them.
+    if (first !== undefined && reader.wantsMore && decodeError === null && !first.destroyed && !response.failed && control.reason === null) first.end();
+    else stopDecoders();
+    if (decoding !== null) await decoding;
   } catch (error) {
     if (reader.wantsMore) throw error;
   } finally {
-    stopDecoders();
+    if (decoding !== null) {
+      stopDecoders();
+      await decoding;
+    }
   }
   if (control.reason !== null && reader.wantsMore) throw control.reason;
   if (decodeError !== null && reader.wantsMore) throw decodeError;

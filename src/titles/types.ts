@@ -61,7 +61,7 @@ export interface TitlesOptions {
   concurrency: number;
   /** Requests in flight per host (default 6). */
   perHost: number;
-  /** Whole-request deadline in milliseconds, body included (default 15000). */
+  /** Deadline of each attempt in milliseconds: connect, headers, redirects, body, decoding and parsing (default 15000). */
   timeoutMs: number;
   /** Retries after the first attempt for retryable failures (default 2). */
   retries: number;

@@ -18,8 +18,13 @@
  *   /case/<id>                     a case registered with addCase: status, headers and body bytes exactly
  *   /hostile/never                 accepts the request and never answers
  *   /hostile/drip                  sends "<title>Drip" and then one byte every `dripMs` forever
+ *   /hostile/drip-headers          sends the status line, then one header byte every `dripMs` forever
  *   /hostile/reset                 sends the start of a page, then resets the connection (TCP RST)
  *   /hostile/gzip-bomb             ~1 MiB of gzip that inflates to 1 GiB of HTML with no title
+ *   /hostile/deflate-bomb?raw=1    deflate (zlib-wrapped, or raw with raw=1) that inflates to 32 MiB of HTML with no title
+ *   /hostile/brotli-bomb           the same as br
+ *   /hostile/empty-blocks          gzip that never ends and inflates to nothing (empty stored blocks, forever)
+ *   /hostile/many-codings          "Content-Encoding: gzip, gzip, ..." 1000 times
  *   /hostile/binary                512 MiB of random bytes as application/octet-stream (`?type=none`: no type)
  *   /hostile/json                  a JSON document
  *   /hostile/bad-charset           bogus charset labels in the header and in <meta>
@@ -140,6 +145,11 @@ function bodyFill(kind: string, size: number): Buffer[] {
   }
 }
 
+/** A gzip member header: what follows is its deflate data. */
+const gzipHeader = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff]);
+/** A deflate stored block that is not the last and holds nothing (BFINAL 0, BTYPE 00, LEN 0, NLEN 0xFFFF). */
+const emptyStoredBlocks = Buffer.concat(Array.from({ length: 13107 }, () => Buffer.from([0, 0, 0, 0xff, 0xff])));
+
 let gzipBomb: Buffer | null = null;
 /** Gzip members concatenated (a valid gzip stream): a page start, then 1024 members of 1 MiB of "a" each. */
 function gzipBombBytes(): Buffer {
@@ -149,6 +159,18 @@ function gzipBombBytes(): Buffer {
     gzipBomb = Buffer.concat([start, ...Array.from({ length: 1024 }, () => mebibyte)]);
   }
   return gzipBomb;
+}
+
+const otherBombs = new Map<string, Buffer>();
+/** A page start, then 32 MiB of "a" with no title (8 times the cap on inflated bytes): as zlib-wrapped deflate, raw deflate or brotli. */
+function bombBytes(coding: 'deflate' | 'deflate-raw' | 'br'): Buffer {
+  let bomb = otherBombs.get(coding);
+  if (bomb === undefined) {
+    const whole = Buffer.concat([Buffer.from('<!doctype html><html><head><script>'), Buffer.alloc(32 * 1024 * 1024, 'a')]);
+    bomb = coding === 'br' ? zlib.brotliCompressSync(whole, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } }) : coding === 'deflate' ? zlib.deflateSync(whole, { level: 9 }) : zlib.deflateRawSync(whole, { level: 9 });
+    otherBombs.set(coding, bomb);
+  }
+  return bomb;
 }
 
 export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<FixtureWeb> {
@@ -309,6 +331,18 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
           });
           return;
         }
+        case 'drip-headers': {
+          // Straight on the socket: Node's response object sends its headers in one piece.
+          const socket = res.socket as Socket;
+          socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow: ');
+          const timer = setInterval(() => socket.write('a'), dripMs);
+          timers.add(timer);
+          socket.on('close', () => {
+            clearInterval(timer);
+            timers.delete(timer);
+          });
+          return;
+        }
         case 'reset':
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': 100_000 });
           res.write('<!doctype html><html><head><title>Reset mid-bo', () => {
@@ -321,6 +355,23 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
           res.end(bomb);
           return;
         }
+        case 'deflate-bomb':
+        case 'brotli-bomb': {
+          const coding = parts[1] === 'brotli-bomb' ? 'br' : url.searchParams.get('raw') === '1' ? 'deflate-raw' : 'deflate';
+          const bomb = bombBytes(coding);
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-encoding': coding === 'br' ? 'br' : 'deflate', 'content-length': bomb.length });
+          res.end(bomb);
+          return;
+        }
+        case 'empty-blocks': {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip' });
+          res.write(gzipHeader);
+          streamRepeated(res, emptyStoredBlocks, Number.MAX_SAFE_INTEGER);
+          return;
+        }
+        case 'many-codings':
+          sendHtml(res, 200, '<!doctype html><title>Never decoded</title>', { 'content-encoding': Array.from({ length: 1000 }, () => 'gzip').join(', ') });
+          return;
         case 'binary': {
           const total = 512 * 1024 * 1024;
           const headers: Record<string, string | number> = { 'content-length': total };
