@@ -5,7 +5,7 @@
  * Requests go through undici's dispatch API: no stream per response, which matters at thousands a second.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Transform } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { isHtmlType, isUnknownType, parseContentType } from './charset.js';
@@ -112,6 +112,74 @@ async function feed(reader: PageReader, bytes: Uint8Array, control: AttemptContr
   }
 }
 
+/** A zlib stream starts with a CMF/FLG pair: deflate, a window of at most 32 KiB, and a multiple of 31. */
+function hasZlibHeader(head: Uint8Array): boolean {
+  const cmf = head[0] as number;
+  const flg = head[1] as number;
+  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | flg) % 31 === 0;
+}
+
+/**
+ * `Content-Encoding: deflate` means a zlib stream, but many servers send raw deflate, and browsers accept both. Node
+ * has no inflater that detects which (createUnzip tells gzip from zlib, not zlib from raw), so this one looks at the
+ * first two bytes and hands the body to the right one; output goes on only while it is read (backpressure), so the
+ * cap on inflated bytes works as for the other codings.
+ */
+class DeflateDecoder extends Transform {
+  #inner: zlib.Inflate | zlib.InflateRaw | null = null;
+  #head: Buffer | null = null;
+
+  constructor(private readonly zlibOptions: zlib.ZlibOptions) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.#inner === null) {
+      const head = this.#head === null ? chunk : Buffer.concat([this.#head, chunk]);
+      if (head.length < 2) {
+        this.#head = head;
+        callback();
+        return;
+      }
+      this.#head = null;
+      this.#start(hasZlibHeader(head));
+      chunk = head;
+    }
+    (this.#inner as zlib.Inflate).write(chunk, () => callback());
+  }
+
+  override _flush(callback: TransformCallback): void {
+    // One byte (or none) can only be the start of a raw stream; let the inflater say what it makes of it.
+    if (this.#inner === null && this.#head === null) return callback();
+    if (this.#inner === null) {
+      this.#start(false);
+      (this.#inner as unknown as zlib.InflateRaw).write(this.#head as Buffer);
+    }
+    const inner = this.#inner as zlib.Inflate;
+    inner.once('end', () => callback());
+    inner.end();
+  }
+
+  override _read(size: number): void {
+    this.#inner?.resume();
+    super._read(size);
+  }
+
+  override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
+    this.#inner?.destroy();
+    callback(error);
+  }
+
+  #start(zlibWrapped: boolean): void {
+    const inner = zlibWrapped ? zlib.createInflate(this.zlibOptions) : zlib.createInflateRaw(this.zlibOptions);
+    inner.on('data', (out: Buffer) => {
+      if (!this.push(out)) inner.pause();
+    });
+    inner.on('error', (error) => this.destroy(error));
+    this.#inner = inner;
+  }
+}
+
 export interface AttemptContext {
   dispatcher: Dispatcher;
   options: TitlesOptions;
@@ -161,7 +229,8 @@ function decodersFor(contentEncoding: string | string[] | undefined): Transform[
   for (const coding of codings.reverse()) {
     // Inflated pieces of sliceBytes reach the parser a slice at a time.
     const flush = { finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize: sliceBytes };
-    if (coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate') decoders.push(zlib.createUnzip(flush));
+    if (coding === 'gzip' || coding === 'x-gzip') decoders.push(zlib.createUnzip(flush));
+    else if (coding === 'deflate') decoders.push(new DeflateDecoder(flush));
     else if (coding === 'br') decoders.push(zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH, chunkSize: sliceBytes }));
     else return failure('PROTOCOL', `unsupported Content-Encoding "${coding}"`);
   }

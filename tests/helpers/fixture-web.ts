@@ -4,7 +4,7 @@
  * the hostile behaviours a crawler meets (never answers, drips, resets, loops, bombs, binaries, huge headers).
  *
  * Routes (on every host; `?query` parameters are optional):
- *   /page/<anything>?delay=MS&size=BYTES&status=N&title=T&titleAt=head|body|none&gzip=1|br=1|deflate=1
+ *   /page/<anything>?delay=MS&size=BYTES&status=N&title=T&titleAt=head|body|none&gzip=1|br=1|deflate=1|deflate=raw
  *                    &type=MIME|none&fill=text|run|comment|attr|nest|tags
  *                                  an HTML page (UTF-8) whose title is `fixture.titleFor(path, host)` unless `title=`;
  *                                  `fill` is what fills its body: paragraphs of text (the default), one run of CJK
@@ -216,10 +216,12 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
     const fill = bodyFill(query.get('fill') ?? 'text', Math.max(0, size - head.length - tail.length));
     const type = query.get('type') ?? 'text/html; charset=utf-8';
     if (type !== 'none') res.setHeader('content-type', type);
-    const coding = query.get('gzip') === '1' ? 'gzip' : query.get('br') === '1' ? 'br' : query.get('deflate') === '1' ? 'deflate' : null;
+    const deflate = query.get('deflate');
+    const coding = query.get('gzip') === '1' ? 'gzip' : query.get('br') === '1' ? 'br' : deflate === '1' || deflate === 'raw' ? 'deflate' : null;
     if (coding !== null) {
       const whole = Buffer.concat([head, ...fill, tail]);
-      const packed = coding === 'gzip' ? zlib.gzipSync(whole) : coding === 'br' ? zlib.brotliCompressSync(whole) : zlib.deflateSync(whole);
+      const packed =
+        coding === 'gzip' ? zlib.gzipSync(whole) : coding === 'br' ? zlib.brotliCompressSync(whole) : deflate === 'raw' ? zlib.deflateRawSync(whole) : zlib.deflateSync(whole);
       res.writeHead(status, { 'content-encoding': coding, 'content-length': packed.length });
       res.end(packed);
       return;

@@ -90,6 +90,29 @@ describe('records', () => {
     ]);
   });
 
+  it('decodes deflate without its zlib wrapper (raw), as browsers do', async () => {
+    const { records } = await runJob([web.url('/page/raw?deflate=raw&size=20000'), web.url('/page/wrapped?deflate=1&size=20000')]);
+    expect(records.map((r) => [r.title, r.error])).toEqual([
+      [web.titleFor('/page/raw'), null],
+      [web.titleFor('/page/wrapped'), null],
+    ]);
+  });
+
+  it('decodes raw deflate whose first byte arrives alone', async () => {
+    const { createServer } = await import('node:http');
+    const { deflateRawSync } = await import('node:zlib');
+    const body = deflateRawSync('<!doctype html><title>One byte first</title>');
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'deflate' });
+      res.write(body.subarray(0, 1), () => setTimeout(() => res.end(body.subarray(1)), 20));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const { records } = await runJob([`http://127.0.0.1:${port}/`]);
+    server.close();
+    expect(records[0]).toMatchObject({ title: 'One byte first', error: null });
+  });
+
   it('decodes gzip, deflate and brotli bodies and counts the bytes as they came over the wire', async () => {
     const { records } = await runJob([web.url('/page/g?gzip=1&size=20000'), web.url('/page/b?br=1&size=20000'), web.url('/page/d?deflate=1&size=20000')]);
     expect(records.map((r) => r.title)).toEqual([web.titleFor('/page/g'), web.titleFor('/page/b'), web.titleFor('/page/d')]);

@@ -172,8 +172,8 @@ describe('bodies with no title', () => {
     }
   });
 
-  it('inflates a deflate or brotli bomb no further than the cap, and stops reading gzip that inflates to nothing', async () => {
-    const bombs = [web.url('/hostile/deflate-bomb'), web.url('/hostile/brotli-bomb')];
+  it('inflates a deflate (zlib or raw) or brotli bomb no further than the cap, and stops reading gzip that inflates to nothing', async () => {
+    const bombs = [web.url('/hostile/deflate-bomb'), web.url('/hostile/deflate-bomb?raw=1'), web.url('/hostile/brotli-bomb')];
     const empty = web.url('/hostile/empty-blocks');
     const { byUrl } = await run([...bombs, empty], { timeoutMs: 60_000 });
     for (const url of bombs) {
