@@ -213,7 +213,7 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
       attempts += 1;
       let attempt: AttemptResult;
       try {
-        attempt = await runAttempt(entry.url, entry.host, context, attemptGroup);
+        attempt = await runAttempt(entry.url, entry.host, context, attemptGroup, attempts > options.retries);
       } catch (error) {
         // runAttempt turns every network failure into a result; anything else is a bug, reported on the record.
         attempt = { finalUrl: entry.url, status: null, contentType: null, redirects: [], bytes: 0, page: null, error: failure('NETWORK', errorMessage(error)), retryAfterMs: null, host: entry.host, cancelled: false };
@@ -221,7 +221,8 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
       if (attempt.host !== null) gate.release(attempt.host);
       bytes += attempt.bytes;
       if (attempt.cancelled || stop.aborted) return null;
-      const retryable = attempt.error === null ? attempt.status !== null && isRetryableStatus(attempt.status) : attempt.error.retryable;
+      // A 5xx or 429 answer is tried again whatever it holds.
+      const retryable = (attempt.status !== null && isRetryableStatus(attempt.status)) || attempt.error?.retryable === true;
       if (retryable && attempts <= options.retries) {
         const backoff = options.retryBaseMs * 2 ** (attempts - 1) * (0.5 + Math.random() * 0.5);
         await sleep(Math.min(options.maxRetryDelayMs, Math.max(backoff, attempt.retryAfterMs ?? 0)), stop);

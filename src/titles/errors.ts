@@ -53,9 +53,9 @@ export function classifyNetworkError(error: unknown): Failure {
   return failure('NETWORK', detail, true);
 }
 
-/** HTTP statuses worth another try (the server says "not now"). */
+/** HTTP statuses worth another try: the server failed or says "not now" (429 and every 5xx). */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 502 || status === 503 || status === 504;
+  return status === 429 || (status >= 500 && status <= 599);
 }
 
 /** Retry-After as milliseconds from now (delta seconds or an HTTP date), or null when absent or unreadable. */

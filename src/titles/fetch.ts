@@ -426,7 +426,11 @@ function dispatch(ctx: AttemptContext, url: string, control: AttemptControl): Ex
   return exchange;
 }
 
-export async function runAttempt(url: string, host: string, ctx: AttemptContext, group: AttemptGroup): Promise<AttemptResult> {
+/**
+ * One attempt at `url`. `final` says no retry can follow: a 5xx or 429 answer is then read like any other; otherwise
+ * its body is not read at all (the status alone decides that the request is tried again).
+ */
+export async function runAttempt(url: string, host: string, ctx: AttemptContext, group: AttemptGroup, final = true): Promise<AttemptResult> {
   const { options } = ctx;
   const result: AttemptResult = { finalUrl: url, status: null, contentType: null, redirects: [], bytes: 0, page: null, error: null, retryAfterMs: null, host, cancelled: false };
   const control = new AttemptControl();
@@ -490,7 +494,14 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
         continue;
       }
 
-      if (isRetryableStatus(response.status)) result.retryAfterMs = parseRetryAfter(responseHeaders['retry-after']);
+      // The status decides a retry before the content type is even looked at.
+      if (isRetryableStatus(response.status)) {
+        result.retryAfterMs = parseRetryAfter(responseHeaders['retry-after']);
+        if (!final) {
+          await drain(response, responseHeaders['content-length'], result);
+          return result;
+        }
+      }
       const contentType = parseContentType(responseHeaders['content-type']);
       result.contentType = contentType?.raw ?? null;
       if (contentType !== null && !isUnknownType(contentType) && !isHtmlType(contentType.essence ?? '')) {

@@ -63,7 +63,7 @@ export interface TitlesOptions {
   perHost: number;
   /** Deadline of each attempt in milliseconds: connect, headers, redirects, body, decoding and parsing (default 15000). */
   timeoutMs: number;
-  /** Retries after the first attempt for retryable failures (default 2). */
+  /** Retries after the first attempt, for retryable failures and 429 or 5xx answers (default 2). */
   retries: number;
   userAgent: string;
   /** Extra request headers. */

@@ -14,7 +14,9 @@
  *   /redirect/<n>/<rest>           302 to /redirect/<n-1>/<rest>, and at 0 to /page/<rest>
  *   /redirect-host/<host>/<rest>   301 to /page/<rest> on fixture host number <host>
  *   /loop/a, /loop/b               redirect to each other forever
- *   /flaky/<key>?fail=N&status=S&retryAfter=SEC   the first N requests (per key) answer S (503), then a page
+ *   /flaky/<key>?fail=N&status=S&retryAfter=SEC&failType=MIME
+ *                                  the first N requests (per key) answer S (503), as HTML or with a body of type
+ *                                  `failType`, then a page
  *   /case/<id>                     a case registered with addCase: status, headers and body bytes exactly
  *   /hostile/never                 accepts the request and never answers
  *   /hostile/drip                  sends "<title>Drip" and then one byte every `dripMs` forever
@@ -300,9 +302,18 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
       if (count <= Number(url.searchParams.get('fail') ?? 1)) {
         const code = Number(url.searchParams.get('status') ?? 503);
         const retryAfter = url.searchParams.get('retryAfter');
-        sendHtml(res, code, `<!doctype html><title>Try again (${code})</title>`, retryAfter === null ? {} : { 'retry-after': retryAfter });
+        const failType = url.searchParams.get('failType');
+        const headers: Record<string, string> = retryAfter === null ? {} : { 'retry-after': retryAfter };
+        if (failType === null) sendHtml(res, code, `<!doctype html><title>Try again (${code})</title>`, headers);
+        else {
+          const body = Buffer.from(`Try again (${code})\n`);
+          res.writeHead(code, { 'content-type': failType, 'content-length': body.length, ...headers });
+          res.end(body);
+        }
         return;
       }
+      // `status` is the failures' status: the page after them is a 200.
+      url.searchParams.delete('status');
       sendPage(res, url, host);
       return;
     }

@@ -215,6 +215,23 @@ describe('fetching', () => {
     expect(records[1]?.durationMs).toBeGreaterThanOrEqual(1000);
   });
 
+  it('retries a 503 or 429 whatever its content type, and a 500 too: the status decides before the type', async () => {
+    web.resetStats();
+    const { records } = await runJob([web.url('/flaky/plain?fail=1&failType=text/plain'), web.url('/flaky/json?fail=1&status=429&failType=application/json'), web.url('/flaky/500?fail=1&status=500')], {
+      options: { retries: 2 },
+    });
+    expect(records.map((r) => [r.attempts, r.status, r.title, r.error])).toEqual([
+      [2, 200, web.titleFor('/flaky/plain'), null],
+      [2, 200, web.titleFor('/flaky/json'), null],
+      [2, 200, web.titleFor('/flaky/500'), null],
+    ]);
+  });
+
+  it('after the last retry, reports a 503 that is not a page as NOT_HTML with its status', async () => {
+    const { records } = await runJob([web.url('/flaky/never?fail=9&failType=text/plain')], { options: { retries: 1 } });
+    expect(records[0]).toMatchObject({ attempts: 2, status: 503, title: null, contentType: 'text/plain', error: { code: 'NOT_HTML' } });
+  });
+
   it('caps Retry-After, and after the last retry reports the error page as it is', async () => {
     const { records } = await runJob([web.url('/flaky/c?fail=5&status=429&retryAfter=3600')], { options: { retries: 1, maxRetryDelayMs: 50 } });
     expect(records[0]).toMatchObject({ attempts: 2, status: 429, title: 'Try again (429)', error: null });
