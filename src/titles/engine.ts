@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { defaultTitlesOptions } from './defaults.js';
 import { failure, isRetryableStatus } from './errors.js';
-import { AttemptGroup, runAttempt, type AttemptContext, type AttemptResult } from './fetch.js';
+import { AttemptGroup, runAttempt, withoutCredentials, type AttemptContext, type AttemptResult } from './fetch.js';
 import { entryKey, parseInputLine } from './input.js';
 import { HostScheduler } from './scheduler.js';
 import type { RecordError, TitleErrorCode, TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from './types.js';
@@ -192,6 +192,7 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
     dispatcher,
     options,
     headers,
+    crossOriginHeaders: withoutCredentials(headers),
     moveHost: (from, to) => gate.move(from, to),
     releaseHost: (host) => gate.release(host),
   };

@@ -25,6 +25,8 @@ const turnBudgetMs = 8;
 const idleGapMs = 1;
 /** Content codings undone at most ("gzip, gzip, ..." a thousand times would be a thousand inflaters). */
 const maxCodings = 4;
+/** Request headers that carry credentials: not sent on to another origin after a redirect (as browsers and fetch do). */
+const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
 /**
  * Parsing turns shared by every attempt in the process: one slice at a time, taken in FIFO order, and at most
@@ -185,10 +187,22 @@ export interface AttemptContext {
   options: TitlesOptions;
   /** Request headers, flat: [name, value, ...]. */
   headers: string[];
+  /** The same without credentials (Authorization, Cookie, Proxy-Authorization): sent after a redirect to another origin. */
+  crossOriginHeaders: string[];
   /** Move the slot this request holds to another host (cross-host redirect); false when the run is closing. */
   moveHost(from: string, to: string): Promise<boolean>;
   /** Give back a slot on `host` (one a redirect waited for after its attempt had ended). */
   releaseHost(host: string): void;
+}
+
+/** Request headers (flat) without the ones that carry credentials. */
+export function withoutCredentials(headers: string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = headers[i] as string;
+    if (!credentialHeaders.has(name.toLowerCase())) kept.push(name, headers[i + 1] as string);
+  }
+  return kept;
 }
 
 export interface AttemptResult {
@@ -402,7 +416,7 @@ export class AttemptGroup {
   }
 }
 
-function dispatch(ctx: AttemptContext, url: string, control: AttemptControl): Exchange {
+function dispatch(ctx: AttemptContext, url: string, control: AttemptControl, headers: string[]): Exchange {
   const exchange = new Exchange();
   control.current = exchange;
   if (control.reason !== null) exchange.abort(control.reason);
@@ -416,7 +430,7 @@ function dispatch(ctx: AttemptContext, url: string, control: AttemptControl): Ex
       origin: target?.origin ?? authority,
       path: target === null ? url.slice(pathStart) : `${target.pathname}${target.search}`,
       method: 'GET',
-      headers: ctx.headers,
+      headers,
       // Our own deadline covers the whole request; undici's per-request timers would only add work.
       headersTimeout: 0,
       bodyTimeout: 0,
@@ -438,10 +452,11 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
   group.add(control);
   const visited = new Set([url]);
   let currentUrl = url;
+  let headers = ctx.headers;
 
   try {
     for (;;) {
-      const response = dispatch(ctx, currentUrl, control);
+      const response = dispatch(ctx, currentUrl, control, headers);
       await response.started;
       result.finalUrl = currentUrl;
       result.status = response.status;
@@ -473,6 +488,8 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
           return result;
         }
         visited.add(next.href);
+        // Credentials go to the origin they were given for only (scheme, host and port), and once dropped stay dropped.
+        if (headers !== ctx.crossOriginHeaders && next.origin !== new URL(currentUrl).origin) headers = ctx.crossOriginHeaders;
         if (next.host !== result.host && result.host !== null) {
           const from = result.host;
           const to = next.host;

@@ -256,6 +256,58 @@ describe('fetching', () => {
   });
 });
 
+describe('credentials and redirects', () => {
+  /** Two loopback servers (two ports: two origins) that record the headers of every request by path. */
+  async function twoOrigins(): Promise<{ a: string; b: string; seen: Map<string, Record<string, string | string[] | undefined>>; close: () => void }> {
+    const { createServer } = await import('node:http');
+    const seen = new Map<string, Record<string, string | string[] | undefined>>();
+    const origins: string[] = [];
+    const servers = [0, 1].map((n) =>
+      createServer((req, res) => {
+        const path = req.url ?? '/';
+        seen.set(`${n === 0 ? 'a' : 'b'}${path}`, req.headers);
+        const to = (origin: number, target: string): void => {
+          res.writeHead(302, { location: `${origins[origin]}${target}`, 'content-length': 0 });
+          res.end();
+        };
+        if (path === '/cross') return to(1, '/landing');
+        if (path === '/same') return to(0, '/landing');
+        if (path === '/bounce') return to(1, '/back');
+        if (path === '/back') return to(0, '/final');
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(`<title>${path}</title>`);
+      }),
+    );
+    for (const server of servers) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      origins.push(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    }
+    return { a: origins[0] as string, b: origins[1] as string, seen, close: () => servers.forEach((server) => server.close()) };
+  }
+  const credentials = { Authorization: 'Bearer X', COOKIE: 'sid=Y', 'Proxy-Authorization': 'Basic Wg==', 'X-Extra': 'kept' };
+
+  it('sends Authorization, Cookie and Proxy-Authorization on to the same origin only, and never again once dropped', async () => {
+    const web2 = await twoOrigins();
+    const { records } = await runJob([`${web2.a}/cross`, `${web2.a}/same`, `${web2.a}/bounce`], { options: { headers: credentials, userAgent: 'TestAgent/2' } });
+    web2.close();
+    expect(records.map((r) => [r.title, r.error])).toEqual([
+      ['/landing', null],
+      ['/landing', null],
+      ['/final', null],
+    ]);
+    const withCredentials = { authorization: 'Bearer X', cookie: 'sid=Y', 'proxy-authorization': 'Basic Wg==', 'x-extra': 'kept', 'user-agent': 'TestAgent/2' };
+    // The first request and a redirect to the same origin (scheme, host and port) carry them.
+    expect(web2.seen.get('a/cross')).toMatchObject(withCredentials);
+    expect(web2.seen.get('a/landing')).toMatchObject(withCredentials);
+    // Another port is another origin: the credentials stay behind, the other headers go on.
+    for (const key of ['b/landing', 'b/back', 'a/final']) {
+      const headers = web2.seen.get(key);
+      expect({ key, authorization: headers?.authorization, cookie: headers?.cookie, proxy: headers?.['proxy-authorization'] }).toEqual({ key, authorization: undefined, cookie: undefined, proxy: undefined });
+      expect(headers).toMatchObject({ 'x-extra': 'kept', 'user-agent': 'TestAgent/2' });
+    }
+  });
+});
+
 describe('control', () => {
   it('pause starts no new requests; resume finishes the run', async () => {
     const gated = await startGatedWeb();
