@@ -222,8 +222,8 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
       if (attempt.host !== null) gate.release(attempt.host);
       bytes += attempt.bytes;
       if (attempt.cancelled || stop.aborted) return null;
-      // A 5xx or 429 answer is tried again whatever it holds.
-      const retryable = (attempt.status !== null && isRetryableStatus(attempt.status)) || attempt.error?.retryable === true;
+      // A 5xx or 429 answer is tried again whatever it holds; a failure is, unless the title was read before it.
+      const retryable = (attempt.status !== null && isRetryableStatus(attempt.status)) || (attempt.error?.retryable === true && attempt.page?.titleRead !== true);
       if (retryable && attempts <= options.retries) {
         const backoff = options.retryBaseMs * 2 ** (attempts - 1) * (0.5 + Math.random() * 0.5);
         await sleep(Math.min(options.maxRetryDelayMs, Math.max(backoff, attempt.retryAfterMs ?? 0)), stop);

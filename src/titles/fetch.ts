@@ -453,6 +453,7 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
   const visited = new Set([url]);
   let currentUrl = url;
   let headers = ctx.headers;
+  let reader: PageReader | null = null;
 
   try {
     for (;;) {
@@ -532,7 +533,7 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
         result.error = decoders;
         return result;
       }
-      const reader = new PageReader(currentUrl, contentType, options.maxBodyBytes);
+      reader = new PageReader(currentUrl, contentType, options.maxBodyBytes);
       await readBody(response, decoders, reader, responseHeaders['content-length'], result, control, options.maxBodyBytes);
       const page = reader.end();
       result.page = page;
@@ -545,7 +546,8 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
     if (group.signal.aborted) result.cancelled = true;
     else if (control.reason instanceof Deadline) result.error = failure('TIMEOUT', `no complete answer within ${options.timeoutMs / 1000} s`, true);
     else result.error = classifyNetworkError(error);
-    result.page = null;
+    // A body cut short after its </title>: the title a browser would show is known; the record keeps it with the error.
+    result.page = reader?.titleRead === true ? reader.end() : null;
     return result;
   } finally {
     clearTimeout(timer);

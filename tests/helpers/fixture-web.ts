@@ -20,8 +20,10 @@
  *   /case/<id>                     a case registered with addCase: status, headers and body bytes exactly
  *   /hostile/never                 accepts the request and never answers
  *   /hostile/drip                  sends "<title>Drip" and then one byte every `dripMs` forever
+ *   /hostile/drip-after-title      sends a whole <title>, then one byte every `dripMs` forever
  *   /hostile/drip-headers          sends the status line, then one header byte every `dripMs` forever
  *   /hostile/reset                 sends the start of a page, then resets the connection (TCP RST)
+ *   /hostile/reset-after-title     sends a page's head up to its </title>, then resets the connection
  *   /hostile/gzip-bomb             ~1 MiB of gzip that inflates to 1 GiB of HTML with no title
  *   /hostile/deflate-bomb?raw=1    deflate (zlib-wrapped, or raw with raw=1) that inflates to 32 MiB of HTML with no title
  *   /hostile/brotli-bomb           the same as br
@@ -344,6 +346,17 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
           });
           return;
         }
+        case 'drip-after-title': {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          res.write('<!doctype html><html><head><title>Dripping after the title</title>');
+          const timer = setInterval(() => res.write(' '), dripMs);
+          timers.add(timer);
+          res.on('close', () => {
+            clearInterval(timer);
+            timers.delete(timer);
+          });
+          return;
+        }
         case 'drip-headers': {
           // Straight on the socket: Node's response object sends its headers in one piece.
           const socket = res.socket as Socket;
@@ -359,6 +372,12 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
         case 'reset':
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': 100_000 });
           res.write('<!doctype html><html><head><title>Reset mid-bo', () => {
+            setImmediate(() => (res.socket as Socket | null)?.resetAndDestroy());
+          });
+          return;
+        case 'reset-after-title':
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': 100_000 });
+          res.write('<!doctype html><html lang="en"><head><title>Cut short after the title</title><meta name="description" content="Read before the cut">', () => {
             setImmediate(() => (res.socket as Socket | null)?.resetAndDestroy());
           });
           return;

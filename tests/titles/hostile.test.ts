@@ -201,6 +201,32 @@ describe('answers cut short', () => {
     expect(byUrl.get(url)).toMatchObject({ status: null, title: null, error: { code: 'TIMEOUT' } });
   });
 
+  it('a body reset after its </title> keeps the title read, records RESET, and is not tried again', async () => {
+    web.resetStats();
+    const url = web.url('/hostile/reset-after-title');
+    const { byUrl } = await run([url], { retries: 2, retryBaseMs: 10 });
+    expect(byUrl.get(url)).toMatchObject({
+      status: 200,
+      title: 'Cut short after the title',
+      description: 'Read before the cut',
+      lang: 'en',
+      attempts: 1,
+      error: { code: 'RESET' },
+    });
+    expect(web.hits('/hostile/reset-after-title')).toBe(1);
+  });
+
+  it('a body that drips after its </title> keeps the title read and records TIMEOUT', async () => {
+    const url = web.url('/hostile/drip-after-title');
+    const { byUrl } = await run([url], { timeoutMs: 300 });
+    expect(byUrl.get(url)).toMatchObject({ title: 'Dripping after the title', error: { code: 'TIMEOUT' } });
+  });
+
+  it('a body reset inside its <title> gives no title: the title read is incomplete', async () => {
+    const url = web.url('/hostile/reset?r=title');
+    const { byUrl } = await run([url]);
+    expect(byUrl.get(url)).toMatchObject({ title: null, error: { code: 'RESET' } });
+  });
 });
 
 // A self-signed test certificate (EC P-256, valid until 2126) made with openssl for this test only.
