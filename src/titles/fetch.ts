@@ -28,23 +28,36 @@ const maxCodings = 4;
 /** Request headers that carry credentials: not sent on to another origin after a redirect (as browsers and fetch do). */
 const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
+interface Waiter {
+  deadline: number;
+  seq: number;
+  resolve: () => void;
+}
+
+const before = (a: Waiter, b: Waiter): boolean => a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
+
 /**
- * Parsing turns shared by every attempt in the process: one slice at a time, taken in FIFO order, and at most
- * `turnBudgetMs` of them back to back before the event loop gets a turn (setImmediate). Yielding with one setImmediate
- * per attempt would not do: all the attempts waiting run in the same loop turn, so 64 pages each parsing a slice would
- * hold the loop 64 slices long. After a pause in parsing (`idleGapMs` with no slice), the budget starts afresh.
+ * Parsing turns shared by every attempt in the process: one slice at a time, and at most `turnBudgetMs` of them back
+ * to back before the event loop gets a turn (setImmediate). Yielding with one setImmediate per attempt would not do:
+ * all the attempts waiting run in the same loop turn, so 64 pages each parsing a slice would hold the loop 64 slices
+ * long. After a pause in parsing (`idleGapMs` with no slice), the budget starts afresh.
+ *
+ * Waiting slices go earliest deadline first (attempts started at the same time: in the order they asked). Taking
+ * turns round the attempts would be fairer but worse: when there is more parsing than time (many title-less pages
+ * at once on a busy machine), every page would miss its deadline together; this way they finish one after another.
  */
 class ParseTurns {
-  #waiting: (() => void)[] = [];
-  #waitingHead = 0;
+  /** A binary min-heap on (deadline, seq). */
+  readonly #waiting: Waiter[] = [];
+  #seq = 0;
   #busy = false;
   #turnStartedAt = -Infinity;
   #lastSliceEndedAt = -Infinity;
   #scheduled = false;
 
   /** Wait until this caller may parse one slice (null: at once); call `done()` right after the slice. */
-  take(): Promise<void> | null {
-    if (!this.#busy && this.#waitingHead === this.#waiting.length) {
+  take(deadline: number): Promise<void> | null {
+    if (!this.#busy && this.#waiting.length === 0) {
       const now = performance.now();
       if (now - this.#lastSliceEndedAt > idleGapMs) this.#turnStartedAt = now;
       if (now - this.#turnStartedAt < turnBudgetMs) {
@@ -52,7 +65,7 @@ class ParseTurns {
         return null;
       }
     }
-    const turn = new Promise<void>((resolve) => this.#waiting.push(resolve));
+    const turn = new Promise<void>((resolve) => this.#push({ deadline, seq: this.#seq++, resolve }));
     if (!this.#busy) this.#next();
     return turn;
   }
@@ -64,17 +77,10 @@ class ParseTurns {
   }
 
   #next(): void {
-    if (this.#waitingHead === this.#waiting.length) return;
+    if (this.#waiting.length === 0) return;
     if (performance.now() - this.#turnStartedAt < turnBudgetMs) {
       this.#busy = true;
-      const resolve = this.#waiting[this.#waitingHead] as () => void;
-      this.#waiting[this.#waitingHead] = undefined as unknown as () => void;
-      this.#waitingHead += 1;
-      if (this.#waitingHead === this.#waiting.length) {
-        this.#waiting = [];
-        this.#waitingHead = 0;
-      }
-      resolve();
+      this.#pop().resolve();
     } else if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => {
@@ -83,6 +89,38 @@ class ParseTurns {
         if (!this.#busy) this.#next();
       });
     }
+  }
+
+  #push(waiter: Waiter): void {
+    const heap = this.#waiting;
+    let i = heap.push(waiter) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(waiter, heap[parent] as Waiter)) break;
+      heap[i] = heap[parent] as Waiter;
+      i = parent;
+    }
+    heap[i] = waiter;
+  }
+
+  #pop(): Waiter {
+    const heap = this.#waiting;
+    const top = heap[0] as Waiter;
+    const last = heap.pop() as Waiter;
+    if (heap.length > 0) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= heap.length) break;
+        const right = left + 1;
+        const child = right < heap.length && before(heap[right] as Waiter, heap[left] as Waiter) ? right : left;
+        if (!before(heap[child] as Waiter, last)) break;
+        heap[i] = heap[child] as Waiter;
+        i = child;
+      }
+      heap[i] = last;
+    }
+    return top;
   }
 }
 
@@ -97,7 +135,7 @@ async function feed(reader: PageReader, bytes: Uint8Array, control: AttemptContr
   let size = reader.bytes === 0 ? 1024 : sliceBytes;
   let offset = 0;
   while ((offset < bytes.length && reader.wantsMore) || reader.backlog > 0) {
-    const turn = parseTurns.take();
+    const turn = parseTurns.take(control.deadline);
     if (turn !== null) await turn;
     try {
       if (control.reason !== null) return;
@@ -364,6 +402,8 @@ function settle(stream: NodeJS.EventEmitter, events: string[], exchange: Exchang
 /** What aborts an attempt: the exchange in progress, and any started later. */
 export class AttemptControl {
   reason: Error | null = null;
+  /** When the attempt's deadline passes (performance.now() time): parse turns go earliest deadline first. */
+  deadline = Infinity;
   current: Exchange | null = null;
   /** Called once on abort (a wait that is not an exchange: a slot on another host). */
   onAbort: (() => void) | null = null;
@@ -448,6 +488,7 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
   const { options } = ctx;
   const result: AttemptResult = { finalUrl: url, status: null, contentType: null, redirects: [], bytes: 0, page: null, error: null, retryAfterMs: null, host, cancelled: false };
   const control = new AttemptControl();
+  control.deadline = performance.now() + options.timeoutMs;
   const timer = setTimeout(() => control.abort(new Deadline()), options.timeoutMs);
   group.add(control);
   const visited = new Set([url]);

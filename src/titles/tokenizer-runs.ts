@@ -47,13 +47,21 @@ interface Stop {
   nonAscii: boolean;
   /** Shorter runs are left to the state machine (names: parse5 builds a short name faster than a slice is made). */
   minimum: number;
+  /**
+   * The same stop as a regular expression, for states whose runs are often long (text, comments, values): a native
+   * scan is three times as fast as a loop in JavaScript once a run is a few dozen characters long.
+   */
+  pattern: RegExp | null;
 }
 
-function stopAt(characters: string, { nonAscii = false, minimum = 2 } = {}): Stop {
+const escapeForClass = (characters: string): string => characters.replace(/[\\\]^-]/g, '\\$&').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\f/g, '\\f');
+
+function stopAt(characters: string, { nonAscii = false, minimum = 2, scan = 'loop' }: { nonAscii?: boolean; minimum?: number; scan?: 'loop' | 'pattern' } = {}): Stop {
   const ascii = new Uint8Array(128);
   // NUL and CR always end a run: the state machine and the preprocessor (CR LF -> LF) handle them.
   for (const c of `\0\r${characters}`) ascii[c.charCodeAt(0)] = 1;
-  return { ascii, nonAscii, minimum };
+  const pattern = scan === 'pattern' && !nonAscii ? new RegExp(`[\\0\\r${escapeForClass(characters)}\\uD800-\\uDFFF]`, 'g') : null;
+  return { ascii, nonAscii, minimum, pattern };
 }
 
 /**
@@ -66,13 +74,20 @@ function takeRun(tokenizer: TokenizerInternals, cp: number, stop: Stop): string 
   const { html, pos } = preprocessor;
   // cp is the character at pos only when the preprocessor did not change it (a CR turned into LF) and it is not EOF.
   if (html.charCodeAt(pos) !== cp) return null;
-  const { ascii, nonAscii } = stop;
-  const length = html.length;
-  let end = pos;
-  while (end < length) {
-    const c = html.charCodeAt(end);
-    if (c < 128 ? ascii[c] === 1 : nonAscii || (c >= 0xd800 && c <= 0xdfff)) break;
-    end += 1;
+  let end: number;
+  const pattern = stop.pattern;
+  if (pattern !== null) {
+    pattern.lastIndex = pos;
+    end = pattern.test(html) ? pattern.lastIndex - 1 : html.length;
+  } else {
+    const { ascii, nonAscii } = stop;
+    const length = html.length;
+    end = pos;
+    while (end < length) {
+      const c = html.charCodeAt(end);
+      if (c < 128 ? ascii[c] === 1 : nonAscii || (c >= 0xd800 && c <= 0xdfff)) break;
+      end += 1;
+    }
   }
   if (end - pos < stop.minimum) {
     // Too short: the state machine takes these characters one by one, without looking again at each.
@@ -123,20 +138,20 @@ const whitespace = '\t\n\f ';
 const allAscii = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)).join('');
 const stops = {
   // Text in the data state: markup and character references.
-  text: stopAt('<&'),
+  text: stopAt('<&', { scan: 'pattern' }),
   // A whitespace run (a separate kind of character token) ends at anything else.
   whitespace: stopAt(allAscii.replace(/[\t\n\f ]/g, ''), { nonAscii: true }),
-  rcdata: stopAt('<&'),
-  rawtext: stopAt('<'),
-  plaintext: stopAt(''),
-  scriptEscaped: stopAt('-<'),
-  cdata: stopAt(']'),
-  comment: stopAt('-<'),
-  bogusComment: stopAt('>'),
+  rcdata: stopAt('<&', { scan: 'pattern' }),
+  rawtext: stopAt('<', { scan: 'pattern' }),
+  plaintext: stopAt('', { scan: 'pattern' }),
+  scriptEscaped: stopAt('-<', { scan: 'pattern' }),
+  cdata: stopAt(']', { scan: 'pattern' }),
+  comment: stopAt('-<', { scan: 'pattern' }),
+  bogusComment: stopAt('>', { scan: 'pattern' }),
   tagName: stopAt(`${whitespace}/>`, { minimum: 32 }),
   attributeName: stopAt(`${whitespace}/>="'<`, { minimum: 32 }),
-  valueDoubleQuoted: stopAt('"&'),
-  valueSingleQuoted: stopAt("'&"),
+  valueDoubleQuoted: stopAt('"&', { scan: 'pattern' }),
+  valueSingleQuoted: stopAt("'&", { scan: 'pattern' }),
   valueUnquoted: stopAt(`${whitespace}&>"'<=\``),
   doctypeName: stopAt(`${whitespace}>`, { minimum: 32 }),
   doctypeDoubleQuoted: stopAt('">'),
