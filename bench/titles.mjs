@@ -1,7 +1,8 @@
 // Titles benchmark: our CLI against the tutorial's asyncio + aiohttp + regex approach (bench/peers/titles_aiohttp.py,
 // Debian's /usr/bin/python3), both against the same loopback fixture web, which runs in its own process and counts
 // concurrent requests per port (one port stands for one host). Also scores the correctness corpus for ours, the peer
-// and a cheerio `$('title').text()` crawler.
+// and a cheerio `$('title').text()` crawler, and runs 64 title-less 10 MiB pages at once (memory, event loop, deadline).
+// TITLES_BENCH_ONLY=load,no-title,correctness runs only those parts; TITLES_BENCH_REPEATS sets the runs per figure.
 import { spawn, fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -125,6 +126,42 @@ async function scenario(work, log, { name, hosts, delayMs, pageBytes, count, con
   return { ours: { ms: ours.ms, cpuS: ours.cpuS, right: oursRight, ...summary, maxPerHost: Math.max(...oursStats.map((s) => s.maxActive)) }, peer: peerResult, count, perHost };
 }
 
+/**
+ * Pages with no title: every one is read up to the 4 MiB cap (or until its markup nests too deep), all at once. What
+ * it must cost: bounded memory (not 100 times each page), a responsive event loop, and no record later than the
+ * deadline. `fills` are the fixture's kinds of title-less body, dealt round the URLs. Run with --retries 0 so that
+ * "latest record" is one attempt: the figure is whether --timeout ends parsing as well as the network.
+ */
+async function titleless(work, log, { name, count, hosts, pageBytes, fills, timeoutS, peerToo }) {
+  const fixture = await startFixture(work, { hosts, delayMs: 0, pageBytes, trackHits: false });
+  const urls = Array.from({ length: count }, (_, i) => `${fixture.origins[i % hosts]}/page/none-${i}?titleAt=none&fill=${fills[i % fills.length]}`);
+  const list = join(work, `${name}.txt`);
+  writeFileSync(list, urls.join('\n') + '\n');
+  const oursOut = join(work, `${name}.ours.jsonl`);
+  const perHost = Math.ceil(count / hosts);
+  const ours = await run(process.execPath, [cli, 'titles', list, '--concurrency', String(count), '--per-host', String(perHost), '--timeout', String(timeoutS), '--retries', '0', '--output', oursOut, '--force']);
+  const records = readJsonl(oursOut);
+  const summary = parseSummary(ours.stderr);
+  const latestMs = Math.max(...records.map((r) => r.durationMs));
+  const codes = {};
+  for (const r of records) codes[r.error?.code ?? 'none'] = (codes[r.error?.code ?? 'none'] ?? 0) + 1;
+  const codeText = Object.entries(codes)
+    .map(([code, n]) => `${n} ${code}`)
+    .join(', ');
+  const peakMiB = ours.peakMiB ?? summary.rssMiB;
+  log(`${name}: ours ${(ours.ms / 1000).toFixed(2)} s (CPU ${ours.cpuS} s), peak RSS ${peakMiB?.toFixed(0)} MiB, event-loop p99 ${summary.p99} ms, latest record ${(latestMs / 1000).toFixed(2)} s (--timeout ${timeoutS}), ${codeText}`);
+  let peerResult = null;
+  if (peerToo) {
+    await fixture.reset();
+    const theirs = await run(python, [peer, list, String(count), String(perHost), String(timeoutS * 10)], { stdoutFile: join(work, `${name}.peer.jsonl`) });
+    const rss = /peak_rss_kib=(\d+)/.exec(theirs.stderr);
+    peerResult = { ms: theirs.ms, cpuS: theirs.cpuS, rssMiB: rss ? Number(rss[1]) / 1024 : theirs.peakMiB };
+    log(`${name}: peer ${(theirs.ms / 1000).toFixed(2)} s (CPU ${theirs.cpuS} s), peak RSS ${peerResult.rssMiB?.toFixed(0)} MiB`);
+  }
+  await fixture.close();
+  return { ours: { ms: ours.ms, cpuS: ours.cpuS, peakMiB, p99: summary.p99, latestMs, codes: codeText, records: records.length }, peer: peerResult, count, timeoutS };
+}
+
 /** The correctness corpus through ours (the CLI), the peer, and a cheerio crawler. */
 async function correctness(work, log) {
   const { titleCases } = await import(join(work, 'corpus.mjs'));
@@ -174,76 +211,117 @@ export default async function titlesBench(log) {
       for (const r of runs) if (r.peer.shared && (!peer.shared || r.peer.shared.ms < peer.shared.ms)) peer.shared = r.peer.shared;
       return { ...runs[0], ours, peer, maxPerHost: { ours: Math.max(...runs.map((r) => r.ours.maxPerHost)), peer: Math.max(...runs.map((r) => r.peer.maxPerHost)) } };
     };
-    const latency = await best({ name: 'latency', ...limits, delayMs: 100, pageBytes: 2048, count: 5000 }, 'runMs');
-    rows.push({
-      name: 'latency-bound: 5,000 URLs, 20 hosts, 100 ms, 100 in flight, 8 per host (ideal 5 s)',
-      ours: latency.ours.runMs / 1000,
-      peer: latency.peer.ms / 1000,
-      unit: 's',
-      ratio: latency.ours.ms / latency.peer.ms,
-      target: 'run <= 5.5 s',
-      pass: latency.ours.runMs <= 5500 && latency.ours.right === latency.count,
-      note: `best of ${repeats}; ours = the run (first line read to last record), whole process ${(latency.ours.ms / 1000).toFixed(2)} s (the ratio is whole process to whole process); titles right: ours ${latency.ours.right}, peer ${latency.peer.right}`,
-    });
+    // TITLES_BENCH_ONLY=load,no-title,correctness runs only those parts (default: all).
+    const only = process.env.TITLES_BENCH_ONLY?.split(',');
+    const want = (part) => only === undefined || only.includes(part);
+    if (want('load')) {
+      const latency = await best({ name: 'latency', ...limits, delayMs: 100, pageBytes: 2048, count: 5000 }, 'runMs');
+      rows.push({
+        name: 'latency-bound: 5,000 URLs, 20 hosts, 100 ms, 100 in flight, 8 per host (ideal 5 s)',
+        ours: latency.ours.runMs / 1000,
+        peer: latency.peer.ms / 1000,
+        unit: 's',
+        ratio: latency.ours.ms / latency.peer.ms,
+        target: 'run <= 5.5 s',
+        pass: latency.ours.runMs <= 5500 && latency.ours.right === latency.count,
+        note: `best of ${repeats}; ours = the run (first line read to last record), whole process ${(latency.ours.ms / 1000).toFixed(2)} s (the ratio is whole process to whole process); titles right: ours ${latency.ours.right}, peer ${latency.peer.right}`,
+      });
 
-    const cpu = await best({ name: 'cpu', ...limits, delayMs: 0, pageBytes: 50 * 1024, count: 5000, sharedPeerToo: true });
-    rows.push({
-      name: 'CPU-bound: 5,000 URLs, 0 ms, 50 KB pages',
-      ours: cpu.ours.ms / 1000,
-      peer: cpu.peer.ms / 1000,
-      unit: 's',
-      ratio: cpu.ours.ms / cpu.peer.ms,
-      target: '<= 0.8x',
-      pass: cpu.ours.ms <= 0.8 * cpu.peer.ms && cpu.ours.right === cpu.count,
-      note: `best of ${repeats}; CPU s: ours ${cpu.ours.cpuS}, peer ${cpu.peer.cpuS}; peer with one shared session (not the tutorial's): ${(cpu.peer.shared.ms / 1000).toFixed(2)} s = ${(cpu.ours.ms / cpu.peer.shared.ms).toFixed(2)}x; titles right: ours ${cpu.ours.right}, peer ${cpu.peer.right} of ${cpu.count}`,
-    });
-    rows.push({
-      name: 'event-loop delay p99 during the CPU-bound run',
-      ours: cpu.ours.p99,
-      peer: null,
-      unit: 'ms',
-      ratio: null,
-      target: '< 50 ms',
-      pass: cpu.ours.p99 !== null && cpu.ours.p99 < 50,
-      note: 'from the CLI summary (monitorEventLoopDelay)',
-    });
+      const cpu = await best({ name: 'cpu', ...limits, delayMs: 0, pageBytes: 50 * 1024, count: 5000, sharedPeerToo: true });
+      rows.push({
+        name: 'CPU-bound: 5,000 URLs, 0 ms, 50 KB pages',
+        ours: cpu.ours.ms / 1000,
+        peer: cpu.peer.ms / 1000,
+        unit: 's',
+        ratio: cpu.ours.ms / cpu.peer.ms,
+        target: '<= 0.8x',
+        pass: cpu.ours.ms <= 0.8 * cpu.peer.ms && cpu.ours.right === cpu.count,
+        note: `best of ${repeats}; CPU s: ours ${cpu.ours.cpuS}, peer ${cpu.peer.cpuS}; peer with one shared session (not the tutorial's): ${(cpu.peer.shared.ms / 1000).toFixed(2)} s = ${(cpu.ours.ms / cpu.peer.shared.ms).toFixed(2)}x; titles right: ours ${cpu.ours.right}, peer ${cpu.peer.right} of ${cpu.count}`,
+      });
+      rows.push({
+        name: 'event-loop delay p99 during the CPU-bound run',
+        ours: cpu.ours.p99,
+        peer: null,
+        unit: 'ms',
+        ratio: null,
+        target: '< 50 ms',
+        pass: cpu.ours.p99 !== null && cpu.ours.p99 < 50,
+        note: 'from the CLI summary (monitorEventLoopDelay)',
+      });
 
-    const big = await best({ name: 'big', ...limits, delayMs: 0, pageBytes: 8 * 1024 * 1024, count: 300 });
-    rows.push({
-      name: 'big pages: 300 x 8 MiB, title first',
-      ours: big.ours.ms / 1000,
-      peer: big.peer.ms / 1000,
-      unit: 's',
-      ratio: big.ours.ms / big.peer.ms,
-      target: '<= 0.5x',
-      pass: big.ours.ms <= 0.5 * big.peer.ms && big.ours.right === big.count,
-      note: `best of ${repeats}; CPU s: ours ${big.ours.cpuS}, peer ${big.peer.cpuS}; titles right: ours ${big.ours.right}, peer ${big.peer.right} of ${big.count}`,
-    });
+      const big = await best({ name: 'big', ...limits, delayMs: 0, pageBytes: 8 * 1024 * 1024, count: 300 });
+      rows.push({
+        name: 'big pages: 300 x 8 MiB, title first',
+        ours: big.ours.ms / 1000,
+        peer: big.peer.ms / 1000,
+        unit: 's',
+        ratio: big.ours.ms / big.peer.ms,
+        target: '<= 0.5x',
+        pass: big.ours.ms <= 0.5 * big.peer.ms && big.ours.right === big.count,
+        note: `best of ${repeats}; CPU s: ours ${big.ours.cpuS}, peer ${big.peer.cpuS}; titles right: ours ${big.ours.right}, peer ${big.peer.right} of ${big.count}`,
+      });
 
-    const scale = await scenario(work, log, { name: 'scale', ...limits, delayMs: 0, pageBytes: 2048, count: 100_000, peerToo: process.env.TITLES_BENCH_SCALE_PEER === '1' });
-    rows.push({
-      name: 'scale: 100,000 URLs in one run, peak RSS',
-      ours: scale.ours.rssMiB,
-      peer: scale.peer?.rssMiB ?? null,
-      unit: 'MiB',
-      ratio: null,
-      target: '< 300 MiB',
-      pass: scale.ours.rssMiB !== null && scale.ours.rssMiB < 300 && scale.ours.right === scale.count,
-      note: `ours ${(scale.ours.ms / 1000).toFixed(1)} s, ${scale.ours.right}/${scale.count} titles right${scale.peer ? `; peer ${(scale.peer.ms / 1000).toFixed(1)} s` : ' (peer: TITLES_BENCH_SCALE_PEER=1)'}`,
-    });
+      const scale = await scenario(work, log, { name: 'scale', ...limits, delayMs: 0, pageBytes: 2048, count: 100_000, peerToo: process.env.TITLES_BENCH_SCALE_PEER === '1' });
+      rows.push({
+        name: 'scale: 100,000 URLs in one run, peak RSS',
+        ours: scale.ours.rssMiB,
+        peer: scale.peer?.rssMiB ?? null,
+        unit: 'MiB',
+        ratio: null,
+        target: '< 300 MiB',
+        pass: scale.ours.rssMiB !== null && scale.ours.rssMiB < 300 && scale.ours.right === scale.count,
+        note: `ours ${(scale.ours.ms / 1000).toFixed(1)} s, ${scale.ours.right}/${scale.count} titles right${scale.peer ? `; peer ${(scale.peer.ms / 1000).toFixed(1)} s` : ' (peer: TITLES_BENCH_SCALE_PEER=1)'}`,
+      });
 
-    const maxPerHost = Math.max(latency.maxPerHost.ours, cpu.maxPerHost.ours, big.maxPerHost.ours, scale.ours.maxPerHost);
-    rows.push({
-      name: 'most concurrent requests on one host (fixture count), limit 8',
-      ours: maxPerHost,
-      peer: Math.max(latency.maxPerHost.peer, cpu.maxPerHost.peer, big.maxPerHost.peer),
-      unit: '',
-      ratio: null,
-      target: '<= 8',
-      pass: maxPerHost <= limits.perHost,
-      note: 'over all the runs above',
-    });
+      const maxPerHost = Math.max(latency.maxPerHost.ours, cpu.maxPerHost.ours, big.maxPerHost.ours, scale.ours.maxPerHost);
+      rows.push({
+        name: 'most concurrent requests on one host (fixture count), limit 8',
+        ours: maxPerHost,
+        peer: Math.max(latency.maxPerHost.peer, cpu.maxPerHost.peer, big.maxPerHost.peer),
+        unit: '',
+        ratio: null,
+        target: '<= 8',
+        pass: maxPerHost <= limits.perHost,
+        note: 'over all the runs above',
+      });
+    }
 
+    // Pages with no title (each read to the cap), 64 at once: English text as in the other runs, then a mix of
+    // bodies that used to cost the most (no space or tag for megabytes, one endless comment or attribute, small
+    // elements, deep nesting).
+    const mebibytes = 1024 * 1024;
+    const noTitle = !want('no-title') ? [] : [
+      await titleless(work, log, { name: 'no-title-text', count: 64, hosts: 8, pageBytes: 10 * mebibytes, fills: ['text'], timeoutS: 10, peerToo: true }),
+      await titleless(work, log, { name: 'no-title-mix', count: 64, hosts: 8, pageBytes: 10 * mebibytes, fills: ['run', 'comment', 'attr', 'tags', 'text', 'nest'], timeoutS: 10, peerToo: false }),
+    ];
+    for (const [i, label] of ['text', 'a mix of hostile bodies'].entries()) {
+      if (noTitle[i] === undefined) continue;
+      const { ours, peer, count, timeoutS } = noTitle[i];
+      const what = `no title, ${count} x 10 MiB pages at once (${label})`;
+      rows.push({
+        name: `${what}: peak RSS`,
+        ours: ours.peakMiB,
+        peer: peer?.rssMiB ?? null,
+        unit: 'MiB',
+        ratio: peer?.rssMiB ? ours.peakMiB / peer.rssMiB : null,
+        target: '< 300 MiB',
+        pass: ours.peakMiB !== null && ours.peakMiB < 300 && ours.records === count,
+        note: `ours ${(ours.ms / 1000).toFixed(1)} s, CPU ${ours.cpuS} s; records: ${ours.codes}${peer ? `; peer (reads every page whole) ${(peer.ms / 1000).toFixed(1)} s` : ''}`,
+      });
+      rows.push({ name: `${what}: event-loop delay p99`, ours: ours.p99, peer: null, unit: 'ms', ratio: null, target: '< 50 ms', pass: ours.p99 !== null && ours.p99 < 50, note: 'from the CLI summary (monitorEventLoopDelay)' });
+      rows.push({
+        name: `${what}: latest record (--timeout ${timeoutS}, --retries 0)`,
+        ours: ours.latestMs / 1000,
+        peer: null,
+        unit: 's',
+        ratio: null,
+        target: `<= ${timeoutS + 1} s`,
+        pass: ours.latestMs <= (timeoutS + 1) * 1000,
+        note: 'the largest durationMs: connect, headers, body, decoding and parsing all end at the deadline',
+      });
+    }
+
+    if (!want('correctness')) return rows;
     const score = await correctness(work, log);
     rows.push({
       name: `correctness corpus (${score.total} cases, Chromium-verified)`,
