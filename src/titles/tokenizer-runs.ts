@@ -282,6 +282,8 @@ export class RunsTokenizer extends Tokenizer {
 const runsPrototype = RunsTokenizer.prototype as unknown as Record<string, unknown>;
 for (const [name, { stop, take }] of Object.entries(runs)) {
   const original = prototype[name as `_state${string}`];
+  // assertParse5Internals has checked every patched state exists; this tells the compiler.
+  if (original === undefined) throw new Error(`parse5 has no tokenizer state ${name}`);
   const { ascii } = stop;
   // The hot path of tokenizing: leave at once for EOF, for a character the state handles itself, and inside a run
   // already found too short.
