@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { checkInputFile } from '../fs/paths.js';
-import { entryKey, parseInputLine } from '../titles/input.js';
+import { EntryIndexer } from '../titles/input.js';
 import { sniffTextEncoding, SNIFF_BYTES, textDecoderFor } from '../titles/text-encoding.js';
 import { EntryDigest, hashFile, type EntriesFingerprint, type InputFingerprint } from './titles-sidecar.js';
 import { toError } from '../errors.js';
@@ -179,16 +179,12 @@ export async function* sourceLines(sources: readonly InputSource[], stdin: Reada
  */
 export async function entriesOf(sources: readonly InputSource[], stdin: Readable, replay: ReadonlyMap<InputSource, Buffer>): Promise<EntriesFingerprint> {
   const digest = new EntryDigest();
-  const seen = new Set<string>();
+  const indexer = new EntryIndexer();
   for (const source of sources) {
     const decoder = new LineDecoder(source.arg === '-' ? STANDARD_INPUT : source.arg);
     const add = (line: string): void => {
-      const parsed = parseInputLine(line);
-      if (parsed.kind === 'blank') return;
-      const key = entryKey(parsed);
-      if (seen.has(key)) return;
-      seen.add(key);
-      digest.add(parsed.line);
+      const item = indexer.next(line);
+      if (item.kind === 'entry') digest.add(item.parsed.line);
     };
     for await (const chunk of chunksOf(source, stdin, replay.get(source))) decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk).forEach(add);
     decoder.end().forEach(add);

@@ -15,7 +15,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { processAlive } from '../fs/lock.js';
 import { invalidEntryRecord, resolveTitlesOptions, type TitlesJob } from '../titles/engine.js';
-import { entryKey, parseInputLine } from '../titles/input.js';
+import { EntryIndexer } from '../titles/input.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
 import { checkRedis, claimSchema, createRedis, redisOptions, type RedisTarget } from './connection.js';
 import { ClusterError } from './errors.js';
@@ -297,13 +297,13 @@ function produce(
   const loopDelay = monitorEventLoopDelay({ resolution: 2 });
   loopDelay.enable();
   const startedAt = performance.now();
-  const seen = new FingerprintSet();
+  // 64-bit fingerprints, not the keys: ten million entries fit in a few hundred MiB.
+  const indexer = new EntryIndexer(new FingerprintSet());
   const delivered = new BitSet();
   let total = 0;
   let inputDone = false;
   let done = 0;
   let failed = 0;
-  let duplicates = 0;
   const rateCounts = new Float64Array(RATE_BUCKETS);
   const rateSlots = new Float64Array(RATE_BUCKETS).fill(-1);
 
@@ -370,7 +370,7 @@ function produce(
       rate,
       etaMs: inputDone && remaining === 0 ? 0 : inputDone && rate > 0 ? Math.round((remaining / rate) * 1000) : null,
       elapsedMs: Math.round(elapsedMs),
-      duplicates,
+      duplicates: indexer.duplicates,
       paused: self.paused,
     };
   };
@@ -500,14 +500,10 @@ function produce(
         inputDone = true;
         break;
       }
-      const parsed = parseInputLine(String(next.value));
-      if (parsed.kind === 'blank') continue;
-      if (!seen.add(entryKey(parsed))) {
-        duplicates += 1;
-        continue;
-      }
-      const index = total;
-      total += 1;
+      const item = indexer.next(String(next.value));
+      if (item.kind !== 'entry') continue;
+      const { index, parsed } = item;
+      total = index + 1;
       if (init.skip?.(index, parsed.line) === true) {
         done += 1;
         delivered.add(index);

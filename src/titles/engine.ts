@@ -9,7 +9,7 @@ import { Agent } from 'undici';
 import { defaultTitlesOptions } from './defaults.js';
 import { failure, isRetryableStatus } from './errors.js';
 import { AttemptGroup, runAttempt, withoutCredentials, type AttemptContext, type AttemptResult } from './fetch.js';
-import { entryKey, parseInputLine } from './input.js';
+import { EntryIndexer } from './input.js';
 import { HostScheduler } from './scheduler.js';
 import type { RecordError, TitleErrorCode, TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from './types.js';
 import { errorMessage } from '../errors.js';
@@ -253,12 +253,11 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
   loopDelay.enable();
 
   const startedAt = performance.now();
-  const seen = new Set<string>();
+  const indexer = new EntryIndexer();
   let total = 0;
   let inputDone = false;
   let done = 0;
   let failed = 0;
-  let duplicates = 0;
   let outstanding = 0;
   // Input read ahead of the requests: enough to interleave many hosts, bounded so memory does not grow with the list.
   const lookahead = init.lookahead ?? Math.max(1024, options.concurrency * 16);
@@ -327,16 +326,10 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
           sinceYield = 0;
           await new Promise((resolve) => setImmediate(resolve));
         }
-        const parsed = parseInputLine(String(next.value));
-        if (parsed.kind === 'blank') continue;
-        const key = entryKey(parsed);
-        if (seen.has(key)) {
-          duplicates += 1;
-          continue;
-        }
-        seen.add(key);
-        const index = total;
-        total += 1;
+        const item = indexer.next(String(next.value));
+        if (item.kind !== 'entry') continue;
+        const { index, parsed } = item;
+        total = index + 1;
         if (init.skip?.(index, parsed.line) === true) {
           done += 1;
           continue;
@@ -373,7 +366,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
       rate,
       etaMs: inputDone && remaining === 0 ? 0 : inputDone && rate > 0 ? Math.round((remaining / rate) * 1000) : null,
       elapsedMs: Math.round(elapsedMs),
-      duplicates,
+      duplicates: indexer.duplicates,
       paused: scheduler.paused,
     };
   };

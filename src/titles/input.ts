@@ -58,6 +58,89 @@ export function entryKey(parsed: Exclude<ParsedLine, { kind: 'blank' }>): string
   return parsed.kind === 'url' ? parsed.url : `\u0000invalid\u0000${parsed.line}`;
 }
 
+/** A distinct line: valid or invalid, either way one record (a duplicate of it gets none). */
+export type EntryLine = Exclude<ParsedLine, { kind: 'blank' }>;
+
+/** What one input line is to a run, as `EntryIndexer.next` tells it. */
+export type IndexedLine =
+  /** The first time this entry is seen: record `index` of the run (0-based, in input order). */
+  | { kind: 'entry'; lineNumber: number; index: number; parsed: EntryLine }
+  /** The same normalized URL, or the same invalid line, as an earlier entry: no record. */
+  | { kind: 'duplicate'; lineNumber: number; parsed: EntryLine }
+  | { kind: 'blank'; lineNumber: number };
+
+/** The keys an EntryIndexer has seen: `add` returns false when the key was already there. */
+export interface EntryKeySet {
+  add(key: string): boolean;
+}
+
+function setOfKeys(): EntryKeySet {
+  const keys = new Set<string>();
+  return { add: (key) => keys.size !== keys.add(key).size };
+}
+
+/**
+ * Dedupe and index: the one rule that turns input lines into a run's entries. Everything that counts entries or
+ * maps a record's index back to its line (the engine, the scale-out producer, the UI's live count, a resume's skip
+ * list and the CLI's entry fingerprint) feeds its lines through one of these, so they cannot disagree. Push-based (one
+ * line at a time) so that sync loops, async iterators and loops sliced between event-loop turns can all use it.
+ */
+export class EntryIndexer {
+  readonly #seen: EntryKeySet;
+  #lineNumber = 0;
+  #entries = 0;
+  #duplicates = 0;
+
+  /** `seen`: where entry keys are kept (default a Set; the scale-out producer keeps 64-bit fingerprints instead). */
+  constructor(seen?: EntryKeySet) {
+    this.#seen = seen ?? setOfKeys();
+  }
+
+  /** Distinct entries so far (the next entry's index). */
+  get entries(): number {
+    return this.#entries;
+  }
+
+  /** Non-blank lines so far that repeated an earlier entry. */
+  get duplicates(): number {
+    return this.#duplicates;
+  }
+
+  /** Lines taken so far (the last one's 1-based line number). */
+  get lines(): number {
+    return this.#lineNumber;
+  }
+
+  /** Take the next raw input line (untrimmed, without its line break). */
+  next(rawLine: string): IndexedLine {
+    const lineNumber = ++this.#lineNumber;
+    const parsed = parseInputLine(rawLine);
+    if (parsed.kind === 'blank') return { kind: 'blank', lineNumber };
+    if (!this.#seen.add(entryKey(parsed))) {
+      this.#duplicates += 1;
+      return { kind: 'duplicate', lineNumber, parsed };
+    }
+    return { kind: 'entry', lineNumber, index: this.#entries++, parsed };
+  }
+}
+
+/** Lines of a text split at "\n" (a "\r" before it is trimmed away with the line), one at a time, without an array. */
+export function* linesOf(text: string): Generator<string> {
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    yield text.slice(start, end);
+    start = end + 1;
+  }
+}
+
+/** Every line of `lines` through one EntryIndexer. */
+export function* indexLines(lines: Iterable<string>): Generator<IndexedLine> {
+  const indexer = new EntryIndexer();
+  for (const line of lines) yield indexer.next(line);
+}
+
 export interface InputAnalysis {
   /** Distinct valid URLs (each gets fetched once and gets one record). */
   valid: number;
@@ -69,28 +152,14 @@ export interface InputAnalysis {
 
 /**
  * Live count for the UI. `valid + invalid.length` is the number of records a run of this text produces, and the
- * engine's `total`; entries are counted in the same order the engine indexes them.
+ * engine's `total`; entries are counted by the engine's own EntryIndexer.
  */
 export function analyzeInput(text: string): InputAnalysis {
-  const seen = new Set<string>();
   const result: InputAnalysis = { valid: 0, duplicates: 0, invalid: [] };
-  let lineNumber = 0;
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    lineNumber += 1;
-    const parsed = parseInputLine(text.slice(start, end));
-    start = end + 1;
-    if (parsed.kind === 'blank') continue;
-    const key = entryKey(parsed);
-    if (seen.has(key)) {
-      result.duplicates += 1;
-      continue;
-    }
-    seen.add(key);
-    if (parsed.kind === 'url') result.valid += 1;
-    else result.invalid.push({ lineNumber, line: parsed.line, reason: parsed.reason });
+  for (const item of indexLines(linesOf(text))) {
+    if (item.kind === 'duplicate') result.duplicates += 1;
+    else if (item.kind === 'entry' && item.parsed.kind === 'url') result.valid += 1;
+    else if (item.kind === 'entry' && item.parsed.kind === 'invalid') result.invalid.push({ lineNumber: item.lineNumber, line: item.parsed.line, reason: item.parsed.reason });
   }
   return result;
 }
