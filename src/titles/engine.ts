@@ -191,6 +191,8 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
   });
   const sharedGroup = new AttemptGroup(signal);
   const headers = requestHeaders(options);
+  /** Attempts that gave their slot back with their body in hand, not parsed yet: at most `concurrency` of them. */
+  let releasedUnparsed = 0;
   const context: AttemptContext = {
     dispatcher,
     options,
@@ -198,6 +200,15 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
     crossOriginHeaders: withoutCredentials(headers),
     moveHost: (from, to) => gate.move(from, to),
     releaseHost: (host) => gate.release(host),
+    releaseEarly: (host) => {
+      if (releasedUnparsed >= options.concurrency) return false;
+      releasedUnparsed += 1;
+      gate.release(host);
+      return true;
+    },
+    earlyReleaseDone: () => {
+      releasedUnparsed -= 1;
+    },
   };
 
   const fetch = async (entry: FetchEntry, entrySignal?: AbortSignal): Promise<TitleRecord | null> => {

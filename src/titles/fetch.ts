@@ -240,6 +240,13 @@ export interface AttemptContext {
   moveHost(from: string, to: string): Promise<boolean>;
   /** Give back a slot on `host` (one a redirect waited for after its attempt had ended). */
   releaseHost(host: string): void;
+  /**
+   * Give back the slot on `host` of a request whose whole body is in hand, before it is parsed, so the next request
+   * starts at once; false (keep the slot) when `earlyReleaseDone` is owed for as many as the pool has slots already,
+   * which bounds the bodies held this way. Call `earlyReleaseDone` when such an attempt ends.
+   */
+  releaseEarly(host: string): boolean;
+  earlyReleaseDone(): void;
 }
 
 /** Request headers (flat) without the ones that carry credentials. */
@@ -277,6 +284,9 @@ class Dropped extends Error {}
 const dropped = new Dropped('body not needed');
 /** Above this much unread body, the connection stops reading until we catch up. */
 const queueHighWater = 1024 * 1024;
+const checkPhase = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** A body received whole gives its slot back before it is parsed if it is at most this big (see releaseEarly). */
+const earlyReleaseMaxBytes = 256 * 1024;
 
 /** No Content-Encoding (most pages): no decoders, and nothing to split per response. */
 const noDecoders: Transform[] = [];
@@ -332,6 +342,11 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   get failed(): boolean {
     return this.#error !== null;
+  }
+
+  /** The response has ended and every body chunk has been taken with `next()`. */
+  get received(): boolean {
+    return this.#ended && this.#queue.length === 0;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -420,6 +435,8 @@ export class AttemptControl {
   current: Exchange | null = null;
   /** Called once on abort (a wait that is not an exchange: a slot on another host). */
   onAbort: (() => void) | null = null;
+  /** The final response's body is in hand, unparsed, and is `bytes` long: give the slot back early if allowed. */
+  bodyReceived: ((bytes: number) => Promise<void>) | null = null;
   abort(reason: Error): void {
     this.reason ??= reason;
     this.current?.abort(reason);
@@ -504,6 +521,17 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
   control.deadline = performance.now() + options.timeoutMs;
   const timer = setTimeout(() => control.abort(new Deadline()), options.timeoutMs);
   group.add(control);
+  let releasedEarly = false;
+  control.bodyReceived = async (bytes) => {
+    if (releasedEarly || result.host === null || bytes > earlyReleaseMaxBytes || !ctx.releaseEarly(result.host)) return;
+    releasedEarly = true;
+    result.host = null;
+    // undici writes the request this slot starts from a setImmediate (it first makes sure an idle keep-alive socket
+    // got no unsolicited bytes), and one more when it reuses the connection that just finished (a full loop turn
+    // before reuse): parse after those, two check phases on, not ahead of them.
+    await checkPhase();
+    await checkPhase();
+  };
   // Made on the first redirect: most requests have none.
   let visited: Set<string> | null = null;
   let currentUrl = url;
@@ -608,6 +636,7 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
   } finally {
     clearTimeout(timer);
     group.delete(control);
+    if (releasedEarly) ctx.earlyReleaseDone();
     // Nothing of this attempt goes on reading.
     control.current?.abort(dropped);
   }
@@ -687,7 +716,11 @@ async function readBody(
       result.bytes += bytes.length;
       received += bytes.length;
       if (reader.wantsMore && decodeError === null) {
-        if (first === undefined) await feed(reader, bytes, control);
+        if (first === undefined) {
+          // The whole body is here: its slot can start the next request while this one is parsed.
+          if (response.received && control.bodyReceived !== null) await control.bodyReceived(received);
+          await feed(reader, bytes, control);
+        }
         else if (received > maxWireBytes) reader.cap();
         else if (!first.destroyed && !first.write(bytes)) await settle(first, ['drain', 'close', 'error'], response);
         if (reader.wantsMore && decodeError === null) continue;
