@@ -51,13 +51,7 @@ class ParseTurns {
   readonly #waiting: Waiter[] = [];
   #seq = 0;
   #busy = false;
-  /**
-   * Parsing done in this turn, in ms. Only parsing counts: the rest of the work in a burst of responses (undici's,
-   * the records') is not what the budget bounds, and counting it would push parses, and so the release of their
-   * slots and the next requests, to a later turn of the loop while there was budget left.
-   */
-  #spent = 0;
-  #sliceStartedAt = 0;
+  #turnStartedAt = -Infinity;
   #lastSliceEndedAt = -Infinity;
   #scheduled = false;
 
@@ -65,10 +59,9 @@ class ParseTurns {
   take(deadline: number): Promise<void> | null {
     if (!this.#busy && this.#waiting.length === 0) {
       const now = performance.now();
-      if (now - this.#lastSliceEndedAt > idleGapMs) this.#spent = 0;
-      if (this.#spent < turnBudgetMs) {
+      if (now - this.#lastSliceEndedAt > idleGapMs) this.#turnStartedAt = now;
+      if (now - this.#turnStartedAt < turnBudgetMs) {
         this.#busy = true;
-        this.#sliceStartedAt = now;
         return null;
       }
     }
@@ -80,21 +73,19 @@ class ParseTurns {
   done(): void {
     this.#busy = false;
     this.#lastSliceEndedAt = performance.now();
-    this.#spent += this.#lastSliceEndedAt - this.#sliceStartedAt;
     this.#next();
   }
 
   #next(): void {
     if (this.#waiting.length === 0) return;
-    if (this.#spent < turnBudgetMs) {
+    if (performance.now() - this.#turnStartedAt < turnBudgetMs) {
       this.#busy = true;
-      this.#sliceStartedAt = performance.now();
       this.#pop().resolve();
     } else if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => {
         this.#scheduled = false;
-        this.#spent = 0;
+        this.#turnStartedAt = performance.now();
         if (!this.#busy) this.#next();
       });
     }
