@@ -32,6 +32,7 @@ import { forwardServiceEvents, registerIpcHandlers } from './ipc.js';
 import { buildMenuTemplate } from './menu.js';
 import { RunMonitor, type NotificationRequest } from '../src/desktop/progress.js';
 import { APP_ENTRY_URL, PREVIEW_HOST, PREVIEW_SCHEME, handleProtocols, privilegedSchemes } from './protocols.js';
+import { isRenderContents } from './page-renderer.js';
 import { createUtilitySpawner } from './utility-spawner.js';
 import { BACKGROUND, createMainWindow, guardContents, hardenSession } from './window.js';
 import { loadWindowState, restorableBounds, trackWindowState } from '../src/desktop/window-state.js';
@@ -90,8 +91,12 @@ async function start(): Promise<void> {
   const openLink = (url: string): void => {
     externalOpener.open(url).catch((error: unknown) => log('a link was not opened', error));
   };
-  // Every web contents, now and later (devtools included), follows the same navigation rules.
-  app.on('web-contents-created', (_event, contents) => guardContents(contents, openLink));
+  // Every web contents, now and later (devtools included), follows the same navigation rules, but render mode's hidden
+  // windows: their pages may navigate on the web, and must never open a link on the desktop (electron/page-renderer.ts
+  // guards them itself).
+  app.on('web-contents-created', (_event, contents) => {
+    if (!isRenderContents(contents)) guardContents(contents, openLink);
+  });
 
   const services: Services = createServices({
     dataDir,

@@ -13,6 +13,7 @@ import { packageRoot } from '../../src/package-info.js';
 vi.mock('electron', async () => (await import('./electron-mock.js')).electronModule);
 
 const { runApp } = await import('../../electron/app.js');
+const { createHiddenWindowRenderer } = await import('../../electron/page-renderer.js');
 const electron = await import('./electron-mock.js');
 const { resetElectronMock, FakeBrowserWindow } = electron;
 // Through the namespace: resetElectronMock() replaces the mock, and a destructured binding would keep the old one.
@@ -201,6 +202,20 @@ describe('when ready', () => {
     await vi.waitFor(() => expect(mock().shell.openExternal).toHaveBeenCalledTimes(2));
     expect(mock().shell.openExternal).toHaveBeenCalledWith('https://example.com/');
     expect(mock().shell.openExternal).not.toHaveBeenCalledWith(expect.stringMatching(/^file:/));
+  });
+
+  it("leaves render mode's hidden windows to their own rules: they navigate on the web and never open a link on the desktop", async () => {
+    await startApp();
+    const pages = createHiddenWindowRenderer({ renderers: 1 });
+    const rendering = pages.render({ url: 'https://spa.example/', timeoutMs: 10_000, signal: new AbortController().signal }).catch((error: unknown) => error);
+    const contents = (FakeBrowserWindow.instances[1] as InstanceType<typeof FakeBrowserWindow>).webContents;
+    const event = { url: 'https://spa.example/home', preventDefault: vi.fn() };
+    contents.emit('will-navigate', event);
+    expect(event.preventDefault).not.toHaveBeenCalled();
+    expect(contents.windowOpenHandler?.({ url: 'https://popup.example/' })).toEqual({ action: 'deny' });
+    await pages.close();
+    expect(await rendering).toEqual(new Error('the page renderer was closed'));
+    expect(mock().shell.openExternal).not.toHaveBeenCalled();
   });
 
   it('a second launch brings the existing window forward', async () => {

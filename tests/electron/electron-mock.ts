@@ -10,10 +10,76 @@ export class FakeWebFrame {
   constructor(public url: string) {}
 }
 
+let nextWebContentsId = 1;
+
 export class FakeWebContents extends EventEmitter {
+  readonly id = nextWebContentsId++;
   mainFrame = new FakeWebFrame('');
   readonly sent: { channel: string; payload: unknown }[] = [];
   windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
+  /** Set by the window from its `webPreferences.partition` (the default session without one). */
+  session: unknown = null;
+  destroyed = false;
+  /** Every URL given to loadURL, in order. */
+  readonly loads: string[] = [];
+  url = '';
+  stopped = 0;
+  /** What `document.title` answers in the title world; null: the page never answers (a script loop). */
+  documentTitle: string | null = '';
+  readonly scriptsRun: { worldId: number; code: string }[] = [];
+  /** about:blank never finishes loading (a stuck window). */
+  blankHangs = false;
+  #pendingLoad: { resolve: () => void; reject: (error: Error) => void } | null = null;
+
+  /**
+   * Starts loading as Chromium does (did-start-loading at once). about:blank finishes by itself; a web page finishes
+   * when the test calls finishLoad() or failLoad().
+   */
+  loadURL(url: string): Promise<void> {
+    this.loads.push(url);
+    this.url = url;
+    this.emit('did-start-loading');
+    if (url === 'about:blank') {
+      if (this.blankHangs) return new Promise(() => undefined);
+      this.emit('did-stop-loading');
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      this.#pendingLoad = { resolve, reject };
+    });
+  }
+
+  finishLoad(): void {
+    this.emit('did-stop-loading');
+    this.#pendingLoad?.resolve();
+    this.#pendingLoad = null;
+  }
+
+  failLoad(code: number, description: string): void {
+    this.emit('did-fail-load', {}, code, description, this.url, true, 1, 1);
+    this.emit('did-stop-loading');
+    this.#pendingLoad?.reject(new Error(`${description} (${code}) loading '${this.url}'`));
+    this.#pendingLoad = null;
+  }
+
+  stop(): void {
+    this.stopped += 1;
+  }
+
+  getURL(): string {
+    if (this.destroyed) throw new Error('Object has been destroyed');
+    return this.url;
+  }
+
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  executeJavaScriptInIsolatedWorld(worldId: number, scripts: { code: string }[]): Promise<unknown> {
+    for (const script of scripts) this.scriptsRun.push({ worldId, code: script.code });
+    const title = this.documentTitle;
+    return title === null ? new Promise(() => undefined) : Promise.resolve(title);
+  }
 
   send(channel: string, payload: unknown): void {
     this.sent.push({ channel, payload });
@@ -40,6 +106,8 @@ export class FakeBrowserWindow extends EventEmitter {
   constructor(readonly options: Record<string, unknown>) {
     super();
     FakeBrowserWindow.instances.push(this);
+    const partition = (options.webPreferences as { partition?: string } | undefined)?.partition;
+    this.webContents.session = partition === undefined ? electronMock.session.defaultSession : electronMock.session.fromPartition(partition);
     this.backgroundColor = String(options.backgroundColor);
     this.bounds = {
       x: Number(options.x ?? 100),
@@ -56,6 +124,12 @@ export class FakeBrowserWindow extends EventEmitter {
   }
   isDestroyed(): boolean {
     return this.destroyed;
+  }
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.webContents.destroyed = true;
+    this.emit('closed');
   }
   isFocused(): boolean {
     return this.focused;
@@ -108,6 +182,56 @@ export class FakeNotification extends EventEmitter {
 
 type Handler = (...args: never[]) => unknown;
 
+/** The details a webRequest listener gets (the fields the app reads). */
+export interface FakeRequestDetails {
+  id: number;
+  url: string;
+  resourceType: string;
+  webContentsId?: number;
+}
+
+/** A session from `session.fromPartition`: its handlers and webRequest listeners, for tests to call as Chromium would. */
+export class FakeSession extends EventEmitter {
+  permissionRequestHandler: Handler | null = null;
+  permissionCheckHandler: Handler | null = null;
+  devicePermissionHandler: Handler | null = null;
+  readonly setPermissionRequestHandler = vi.fn((handler: Handler) => (this.permissionRequestHandler = handler));
+  readonly setPermissionCheckHandler = vi.fn((handler: Handler) => (this.permissionCheckHandler = handler));
+  readonly setDevicePermissionHandler = vi.fn((handler: Handler) => (this.devicePermissionHandler = handler));
+  readonly requestListeners = {
+    beforeRequest: null as ((details: FakeRequestDetails, callback: (response: { cancel?: boolean }) => void) => void) | null,
+    completed: null as ((details: FakeRequestDetails) => void) | null,
+    errorOccurred: null as ((details: FakeRequestDetails) => void) | null,
+  };
+  // Like Electron's: one listener per event, the last one set wins.
+  readonly webRequest = {
+    onBeforeRequest: vi.fn((listener: NonNullable<FakeSession['requestListeners']['beforeRequest']>) => (this.requestListeners.beforeRequest = listener)),
+    onCompleted: vi.fn((listener: NonNullable<FakeSession['requestListeners']['completed']>) => (this.requestListeners.completed = listener)),
+    onErrorOccurred: vi.fn((listener: NonNullable<FakeSession['requestListeners']['errorOccurred']>) => (this.requestListeners.errorOccurred = listener)),
+  };
+
+  constructor(readonly partition: string) {
+    super();
+  }
+
+  /** A request as Chromium would start it: true when it was let through, false when cancelled. */
+  request(details: FakeRequestDetails): boolean {
+    let cancelled: boolean | undefined;
+    this.requestListeners.beforeRequest?.(details, (response) => (cancelled = response.cancel === true));
+    if (cancelled === undefined) throw new Error('onBeforeRequest did not answer');
+    if (cancelled) this.requestListeners.errorOccurred?.(details);
+    return !cancelled;
+  }
+
+  complete(details: FakeRequestDetails): void {
+    this.requestListeners.completed?.(details);
+  }
+
+  fail(details: FakeRequestDetails): void {
+    this.requestListeners.errorOccurred?.(details);
+  }
+}
+
 function createMock() {
   const app = Object.assign(new EventEmitter(), {
     isPackaged: false,
@@ -158,6 +282,15 @@ function createMock() {
       handle: vi.fn((scheme: string, handler: (request: Request) => Promise<Response>) => electronMock.protocol.handlers.set(scheme, handler)),
     },
     session: {
+      partitions: new Map<string, FakeSession>(),
+      fromPartition: vi.fn((partition: string) => {
+        const sessions = electronMock.session.partitions;
+        const existing = sessions.get(partition);
+        if (existing) return existing;
+        const created = new FakeSession(partition);
+        sessions.set(partition, created);
+        return created;
+      }),
       defaultSession: Object.assign(new EventEmitter(), {
         permissionRequestHandler: null as Handler | null,
         permissionCheckHandler: null as Handler | null,
