@@ -8,11 +8,12 @@
  * 500 ms) or at the request's deadline; a window is replaced after `pagesPerWindow` pages and after any render that
  * did not end cleanly (deadline, cancel, crash), so one page's leftovers never stay long.
  */
-import { BrowserWindow, session as electronSession, type Session, type WebContents } from 'electron';
+import { session as electronSession, type BrowserWindow, type Session, type WebContents } from 'electron';
 import { SettleTracker, type PageRenderer, type RenderRequest, type RenderResult } from '../src/titles/render/renderer.js';
+import { createRenderWindow, RENDER_PARTITION } from './window.js';
 
-/** The render windows' session: in memory only (no `persist:` prefix), apart from the app's default session. */
-export const RENDER_PARTITION = 'titlewave-render';
+export { RENDER_PARTITION };
+
 export const DEFAULT_PAGES_PER_WINDOW = 25;
 /** How long a settled page is given to answer `document.title` before the last title it announced is taken. */
 export const TITLE_READ_TIMEOUT_MS = 1_000;
@@ -113,45 +114,6 @@ function prepareSession(session: RenderSession): void {
   session.webRequest.onErrorOccurred(ended);
 }
 
-/**
- * A hidden render window. The options are written out in the `new BrowserWindow({...})` itself, as for the main
- * window, so reviewers and electronegativity see every setting where the window is made.
- */
-function createRenderWindow(): BrowserWindow {
-  return new BrowserWindow({
-    show: false,
-    // A usual desktop viewport, for pages that lay out (or decide what to load) by size.
-    width: 1280,
-    height: 800,
-    webPreferences: {
-      partition: RENDER_PARTITION,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      experimentalFeatures: false,
-      // The point of rendering: the page's scripts set its title.
-      javascript: true,
-      images: false,
-      plugins: false,
-      webgl: false,
-      enableWebSQL: false,
-      spellcheck: false,
-      autoplayPolicy: 'user-gesture-required',
-      navigateOnDragDrop: false,
-      // A hidden window's timers must still run at full speed, or a page would settle on a half-set title.
-      backgroundThrottling: false,
-      // alert(), confirm() and prompt() return at once (as if dismissed) instead of opening a dialog.
-      disableDialogs: true,
-      devTools: false,
-    },
-  });
-}
-
 /** Navigation inside a render window stays on the web; popups, webviews and "leave this page?" never happen. */
 function guardRenderContents(contents: WebContents): void {
   const webOnly = (event: { url: string; preventDefault(): void }): void => {
@@ -200,30 +162,31 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
   });
 }
 
+// TypeScript `private`, not `#fields`: electronegativity's parser cannot read class private fields in main.js.
 class HiddenWindowRenderer implements PageRenderer {
-  readonly #renderers: number;
-  readonly #pagesPerWindow: number;
-  readonly #session: RenderSession;
-  readonly #queue: Job[] = [];
-  readonly #idle: RenderWindow[] = [];
-  readonly #windows = new Set<BrowserWindow>();
+  private readonly renderers: number;
+  private readonly pagesPerWindow: number;
+  private readonly session: RenderSession;
+  private readonly queue: Job[] = [];
+  private readonly idle: RenderWindow[] = [];
+  private readonly windows = new Set<BrowserWindow>();
   /** The stop of each render under way: close() ends them at once. */
-  readonly #running = new Set<(error: unknown) => void>();
-  #active = 0;
-  #closed = false;
+  private readonly running = new Set<(error: unknown) => void>();
+  private active = 0;
+  private closed = false;
 
   constructor(options: HiddenWindowRendererOptions) {
     if (!Number.isInteger(options.renderers) || options.renderers < 1) throw new RangeError(`renderers must be a positive integer, not ${options.renderers}`);
     const pagesPerWindow = options.pagesPerWindow ?? DEFAULT_PAGES_PER_WINDOW;
     if (!Number.isInteger(pagesPerWindow) || pagesPerWindow < 1) throw new RangeError(`pagesPerWindow must be a positive integer, not ${pagesPerWindow}`);
-    this.#renderers = options.renderers;
-    this.#pagesPerWindow = pagesPerWindow;
-    this.#session = electronSession.fromPartition(RENDER_PARTITION);
-    prepareSession(this.#session);
+    this.renderers = options.renderers;
+    this.pagesPerWindow = pagesPerWindow;
+    this.session = electronSession.fromPartition(RENDER_PARTITION);
+    prepareSession(this.session);
   }
 
   render(request: RenderRequest): Promise<RenderResult> {
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.closed) return Promise.reject(closedError());
     if (request.signal.aborted) return Promise.reject(request.signal.reason);
     if (!isWebUrl(request.url)) return Promise.reject(new Error(`only http and https pages are rendered, not ${request.url}`));
     return new Promise<RenderResult>((resolve, reject) => {
@@ -232,76 +195,76 @@ class HiddenWindowRenderer implements PageRenderer {
         resolve,
         reject,
         onQueuedAbort: () => {
-          const index = this.#queue.indexOf(job);
+          const index = this.queue.indexOf(job);
           if (index < 0) return;
-          this.#queue.splice(index, 1);
+          this.queue.splice(index, 1);
           reject(request.signal.reason);
         },
       };
       request.signal.addEventListener('abort', job.onQueuedAbort, { once: true });
-      this.#queue.push(job);
-      this.#pump();
+      this.queue.push(job);
+      this.pump();
     });
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
+    this.closed = true;
     const error = closedError();
-    for (const job of this.#queue.splice(0)) {
+    for (const job of this.queue.splice(0)) {
       job.request.signal.removeEventListener('abort', job.onQueuedAbort);
       job.reject(error);
     }
-    for (const stop of [...this.#running]) stop(error);
-    this.#idle.length = 0;
-    for (const window of [...this.#windows]) this.#destroy(window);
+    for (const stop of [...this.running]) stop(error);
+    this.idle.length = 0;
+    for (const window of [...this.windows]) this.destroy(window);
   }
 
-  #pump(): void {
-    while (!this.#closed && this.#active < this.#renderers && this.#queue.length > 0) {
-      const job = this.#queue.shift() as Job;
+  private pump(): void {
+    while (!this.closed && this.active < this.renderers && this.queue.length > 0) {
+      const job = this.queue.shift() as Job;
       job.request.signal.removeEventListener('abort', job.onQueuedAbort);
-      this.#active += 1;
-      void this.#run(job).finally(() => {
-        this.#active -= 1;
-        this.#pump();
+      this.active += 1;
+      void this.run(job).finally(() => {
+        this.active -= 1;
+        this.pump();
       });
     }
   }
 
-  async #run(job: Job): Promise<void> {
+  private async run(job: Job): Promise<void> {
     let slot: RenderWindow;
     try {
-      slot = this.#idle.pop() ?? this.#newWindow();
+      slot = this.idle.pop() ?? this.newWindow();
     } catch (error) {
       job.reject(error);
       return;
     }
-    const outcome = await this.#renderIn(slot.window, job.request);
+    const outcome = await this.renderIn(slot.window, job.request);
     slot.pages += 1;
     if ('error' in outcome) job.reject(outcome.error);
     else job.resolve(outcome.result);
     // The answer is out; the window is made ready for the next page (or replaced) before the slot is free again.
-    if (outcome.reusable && slot.pages < this.#pagesPerWindow && !this.#closed && (await this.#blank(slot.window)) && !this.#closed) {
-      this.#idle.push(slot);
+    if (outcome.reusable && slot.pages < this.pagesPerWindow && !this.closed && (await this.blank(slot.window)) && !this.closed) {
+      this.idle.push(slot);
     } else {
-      this.#destroy(slot.window);
+      this.destroy(slot.window);
     }
   }
 
-  #newWindow(): RenderWindow {
+  private newWindow(): RenderWindow {
     const window = createRenderWindow();
-    this.#windows.add(window);
+    this.windows.add(window);
     guardRenderContents(window.webContents);
     return { window, pages: 0 };
   }
 
-  #destroy(window: BrowserWindow): void {
-    this.#windows.delete(window);
+  private destroy(window: BrowserWindow): void {
+    this.windows.delete(window);
     if (!window.isDestroyed()) window.destroy();
   }
 
   /** Empties the window between two pages; false when it does not load `about:blank` in time (then it is replaced). */
-  async #blank(window: BrowserWindow): Promise<boolean> {
+  private async blank(window: BrowserWindow): Promise<boolean> {
     if (window.isDestroyed()) return false;
     const loaded = await withTimeout(
       window.webContents.loadURL('about:blank').then(() => true),
@@ -311,7 +274,7 @@ class HiddenWindowRenderer implements PageRenderer {
   }
 
   /** Loads the page and waits for it to settle, fail, crash, be cancelled or reach its deadline; never rejects. */
-  #renderIn(window: BrowserWindow, request: RenderRequest): Promise<Outcome> {
+  private renderIn(window: BrowserWindow, request: RenderRequest): Promise<Outcome> {
     const contents = window.webContents;
     const started = performance.now();
     const tracker = new SettleTracker();
@@ -328,7 +291,7 @@ class HiddenWindowRenderer implements PageRenderer {
         tracker.dispose();
         clearTimeout(deadline);
         watches.delete(contents.id);
-        this.#running.delete(stop);
+        this.running.delete(stop);
         request.signal.removeEventListener('abort', onAbort);
         contents.off('page-title-updated', onTitle);
         contents.off('did-start-loading', onStartLoading);
@@ -375,7 +338,7 @@ class HiddenWindowRenderer implements PageRenderer {
         finish({ result: result(announcedTitle, false), reusable: false });
       }, request.timeoutMs);
 
-      this.#running.add(stop);
+      this.running.add(stop);
       request.signal.addEventListener('abort', onAbort, { once: true });
       watches.set(contents.id, {
         started: (id) => {

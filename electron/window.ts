@@ -1,7 +1,8 @@
 /**
  * The main window and the security rules every web contents follows: the renderer runs sandboxed and
  * context-isolated with no Node, never navigates away from the app, never opens windows, gets no permissions
- * but writing text to the clipboard, and reaches nothing on the network.
+ * but writing text to the clipboard, and reaches nothing on the network. Render mode's hidden windows are made here
+ * too (their rules are in electron/page-renderer.ts).
  */
 import { BrowserWindow, type HandlerDetails, type Session, type WindowOpenHandlerResponse } from 'electron';
 import { webUrl } from '../src/desktop/external.js';
@@ -53,6 +54,52 @@ export function createMainWindow(settings: MainWindowSettings): BrowserWindow {
       safeDialogs: true,
       spellcheck: false,
       devTools: settings.isDev,
+    },
+  });
+}
+
+/** Render mode's windows' session: in memory only (no `persist:` prefix), apart from the app's default session. */
+export const RENDER_PARTITION = 'titlewave-render';
+
+/**
+ * A hidden window of render mode (electron/page-renderer.ts): sandboxed, context-isolated, no Node, no preload, no
+ * devtools, in its own in-memory session; scripts run (they set the titles), images and plugins do not, dialogs
+ * return at once. Here, beside the main window, so that main.js constructs every window as `new BrowserWindow`
+ * (electronegativity recognises windows by that name, and a second import of it would be renamed by the bundler).
+ */
+export function createRenderWindow(): BrowserWindow {
+  return new BrowserWindow({
+    show: false,
+    // A usual desktop viewport, for pages that lay out (or decide what to load) by size.
+    width: 1280,
+    height: 800,
+    webPreferences: {
+      partition: RENDER_PARTITION,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+      // Middle-click would open a new window (denied anyway); nobody clicks here, and this stops even the attempt.
+      disableBlinkFeatures: 'Auxclick',
+      // The point of rendering: the page's scripts set its title.
+      javascript: true,
+      images: false,
+      plugins: false,
+      webgl: false,
+      enableWebSQL: false,
+      spellcheck: false,
+      autoplayPolicy: 'user-gesture-required',
+      navigateOnDragDrop: false,
+      // A hidden window's timers must still run at full speed, or a page would settle on a half-set title.
+      backgroundThrottling: false,
+      // alert(), confirm() and prompt() return at once (as if dismissed) instead of opening a dialog.
+      disableDialogs: true,
+      devTools: false,
     },
   });
 }

@@ -54,6 +54,12 @@ if (/eng-disable/.test(firstLine) && firstLine.trim() !== reviewedBanner) {
   fail(`main.js opts out of checks nobody reviewed: "${firstLine.trim()}" (reviewed: "${reviewedBanner}").`);
 }
 if (/eng-disable/.test(mainSource.slice(firstLine.length))) fail('main.js has an eng-disable note past its first line; only the reviewed banner is allowed.');
+// Its window checks know a window by `new BrowserWindow(...)`; when two modules import BrowserWindow, esbuild renames
+// one (`BrowserWindow2`) and that window's settings would go unchecked without a word.
+const renamedWindows = mainSource.match(/\bnew\s+BrowserWindow\d+\s*\(/g)?.length ?? 0;
+if (renamedWindows > 0) {
+  fail(`main.js constructs ${renamedWindows} window(s) under a renamed BrowserWindow, which the scanner cannot see: import BrowserWindow in one module (electron/window.ts).`);
+}
 for (const check of reviewedChecks) {
   const uses = mainSource.match(check.pattern)?.length ?? 0;
   if (uses !== check.uses) {

@@ -87,6 +87,7 @@ describe('the hidden windows', () => {
       allowRunningInsecureContent: false,
       webviewTag: false,
       experimentalFeatures: false,
+      disableBlinkFeatures: 'Auxclick',
       javascript: true,
       images: false,
       plugins: false,
