@@ -58,6 +58,22 @@ export function isRequestBlocked(url: string, resourceType: string): boolean {
   return scheme === null || !(NETWORK_SCHEMES.has(scheme) || IN_PAGE_SCHEMES.has(scheme));
 }
 
+/**
+ * The sandbox every rendered document gets (a CSP `sandbox` added to its response): scripts run with their origin,
+ * but no modal (`alert`, `confirm`, `prompt`, `print()`, "leave this page?"), popup, download, form post or
+ * top-level navigation from a frame. `disableDialogs` covers only the first three, and `print()` would open the
+ * system's print dialog from a hidden window, left on the user's screen; with no preload, the sandbox is what stops it.
+ */
+export const DOCUMENT_SANDBOX = 'sandbox allow-scripts allow-same-origin';
+
+/** The response headers of a document with DOCUMENT_SANDBOX added (as one more policy: every policy holds). */
+export function withDocumentSandbox(headers: Record<string, string[]> | undefined): Record<string, string[]> {
+  const result: Record<string, string[]> = { ...headers };
+  const name = Object.keys(result).find((key) => key.toLowerCase() === 'content-security-policy') ?? 'Content-Security-Policy';
+  result[name] = [...(result[name] ?? []), DOCUMENT_SANDBOX];
+  return result;
+}
+
 export interface HiddenWindowRendererOptions {
   /** Pages rendered at once (one hidden window each); the rest wait their turn. */
   renderers: number;
@@ -67,7 +83,7 @@ export interface HiddenWindowRendererOptions {
 
 /** What the render windows' session needs of electron's Session; the test's fake has the same. */
 type RenderSession = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler' | 'on'> & {
-  webRequest: Pick<Session['webRequest'], 'onBeforeRequest' | 'onCompleted' | 'onErrorOccurred'>;
+  webRequest: Pick<Session['webRequest'], 'onBeforeRequest' | 'onHeadersReceived' | 'onCompleted' | 'onErrorOccurred'>;
 };
 
 /** One render's view of its window's requests, fed by the session's webRequest listeners. */
@@ -106,6 +122,10 @@ function prepareSession(session: RenderSession): void {
     const blocked = isRequestBlocked(details.url, details.resourceType);
     if (!blocked && details.webContentsId !== undefined) watches.get(details.webContentsId)?.started(details.id);
     callback({ cancel: blocked });
+  });
+  session.webRequest.onHeadersReceived((details, callback) => {
+    if (details.resourceType === 'mainFrame' || details.resourceType === 'subFrame') callback({ responseHeaders: withDocumentSandbox(details.responseHeaders) });
+    else callback({});
   });
   const ended = (details: { id: number; webContentsId?: number }): void => {
     if (details.webContentsId !== undefined) watches.get(details.webContentsId)?.ended(details.id);

@@ -200,12 +200,16 @@ export class FakeSession extends EventEmitter {
   readonly setDevicePermissionHandler = vi.fn((handler: Handler) => (this.devicePermissionHandler = handler));
   readonly requestListeners = {
     beforeRequest: null as ((details: FakeRequestDetails, callback: (response: { cancel?: boolean }) => void) => void) | null,
+    headersReceived: null as
+      | ((details: FakeRequestDetails & { responseHeaders?: Record<string, string[]> }, callback: (response: { responseHeaders?: Record<string, string[]> }) => void) => void)
+      | null,
     completed: null as ((details: FakeRequestDetails) => void) | null,
     errorOccurred: null as ((details: FakeRequestDetails) => void) | null,
   };
   // Like Electron's: one listener per event, the last one set wins.
   readonly webRequest = {
     onBeforeRequest: vi.fn((listener: NonNullable<FakeSession['requestListeners']['beforeRequest']>) => (this.requestListeners.beforeRequest = listener)),
+    onHeadersReceived: vi.fn((listener: NonNullable<FakeSession['requestListeners']['headersReceived']>) => (this.requestListeners.headersReceived = listener)),
     onCompleted: vi.fn((listener: NonNullable<FakeSession['requestListeners']['completed']>) => (this.requestListeners.completed = listener)),
     onErrorOccurred: vi.fn((listener: NonNullable<FakeSession['requestListeners']['errorOccurred']>) => (this.requestListeners.errorOccurred = listener)),
   };
@@ -221,6 +225,14 @@ export class FakeSession extends EventEmitter {
     if (cancelled === undefined) throw new Error('onBeforeRequest did not answer');
     if (cancelled) this.requestListeners.errorOccurred?.(details);
     return !cancelled;
+  }
+
+  /** The response headers Chromium would go on with after onHeadersReceived (the original ones when left alone). */
+  respond(details: FakeRequestDetails, responseHeaders: Record<string, string[]>): Record<string, string[]> {
+    let answer: { responseHeaders?: Record<string, string[]> } | undefined;
+    this.requestListeners.headersReceived?.({ ...details, responseHeaders }, (response) => (answer = response));
+    if (answer === undefined) throw new Error('onHeadersReceived did not answer');
+    return answer.responseHeaders ?? responseHeaders;
   }
 
   complete(details: FakeRequestDetails): void {

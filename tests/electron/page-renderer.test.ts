@@ -170,6 +170,22 @@ describe('what a rendered page may not do', () => {
     }
   });
 
+  it('open a modal (alert, print, "leave this page?"), a popup or a download: every document is sandboxed by CSP', () => {
+    renderer({ renderers: 1 });
+    const session = renderSession();
+    const page = { id: 1, url: PAGE, resourceType: 'mainFrame', webContentsId: 1 };
+    expect(session.respond(page, { 'content-type': ['text/html'] })).toEqual({
+      'content-type': ['text/html'],
+      'Content-Security-Policy': ['sandbox allow-scripts allow-same-origin'],
+    });
+    // The page's own policy stays, and ours is one more (every policy holds).
+    expect(session.respond({ ...page, resourceType: 'subFrame' }, { 'content-security-policy': ["default-src 'self'"] })).toEqual({
+      'content-security-policy': ["default-src 'self'", 'sandbox allow-scripts allow-same-origin'],
+    });
+    const script = { 'content-type': ['text/javascript'] };
+    expect(session.respond({ ...page, resourceType: 'script' }, script)).toBe(script);
+  });
+
   it('get a permission, a device or a download', () => {
     renderer({ renderers: 1 });
     const session = renderSession();
