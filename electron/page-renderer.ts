@@ -82,7 +82,7 @@ export interface HiddenWindowRendererOptions {
 }
 
 /** What the render windows' session needs of electron's Session; the test's fake has the same. */
-type RenderSession = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler' | 'on'> & {
+type RenderSession = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler' | 'on' | 'clearStorageData' | 'clearCache'> & {
   webRequest: Pick<Session['webRequest'], 'onBeforeRequest' | 'onHeadersReceived' | 'onCompleted' | 'onErrorOccurred'>;
 };
 
@@ -237,6 +237,9 @@ class HiddenWindowRenderer implements PageRenderer {
     for (const stop of [...this.running]) stop(error);
     this.idle.length = 0;
     for (const window of [...this.windows]) this.destroy(window);
+    // The session lives in memory until the app quits: what this run's pages stored (cookies, storage, cache) is not
+    // handed to the next run's.
+    await Promise.all([this.session.clearStorageData(), this.session.clearCache()]).catch(() => undefined);
   }
 
   private pump(): void {

@@ -214,6 +214,9 @@ export class FakeSession extends EventEmitter {
     onErrorOccurred: vi.fn((listener: NonNullable<FakeSession['requestListeners']['errorOccurred']>) => (this.requestListeners.errorOccurred = listener)),
   };
 
+  readonly clearStorageData = vi.fn(async () => undefined);
+  readonly clearCache = vi.fn(async () => undefined);
+
   constructor(readonly partition: string) {
     super();
   }

@@ -475,5 +475,8 @@ describe('cancel, crash, failure, close', () => {
     expect(FakeBrowserWindow.instances.every((window) => window.destroyed)).toBe(true);
     await expect(pages.render(request())).rejects.toThrow('the page renderer was closed');
     expect(FakeBrowserWindow.instances).toHaveLength(2);
+    // What the pages stored does not outlive the renderer.
+    expect(renderSession().clearStorageData).toHaveBeenCalled();
+    expect(renderSession().clearCache).toHaveBeenCalled();
   });
 });
