@@ -95,6 +95,8 @@ interface RequestWatch {
 /** The render under way in each render window, by webContents id (ids are unique in the app). */
 const watches = new Map<number, RequestWatch>();
 const preparedSessions = new WeakSet<object>();
+/** Renderers open on each session (runs at once each have one): the last to close clears what the pages stored. */
+const openRenderers = new WeakMap<object, number>();
 
 /**
  * Whether a web contents is one of the render windows (its session is the render session). The app's window rules
@@ -203,6 +205,7 @@ class HiddenWindowRenderer implements PageRenderer {
     this.pagesPerWindow = pagesPerWindow;
     this.session = electronSession.fromPartition(RENDER_PARTITION);
     prepareSession(this.session);
+    openRenderers.set(this.session, (openRenderers.get(this.session) ?? 0) + 1);
   }
 
   render(request: RenderRequest): Promise<RenderResult> {
@@ -228,6 +231,7 @@ class HiddenWindowRenderer implements PageRenderer {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     const error = closedError();
     for (const job of this.queue.splice(0)) {
@@ -238,8 +242,10 @@ class HiddenWindowRenderer implements PageRenderer {
     this.idle.length = 0;
     for (const window of [...this.windows]) this.destroy(window);
     // The session lives in memory until the app quits: what this run's pages stored (cookies, storage, cache) is not
-    // handed to the next run's.
-    await Promise.all([this.session.clearStorageData(), this.session.clearCache()]).catch(() => undefined);
+    // handed to the next run's (once no other run is rendering in it).
+    const stillOpen = (openRenderers.get(this.session) ?? 1) - 1;
+    openRenderers.set(this.session, stillOpen);
+    if (stillOpen === 0) await Promise.all([this.session.clearStorageData(), this.session.clearCache()]).catch(() => undefined);
   }
 
   private pump(): void {
@@ -305,6 +311,8 @@ class HiddenWindowRenderer implements PageRenderer {
     // The title the page last announced: what the deadline reports without asking a page that may be stuck.
     let announcedTitle = '';
     let loading = false;
+    // Whether the page's document arrived: without one there is no rendered title, only a failure.
+    let committed = false;
 
     return new Promise<Outcome>((resolve) => {
       let done = false;
@@ -320,6 +328,7 @@ class HiddenWindowRenderer implements PageRenderer {
         contents.off('did-start-loading', onStartLoading);
         contents.off('did-stop-loading', onStopLoading);
         contents.off('did-fail-load', onFailLoad);
+        contents.off('did-navigate', onCommit);
         contents.off('render-process-gone', onGone);
         resolve(outcome);
       };
@@ -349,6 +358,9 @@ class HiddenWindowRenderer implements PageRenderer {
         loading = false;
         tracker.requestEnded();
       };
+      const onCommit = (): void => {
+        committed = true;
+      };
       const onFailLoad = (_event: unknown, code: number, description: string, url: string, isMainFrame: boolean): void => {
         // -3 (ERR_ABORTED) is the page replacing its own load (a script navigation, a download refused): not a failure.
         if (!isMainFrame || code === -3) return;
@@ -358,7 +370,9 @@ class HiddenWindowRenderer implements PageRenderer {
         finish({ error: new Error(`the page's renderer ended (${details.reason})`), reusable: false });
       };
       const deadline = setTimeout(() => {
-        finish({ result: result(announcedTitle, false), reusable: false });
+        // No document in time: the record keeps its static title (the engine's RENDER_FAILED), not an empty one.
+        if (!committed) finish({ error: new Error(`the page did not start loading within ${request.timeoutMs / 1000} s`), reusable: false });
+        else finish({ result: result(announcedTitle, false), reusable: false });
       }, request.timeoutMs);
 
       this.running.add(stop);
@@ -377,6 +391,7 @@ class HiddenWindowRenderer implements PageRenderer {
       contents.on('did-start-loading', onStartLoading);
       contents.on('did-stop-loading', onStopLoading);
       contents.on('did-fail-load', onFailLoad);
+      contents.on('did-navigate', onCommit);
       contents.on('render-process-gone', onGone);
 
       tracker.settled.then(async () => {

@@ -56,6 +56,7 @@ function loadPage(window: FakeWindow): void {
   const id = nextRequestId++;
   const details = { id, url: window.webContents.url, resourceType: 'mainFrame', webContentsId: window.webContents.id };
   expect(renderSession().request(details)).toBe(true);
+  window.webContents.emit('did-navigate', {}, window.webContents.url, 200, 'OK');
   renderSession().complete(details);
   window.webContents.finishLoad();
 }
@@ -320,6 +321,17 @@ describe('settle and deadline', () => {
     expect(second.value).toMatchObject({ settled: true, finalUrl: 'https://next.example/' });
   });
 
+  it('fails at the deadline when no document arrived (the record keeps its static title)', async () => {
+    const pages = renderer({ renderers: 1 });
+    const render = watch(pages.render(request(PAGE, 4_000)));
+    const window = windowAt(0);
+    // The server accepted the request and never answered.
+    renderSession().request({ id: nextRequestId++, url: PAGE, resourceType: 'mainFrame', webContentsId: window.webContents.id });
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect((render.error as Error).message).toBe('the page did not start loading within 4 s');
+    expect(window.destroyed).toBe(true);
+  });
+
   it('takes the announced title when a settled page does not answer (a script loop), and replaces the window', async () => {
     const pages = renderer({ renderers: 1 });
     const render = watch(pages.render(request()));
@@ -476,7 +488,18 @@ describe('cancel, crash, failure, close', () => {
     await expect(pages.render(request())).rejects.toThrow('the page renderer was closed');
     expect(FakeBrowserWindow.instances).toHaveLength(2);
     // What the pages stored does not outlive the renderer.
-    expect(renderSession().clearStorageData).toHaveBeenCalled();
-    expect(renderSession().clearCache).toHaveBeenCalled();
+    expect(renderSession().clearStorageData).toHaveBeenCalledTimes(1);
+    expect(renderSession().clearCache).toHaveBeenCalledTimes(1);
+    await pages.close();
+    expect(renderSession().clearStorageData).toHaveBeenCalledTimes(1);
+  });
+
+  it("clears the session only when the last renderer on it closes (another run's pages keep their cookies)", async () => {
+    const first = createHiddenWindowRenderer({ renderers: 1 });
+    const second = createHiddenWindowRenderer({ renderers: 1 });
+    await first.close();
+    expect(renderSession().clearStorageData).not.toHaveBeenCalled();
+    await second.close();
+    expect(renderSession().clearStorageData).toHaveBeenCalledTimes(1);
   });
 });
