@@ -200,6 +200,9 @@ async function start(): Promise<void> {
     window.once('ready-to-show', () => window.show());
     window.on('closed', () => {
       if (mainWindow === window) mainWindow = null;
+      // Closing the window quits (but on macOS), even while render mode's hidden windows are open: they are windows
+      // too, so 'window-all-closed' alone would leave an invisible app running.
+      if (process.platform !== 'darwin') app.quit();
     });
     window.webContents.on('render-process-gone', (_event, details) => log(`the window's renderer ended (${details.reason})`));
     await window.loadURL(APP_ENTRY_URL);

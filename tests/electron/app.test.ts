@@ -218,6 +218,18 @@ describe('when ready', () => {
     expect(mock().shell.openExternal).not.toHaveBeenCalled();
   });
 
+  it('closing the window quits even while hidden render windows are open', async () => {
+    const window = await startApp();
+    const pages = createHiddenWindowRenderer({ renderers: 1 });
+    const rendering = pages.render({ url: 'https://spa.example/', timeoutMs: 10_000, signal: new AbortController().signal }).catch(() => undefined);
+    expect(FakeBrowserWindow.instances).toHaveLength(2);
+    const { app } = mock();
+    window.destroy();
+    await vi.waitFor(() => expect(app.quit).toHaveBeenCalledTimes(2));
+    await pages.close();
+    await rendering;
+  });
+
   it('a second launch brings the existing window forward', async () => {
     const window = await startApp();
     window.minimized = true;
