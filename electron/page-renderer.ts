@@ -263,12 +263,18 @@ class HiddenWindowRenderer implements PageRenderer {
   private async run(job: Job): Promise<void> {
     let slot: RenderWindow;
     try {
-      slot = this.idle.pop() ?? this.newWindow();
+      let idle = this.idle.pop();
+      // A window destroyed from outside while it waited (the app quitting) is dropped.
+      while (idle !== undefined && idle.window.isDestroyed()) {
+        this.windows.delete(idle.window);
+        idle = this.idle.pop();
+      }
+      slot = idle ?? this.newWindow();
     } catch (error) {
       job.reject(error);
       return;
     }
-    const outcome = await this.renderIn(slot.window, job.request);
+    const outcome = await this.renderIn(slot.window, job.request).catch((error: unknown): Outcome => ({ error, reusable: false }));
     slot.pages += 1;
     if ('error' in outcome) job.reject(outcome.error);
     else job.resolve(outcome.result);
@@ -394,17 +400,27 @@ class HiddenWindowRenderer implements PageRenderer {
       contents.on('did-navigate', onCommit);
       contents.on('render-process-gone', onGone);
 
-      tracker.settled.then(async () => {
+      void tracker.settled.then(async () => {
         if (done) return;
-        const read = await withTimeout(contents.executeJavaScriptInIsolatedWorld(TITLE_WORLD_ID, [{ code: 'document.title' }]) as Promise<unknown>, TITLE_READ_TIMEOUT_MS);
+        let read: unknown;
+        try {
+          read = await withTimeout(contents.executeJavaScriptInIsolatedWorld(TITLE_WORLD_ID, [{ code: 'document.title' }]) as Promise<unknown>, TITLE_READ_TIMEOUT_MS);
+        } catch {
+          // The contents went away (destroyed with the app) as the page settled.
+          read = undefined;
+        }
         // A page that cannot answer now (a script loop) keeps its announced title, and its window is replaced.
         if (typeof read === 'string') finish({ result: result(read, true), reusable: true });
         else finish({ result: result(announcedTitle, true), reusable: false });
-      }, () => undefined);
+      });
 
       onStartLoading();
-      // Failures arrive as did-fail-load (with the page's error code) or render-process-gone; the promise adds nothing.
-      contents.loadURL(request.url).catch(() => undefined);
+      try {
+        // Failures arrive as did-fail-load (with the page's error code) or render-process-gone; the promise adds nothing.
+        contents.loadURL(request.url).catch(() => undefined);
+      } catch (error) {
+        finish({ error, reusable: false });
+      }
     });
   }
 }

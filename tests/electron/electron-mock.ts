@@ -36,6 +36,7 @@ export class FakeWebContents extends EventEmitter {
    * when the test calls finishLoad() or failLoad().
    */
   loadURL(url: string): Promise<void> {
+    if (this.destroyed) throw new Error('Object has been destroyed');
     this.loads.push(url);
     this.url = url;
     this.emit('did-start-loading');
@@ -76,6 +77,7 @@ export class FakeWebContents extends EventEmitter {
   }
 
   executeJavaScriptInIsolatedWorld(worldId: number, scripts: { code: string }[]): Promise<unknown> {
+    if (this.destroyed) throw new Error('Object has been destroyed');
     for (const script of scripts) this.scriptsRun.push({ worldId, code: script.code });
     const title = this.documentTitle;
     return title === null ? new Promise(() => undefined) : Promise.resolve(title);

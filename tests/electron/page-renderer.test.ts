@@ -395,6 +395,32 @@ describe('the pool', () => {
     expect(windowAt(1).destroyed).toBe(false);
   });
 
+  it('drops a waiting window destroyed from outside (the app quitting) and renders in a new one', async () => {
+    const pages = renderer({ renderers: 1 });
+    const first = watch(pages.render(request()));
+    loadPage(windowAt(0));
+    await vi.advanceTimersByTimeAsync(500);
+    expect(first.value?.settled).toBe(true);
+    windowAt(0).destroy();
+    const second = watch(pages.render(request('https://next.example/')));
+    expect(FakeBrowserWindow.instances).toHaveLength(2);
+    loadPage(windowAt(1));
+    await vi.advanceTimersByTimeAsync(500);
+    expect(second.value).toMatchObject({ settled: true, finalUrl: 'https://next.example/' });
+  });
+
+  it('a window destroyed as its page settles still gives an answer (the announced title)', async () => {
+    const pages = renderer({ renderers: 1 });
+    const render = watch(pages.render(request()));
+    const window = windowAt(0);
+    loadPage(window);
+    window.webContents.emit('page-title-updated', {}, 'Home', true);
+    await vi.advanceTimersByTimeAsync(499);
+    window.destroy();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(render.value).toMatchObject({ title: 'Home', settled: true, finalUrl: PAGE });
+  });
+
   it('replaces a window that does not load about:blank in time', async () => {
     const pages = renderer({ renderers: 1 });
     const first = watch(pages.render(request()));
