@@ -77,6 +77,14 @@ module.exports = {
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], pathNot: browserPackages },
     },
     {
+      name: 'no-circular',
+      comment:
+        'No import cycles in the renderer, type-only imports included: a type two modules share lives in a module of its own (e.g. renderer/titles/run.ts).',
+      severity: 'error',
+      from: { path: '^renderer/' },
+      to: { circular: true },
+    },
+    {
       name: 'no-unresolvable',
       comment: 'An import that resolves to nothing is a typo or a missing dependency.',
       severity: 'error',

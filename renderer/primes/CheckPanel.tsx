@@ -1,6 +1,6 @@
 /** Check a list of numbers: a list box, Check, the tutorial's example, and a virtualised results table. */
 import { useDeferredValue, useId, useMemo, useRef, useState } from 'react';
-import type { Events, JobState, LastCheck } from '../../src/contract.js';
+import type { Events, LastCheck } from '../../src/contract.js';
 import type { PrimeCheckRecord } from '../../src/primes/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
 import { BulkSummary } from '../components/BulkSummary.js';
@@ -12,8 +12,9 @@ import { useFormatters, useT } from '../i18n/index.js';
 import { primesMessages } from '../i18n/primes.js';
 import { tutorialExampleText } from './example.js';
 import { commonMessages } from '../i18n/common.js';
-import { JobFollower, useCancelJob, useLastJob } from './job-follower.js';
+import { JobFollower, useCancelJob, useLastJob } from '../jobs/job-follower.js';
 import { CheckResultsTable } from './CheckResultsTable.js';
+import type { CheckRun } from './check-run.js';
 
 /** Pastes at least this long skip the browser's editing path. */
 const bigPaste = 64 * 1024;
@@ -23,23 +24,6 @@ const bulkSize = 256 * 1024;
 /** The contract's limit on the list's size. */
 const maxTextLength = 10 * 1024 * 1024;
 
-export interface CheckRun {
-  /** Tells runs apart (a new run starts with a fresh table: no selection carried over). */
-  serial: number;
-  state: JobState | 'starting';
-  /** Records by their token's index; holes are numbers still being checked. */
-  rows: (PrimeCheckRecord | undefined)[];
-  done: number;
-  total: number;
-  prime: number;
-  composite: number;
-  errors: number;
-  elapsedMs: number;
-  /** Why it ended early without the engine saying so (Titlewave stopped under it). */
-  error: string | null;
-  /** Shown after a reload with only the first results kept by the host (the counts cover all of them). */
-  truncated: boolean;
-}
 
 function countTokens(text: string): number {
   let count = 0;

@@ -8,7 +8,7 @@ import { DataGrid, type GridColumn, type SelectMode } from '../components/DataGr
 import { commonMessages } from '../i18n/common.js';
 import { useFormatters, useT, type Translator } from '../i18n/index.js';
 import { primesMessages } from '../i18n/primes.js';
-import type { CheckRun } from './CheckPanel.js';
+import type { CheckRun } from './check-run.js';
 
 type PrimesT = Translator<(typeof primesMessages)['en']>;
 interface Row {

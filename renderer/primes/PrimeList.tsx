@@ -6,7 +6,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useLayoutEffect, useRef, useState } from 'react';
 import { useFormatters, useT } from '../i18n/index.js';
 import { primesMessages } from '../i18n/primes.js';
-import type { RangeRun } from './RangePanel.js';
+import type { RangeRun } from './range-run.js';
 
 const rowHeight = 28;
 /** Room for one prime of `digits` digits (the column width follows the range's upper bound). */

@@ -1,9 +1,9 @@
 /** Count or list the primes in a range: the form, live progress with per-worker activity, and the result. */
 import { useId, useMemo, useRef, useState } from 'react';
-import { commandErrorCode, type Events, type JobState, type LastRange } from '../../src/contract.js';
+import { commandErrorCode, type Events, type LastRange } from '../../src/contract.js';
 import { estimateListBytes, parseNoSpace } from '../../src/primes/estimate.js';
 import { MAX_SIEVE_BOUND_TEXT, PRIMES_TO_UI } from '../../src/primes/limits.js';
-import type { RangeMode, RangeProgress, RangeResult } from '../../src/primes/types.js';
+import type { RangeMode, RangeResult } from '../../src/primes/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
 import { Button } from '../components/Button.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
@@ -15,8 +15,9 @@ import { useFormatters, useT } from '../i18n/index.js';
 import { primesMessages } from '../i18n/primes.js';
 import { compareDecimal, groupDigits, parseRangeBound, type BoundError } from './bounds.js';
 import { commonMessages } from '../i18n/common.js';
-import { JobFollower, useCancelJob, useLastJob } from './job-follower.js';
+import { JobFollower, useCancelJob, useLastJob } from '../jobs/job-follower.js';
 import { PrimeList } from './PrimeList.js';
+import type { RangeRun } from './range-run.js';
 import { useAppInfo } from './use-app-info.js';
 import { WorkerBars } from './WorkerBars.js';
 
@@ -26,20 +27,6 @@ import { WorkerBars } from './WorkerBars.js';
  */
 export const listCap = PRIMES_TO_UI;
 
-export interface RangeRun {
-  /** The host's id of the job, once known. */
-  jobId: string | null;
-  mode: RangeMode;
-  from: string;
-  to: string;
-  output: string | null;
-  state: JobState | 'starting';
-  progress: RangeProgress | null;
-  /** Listed primes kept for the window (at most listCap). */
-  primes: string[];
-  result: RangeResult | null;
-  error: string | null;
-}
 
 /** What a start sends, kept while the user is asked whether to replace the output file. */
 interface RangeLaunch {

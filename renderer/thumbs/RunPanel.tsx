@@ -10,7 +10,7 @@ import type { ThumbsErrorCode } from '../../src/thumbs/types.js';
 import { thumbsMessages } from '../i18n/thumbs.js';
 import { baseName, dirName } from './paths.js';
 import { ThumbGrid } from './ThumbGrid.js';
-import type { ThumbsRun } from './ThumbsTab.js';
+import type { ThumbsRun } from './run.js';
 
 /** Every engine error code (the compiler checks the list is complete), for its label in the user's language. */
 const codeKeys: Record<ThumbsErrorCode, `code${ThumbsErrorCode}`> = {

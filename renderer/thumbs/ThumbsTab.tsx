@@ -4,35 +4,21 @@
  */
 import '../styles/thumbs.css';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { Events, JobState, LastThumbs } from '../../src/contract.js';
-import type { ThumbRecord, ThumbsProgress } from '../../src/thumbs/types.js';
+import type { Events, LastThumbs } from '../../src/contract.js';
+import type { ThumbRecord } from '../../src/thumbs/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
 import { commonMessages } from '../i18n/common.js';
 import { useT } from '../i18n/index.js';
-import { JobFollower, useCancelJob, useLastJob } from '../primes/job-follower.js';
+import { JobFollower, useCancelJob, useLastJob } from '../jobs/job-follower.js';
 import { useAppInfo } from '../primes/use-app-info.js';
 import { InputsPanel, type ScanState } from './InputsPanel.js';
 import { commonFolder, dirName } from './paths.js';
 import { RunPanel } from './RunPanel.js';
+import type { ThumbsRun } from './run.js';
 import { SettingsPanel } from './SettingsPanel.js';
 import { useFileDrop } from './use-file-drop.js';
 import { loadSettings, patternProblem, saveSettings, type ThumbsSettings } from './settings.js';
 
-export interface ThumbsRun {
-  /** The host's id of the job, once known. */
-  jobId: string | null;
-  state: JobState | 'starting';
-  progress: ThumbsProgress | null;
-  /** Records with outputs, in the order they were made. */
-  made: ThumbRecord[];
-  failed: ThumbRecord[];
-  /** The output folder the services reported, else the deepest folder holding every output so far. */
-  outDir: string | null;
-  outputsFolder: string | null;
-  error: string | null;
-  /** Shown after a reload with only the first records kept by the host (the counts cover all of them). */
-  truncated: boolean;
-}
 
 const maxInputs = 10_000;
 

@@ -45,6 +45,9 @@ describe('architecture boundaries', () => {
       'src/primes/range.ts': "import { app } from 'electron';\nexport const a = app;\n",
       'renderer/App.tsx': "import type { S } from '../src/titles/engine.js';\nexport type T = S;\n",
       'electron/main.ts': "export const main = 1;\n",
+      // A cycle of type-only imports between two renderer modules.
+      'renderer/titles/Panel.tsx': "import type { Row } from './Table.js';\nexport interface Run { rows: Row[] }\n",
+      'renderer/titles/Table.tsx': "import type { Run } from './Panel.js';\nexport interface Row { run: Run }\n",
     };
 
     beforeAll(async () => {
@@ -71,8 +74,9 @@ describe('architecture boundaries', () => {
       expect(result.output).toMatch(/engines-never-import-services-or-hosts: src\/titles\/engine\.ts → src\/services\/types\.ts/);
       expect(result.output).toMatch(/src-never-imports-electron: src\/primes\/range\.ts → \S*node_modules\/electron\//);
       expect(result.output).toMatch(/browser-side-imports-only-browser-safe-src: renderer\/App\.tsx → src\/titles\/engine\.ts/);
+      expect(result.output).toMatch(/no-circular: renderer\/titles\/Panel\.tsx →\s*renderer\/titles\/Table\.tsx →\s*renderer\/titles\/Panel\.tsx/);
       // Nothing else: zod is a browser package, electron/ may import what it likes.
-      expect(result.output).toContain('x 5 dependency violations');
+      expect(result.output).toContain('x 6 dependency violations');
     });
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Follows one job's events. A job's first events may arrive before the command that started it has returned its
- * id, so while a start (or a fetch of the latest job) is in flight, events of unknown jobs are held and replayed once
+ * id, so while a start (or a fetch of the job's state) is in flight, events of unknown jobs are held and replayed once
  * the id is known; events of any other job (an earlier, cancelled one) are ignored, and so are events a fetched
- * state already includes (by their `seq`). Used by the Primes and Thumbnails tabs.
+ * state already includes (by their `seq`, when the events are numbered). Used by the Titles, Primes and Thumbnails
+ * tabs.
  */
 import { useEffect, useRef } from 'react';
 import { errorMessage, invoke } from '../api.js';
@@ -11,7 +12,17 @@ import { useReconnected } from '../connection.js';
 import { commonMessages } from '../i18n/common.js';
 import { useT } from '../i18n/index.js';
 
-export class JobFollower<P extends { jobId: string; seq: number }> {
+/** How a follower reads an event: the job it belongs to, and its number within the job (when events have one). */
+export interface FollowerKeys<P> {
+  id: (payload: P) => string;
+  seq?: (payload: P) => number;
+}
+
+/** The keys of events that carry `jobId` and `seq` (primes and thumbnails). */
+const jobKeys: FollowerKeys<{ jobId: string; seq: number }> = { id: (payload) => payload.jobId, seq: (payload) => payload.seq };
+
+export class JobFollower<P> {
+  private readonly keys: FollowerKeys<P>;
   private current: string | null = null;
   private starting = false;
   private held: P[] = [];
@@ -20,13 +31,19 @@ export class JobFollower<P extends { jobId: string; seq: number }> {
   /** Counts starts and fetches: one that finds a newer one begun after it leaves the view to that one. */
   generation = 0;
 
-  constructor(private readonly apply: (payload: P) => void) {}
+  /** `keys` may be left out for events with `jobId` and `seq`. */
+  constructor(
+    private readonly apply: (payload: P) => void,
+    ...keys: P extends { jobId: string; seq: number } ? [keys?: FollowerKeys<P>] : [keys: FollowerKeys<P>]
+  ) {
+    this.keys = keys[0] ?? (jobKeys as unknown as FollowerKeys<P>);
+  }
 
   get jobId(): string | null {
     return this.current;
   }
 
-  /** The start command (or a fetch of the latest job) was sent; returns its generation. */
+  /** The start command (or a fetch of a job's state) was sent; returns its generation. */
   begin(): number {
     this.current = null;
     this.starting = true;
@@ -62,9 +79,12 @@ export class JobFollower<P extends { jobId: string; seq: number }> {
   }
 
   receive(payload: P): void {
-    if (payload.jobId === this.current) {
-      if (payload.seq <= this.seq) return;
-      this.seq = payload.seq;
+    if (this.keys.id(payload) === this.current) {
+      if (this.keys.seq) {
+        const seq = this.keys.seq(payload);
+        if (seq <= this.seq) return;
+        this.seq = seq;
+      }
       this.apply(payload);
     }
     // Bounded: a start is in flight for a moment only, and events come in batches of about 10 a second.
