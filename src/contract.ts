@@ -9,18 +9,26 @@ import { errorMessage, RefusalError, TitlewaveError, type RefusalCode } from './
 import type { TitleRecord, TitlesProgress, TitlesSummary } from './titles/types.js';
 import type { PrimeCheckRecord, RangeProgress, RangeResult } from './primes/types.js';
 import type { ThumbRecord, ThumbsProgress } from './thumbs/types.js';
+import { titlesLimits, userAgentProblem } from './titles/limits.js';
+import { RUN_NAME_MAX, runNameProblem } from './titles/run-name.js';
 
 const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/);
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const decimal = z.string().regex(/^\d{1,30}$/);
 const path = z.string().min(1).max(4096);
 
+const limit = (bounds: { min: number; max: number }) => int(bounds.min, bounds.max);
+
+/** A run's settings, within src/titles/limits.ts. A blank userAgent means Titlewave's default. */
 export const titlesSettingsSchema = z.object({
-  concurrency: int(1, 1000),
-  perHost: int(1, 100),
-  timeoutMs: int(1000, 600_000),
-  retries: int(0, 10),
-  userAgent: z.string().max(500),
+  concurrency: limit(titlesLimits.concurrency),
+  perHost: limit(titlesLimits.perHost),
+  timeoutMs: limit(titlesLimits.timeoutMs),
+  retries: limit(titlesLimits.retries),
+  userAgent: z
+    .string()
+    .max(titlesLimits.userAgentLength)
+    .refine((value) => userAgentProblem(value) === null, { message: 'a User-Agent has no line break or other control character, and no character beyond Latin-1' }),
 });
 export type TitlesSettings = z.infer<typeof titlesSettingsSchema>;
 
@@ -33,6 +41,13 @@ export interface SettingAdjustment {
   stored: unknown;
   used: unknown;
 }
+
+/** A name the user gives a run: trimmed, not empty, no control characters. */
+export const runNameSchema = z
+  .string()
+  .max(RUN_NAME_MAX * 2)
+  .refine((name) => runNameProblem(name) === null, { message: `a run name has 1 to ${RUN_NAME_MAX} characters and no line break or other control character` })
+  .transform((name) => name.trim());
 
 export const thumbsSettingsSchema = z.object({
   sizes: z.array(int(1, 4096)).min(1).max(16),
@@ -82,13 +97,20 @@ export const commandArgs = {
   'titles.pause': z.tuple([id]),
   'titles.resume': z.tuple([id]),
   'titles.cancel': z.tuple([id]),
-  /** Fetch the failed rows of a run again, in the same run (rows are updated in place). */
+  /**
+   * Fetch the failed rows of a run again, in the same run (rows are updated in place): failed fetches and transient
+   * HTTP statuses (5xx, 429, 408, 425), as src/titles/problems.ts says; not invalid lines, not a 404.
+   */
   'titles.retryFailed': z.tuple([id]),
+  /** Fetch the given rows (by index) of a run again, whatever they answered: the user asked for these. */
+  'titles.retryRows': z.tuple([id, z.object({ indices: z.array(z.number().int().min(0).max(100_000_000)).min(1).max(1_000_000) })]),
   'history.list': z.tuple([]),
   'history.load': z.tuple([id]),
   /** Continue a run that was interrupted (crash, kill, cancel): fetch only the URLs without a record. */
   'history.resume': z.tuple([id]),
   'history.delete': z.tuple([id]),
+  /** Give a run another name (kept in its meta.json). */
+  'history.rename': z.tuple([id, runNameSchema]),
   'primes.check': z.tuple([z.object({ text: z.string().max(10 * 1024 * 1024) })]),
   /**
    * List mode writes every prime to `output` when given. An existing output file with content is refused before any
@@ -232,11 +254,14 @@ export interface CommandResults {
   'titles.cancel': void;
   /** `adjusted`: saved settings outside today's limits, and what the retry used instead (none, usually). */
   'titles.retryFailed': { runId: string; count: number; adjusted: SettingAdjustment[] };
+  /** The chosen rows again; `adjusted` as for retryFailed. */
+  'titles.retryRows': { runId: string; count: number; adjusted: SettingAdjustment[] };
   'history.list': RunSummary[];
   'history.load': { run: RunSummary; records: TitleRecord[]; urls: string[] };
   /** `adjusted`: saved settings outside today's limits, and what the resumed run uses instead (none, usually). */
   'history.resume': { runId: string; adjusted: SettingAdjustment[] };
   'history.delete': void;
+  'history.rename': void;
   'primes.check': { jobId: string };
   'primes.range': { jobId: string };
   'thumbs.scan': ThumbsScanResult;

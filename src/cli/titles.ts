@@ -14,6 +14,7 @@ import { compareInputBytes, describeRun, EntryDigest, readRunRecord, RunRecordEr
 import { LockedError } from '../fs/lock.js';
 import { assertNotAnInput, checkOutputFile, PathProblem } from '../fs/paths.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
+import { cliTitlesLimits, userAgentProblem, type Limit } from '../titles/limits.js';
 import { keepOnly, OutputNotResumableError, readExistingOutput, RecordEncoder, recordKey, type ExistingOutput, type RecordFormat } from '../titles/output.js';
 import { TextEncodingError } from '../titles/text-encoding.js';
 import type { TitlesJob, TitlesJobInit } from '../titles/engine.js';
@@ -44,7 +45,7 @@ interface TitlesFlags {
   redis?: string;
 }
 
-const integer = (min: number, max: number) => (value: string): number => {
+const integer = ({ min, max }: Limit) => (value: string): number => {
   if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
   const number = Number(value);
   if (number < min || number > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
@@ -53,7 +54,9 @@ const integer = (min: number, max: number) => (value: string): number => {
 
 const seconds = (value: string): number => {
   const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || number <= 0 || number > 3600) throw new InvalidArgumentError('expected seconds, more than 0 and at most 3600 (e.g. 15 or 2.5).');
+  const { min, max } = cliTitlesLimits.timeoutMs;
+  const ms = Math.round(number * 1000);
+  if (value.trim() === '' || !Number.isFinite(number) || ms < min || ms > max) throw new InvalidArgumentError(`expected seconds, from ${min / 1000} to ${max / 1000} (e.g. 15 or 2.5).`);
   return number;
 };
 
@@ -86,8 +89,11 @@ const header = (value: string, previous: [string, string][] | undefined): [strin
   return [...(previous ?? []), [name, text]];
 };
 
+// The app's rule (src/titles/limits.ts), and an empty flag is refused: leaving -A out is how to get the default.
 const userAgent = (value: string): string => {
-  if (value.trim() === '' || headerProblem('User-Agent', value) !== null) throw new InvalidArgumentError('expected text without line breaks or other control characters (Latin-1 at most).');
+  if (value.trim() === '' || userAgentProblem(value) !== null) {
+    throw new InvalidArgumentError(`expected text of at most ${cliTitlesLimits.userAgentLength} characters without line breaks or other control characters (Latin-1 at most).`);
+  }
   return value;
 };
 
@@ -423,10 +429,10 @@ export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: 
     .command('titles')
     .description('Fetch the page title of every URL in FILEs (or standard input), one per line, many at a time.')
     .argument('[FILE...]', 'files of URLs, one per line ("-" or none: standard input)')
-    .option('-c, --concurrency <n>', 'requests in flight overall', integer(1, 10_000), defaults.concurrency)
-    .option('--per-host <n>', 'requests in flight per host', integer(1, 1000), defaults.perHost)
+    .option('-c, --concurrency <n>', 'requests in flight overall', integer(cliTitlesLimits.concurrency), defaults.concurrency)
+    .option('--per-host <n>', 'requests in flight per host', integer(cliTitlesLimits.perHost), defaults.perHost)
     .option('-t, --timeout <seconds>', 'deadline for each request, body included', seconds, defaults.timeoutMs / 1000)
-    .option('-r, --retries <n>', 'retries after network errors, timeouts and 429/502/503/504', integer(0, 20), defaults.retries)
+    .option('-r, --retries <n>', 'retries after network errors, timeouts and 429/502/503/504', integer(cliTitlesLimits.retries), defaults.retries)
     .option('-A, --user-agent <text>', 'User-Agent header', userAgent, defaults.userAgent)
     .option('-H, --header <"Name: value">', 'extra request header (repeat for more)', header)
     .addOption(new Option('-f, --format <format>', 'record format (default: jsonl, or text on a terminal; with --output, from its extension)').choices(['jsonl', 'csv', 'json', 'text']))

@@ -60,6 +60,7 @@ export function createServices(options: ServicesOptions): Services {
     'titles.resume': ([id]) => byRun(id, () => queue.resume(id), () => titles.resume(id)),
     'titles.cancel': ([id]) => byRun(id, () => queue.cancel(id), () => titles.cancel(id)),
     'titles.retryFailed': ([id]) => byRun(id, () => queue.retryFailed(id), () => titles.retryFailed(id)),
+    'titles.retryRows': ([id, { indices }]) => byRun(id, () => queue.retryRows(id, indices), () => titles.retryRows(id, indices)),
     'history.list': () => listHistory(),
     'history.load': async ([id]) => {
       const loaded = await titles.load(id);
@@ -68,6 +69,7 @@ export function createServices(options: ServicesOptions): Services {
     },
     'history.resume': ([id]) => byRun(id, () => queue.resumeRun(id), () => titles.resumeRun(id)),
     'history.delete': ([id]) => byRun(id, () => queue.delete(id), () => titles.delete(id)),
+    'history.rename': ([id, name]) => byRun(id, () => queue.rename(id, name), () => titles.rename(id, name)),
     'primes.check': ([request]) => cpu.primesCheck(request.text),
     'primes.range': ([request]) => cpu.primesRange(request),
     'thumbs.scan': ([request]) => cpu.thumbsScan(request.paths, request.outDir ?? null),

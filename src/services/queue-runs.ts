@@ -29,6 +29,7 @@ import {
 import type { ClusterHandle, ClusterTitlesRun, WorkerStatus } from '../cluster/index.js';
 import { SCHEMA_VERSION } from '../cluster/schema.js';
 import { acquireLock, type Lock } from '../fs/lock.js';
+import { isRetryableRecord } from '../titles/problems.js';
 import type { TitleRecord, TitlesProgress, TitlesSummary } from '../titles/types.js';
 import { distinctEntries, linesOf } from './entries.js';
 import type { EventHub } from './events.js';
@@ -40,7 +41,7 @@ import { META_EVERY_MS, MetaWriter, stderrLog, type ServicesLog } from './run-me
 import { RunOwnership } from './run-ownership.js';
 import { settingsForToday, STORED_RUN_VERSION } from './stored-run.js';
 import { UpdateThrottle } from './throttle.js';
-import { defaultName, emptyProgress, FAILED, NONE, newRunId, NOT_RETRIED, OK, settingsToOptions } from './titles-runs.js';
+import { defaultName, emptyProgress, FAILED, NONE, newRunId, OK, settingsToOptions } from './titles-runs.js';
 
 /** Workers are listed this often while a run is paused (its producer, which lists them otherwise, is stopped). */
 const PAUSED_WORKERS_EVERY_MS = 1000;
@@ -311,24 +312,56 @@ export class QueueRuns {
     });
   }
 
+  /** Failed fetches and transient statuses again (src/titles/problems.ts), as a local run's Retry failed. */
   retryFailed(id: string): Promise<CommandResult<'titles.retryFailed'>> {
+    return this.retryWhere(id, isRetryableRecord);
+  }
+
+  /** The given rows again, whatever they answered (the user chose them). */
+  retryRows(id: string, indices: readonly number[]): Promise<CommandResult<'titles.retryRows'>> {
+    const wanted = new Set(indices);
+    return this.retryWhere(id, (record) => wanted.has(record.index));
+  }
+
+  private retryWhere(id: string, pick: (record: TitleRecord) => boolean): Promise<CommandResult<'titles.retryRows'>> {
     return this.withRunLock(id, async () => {
       this.assertOpen();
       if (this.live.has(id)) throw new RefusalError('RUN_GOING', 'This run is still going; wait for it to end or cancel it first');
       const meta = await this.store.readMeta(id);
       if (!isQueueMeta(meta)) throw new RefusalError('RUN_NOT_FOUND', `No run with id ${id}`);
       const retry = new Set<number>();
-      for (const record of await this.store.readRecords(id, meta.total)) if (record?.error && !NOT_RETRIED.has(record.error.code)) retry.add(record.index);
+      for (const record of await this.store.readRecords(id, meta.total)) if (record && pick(record)) retry.add(record.index);
       if (retry.size === 0) return { runId: id, count: 0, adjusted: [] };
       const live = await this.claim(id);
-      // A new run on the queue under the same id (the ended one's summary there is replaced) for the failed rows; or,
-      // still on the queue (interrupted), attach, so what the workers committed meanwhile is kept, and fetch the
-      // failed rows again along with the missing ones.
+      // A new run on the queue under the same id (the ended one's summary there is replaced) for these rows; or,
+      // still on the queue (interrupted), attach, so what the workers committed meanwhile is kept, and fetch these
+      // rows again along with the missing ones.
       const adjusted =
         meta.state === 'done' || meta.state === 'cancelled'
           ? await this.restart(live, { resume: false, skip: (index) => !retry.has(index) })
-          : await this.restart(live, { resume: true, skip: (index) => live.status[index] === OK });
+          : await this.restart(live, { resume: true, skip: (index) => live.status[index] === OK && !retry.has(index) });
       return { runId: id, count: retry.size, adjusted };
+    });
+  }
+
+  /** Another name for a queue run, in its meta.json (by this process when it runs it here, else under its lock). */
+  rename(id: string, name: string): Promise<void> {
+    return this.withRunLock(id, async () => {
+      const live = this.live.get(id);
+      if (live) {
+        live.meta = { ...live.meta, name };
+        await live.metaWriter.write(true);
+      } else {
+        const lock = await this.ownership.lock(id, 'rename');
+        try {
+          const meta = await this.store.readMeta(id);
+          if (!isQueueMeta(meta)) throw new RefusalError('RUN_NOT_FOUND', `No run with id ${id}`);
+          await this.store.writeMeta({ ...meta, name }, true);
+        } finally {
+          await lock.release();
+        }
+      }
+      this.onHistoryChanged();
     });
   }
 

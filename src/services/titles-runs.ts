@@ -12,6 +12,8 @@ import { acquireLock, type Lock } from '../fs/lock.js';
 import { packageInfo } from '../package-info.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
 import { startTitlesJob, type TitlesJob } from '../titles/engine.js';
+import { isRetryableRecord } from '../titles/problems.js';
+import { runName } from '../titles/run-name.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
 import { distinctEntries, linesOf } from './entries.js';
 import type { EventHub } from './events.js';
@@ -27,8 +29,6 @@ export { isProcessAlive, ownedElsewhereError } from './run-ownership.js';
 export const NONE = 0;
 export const OK = 1;
 export const FAILED = 2;
-/** Rows a retry leaves alone: lines that are not http(s) URLs fail the same way every time. */
-export const NOT_RETRIED: ReadonlySet<string> = new Set(['INVALID_URL']);
 
 interface Live {
   meta: RunMeta;
@@ -48,6 +48,14 @@ interface Live {
   /** Settles when the current job's last update is out and its meta written. */
   finished: Promise<void>;
   metaWriter: MetaWriter;
+  /** Time the run's earlier jobs worked (a resume or retry goes on from it), in milliseconds. */
+  earlierMs: number;
+  /**
+   * Time the current job spent paused so far, and when it was paused now (if it is), both on the job's own clock
+   * (its progress' elapsedMs), so that a snapshot of the job says exactly how long it worked.
+   */
+  pausedMs: number;
+  pausedSince: number | null;
 }
 
 export interface TitlesRunsOptions {
@@ -76,10 +84,16 @@ export function newRunId(now: Date): string {
   return `${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
+/** The name of a run the app did not name: its first URL's host and the number of entries (as the app names runs). */
 export function defaultName(entries: readonly string[]): string {
   const first = entries[0] ?? 'empty';
-  const name = entries.length > 1 ? `${first} + ${entries.length - 1}` : first;
-  return name.length > 200 ? `${name.slice(0, 199)}…` : name;
+  let host = first;
+  try {
+    host = new URL(first).hostname.replace(/^www\./, '') || first;
+  } catch {
+    // An invalid line comes first: name the run by it.
+  }
+  return runName(host, entries.length);
 }
 
 export function emptyProgress(total: number): TitlesProgress {
@@ -186,12 +200,23 @@ export class TitlesRuns {
     return this.withRunLock(id, () => this.retryFailedNow(id));
   }
 
-  private async retryFailedNow(id: string): Promise<CommandResult<'titles.retryFailed'>> {
+  /** The given rows again, whatever they answered (the user chose them); indices past the run's end are ignored. */
+  retryRows(id: string, indices: readonly number[]): Promise<CommandResult<'titles.retryRows'>> {
+    const wanted = new Set(indices);
+    return this.withRunLock(id, () => this.retryNow(id, (record) => wanted.has(record.index)));
+  }
+
+  private retryFailedNow(id: string): Promise<CommandResult<'titles.retryFailed'>> {
+    return this.retryNow(id, isRetryableRecord);
+  }
+
+  /** Fetch again, in this run, the rows whose record `pick` chooses; nothing starts when it chooses none. */
+  private async retryNow(id: string, pick: (record: TitleRecord) => boolean): Promise<CommandResult<'titles.retryRows'>> {
     this.assertOpen();
     const live = await this.claim(id);
     const retry = new Set<number>();
     const records = await this.store.readRecords(id, live.meta.total);
-    for (const record of records) if (record?.error && !NOT_RETRIED.has(record.error.code)) retry.add(record.index);
+    for (const record of records) if (record && pick(record)) retry.add(record.index);
     if (retry.size === 0) {
       // Nothing to fetch: the run is let go as it was.
       await this.disown(live);
@@ -249,6 +274,30 @@ export class TitlesRuns {
 
   delete(id: string): Promise<void> {
     return this.withRunLock(id, () => this.deleteNow(id));
+  }
+
+  /** Give a run another name, in its meta.json; refused for a run another process owns (it rewrites that meta). */
+  rename(id: string, name: string): Promise<void> {
+    return this.withRunLock(id, () => this.renameNow(id, name));
+  }
+
+  private async renameNow(id: string, name: string): Promise<void> {
+    const live = this.live.get(id);
+    if (live) {
+      live.meta = { ...live.meta, name };
+      await live.metaWriter.write(true);
+    } else {
+      const lock = await this.ownership.lock(id, 'rename');
+      try {
+        const meta = await this.store.readMeta(id);
+        if (!meta) throw new RefusalError('RUN_NOT_FOUND', `No run with id ${id}`);
+        if (this.ownership.isGoingUnlocked(meta)) throw ownedElsewhereError(null, 'rename');
+        await this.store.writeMeta({ ...meta, name }, true);
+      } finally {
+        await lock.release();
+      }
+    }
+    this.historyChanged();
   }
 
   private async deleteNow(id: string): Promise<void> {
@@ -335,6 +384,9 @@ export class TitlesRuns {
         live.meta = { ...live.meta, done: live.done, failed: live.failed };
         return live.meta;
       }),
+      earlierMs: meta.summary?.elapsedMs ?? 0,
+      pausedMs: 0,
+      pausedSince: null,
     };
     this.live.set(meta.id, live);
     return live;
@@ -414,6 +466,8 @@ export class TitlesRuns {
     const controller = new AbortController();
     live.controller = controller;
     live.pending = [];
+    live.pausedMs = 0;
+    live.pausedSince = null;
     let final: { state: JobState; summary: TitlesSummary } | null = null;
     let endSaved = false;
     const throttle = new UpdateThrottle(async () => {
@@ -479,16 +533,21 @@ export class TitlesRuns {
     });
   }
 
-  /** The engine's snapshot with the run's own counts: a resumed or retried job sees only part of the run. */
+  /**
+   * The engine's snapshot with the run's own counts and time: a resumed or retried job sees only part of the run, and
+   * the run's elapsed time is what all its jobs worked, without their pauses.
+   */
   private progressOf(live: Live, progress: TitlesProgress): TitlesProgress {
     const total = live.meta.total;
     const left = total - live.done;
+    const pausedMs = live.pausedMs + (live.pausedSince === null ? 0 : performance.now() - live.pausedSince);
     return {
       ...progress,
       total,
       done: live.done,
       failed: live.failed,
       etaMs: left === 0 ? 0 : progress.rate > 0 ? Math.round((left / progress.rate) * 1000) : null,
+      elapsedMs: Math.round(live.earlierMs + Math.max(0, progress.elapsedMs - pausedMs)),
       paused: live.meta.state === 'paused',
     };
   }
@@ -500,8 +559,14 @@ export class TitlesRuns {
       throw new RefusalError('RUN_NOT_GOING', 'This run is not going');
     }
     if ((live.meta.state === 'paused') === paused) return;
-    if (paused) live.job.pause();
-    else live.job.resume();
+    if (paused) {
+      live.job.pause();
+      live.pausedSince = performance.now();
+    } else {
+      live.job.resume();
+      if (live.pausedSince !== null) live.pausedMs += performance.now() - live.pausedSince;
+      live.pausedSince = null;
+    }
     live.meta = { ...live.meta, state: paused ? 'paused' : 'running', updatedAt: new Date().toISOString() };
     await live.metaWriter.write(true);
     // Tell the page at once (the next batch might be a while when paused).

@@ -1,20 +1,22 @@
 /** Public types of the titles engine, shared by the CLI, the services, the IPC contract and the renderer. */
 
-/** Documented error codes of a title record (see README "Error codes"). */
-export type TitleErrorCode =
-  | 'INVALID_URL'
-  | 'DNS'
-  | 'CONNECT'
-  | 'TLS'
-  | 'TIMEOUT'
-  | 'RESET'
-  | 'TOO_MANY_REDIRECTS'
-  | 'REDIRECT_LOOP'
-  | 'NOT_HTML'
-  | 'TOO_LARGE'
-  | 'PROTOCOL'
-  | 'ABORTED'
-  | 'NETWORK';
+/** Documented error codes of a title record (see docs/titles.md "Error codes"); the app shows each in its language. */
+export const titleErrorCodes = [
+  'INVALID_URL',
+  'DNS',
+  'CONNECT',
+  'TLS',
+  'TIMEOUT',
+  'RESET',
+  'TOO_MANY_REDIRECTS',
+  'REDIRECT_LOOP',
+  'NOT_HTML',
+  'TOO_LARGE',
+  'PROTOCOL',
+  'ABORTED',
+  'NETWORK',
+] as const;
+export type TitleErrorCode = (typeof titleErrorCodes)[number];
 
 export interface RecordError<Code extends string = string> {
   code: Code;
