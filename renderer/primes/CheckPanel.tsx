@@ -6,6 +6,7 @@ import { errorMessage, invoke, useApiEvent } from '../api.js';
 import { BulkSummary } from '../components/BulkSummary.js';
 import { Button, modKey } from '../components/Button.js';
 import { EmptyState } from '../components/EmptyState.js';
+import { useLiveStats } from '../components/live-stats.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { useToast } from '../components/Toasts.js';
 import { useFormatters, useT } from '../i18n/index.js';
@@ -88,6 +89,8 @@ export function CheckPanel() {
 
   const current = run.current;
   const running = current?.state === 'running' || current?.state === 'starting';
+  // The elapsed time ticks between updates.
+  const clock = useLiveStats({ key: current?.serial ?? null, done: current?.done ?? 0, total: current?.total ?? 0, elapsedMs: current?.elapsedMs ?? 0, running: current?.state === 'running' });
   const tooLong = text.length > maxTextLength;
 
   const check = async () => {
@@ -277,7 +280,7 @@ export function CheckPanel() {
           ) : null}
           <p className="primes-status" role="status" data-state={current.state}>
             <span>{status}</span>
-            {current.state !== 'starting' ? <span className="primes-status__time">{format.duration(current.elapsedMs)}</span> : null}
+            {current.state !== 'starting' ? <span className="primes-status__time">{format.duration(clock.elapsedMs)}</span> : null}
           </p>
           {current.truncated ? <p className="primes-range__note">{t('checkTruncated', { shown: format.number(current.rows.length), total: format.number(current.done) })}</p> : null}
         </div>

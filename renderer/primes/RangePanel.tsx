@@ -27,6 +27,17 @@ import { WorkerBars } from './WorkerBars.js';
  */
 export const listCap = PRIMES_TO_UI;
 
+/** Below this much sieving (all workers together, in ms), starting and messaging the workers is most of the time. */
+const speedupMinWorkMs = 100;
+
+/**
+ * Whether a result's speed-up over one worker says something: not for a cancelled count, one worker, or a range so
+ * small that the workers' overhead is most of it (a tiny list showed "0.07×").
+ */
+export function speedupMeaningful(result: RangeResult): boolean {
+  return !result.cancelled && result.workers > 1 && result.speedup * result.ms >= speedupMinWorkMs;
+}
+
 
 /** What a start sends, kept while the user is asked whether to replace the output file. */
 interface RangeLaunch {
@@ -454,10 +465,12 @@ function RangeStatus(props: { run: RangeRun; grouped: (value: string) => string 
               <dt>{t('workers')}</dt>
               <dd>{format.number(result.workers)}</dd>
             </div>
-            <div>
-              <dt>{t('speedup')}</dt>
-              <dd className="primes-stats__speedup">{t('speedupValue', { value: format.number(result.speedup, 2) })}</dd>
-            </div>
+            {speedupMeaningful(result) ? (
+              <div>
+                <dt>{t('speedup')}</dt>
+                <dd className="primes-stats__speedup">{t('speedupValue', { value: format.number(result.speedup, 2) })}</dd>
+              </div>
+            ) : null}
           </dl>
           {run.output && !result.cancelled ? <p className="primes-range__written">{t('writtenTo', { path: run.output })}</p> : null}
         </div>
@@ -506,7 +519,7 @@ function RecentResults(props: { results: RangeResult[]; grouped: (value: string)
               <td>{result.cancelled ? <span className="muted">{t('recentCancelled')}</span> : format.number(result.count)}</td>
               <td>{format.duration(result.ms)}</td>
               <td>{format.number(result.workers)}</td>
-              <td>{t('speedupValue', { value: format.number(result.speedup, 2) })}</td>
+              <td>{speedupMeaningful(result) ? t('speedupValue', { value: format.number(result.speedup, 2) }) : '–'}</td>
             </tr>
           ))}
         </tbody>

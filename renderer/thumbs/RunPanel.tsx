@@ -3,6 +3,7 @@ import { useId } from 'react';
 import { errorMessage, invoke } from '../api.js';
 import { Button } from '../components/Button.js';
 import { EmptyState } from '../components/EmptyState.js';
+import { useLiveStats } from '../components/live-stats.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { useToast } from '../components/Toasts.js';
 import { useFormatters, useT, type Translator } from '../i18n/index.js';
@@ -95,6 +96,8 @@ export function RunPanel(props: {
   const toast = useToast();
   const { run, running } = props;
   const progress = run?.progress ?? null;
+  // Elapsed and time left tick between updates (one slow image must not freeze them).
+  const clock = useLiveStats({ key: run?.jobId ?? null, done: progress?.done ?? 0, total: progress?.total ?? 0, elapsedMs: progress?.elapsedMs ?? 0, running: run?.state === 'running' });
   const finished = run !== null && !running;
   const outputFolder = run?.outDir ?? run?.outputsFolder ?? null;
 
@@ -168,12 +171,12 @@ export function RunPanel(props: {
             </div>
             <div>
               <dt>{t('statElapsed')}</dt>
-              <dd>{format.duration(progress?.elapsedMs ?? 0)}</dd>
+              <dd>{format.duration(clock.elapsedMs)}</dd>
             </div>
             {running ? (
               <div>
                 <dt>{t('statEta')}</dt>
-                <dd>{progress?.etaMs != null ? format.duration(progress.etaMs) : '–'}</dd>
+                <dd>{clock.etaMs !== null ? format.duration(clock.etaMs) : '–'}</dd>
               </div>
             ) : null}
           </dl>
