@@ -9,6 +9,7 @@ import { Button } from '../components/Button.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { NumberField, TextField } from '../components/Fields.js';
+import { useLiveStats } from '../components/live-stats.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { useToast } from '../components/Toasts.js';
 import { useFormatters, useT } from '../i18n/index.js';
@@ -420,6 +421,8 @@ function RangeStatus(props: { run: RangeRun; grouped: (value: string) => string 
   const progress = run.progress;
   const running = run.state === 'running' || run.state === 'starting';
   const result = run.result;
+  // Elapsed and time left tick between updates.
+  const clock = useLiveStats({ key: run.jobId, done: progress?.sieved ?? 0, total: progress?.total ?? 0, elapsedMs: progress?.elapsedMs ?? 0, running: run.state === 'running' });
 
   return (
     <div className="primes-range__status" data-state={run.state}>
@@ -439,11 +442,11 @@ function RangeStatus(props: { run: RangeRun; grouped: (value: string) => string 
             </div>
             <div>
               <dt>{t('elapsed')}</dt>
-              <dd>{format.duration(progress?.elapsedMs ?? 0)}</dd>
+              <dd>{format.duration(clock.elapsedMs)}</dd>
             </div>
             <div>
               <dt>{t('eta')}</dt>
-              <dd>{progress?.etaMs != null ? format.duration(progress.etaMs) : '–'}</dd>
+              <dd>{clock.etaMs !== null ? format.duration(clock.etaMs) : '–'}</dd>
             </div>
           </dl>
         </div>
