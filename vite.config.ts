@@ -11,6 +11,8 @@ export default defineConfig({
       // src/titles/format.ts (shared with the CLI) uses csv-stringify; its Node build needs `Buffer`, so the renderer
       // takes the same library's browser build (same code, with its own Buffer shim) and exports the same bytes.
       'csv-stringify/sync': 'csv-stringify/browser/esm/sync',
+      // The same for csv-parse (renderer/titles/files.ts reads CSV URL lists with it).
+      'csv-parse/sync': 'csv-parse/browser/esm/sync',
     },
   },
   build: {
