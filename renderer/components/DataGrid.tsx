@@ -4,11 +4,16 @@
  * change, and keeps sorting, filtering and selection itself (so updates never copy the rows).
  *
  * Keyboard (the rows are one tab stop, the active row announced through aria-activedescendant; each sortable
- * header is a button of its own): arrows move, Shift+arrows extend the selection, Home/End/PageUp/PageDown jump,
- * Space toggles, Ctrl/Cmd+A selects all.
+ * header is a button of its own, filling its cell): arrows move, Shift+arrows extend the selection,
+ * Home/End/PageUp/PageDown jump, Space toggles, Ctrl/Cmd+A selects all.
+ *
+ * Resizable columns (`columnWidths` + `onColumnWidths`): each column gets its share of the grid's width in proportion
+ * to its width, never less than its minWidth, so the grid always fits its box (opening a pane beside it narrows the
+ * columns rather than pushing some out of view). Dragging the edge between two columns (or the arrow keys on it)
+ * moves width from one to the other; a double click gives every column its default width again.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useId, useRef, type CSSProperties, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type CSSProperties, type KeyboardEvent, type MouseEvent, type PointerEvent, type ReactNode } from 'react';
 
 export type SortDirection = 'ascending' | 'descending';
 export interface SortState {
@@ -19,8 +24,11 @@ export interface SortState {
 export interface GridColumn<Row> {
   id: string;
   header: string;
-  /** CSS grid track, e.g. "80px" or "minmax(240px, 2fr)". */
-  width: string;
+  /**
+   * CSS grid track, e.g. "80px" or "minmax(240px, 2fr)"; with resizable columns, the default width in pixels (the
+   * column's share of the grid is in proportion to it).
+   */
+  width: string | number;
   /** Smallest width in pixels (for the horizontal scroll extent). */
   minWidth: number;
   render: (row: Row) => ReactNode;
@@ -56,6 +64,29 @@ export interface DataGridProps<Row> {
   /** Extra keys (e.g. Ctrl+C): called first; call preventDefault to stop the grid's own handling. */
   onKeyDown?: (event: KeyboardEvent<HTMLDivElement>) => void;
   sortLabels: { ascending: string; descending: string };
+  /** Resizable columns: the widths the user gave (by column id; a missing one has its default). */
+  columnWidths?: Readonly<Record<string, number>>;
+  /** A new width for every column, or null to give every column its default width again. */
+  onColumnWidths?: (widths: Record<string, number> | null) => void;
+  /** The accessible name of a column's resize handle, e.g. "Resize URL". */
+  resizeLabel?: (header: string) => string;
+}
+
+/** Keyboard steps on a resize handle, in pixels. */
+const resizeStep = 16;
+
+/**
+ * Widths after moving the edge between column `index` and the next one by `delta` pixels: what one gains the other
+ * loses, neither below its minimum.
+ */
+export function resizePair(widths: readonly number[], minimums: readonly number[], index: number, delta: number): number[] {
+  const next = [...widths];
+  const right = index + 1;
+  if (right >= widths.length) return next;
+  const clamped = Math.max(minimums[index]! - widths[index]!, Math.min(delta, widths[right]! - minimums[right]!));
+  next[index] = widths[index]! + clamped;
+  next[right] = widths[right]! - clamped;
+  return next;
 }
 
 export function DataGrid<Row>(props: DataGridProps<Row>) {
@@ -63,8 +94,51 @@ export function DataGrid<Row>(props: DataGridProps<Row>) {
   const rowHeight = props.rowHeight ?? 34;
   const gridId = useId();
   const scrollRef = useRef<HTMLDivElement>(null);
-  const template = columns.map((column) => column.width).join(' ');
+  const headerRef = useRef<HTMLDivElement>(null);
+  const resizable = props.onColumnWidths !== undefined;
+  const widthOf = (column: GridColumn<Row>): number => {
+    const given = props.columnWidths?.[column.id];
+    return given !== undefined && Number.isFinite(given) && given > 0 ? given : typeof column.width === 'number' ? column.width : column.minWidth;
+  };
+  const template = columns
+    .map((column) => (resizable || typeof column.width === 'number' ? `minmax(${column.minWidth}px, ${widthOf(column).toFixed(1)}fr)` : column.width))
+    .join(' ');
   const minWidth = columns.reduce((sum, column) => sum + column.minWidth, 0);
+
+  /** The columns' widths as laid out now, by the header cells. */
+  const measured = (): number[] => {
+    const cells = headerRef.current ? [...headerRef.current.children] : [];
+    return columns.map((column, i) => cells[i]?.getBoundingClientRect().width ?? widthOf(column));
+  };
+  const widthsRecord = (widths: readonly number[]): Record<string, number> => Object.fromEntries(columns.map((column, i) => [column.id, Math.round(widths[i]! * 10) / 10]));
+  const minimums = columns.map((column) => column.minWidth);
+
+  const startResize = (index: number, event: PointerEvent<HTMLDivElement>) => {
+    if (event.button !== 0 || !props.onColumnWidths) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const handle = event.currentTarget;
+    const start = measured();
+    const startX = event.clientX;
+    handle.setPointerCapture(event.pointerId);
+    const move = (moveEvent: globalThis.PointerEvent) => props.onColumnWidths?.(widthsRecord(resizePair(start, minimums, index, moveEvent.clientX - startX)));
+    const end = () => {
+      handle.removeEventListener('pointermove', move);
+      handle.removeEventListener('pointerup', end);
+      handle.removeEventListener('pointercancel', end);
+    };
+    handle.addEventListener('pointermove', move);
+    handle.addEventListener('pointerup', end);
+    handle.addEventListener('pointercancel', end);
+  };
+
+  const resizeKey = (index: number, event: KeyboardEvent<HTMLDivElement>) => {
+    const delta = event.key === 'ArrowLeft' ? -resizeStep : event.key === 'ArrowRight' ? resizeStep : 0;
+    if (delta === 0 || !props.onColumnWidths) return;
+    event.preventDefault();
+    event.stopPropagation();
+    props.onColumnWidths(widthsRecord(resizePair(measured(), minimums, index, delta)));
+  };
 
   const virtualizer = useVirtualizer({
     count: rowCount,
@@ -151,17 +225,18 @@ export function DataGrid<Row>(props: DataGridProps<Row>) {
       data-version={props.version}
     >
       <div className="grid__inner" style={{ minWidth }}>
-        <div className="grid__header" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template, height: rowHeight }}>
-          {columns.map((column) => {
+        <div className="grid__header" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template, height: rowHeight }} ref={headerRef}>
+          {columns.map((column, index) => {
             const sorted = props.sort?.column === column.id ? props.sort.direction : undefined;
+            const sortable = column.sortable && props.onSort;
             return (
               <div
                 key={column.id}
                 role="columnheader"
                 aria-sort={sorted ?? (column.sortable ? 'none' : undefined)}
-                className={`grid__headcell${column.align === 'end' ? ' grid__cell--end' : ''}`}
+                className={`grid__headcell${sortable ? ' grid__headcell--sortable' : ''}${column.align === 'end' ? ' grid__cell--end' : ''}`}
               >
-                {column.sortable && props.onSort ? (
+                {sortable ? (
                   <button type="button" className="grid__sort" onClick={() => props.onSort?.(column.id)}>
                     <span className="grid__headtext">{column.header}</span>
                     <span className={`grid__sorticon${sorted ? ` grid__sorticon--${sorted}` : ''}`} aria-hidden="true" />
@@ -170,6 +245,21 @@ export function DataGrid<Row>(props: DataGridProps<Row>) {
                 ) : (
                   <span className="grid__headtext">{column.header}</span>
                 )}
+                {resizable && index < columns.length - 1 ? (
+                  <div
+                    className="grid__resize"
+                    role="separator"
+                    aria-orientation="vertical"
+                    aria-label={props.resizeLabel ? props.resizeLabel(column.header) : column.header}
+                    aria-valuemin={column.minWidth}
+                    aria-valuenow={Math.round(widthOf(column))}
+                    tabIndex={0}
+                    onPointerDown={(event) => startResize(index, event)}
+                    onKeyDown={(event) => resizeKey(index, event)}
+                    onDoubleClick={() => props.onColumnWidths?.(null)}
+                    onClick={(event) => event.stopPropagation()}
+                  />
+                ) : null}
               </div>
             );
           })}

@@ -1,6 +1,7 @@
 /**
- * The history sidebar: every saved run, newest first, to reopen, resume (when interrupted) or delete. A run going in
- * another Titlewave window or process shows as such, with neither Resume nor Delete: only its owner acts on it.
+ * The history sidebar: every saved run, newest first, to reopen, resume (when interrupted), rename or delete. A run
+ * going in another Titlewave window or process shows as such, with neither Resume, Rename nor Delete: only its owner
+ * acts on it.
  */
 import { memo, useState } from 'react';
 import type { RunSummary } from '../../src/contract.js';
@@ -11,7 +12,8 @@ import { commonMessages } from '../i18n/common.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { clusterMessages } from '../i18n/cluster.js';
 import { titlesMessages } from '../i18n/titles.js';
-import { useRunStateLabel } from '../titles/RunBar.js';
+import { RenameInput } from '../titles/RenameInput.js';
+import { useRunStateLabel } from '../titles/run.js';
 
 export const HistorySidebar = memo(function HistorySidebar(props: {
   runs: readonly RunSummary[];
@@ -19,6 +21,8 @@ export const HistorySidebar = memo(function HistorySidebar(props: {
   onOpen: (run: RunSummary) => void;
   onResume: (run: RunSummary) => void;
   onDelete: (run: RunSummary) => void;
+  /** Resolves true when the run has its new name. */
+  onRename: (run: RunSummary, name: string) => Promise<boolean>;
 }) {
   const t = useT(titlesMessages);
   const tc = useT(commonMessages);
@@ -26,6 +30,7 @@ export const HistorySidebar = memo(function HistorySidebar(props: {
   const format = useFormatters();
   const stateLabel = useRunStateLabel();
   const [confirming, setConfirming] = useState<RunSummary | null>(null);
+  const [renaming, setRenaming] = useState<string | null>(null);
   // Opening, resuming and deleting all need the host.
   const online = useHostOnline();
 
@@ -45,7 +50,17 @@ export const HistorySidebar = memo(function HistorySidebar(props: {
             const fraction = run.total > 0 ? Math.min(1, run.done / run.total) : 0;
             return (
               <li key={run.id} className={`history__item${run.id === props.activeRunId ? ' history__item--active' : ''}`}>
+                {renaming === run.id ? (
+                  <RenameInput
+                    className="history__rename"
+                    name={run.name}
+                    onDone={async (name) => {
+                      if (name === null || (await props.onRename(run, name))) setRenaming(null);
+                    }}
+                  />
+                ) : null}
                 <button
+                  hidden={renaming === run.id}
                   type="button"
                   className="history__open"
                   aria-current={run.id === props.activeRunId ? 'true' : undefined}
@@ -80,6 +95,11 @@ export const HistorySidebar = memo(function HistorySidebar(props: {
                   {resumable ? (
                     <button type="button" className="link-button" disabled={!online} aria-label={t('historyResumeLabel', { name: run.name })} onClick={() => props.onResume(run)}>
                       {t('historyResume')}
+                    </button>
+                  ) : null}
+                  {run.state !== 'elsewhere' ? (
+                    <button type="button" className="link-button" disabled={!online} aria-label={t('historyRenameLabel', { name: run.name })} onClick={() => setRenaming(run.id)}>
+                      {t('historyRename')}
                     </button>
                   ) : null}
                   {run.state !== 'running' && run.state !== 'paused' && run.state !== 'elsewhere' ? (

@@ -21,6 +21,7 @@ export const commonMessages = defineMessages({
     gridRows: '{count} rows',
     sortAscending: 'sorted ascending',
     sortDescending: 'sorted descending',
+    resizeColumn: 'Resize the {column} column',
     notifications: 'Notifications',
     connectionLost: 'Connection lost — reconnecting…',
     connectionLostDetail:
@@ -50,6 +51,7 @@ export const commonMessages = defineMessages({
     gridRows: '{count} 行',
     sortAscending: '升序',
     sortDescending: '降序',
+    resizeColumn: '调整“{column}”列的宽度',
     notifications: '通知',
     connectionLost: '连接已断开——正在重新连接…',
     connectionLostDetail: 'Titlewave 没有响应，此处显示的内容不再实时更新。如果 `titlewave serve` 已停止，请用同样的 --port 和数据文件夹重新启动它：本页面会自动重新连接。',

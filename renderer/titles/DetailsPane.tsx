@@ -5,6 +5,8 @@ import { isWebUrl } from '../api.js';
 import { Button } from '../components/Button.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { titlesMessages } from '../i18n/titles.js';
+import { describeTitleError } from './error-text.js';
+import { TITLE_MAX_CHARS, TITLE_MAX_PX, titleKey, titleLength } from './filters.js';
 
 const sourceKey = { bom: 'sourceBom', http: 'sourceHttp', meta: 'sourceMeta', default: 'sourceDefault' } as const;
 
@@ -16,10 +18,19 @@ export function statusTone(status: number | null): string {
   return 'server';
 }
 
-export function DetailsPane(props: { record: TitleRecord; onClose: () => void; onOpenExternal: (url: string) => void }) {
+export function DetailsPane(props: {
+  record: TitleRecord;
+  /** The title's width in the result-title font, NaN when not measured. */
+  titleWidth: number;
+  onClose: () => void;
+  onOpenExternal: (url: string) => void;
+}) {
   const t = useT(titlesMessages);
   const format = useFormatters();
   const { record } = props;
+  const error = record.error ? describeTitleError(t, record.error) : null;
+  const title = titleKey(record);
+  const length = title === null ? 0 : titleLength(title);
   const target = isWebUrl(record.finalUrl) ? record.finalUrl : isWebUrl(record.url) ? record.url : null;
   const text = (value: string | null) => (value === null || value === '' ? <span className="muted">{t('none')}</span> : value);
   const row = (label: string, value: ReactNode, className?: string) => (
@@ -39,6 +50,14 @@ export function DetailsPane(props: { record: TitleRecord; onClose: () => void; o
       </div>
       <div className="details__body">
         <p className="details__title">{record.title ?? <span className="muted">{t('noTitle')}</span>}</p>
+        {title !== null ? (
+          <p className="details__measure">
+            <span className={length > TITLE_MAX_CHARS ? 'details__over' : undefined}>{t('titleChars', { count: length, formatted: format.number(length) })}</span>
+            {Number.isFinite(props.titleWidth) ? (
+              <span className={props.titleWidth > TITLE_MAX_PX ? 'details__over' : undefined}>{t('titlePixels', { value: format.number(Math.round(props.titleWidth)) })}</span>
+            ) : null}
+          </p>
+        ) : null}
         <p className="details__url">{record.url}</p>
         {target ? (
           <Button size="small" onClick={() => props.onOpenExternal(target)}>
@@ -46,7 +65,17 @@ export function DetailsPane(props: { record: TitleRecord; onClose: () => void; o
           </Button>
         ) : null}
         <dl className="details__list">
-          {record.error ? row(t('detailError'), <span className="details__error"><code>{record.error.code}</code> {record.error.message}</span>) : null}
+          {record.error && error ? (
+            <>
+              {row(
+                t('detailError'),
+                <span className="details__error">
+                  {error.text} <code className="details__code">{record.error.code}</code>
+                </span>,
+              )}
+              {error.detail !== null ? row(t('detailErrorDetail'), <span className="details__detail">{error.detail}</span>, 'details__row--break') : null}
+            </>
+          ) : null}
           {row(t('detailStatus'), record.status === null ? text(null) : <span className={`status status--${statusTone(record.status)}`}>{record.status}</span>)}
           {row(t('detailFinalUrl'), text(record.finalUrl), 'details__row--break')}
           {row(

@@ -6,11 +6,11 @@ import { memo, useEffect, useId, useMemo, useRef, useState, type ClipboardEvent,
 import type { TitlesSettings } from '../../src/contract.js';
 import { BulkSummary } from '../components/BulkSummary.js';
 import { Button, modKey } from '../components/Button.js';
-import { NumberField, TextField } from '../components/Fields.js';
-import { useFormatters, useLanguage, useT } from '../i18n/index.js';
-import { invalidReasonText, titlesMessages } from '../i18n/titles.js';
+import { useFormatters, useT } from '../i18n/index.js';
+import { titlesMessages } from '../i18n/titles.js';
+import { invalidReasonText } from './error-text.js';
 import type { InputAnalysis } from './analysis.js';
-import { defaultTitlesSettings } from './settings.js';
+import { SettingsPanel, settingsValid } from './SettingsPanel.js';
 
 /** Select line `lineNumber` (1-based) of a textarea and scroll it into view. */
 export function jumpToLine(textarea: HTMLTextAreaElement, lineNumber: number): void {
@@ -70,13 +70,10 @@ export const InputPanel = memo(function InputPanel(props: {
 }) {
   const t = useT(titlesMessages);
   const format = useFormatters();
-  const { language } = useLanguage();
-  const { analysis, settings, onSettingsChange } = props;
+  const { analysis } = props;
   const textareaId = useId();
   const countsId = useId();
   const invalidListRef = useRef<HTMLDivElement>(null);
-  const set = <K extends keyof TitlesSettings>(key: K, value: TitlesSettings[K]) => onSettingsChange({ ...settings, [key]: value });
-  const isDefault = JSON.stringify(settings) === JSON.stringify(defaultTitlesSettings);
   const hiddenInvalid = analysis.invalidCount - analysis.invalid.length;
   const labelId = `${textareaId}-label`;
 
@@ -193,7 +190,7 @@ export const InputPanel = memo(function InputPanel(props: {
                   >
                     <span className="invalid-list__line">{t('invalidLine', { line: item.lineNumber })}</span>
                     <span className="invalid-list__text">{item.line}</span>
-                    <span className="invalid-list__reason">{invalidReasonText(item.reason, language)}</span>
+                    <span className="invalid-list__reason">{invalidReasonText(t, item.reason)}</span>
                   </button>
                 </li>
               ))}
@@ -203,62 +200,9 @@ export const InputPanel = memo(function InputPanel(props: {
         ) : null}
       </div>
 
-      <fieldset className="settings">
-        <legend className="settings__legend">
-          <span>{t('settingsHeading')}</span>
-          <button type="button" className="link-button" disabled={isDefault} onClick={() => onSettingsChange(defaultTitlesSettings)}>
-            {t('resetSettings')}
-          </button>
-        </legend>
-        <div className="settings__grid">
-          <NumberField
-            label={t('concurrency')}
-            hint={t('concurrencyHint')}
-            value={settings.concurrency}
-            min={1}
-            max={1000}
-            rangeError={t('rangeError', { min: 1, max: 1000 })}
-            onChange={(value) => set('concurrency', value)}
-          />
-          <NumberField
-            label={t('perHost')}
-            hint={t('perHostHint')}
-            value={settings.perHost}
-            min={1}
-            max={100}
-            rangeError={t('rangeError', { min: 1, max: 100 })}
-            onChange={(value) => set('perHost', value)}
-          />
-          <NumberField
-            label={t('timeout')}
-            hint={t('timeoutHint')}
-            unit={t('seconds')}
-            value={Math.round(settings.timeoutMs / 1000)}
-            min={1}
-            max={600}
-            rangeError={t('rangeError', { min: 1, max: 600 })}
-            onChange={(value) => set('timeoutMs', value * 1000)}
-          />
-          <NumberField
-            label={t('retries')}
-            hint={t('retriesHint')}
-            value={settings.retries}
-            min={0}
-            max={10}
-            rangeError={t('rangeError', { min: 0, max: 10 })}
-            onChange={(value) => set('retries', value)}
-          />
-          <TextField
-            className="settings__wide"
-            label={t('userAgent')}
-            value={settings.userAgent}
-            placeholder={t('userAgentPlaceholder')}
-            maxLength={500}
-            onChange={(value) => set('userAgent', value)}
-          />
-        </div>
+      <SettingsPanel settings={props.settings} onChange={props.onSettingsChange}>
         {props.runOn}
-      </fieldset>
+      </SettingsPanel>
 
       <div className="input-panel__actions">
         <Button onClick={props.onOpen}>{t('open')}</Button>
@@ -266,7 +210,7 @@ export const InputPanel = memo(function InputPanel(props: {
           {t('clear')}
         </Button>
         <span className="input-panel__spacer" />
-        <Button needsHost variant="primary" shortcut={`${modKey}+Enter`} disabled={props.starting || !props.text.trim()} onClick={props.onStart}>
+        <Button needsHost variant="primary" shortcut={`${modKey}+Enter`} disabled={props.starting || !props.text.trim() || !settingsValid(props.settings)} onClick={props.onStart}>
           {props.starting ? t('starting') : t('start')}
         </Button>
       </div>

@@ -1,19 +1,25 @@
 /**
- * The results: a filter box, the virtualised grid (sort by any column, multi-row selection, copy as TSV) and the
- * details of the row in focus. Rows live in a RecordView (store.ts); this component re-renders only when its
- * `version` changes, and then the grid renders just the rows in view.
+ * The results: a filter box and the filters by status and title, the virtualised grid (sort by any column, resizable
+ * columns, multi-row selection, copy as TSV, retry the selected rows) and the details of the row in focus. Rows live
+ * in a RecordView (store.ts); this component re-renders only when its `version` changes, and then the grid renders
+ * just the rows in view.
  */
 import { memo, useCallback, useEffect, useMemo, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import type { TitleRecord } from '../../src/titles/types.js';
 import { Button, modKey } from '../components/Button.js';
-import { DataGrid, type GridColumn, type SelectMode } from '../components/DataGrid.js';
+import { DataGrid, type SelectMode } from '../components/DataGrid.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { useToast } from '../components/Toasts.js';
+import { useColumnWidths } from '../components/use-column-widths.js';
 import { commonMessages } from '../i18n/common.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { titlesMessages } from '../i18n/titles.js';
 import { copyText } from './clipboard.js';
-import { DetailsPane, statusTone } from './DetailsPane.js';
+import { titleColumns } from './columns.js';
+import { DetailsPane } from './DetailsPane.js';
+import { describeTitleError } from './error-text.js';
+import { FilterBar } from './FilterBar.js';
+import type { FilterId } from './filters.js';
 import { toTsv, type ColumnId, type RecordView } from './store.js';
 
 export interface ResultsPanelProps {
@@ -22,24 +28,28 @@ export interface ResultsPanelProps {
   /** Changes when another run is shown: selection and details reset. */
   runKey: string | null;
   running: boolean;
-  onSortChange: () => void;
+  /** The rows can be fetched again now (the run is not going, and this window owns it). */
+  canRetry: boolean;
+  onRetryRows: (indices: number[]) => void;
+  onViewChange: () => void;
   onOpenExternal: (url: string) => void;
   filterRef: RefObject<HTMLInputElement | null>;
 }
 
 export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps) {
-  const { view, version } = props;
+  const { view, version, onViewChange } = props;
   const t = useT(titlesMessages);
   const tc = useT(commonMessages);
   const format = useFormatters();
   const toast = useToast();
 
-  const [query, setQuery] = useState('');
+  const [query, setQuery] = useState(view.query);
+  const [filters, setFilters] = useState<ReadonlySet<FilterId>>(view.filters);
   const [selection, setSelection] = useState<ReadonlySet<number>>(() => new Set());
   const [active, setActive] = useState<number | null>(null);
   const [anchor, setAnchor] = useState<number | null>(null);
   const [detailsOpen, setDetailsOpen] = useState(false);
-  const [, setViewChange] = useState(0);
+  const [widths, setWidths] = useColumnWidths('titlewave.titles.columns');
 
   useEffect(() => {
     setSelection(new Set());
@@ -48,14 +58,36 @@ export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps)
     setDetailsOpen(false);
   }, [props.runKey]);
 
+  // Errors are matched by the filter box in the language they are shown in (and by their code).
+  const errorText = useCallback((record: TitleRecord) => (record.error ? describeTitleError(t, record.error).text : null), [t]);
+  useEffect(() => {
+    view.setErrorText(errorText);
+    onViewChange();
+  }, [view, errorText, onViewChange]);
+
   // The filter runs a moment after typing stops: one pass over 100,000 rows per pause, not per key.
   useEffect(() => {
     const timer = setTimeout(() => {
       view.setQuery(query);
-      setViewChange((n) => n + 1);
+      onViewChange();
     }, 120);
     return () => clearTimeout(timer);
-  }, [query, view]);
+  }, [query, view, onViewChange]);
+
+  useEffect(() => {
+    view.setFilters(filters);
+    onViewChange();
+  }, [filters, view, onViewChange]);
+
+  const toggleFilter = useCallback((filter: FilterId) => {
+    setFilters((current) => {
+      const next = new Set(current);
+      if (next.has(filter)) next.delete(filter);
+      else next.add(filter);
+      return next;
+    });
+  }, []);
+  const clearFilters = useCallback(() => setFilters(new Set()), []);
 
   const sortBy = useCallback(
     (column: string) => {
@@ -64,47 +96,12 @@ export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps)
       // Ascending, then descending, then back to input order.
       const next = current?.column !== id ? { column: id, direction: 'ascending' as const } : current.direction === 'ascending' ? { column: id, direction: 'descending' as const } : null;
       view.setSort(next);
-      setViewChange((n) => n + 1);
-      props.onSortChange();
+      onViewChange();
     },
-    [view, props],
+    [view, onViewChange],
   );
 
-  const columns = useMemo<GridColumn<TitleRecord>[]>(
-    () => [
-      { id: 'url', header: t('colUrl'), width: 'minmax(200px, 1.3fr)', minWidth: 200, sortable: true, render: (r) => <span className="cell-url">{r.url}</span>, text: (r) => r.url },
-      {
-        id: 'status',
-        header: t('colStatus'),
-        width: '92px',
-        minWidth: 92,
-        sortable: true,
-        align: 'end',
-        render: (r) => (r.status === null ? <span className="muted">{t('none')}</span> : <span className={`status status--${statusTone(r.status)}`}>{r.status}</span>),
-      },
-      {
-        id: 'title',
-        header: t('colTitle'),
-        width: 'minmax(220px, 2fr)',
-        minWidth: 220,
-        sortable: true,
-        render: (r) => (r.title === null ? <span className="muted">{t('noTitle')}</span> : <span className="cell-title">{r.title}</span>),
-        text: (r) => r.title,
-      },
-      { id: 'finalUrl', header: t('colFinalUrl'), width: 'minmax(160px, 1fr)', minWidth: 160, sortable: true, render: (r) => <span className="cell-url">{r.finalUrl ?? ''}</span>, text: (r) => r.finalUrl },
-      { id: 'time', header: t('colTime'), width: '84px', minWidth: 84, sortable: true, align: 'end', render: (r) => <span className="cell-num">{format.duration(r.durationMs)}</span> },
-      {
-        id: 'error',
-        header: t('colError'),
-        width: 'minmax(140px, 0.9fr)',
-        minWidth: 140,
-        sortable: true,
-        render: (r) => (r.error ? <span className="cell-error"><code>{r.error.code}</code> {r.error.message}</span> : null),
-        text: (r) => (r.error ? `${r.error.code}: ${r.error.message}` : null),
-      },
-    ],
-    [t, format],
-  );
+  const columns = useMemo(() => titleColumns({ t, format, errorText }), [t, format, errorText]);
 
   const rowCount = view.order.length;
   const total = view.records.size;
@@ -141,17 +138,20 @@ export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps)
 
   const onSelectAll = useCallback(() => setSelection(new Set(view.order)), [view]);
 
+  /** The selected rows the view still shows, in view order: what Copy and Retry take. */
+  const selectedInView = useCallback(() => view.order.filter((index) => selection.has(index)), [view, selection]);
+
   const copySelected = useCallback(async () => {
-    const rows = view.order.filter((index) => selection.has(index)).map((index) => view.records.get(index)!);
+    const rows = selectedInView().map((index) => view.records.get(index)!);
     if (rows.length === 0) return;
     const header = [t('colUrl'), t('colStatus'), t('colTitle'), t('colFinalUrl'), `${t('colTime')} (ms)`, t('colError')];
     try {
-      await copyText(toTsv(rows, header));
+      await copyText(toTsv(rows, header, errorText));
       toast.show(t('copied', { count: rows.length, formatted: format.number(rows.length) }), 'success');
     } catch {
       toast.show(t('copyFailed'), 'error');
     }
-  }, [view, selection, t, toast, format]);
+  }, [view, selectedInView, t, toast, format, errorText]);
 
   const gridKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'c') {
@@ -163,7 +163,7 @@ export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps)
     }
   };
 
-  // Selected rows the filter still shows: the ones Copy takes.
+  // Selected rows the filters still show: the ones Copy and Retry take.
   let selectedVisible = 0;
   for (const index of selection) if (view.positionOf(index) >= 0) selectedVisible++;
   let empty: ReactNode;
@@ -177,9 +177,15 @@ export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps)
     );
   } else {
     empty = (
-      <EmptyState title={t('emptyFilterTitle', { query })}>
+      <EmptyState title={query.trim() ? t('emptyFilterTitle', { query }) : t('emptyFiltersTitle')}>
         <p>{t('emptyFilterBody')}</p>
-        <Button size="small" onClick={() => setQuery('')}>
+        <Button
+          size="small"
+          onClick={() => {
+            setQuery('');
+            clearFilters();
+          }}
+        >
           {t('clearFilter')}
         </Button>
       </EmptyState>
@@ -215,10 +221,16 @@ export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps)
         ) : null}
         <span className="results__spacer" />
         {selectedVisible > 0 ? <span className="results__selected">{t('selectedCount', { count: selectedVisible, formatted: format.number(selectedVisible) })}</span> : null}
+        {props.canRetry && selectedVisible > 0 ? (
+          <Button size="small" needsHost onClick={() => props.onRetryRows(selectedInView())}>
+            {t('retrySelected')}
+          </Button>
+        ) : null}
         <Button size="small" shortcut={`${modKey}+C`} disabled={selectedVisible === 0} onClick={() => void copySelected()}>
           {t('copy')}
         </Button>
       </div>
+      {total > 0 ? <FilterBar chosen={filters} count={(filter) => view.records.count(filter)} onToggle={toggleFilter} onClear={clearFilters} version={version} /> : null}
       <div className={`results__body${detailsOpen && activeRecord ? ' results__body--details' : ''}`}>
         <DataGrid<TitleRecord>
           label={t('resultsLabel')}
@@ -238,13 +250,17 @@ export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps)
           onKeyDown={gridKeyDown}
           empty={empty}
           sortLabels={{ ascending: tc('sortAscending'), descending: tc('sortDescending') }}
+          columnWidths={widths}
+          onColumnWidths={setWidths}
+          resizeLabel={(header) => tc('resizeColumn', { column: header })}
         />
-        {detailsOpen && activeRecord ? <DetailsPane record={activeRecord} onClose={() => setDetailsOpen(false)} onOpenExternal={props.onOpenExternal} /> : null}
+        {detailsOpen && activeRecord ? (
+          <DetailsPane record={activeRecord} titleWidth={view.records.titleWidth(activeRecord)} onClose={() => setDetailsOpen(false)} onOpenExternal={props.onOpenExternal} />
+        ) : null}
       </div>
     </div>
   );
 });
-
 
 function WaveIcon() {
   return (

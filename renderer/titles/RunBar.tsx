@@ -1,78 +1,90 @@
-/** The run on screen: its name and state, the progress bar and counts, and what can be done with it. */
-import { memo } from 'react';
-import type { JobState } from '../../src/contract.js';
-import type { TitlesProgress } from '../../src/titles/types.js';
+/** The run on screen: its name (renamable) and state, the progress bar and counts, and what can be done with it. */
+import { memo, useState } from 'react';
 import { Button } from '../components/Button.js';
+import { useLiveStats } from '../components/live-stats.js';
 import { ProgressBar } from '../components/ProgressBar.js';
+import { SelectField } from '../components/Fields.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { clusterMessages } from '../i18n/cluster.js';
 import { titlesMessages } from '../i18n/titles.js';
+import { RenameInput } from './RenameInput.js';
+import { useRunStateLabel, type ExportFormat, type RunInfo } from './run.js';
 
-/** 'elsewhere': going in another Titlewave window or process, which alone can act on it. */
-export type RunState = JobState | 'interrupted' | 'elsewhere';
-export type ExportFormat = 'csv' | 'json' | 'jsonl';
+/** What an export writes: every row of the run in input order, or the rows in view as filtered and sorted. */
+export type ExportScope = 'all' | 'view';
 
-export interface RunInfo {
-  id: string;
-  name: string;
-  state: RunState;
-  progress: TitlesProgress;
-  /** A run on a Redis queue: the queue's URL without its password. */
-  queue?: string;
-}
-
-const stateKey = {
-  running: 'runStateRunning',
-  paused: 'runStatePaused',
-  done: 'runStateDone',
-  cancelled: 'runStateCancelled',
-  failed: 'runStateFailed',
-  interrupted: 'runStateInterrupted',
-  elsewhere: 'runStateElsewhere',
-} as const;
-
-export function useRunStateLabel(): (state: RunState) => string {
-  const t = useT(titlesMessages);
-  return (state) => t(stateKey[state]);
+export interface RunCounts {
+  /** Rows with a record. */
+  rows: number;
+  /** Rows whose fetch failed. */
+  failed: number;
+  /** Rows that answered with a 4xx or 5xx status. */
+  httpErrors: number;
+  /** Rows "Retry failed" takes. */
+  retryable: number;
+  /** Rows in view (filters and text box). */
+  inView: number;
+  /** The view is filtered or sorted: exporting it differs from exporting everything. */
+  viewDiffers: boolean;
 }
 
 export const RunBar = memo(function RunBar(props: {
   run: RunInfo;
-  failedRows: number;
-  rows: number;
+  counts: RunCounts;
   busy: boolean;
   /** An export is being prepared. */
   exporting: boolean;
+  exportScope: ExportScope;
+  onExportScope: (scope: ExportScope) => void;
   onPause: () => void;
   onResume: () => void;
   onCancel: () => void;
   onResumeInterrupted: () => void;
   onRetryFailed: () => void;
   onExport: (format: ExportFormat) => void;
+  onRename: (name: string) => Promise<boolean>;
 }) {
   const t = useT(titlesMessages);
   const tq = useT(clusterMessages);
   const format = useFormatters();
   const stateLabel = useRunStateLabel();
-  const { run } = props;
+  const { run, counts } = props;
   const { progress } = run;
+  const [renaming, setRenaming] = useState(false);
   const live = run.state === 'running' || run.state === 'paused';
+  const working = run.state === 'running' && !progress.paused;
   const tone = run.state === 'running' ? 'active' : run.state === 'paused' ? 'paused' : run.state === 'done' ? 'done' : 'stopped';
   const total = Math.max(progress.total, progress.done);
+  const clock = useLiveStats({ key: run.id, done: progress.done, total, elapsedMs: progress.elapsedMs, running: working, hostRate: progress.rate });
   const stat = (label: string, value: string, className?: string) => (
     <div className={`stat${className ? ` ${className}` : ''}`}>
       <dt className="stat__label">{label}</dt>
       <dd className="stat__value">{value}</dd>
     </div>
   );
+  let rateText = t('none');
+  if (run.state === 'paused' || progress.paused) rateText = t('pausedRate');
+  else if (clock.rate !== null) rateText = t('perSecond', { value: format.number(clock.rate, clock.rate < 10 ? 1 : 0) });
 
   return (
     <div className="runbar">
       <div className="runbar__top">
         <div className="runbar__title">
-          <h2 className="runbar__name" title={run.name}>
-            {run.name}
-          </h2>
+          {renaming ? (
+            <RenameInput
+              className="runbar__rename"
+              name={run.name}
+              onDone={async (name) => {
+                if (name === null || (await props.onRename(name))) setRenaming(false);
+              }}
+            />
+          ) : (
+            <h2 className="runbar__name" title={run.name}>
+              <button type="button" className="runbar__namebutton" aria-label={t('renameRunLabel', { name: run.name })} onClick={() => setRenaming(true)} disabled={run.state === 'elsewhere'}>
+                {run.name}
+              </button>
+            </h2>
+          )}
           <span className={`badge badge--${run.state}`}>{stateLabel(run.state)}</span>
           {run.queue !== undefined ? (
             <span className="badge badge--queue" title={tq('onQueue', { url: run.queue })}>
@@ -103,24 +115,33 @@ export const RunBar = memo(function RunBar(props: {
               </Button>
             ) : null
           ) : null}
-          {!live && run.state !== 'elsewhere' && props.failedRows > 0 ? (
-            <Button needsHost onClick={props.onRetryFailed} disabled={props.busy}>
-              {t('retryFailed')}
+          {!live && run.state !== 'elsewhere' && counts.retryable > 0 ? (
+            <Button needsHost onClick={props.onRetryFailed} disabled={props.busy} title={t('retryFailedHint')}>
+              {t('retryFailedCount', { count: counts.retryable, formatted: format.number(counts.retryable) })}
             </Button>
           ) : null}
           <div className="segmented" role="group" aria-label={t('export')} aria-busy={props.exporting}>
             <span className="segmented__label" aria-hidden="true">
               {t('export')}
             </span>
-            <button type="button" className="segmented__item" disabled={props.rows === 0 || props.exporting} onClick={() => props.onExport('csv')}>
-              CSV
-            </button>
-            <button type="button" className="segmented__item" disabled={props.rows === 0 || props.exporting} onClick={() => props.onExport('json')}>
-              JSON
-            </button>
-            <button type="button" className="segmented__item" disabled={props.rows === 0 || props.exporting} onClick={() => props.onExport('jsonl')}>
-              JSONL
-            </button>
+            {counts.viewDiffers ? (
+              <SelectField<ExportScope>
+                compact
+                className="segmented__scope"
+                label={t('exportScope')}
+                value={props.exportScope}
+                onChange={props.onExportScope}
+                options={[
+                  { value: 'all', label: t('exportAll', { count: format.number(counts.rows) }) },
+                  { value: 'view', label: t('exportView', { count: format.number(counts.inView) }) },
+                ]}
+              />
+            ) : null}
+            {(['csv', 'json', 'jsonl'] as const).map((kind) => (
+              <button key={kind} type="button" className="segmented__item" disabled={counts.rows === 0 || props.exporting} onClick={() => props.onExport(kind)}>
+                {kind.toUpperCase()}
+              </button>
+            ))}
           </div>
         </div>
       </div>
@@ -133,17 +154,18 @@ export const RunBar = memo(function RunBar(props: {
         label={t('progressLabel')}
         value={progress.done}
         max={total}
-        failed={progress.failed}
+        failed={counts.failed + counts.httpErrors}
         tone={tone}
         valueText={t('progressText', { done: format.number(progress.done), total: format.number(total) })}
       />
       <dl className="runbar__stats">
         {stat(t('statDone'), `${format.number(progress.done)} / ${format.number(total)}`, 'stat--done')}
-        {stat(t('statFailed'), format.number(progress.failed), progress.failed ? 'stat--failed' : undefined)}
+        {stat(t('statFailed'), format.number(counts.failed), counts.failed ? 'stat--failed' : undefined)}
+        {stat(t('statHttpErrors'), format.number(counts.httpErrors), counts.httpErrors ? 'stat--http' : undefined)}
         {live ? stat(t('statInFlight'), format.number(progress.inFlight)) : null}
-        {live ? stat(t('statRate'), progress.rate > 0 ? t('perSecond', { value: format.number(progress.rate, progress.rate < 10 ? 1 : 0) }) : t('none')) : null}
-        {live ? stat(t('statEta'), progress.etaMs !== null && !progress.paused ? format.duration(progress.etaMs) : t('none')) : null}
-        {progress.elapsedMs > 0 ? stat(t('statElapsed'), format.duration(progress.elapsedMs)) : null}
+        {live ? stat(t('statRate'), rateText, 'stat--rate') : null}
+        {live ? stat(t('statEta'), clock.etaMs !== null ? format.duration(clock.etaMs) : t('none'), 'stat--eta') : null}
+        {clock.elapsedMs > 0 ? stat(t('statElapsed'), format.duration(clock.elapsedMs), 'stat--elapsed') : null}
       </dl>
     </div>
   );

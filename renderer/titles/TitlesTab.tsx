@@ -1,14 +1,11 @@
 /**
  * The Titles tab: history on the left; on the right the new-run panel (URLs and settings), the run bar (progress,
- * pause/resume/cancel, retry failed, export) and the results. It follows one run at a time: updates of that run
- * (`titles.update`, batched by the services) are folded into a RunRecords + RecordView pair kept outside React, and a
- * version counter tells the results to redraw the rows in view.
+ * pause/resume/cancel, retry, export) and the results. It follows one run at a time (use-followed-run.ts); files
+ * dropped on the window and the keyboard have hooks of their own (use-url-drop.ts, use-titles-shortcuts.ts).
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Events, MenuCommand, RunSummary, SettingAdjustment } from '../../src/contract.js';
-import { defaultTitlesOptions } from '../../src/titles/defaults.js';
-import { parseInputLine } from '../../src/titles/input.js';
-import { decodeTextFile } from '../../src/titles/text-encoding.js';
+import type { RunSummary, SettingAdjustment } from '../../src/contract.js';
+import { firstHostOf, runName } from '../../src/titles/run-name.js';
 import type { TitlesProgress } from '../../src/titles/types.js';
 import { invoke, isWebUrl, useApiEvent } from '../api.js';
 import { useFailureText } from '../cluster/failure.js';
@@ -16,23 +13,25 @@ import { useClusterSettings } from '../cluster/use-cluster-settings.js';
 import { WorkersPanel, type WorkersList } from '../cluster/WorkersPanel.js';
 import { useToast } from '../components/Toasts.js';
 import { useReconnected } from '../connection.js';
+import { HistorySidebar } from '../history/HistorySidebar.js';
+import { clusterMessages } from '../i18n/cluster.js';
 import { commonMessages } from '../i18n/common.js';
 import { useFormatters, useT } from '../i18n/index.js';
-import { clusterMessages } from '../i18n/cluster.js';
 import { titlesMessages } from '../i18n/titles.js';
-import { HistorySidebar } from '../history/HistorySidebar.js';
-import { adjustedSettingsNote } from './adjusted-settings.js';
-import { useInputAnalysis } from './useInputAnalysis.js';
 import { buildExport } from './export.js';
-import { appendLines, isUrlListFile, urlLinesOf } from './files.js';
+import { adjustedSettingsNote } from './adjusted-settings.js';
+import { appendLines, CsvUnreadableError, urlLinesOf } from './files.js';
 import { InputPanel } from './InputPanel.js';
-import { RunOnSetting } from './RunOnSetting.js';
 import { ResultsPanel } from './ResultsPanel.js';
-import { RunBar, type ExportFormat, type RunInfo } from './RunBar.js';
-import { useTitlesSettings } from './settings.js';
-import { RecordView, RunRecords } from './store.js';
-
-type TitlesUpdate = Events['titles.update'];
+import { RunBar, type ExportScope } from './RunBar.js';
+import { RunOnSetting } from './RunOnSetting.js';
+import type { ExportFormat } from './run.js';
+import { settingsForRun, useTitlesSettings } from './settings.js';
+import { settingsValid } from './SettingsPanel.js';
+import { useFollowedRun } from './use-followed-run.js';
+import { useInputAnalysis } from './useInputAnalysis.js';
+import { useTitlesShortcuts } from './use-titles-shortcuts.js';
+import { useUrlDrop } from './use-url-drop.js';
 
 function progressOf(run: RunSummary): TitlesProgress {
   return {
@@ -50,44 +49,17 @@ function progressOf(run: RunSummary): TitlesProgress {
 }
 
 /**
- * A language-neutral run name from its input: the first two hosts, and the number of URLs when there are more,
- * e.g. "jd.com, taobao.com (100)". Reads only as far as it needs, so a 100,000-line paste costs nothing here.
+ * A language-neutral run name from its input: the first URL's host and the number of URLs, e.g.
+ * "jd.com (20,000)" (src/titles/run-name.ts). Reads only as far as it needs, so a 100,000-line paste costs nothing.
  */
 export function runNameFor(text: string, urlCount: number): string {
-  const hosts: string[] = [];
-  let position = 0;
-  for (let scanned = 0; hosts.length < 2 && position < text.length && scanned < 5000; scanned++) {
-    let end = text.indexOf('\n', position);
-    if (end === -1) end = text.length;
-    const parsed = parseInputLine(text.slice(position, end));
-    position = end + 1;
-    if (parsed.kind !== 'url') continue;
-    const host = new URL(parsed.url).hostname.replace(/^www\./, '');
-    if (!hosts.includes(host)) hosts.push(host);
-  }
-  if (hosts.length === 0) return 'Titles';
-  return `${hosts.join(', ')}${urlCount > hosts.length ? ` (${urlCount})` : ''}`.slice(0, 200);
+  const host = firstHostOf(text);
+  return host === null ? 'Titles' : runName(host, urlCount);
 }
 
-function exportName(runName: string, extension: string): string {
-  const base = runName.replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'titles';
-  return `titlewave-${base}.${extension}`;
-}
-
-interface Following {
-  records: RunRecords;
-  view: RecordView;
-}
-
-function newFollowing(previous?: Following): Following {
-  const records = new RunRecords();
-  const view = new RecordView(records);
-  // A new run keeps the user's sort and filter.
-  if (previous) {
-    view.sort = previous.view.sort;
-    view.query = previous.view.query;
-  }
-  return { records, view };
+function exportName(name: string, extension: string, scope: ExportScope): string {
+  const base = name.replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'titles';
+  return `titlewave-${base}${scope === 'view' ? '-view' : ''}.${extension}`;
 }
 
 export function TitlesTab(props: { active: boolean }) {
@@ -102,77 +74,26 @@ export function TitlesTab(props: { active: boolean }) {
   const analysis = useInputAnalysis(text);
   const [settings, setSettings] = useTitlesSettings();
   const [inputOpen, setInputOpen] = useState(true);
-  const [dragging, setDragging] = useState(false);
   const [starting, setStarting] = useState(false);
   const [busy, setBusy] = useState(false);
   const [exporting, setExporting] = useState(false);
+  const [exportScope, setExportScope] = useState<ExportScope>('all');
   const [runs, setRuns] = useState<RunSummary[]>([]);
-  const [run, setRun] = useState<RunInfo | null>(null);
-  const [version, setVersion] = useState(0);
-  const [following, setFollowing] = useState<Following>(() => newFollowing());
 
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const filterRef = useRef<HTMLInputElement>(null);
-  const followingRef = useRef(following);
-  const runIdRef = useRef<string | null>(null);
-  const runRef = useRef<RunInfo | null>(null);
-  runRef.current = run;
-  /** Updates that arrive while a start or load is in flight wait here, so none is lost or applied to the wrong run. */
-  const bufferRef = useRef<TitlesUpdate[] | null>(null);
 
   const fail = useCallback((what: string, error: unknown) => toast.show(tc('commandFailed', { what, message: failure.ofError(error) }), 'error'), [toast, tc, failure]);
+  const followed = useFollowedRun((error) => fail(t('whatQueueRun'), new Error(error)));
+  const { run, setRun, following, followingRef, runRef, follow } = followed;
   const cluster = useClusterSettings(useCallback((error: unknown) => fail(tq('whatSettings'), error), [fail, tq]));
   /** The workers of the queue the run on screen is on (runs on a queue only), as last sent. */
   const [workers, setWorkers] = useState<WorkersList | null>(null);
-
-  const applyUpdate = useCallback((update: TitlesUpdate) => {
-    const { records, view } = followingRef.current;
-    if (update.records.length > 0) view.apply(records.put(update.records));
-    const progress = update.summary ?? update.progress;
-    // A run on a queue that stopped on an error is interrupted, not lost: it shows Resume.
-    const state = update.error ? 'interrupted' : update.state === 'running' && progress.paused ? 'paused' : update.state;
-    setRun((current) => (current && current.id === update.runId ? { ...current, state, progress } : current));
-    setVersion((n) => n + 1);
-    // A run on a queue that stopped on an error (it stays resumable): say why.
-    if (update.error) failRef.current(tRef.current('whatQueueRun'), new Error(update.error));
-  }, []);
-  const failRef = useRef(fail);
-  failRef.current = fail;
-  const tRef = useRef(t);
-  tRef.current = t;
-
   useApiEvent('cluster.workers', (list) => {
-    if (list.runId === runIdRef.current) setWorkers({ ...list, receivedAt: Date.now() });
+    if (list.runId === runRef.current?.id) setWorkers({ ...list, receivedAt: Date.now() });
   });
-
-  useApiEvent('titles.update', (update) => {
-    if (bufferRef.current) bufferRef.current.push(update);
-    else if (update.runId === runIdRef.current) applyUpdate(update);
-  });
-
-  /** Show the run `fill` returns: a fresh store filled by it, then the updates of that run that arrived meanwhile. */
-  const follow = useCallback(
-    async (fill: (target: Following) => Promise<RunInfo>) => {
-      bufferRef.current = [];
-      const target = newFollowing(followingRef.current);
-      try {
-        const info = await fill(target);
-        target.view.rebuild();
-        followingRef.current = target;
-        if (runIdRef.current !== info.id) setWorkers(null);
-        runIdRef.current = info.id;
-        setFollowing(target);
-        setRun(info);
-        const buffered = bufferRef.current;
-        bufferRef.current = null;
-        for (const update of buffered) if (update.runId === info.id) applyUpdate(update);
-        setVersion((n) => n + 1);
-      } finally {
-        bufferRef.current = null;
-      }
-    },
-    [applyUpdate],
-  );
+  // Another run on screen: the last one's workers are not its.
+  useEffect(() => setWorkers(null), [run?.id]);
 
   // History: the list now, then every change the services announce. A run going in this host (a reloaded page)
   // is shown again at once.
@@ -181,7 +102,7 @@ export function TitlesTab(props: { active: boolean }) {
       (list) => {
         setRuns(list);
         const going = list.find((item) => item.state === 'running' || item.state === 'paused');
-        if (going && !runIdRef.current && !bufferRef.current) void openRunRef.current(going);
+        if (going && !runRef.current && !followed.pending()) void openRunRef.current(going);
       },
       (error: unknown) => fail(t('whatHistory'), error),
     );
@@ -189,11 +110,13 @@ export function TitlesTab(props: { active: boolean }) {
   }, []);
   useApiEvent('history.changed', ({ runs: list }) => {
     setRuns(list);
+    const shown = runRef.current;
+    const now = shown ? list.find((item) => item.id === shown.id) : undefined;
+    // Renamed (here or in another window): the run bar follows.
+    if (shown && now && now.name !== shown.name) setRun((current) => (current && current.id === now.id ? { ...current, name: now.name } : current));
     // A run on screen that was going in another window has ended there, or its owner died: show it as it is now
     // (resumable when interrupted).
-    const shown = runRef.current;
-    const now = shown?.state === 'elsewhere' ? list.find((item) => item.id === shown.id) : undefined;
-    if (now && now.state !== 'elsewhere') void openRunRef.current(now);
+    if (shown?.state === 'elsewhere' && now && now.state !== 'elsewhere') void openRunRef.current(now);
   });
 
   const start = useCallback(async () => {
@@ -202,17 +125,17 @@ export function TitlesTab(props: { active: boolean }) {
       if (!input.trim()) toast.show(t('noUrls'), 'info');
       return;
     }
+    if (!settingsValid(settings)) {
+      setInputOpen(true);
+      toast.show(t('fixSettings'), 'error');
+      return;
+    }
     setStarting(true);
     const name = runNameFor(input, analysis.pending ? 0 : analysis.valid);
     const expectedRows = analysis.pending ? 0 : analysis.valid + analysis.invalidCount;
     try {
-      await follow(async () => {
-        const { runId, queue } = await invoke('titles.start', {
-          text: input,
-          settings: { ...settings, userAgent: settings.userAgent.trim() || defaultTitlesOptions.userAgent },
-          name,
-          target: cluster.settings?.runOn ?? 'local',
-        });
+      const shown = await follow(async () => {
+        const { runId, queue } = await invoke('titles.start', { text: input, settings: settingsForRun(settings), name, target: cluster.settings?.runOn ?? 'local' });
         return {
           id: runId,
           name,
@@ -222,7 +145,7 @@ export function TitlesTab(props: { active: boolean }) {
           progress: { total: expectedRows, inputDone: false, done: 0, failed: 0, inFlight: 0, rate: 0, etaMs: null, elapsedMs: 0, duplicates: 0, paused: false },
         };
       });
-      setInputOpen(false);
+      if (shown) setInputOpen(false);
     } catch (error) {
       fail(t('whatStart'), error);
     } finally {
@@ -233,7 +156,7 @@ export function TitlesTab(props: { active: boolean }) {
   const openRun = useCallback(
     async (summary: Pick<RunSummary, 'id'>) => {
       try {
-        await follow(async (target) => {
+        const shown = await follow(async (target) => {
           const loaded = await invoke('history.load', summary.id);
           target.records.put(loaded.records);
           const progress = progressOf(loaded.run);
@@ -245,7 +168,7 @@ export function TitlesTab(props: { active: boolean }) {
             progress: { ...progress, done: Math.max(progress.done, target.records.size) },
           };
         });
-        setInputOpen(false);
+        if (shown) setInputOpen(false);
       } catch (error) {
         fail(t('whatLoad'), error);
       }
@@ -261,7 +184,7 @@ export function TitlesTab(props: { active: boolean }) {
   useReconnected(() => {
     invoke('history.list').then(setRuns, () => undefined);
     const shown = runRef.current;
-    if (shown && !bufferRef.current) void openRun({ id: shown.id });
+    if (shown && !followed.pending()) void openRun({ id: shown.id });
   });
 
   const resumeRun = useCallback(
@@ -269,7 +192,7 @@ export function TitlesTab(props: { active: boolean }) {
       setBusy(true);
       try {
         let adjusted: SettingAdjustment[] = [];
-        await follow(async (target) => {
+        const shown = await follow(async (target) => {
           const resumed = await invoke('history.resume', summary.id);
           const { runId } = resumed;
           adjusted = resumed.adjusted;
@@ -283,8 +206,11 @@ export function TitlesTab(props: { active: boolean }) {
             progress: { ...progressOf(loaded.run), done: target.records.size },
           };
         });
-        setInputOpen(false);
-        toast.show(t('resumed', { name: summary.name }), 'info');
+        if (shown) {
+          setInputOpen(false);
+          toast.show(t('resumed', { name: summary.name }), 'info');
+        }
+        // Saved settings beyond today's limits: say what the run uses instead.
         const note = adjustedSettingsNote(adjusted, t, format);
         if (note) toast.show(note, 'info');
       } catch (error) {
@@ -298,7 +224,7 @@ export function TitlesTab(props: { active: boolean }) {
 
   const control = useCallback(
     async (command: 'titles.pause' | 'titles.resume' | 'titles.cancel', what: string) => {
-      const id = runIdRef.current;
+      const id = runRef.current?.id;
       if (!id) return;
       setBusy(true);
       try {
@@ -310,41 +236,68 @@ export function TitlesTab(props: { active: boolean }) {
         setBusy(false);
       }
     },
-    [fail],
+    [fail, runRef, setRun],
   );
 
-  const retryFailed = useCallback(async () => {
-    const id = runIdRef.current;
-    if (!id) return;
-    setBusy(true);
-    try {
-      const { count, adjusted } = await invoke('titles.retryFailed', id);
-      if (count === 0) toast.show(t('nothingToRetry'), 'info');
-      else {
-        setRun((current) => (current && current.id === id ? { ...current, state: 'running' } : current));
-        toast.show(t('retryStarted', { count, formatted: format.number(count) }), 'info');
-        const note = adjustedSettingsNote(adjusted, t, format);
-        if (note) toast.show(note, 'info');
+  /** Retry failed rows, or the rows the user chose. */
+  const retry = useCallback(
+    async (indices: number[] | null) => {
+      const id = runRef.current?.id;
+      if (!id) return;
+      setBusy(true);
+      try {
+        const { count, adjusted } = indices === null ? await invoke('titles.retryFailed', id) : await invoke('titles.retryRows', id, { indices });
+        if (count === 0) toast.show(t('nothingToRetry'), 'info');
+        else {
+          setRun((current) => (current && current.id === id ? { ...current, state: 'running' } : current));
+          toast.show(t(indices === null ? 'retryStarted' : 'retryRowsStarted', { count, formatted: format.number(count) }), 'info');
+          const note = adjustedSettingsNote(adjusted, t, format);
+          if (note) toast.show(note, 'info');
+        }
+      } catch (error) {
+        fail(t('whatRetry'), error);
+      } finally {
+        setBusy(false);
       }
-    } catch (error) {
-      fail(t('whatRetry'), error);
-    } finally {
-      setBusy(false);
-    }
-  }, [fail, t, toast, format]);
+    },
+    [fail, t, toast, format, runRef, setRun],
+  );
+
+  const renameRun = useCallback(
+    async (id: string, name: string): Promise<boolean> => {
+      try {
+        await invoke('history.rename', id, name);
+        setRun((current) => (current && current.id === id ? { ...current, name } : current));
+        setRuns((list) => list.map((item) => (item.id === id ? { ...item, name } : item)));
+        return true;
+      } catch (error) {
+        fail(t('whatRename'), error);
+        return false;
+      }
+    },
+    [fail, t, setRun],
+  );
 
   const exportRun = useCallback(
     async (kind: ExportFormat) => {
       const current = followingRef.current;
-      if (!run || current.records.size === 0) {
+      const shown = runRef.current;
+      if (!shown || current.records.size === 0) {
         toast.show(t('exportEmpty'), 'info');
         return;
       }
       if (exporting) return;
+      // The rows in view only when the user chose them and they differ from the whole run.
+      const scope: ExportScope = exportScope === 'view' && (current.view.narrowed || current.view.sort !== null) ? 'view' : 'all';
+      const records = scope === 'view' ? [...current.view.inViewOrder()] : [...current.records.inOrder()];
+      if (records.length === 0) {
+        toast.show(t('exportEmpty'), 'info');
+        return;
+      }
       setExporting(true);
-      const suggestedName = exportName(run.name, kind);
+      const suggestedName = exportName(shown.name, kind, scope);
       try {
-        const body = await buildExport([...current.records.inOrder()], kind);
+        const body = await buildExport(records, kind);
         const saved = await invoke('dialog.saveText', { suggestedName, text: body });
         if (saved) toast.show(t('exported', { name: suggestedName }), 'success');
       } catch (error) {
@@ -353,7 +306,7 @@ export function TitlesTab(props: { active: boolean }) {
         setExporting(false);
       }
     },
-    [run, toast, t, fail, exporting],
+    [toast, t, fail, exporting, exportScope, followingRef, runRef],
   );
 
   const addFiles = useCallback(
@@ -362,11 +315,19 @@ export function TitlesTab(props: { active: boolean }) {
       let added = '';
       let lines = 0;
       for (const file of files) {
-        const body = urlLinesOf(file.name, file.text);
+        let body: string;
+        try {
+          body = urlLinesOf(file.name, file.text);
+        } catch (error) {
+          if (!(error instanceof CsvUnreadableError)) throw error;
+          toast.show(error.line === null ? t('csvUnreadable', { name: file.name }) : t('csvUnreadableAt', { name: file.name, line: error.line }), 'error');
+          continue;
+        }
         if (!body) continue;
         lines += body.split('\n').length;
         added = appendLines(added, body);
       }
+      if (!added) return;
       setText((current) => appendLines(current, added));
       setInputOpen(true);
       toast.show(t('filesAdded', { files: files.length, name: files[0]!.name, lines: format.number(lines) }), 'success');
@@ -396,13 +357,8 @@ export function TitlesTab(props: { active: boolean }) {
     async (summary: RunSummary) => {
       try {
         await invoke('history.delete', summary.id);
-        if (runIdRef.current === summary.id) {
-          const fresh = newFollowing(followingRef.current);
-          followingRef.current = fresh;
-          runIdRef.current = null;
-          setFollowing(fresh);
-          setRun(null);
-          setVersion((n) => n + 1);
+        if (runRef.current?.id === summary.id) {
+          followed.clear();
           setInputOpen(true);
         }
         toast.show(t('deleted', { name: summary.name }), 'info');
@@ -410,91 +366,21 @@ export function TitlesTab(props: { active: boolean }) {
         fail(t('whatDelete'), error);
       }
     },
-    [toast, t, fail],
+    [toast, t, fail, followed, runRef],
   );
 
   const live = run !== null && (run.state === 'running' || run.state === 'paused');
+  const cancel = () => void control('titles.cancel', t('whatCancel'));
 
-  // Keyboard: Ctrl/Cmd+Enter starts, Esc cancels, Ctrl/Cmd+F finds in the results.
-  const keys = useRef({ start, cancel: () => control('titles.cancel', t('whatCancel')), live });
-  keys.current = { start, cancel: () => control('titles.cancel', t('whatCancel')), live };
-  useEffect(() => {
-    if (!props.active) return;
-    const onKeyDown = (event: KeyboardEvent) => {
-      const mod = event.ctrlKey || event.metaKey;
-      if (mod && event.key === 'Enter') {
-        event.preventDefault();
-        void keys.current.start();
-      } else if (event.key === 'Escape' && keys.current.live && !event.defaultPrevented && !document.querySelector('dialog[open]')) {
-        event.preventDefault();
-        void keys.current.cancel();
-      } else if (mod && event.key.toLowerCase() === 'f' && !event.shiftKey) {
-        event.preventDefault();
-        filterRef.current?.focus();
-        filterRef.current?.select();
-      }
-    };
-    window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
-  }, [props.active]);
+  useTitlesShortcuts(props.active, { start: () => void start(), cancel, openFiles, exportRun: (kind) => void exportRun(kind), live, filterRef });
 
-  // Menu commands from the host (Electron's application menu).
-  useApiEvent('menu.command', ({ command }: { command: MenuCommand }) => {
-    if (command === 'open') openFiles();
-    else if (command === 'export-csv') void exportRun('csv');
-    else if (command === 'export-json') void exportRun('json');
-    else if (command === 'export-jsonl') void exportRun('jsonl');
-    else if (!props.active) return;
-    else if (command === 'start') void start();
-    else if (command === 'cancel' && live) void control('titles.cancel', t('whatCancel'));
+  const dragging = useUrlDrop(props.active, {
+    // Show the URL box as the target, even when it was folded away during a run.
+    onDragStart: () => setInputOpen(true),
+    onFiles: addFiles,
+    onRejected: (name) => toast.show(t('fileRejected', { name }), 'error'),
+    onError: (error) => fail(t('whatOpen'), error),
   });
-
-  // Files dropped anywhere on the window while this tab is shown.
-  useEffect(() => {
-    if (!props.active) return;
-    let depth = 0;
-    const hasFiles = (event: DragEvent) => event.dataTransfer?.types.includes('Files') ?? false;
-    const onEnter = (event: DragEvent) => {
-      if (!hasFiles(event)) return;
-      depth++;
-      setDragging(true);
-      // Show the URL box as the target, even when it was folded away during a run.
-      setInputOpen(true);
-    };
-    const onLeave = (event: DragEvent) => {
-      if (!hasFiles(event)) return;
-      depth = Math.max(0, depth - 1);
-      if (depth === 0) setDragging(false);
-    };
-    const onOver = (event: DragEvent) => {
-      if (!hasFiles(event)) return;
-      event.preventDefault();
-      if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
-    };
-    const onDrop = (event: DragEvent) => {
-      if (!hasFiles(event)) return;
-      event.preventDefault();
-      depth = 0;
-      setDragging(false);
-      const files = [...(event.dataTransfer?.files ?? [])];
-      const accepted = files.filter((file) => isUrlListFile(file.name, file.type));
-      for (const file of files) if (!accepted.includes(file)) toast.show(t('fileRejected', { name: file.name }), 'error');
-      // Decoded as Open… and the CLI do (UTF-16 by its byte order mark), not with file.text() (UTF-8 only).
-      Promise.all(accepted.map(async (file) => ({ name: file.name, text: decodeTextFile(new Uint8Array(await file.arrayBuffer()), file.name) }))).then(addFiles, (error: unknown) =>
-        fail(t('whatOpen'), error),
-      );
-    };
-    window.addEventListener('dragenter', onEnter);
-    window.addEventListener('dragleave', onLeave);
-    window.addEventListener('dragover', onOver);
-    window.addEventListener('drop', onDrop);
-    return () => {
-      window.removeEventListener('dragenter', onEnter);
-      window.removeEventListener('dragleave', onLeave);
-      window.removeEventListener('dragover', onOver);
-      window.removeEventListener('drop', onDrop);
-    };
-  }, [props.active, addFiles, fail, t, toast]);
 
   // The window (or browser tab) title shows a live run's progress, for when the window is in the background.
   const percent = run && live && run.progress.total > 0 ? Math.floor((run.progress.done / run.progress.total) * 100) : null;
@@ -502,7 +388,6 @@ export function TitlesTab(props: { active: boolean }) {
     document.title = percent === null ? tc('appName') : `${percent}% · ${tc('appName')}`;
   }, [percent, tc]);
 
-  const onSortChange = useCallback(() => setVersion((n) => n + 1), []);
   // The list is refreshed about once a second; the run on screen has fresher counts from its own updates.
   const sidebarRuns = useMemo(
     () =>
@@ -510,11 +395,12 @@ export function TitlesTab(props: { active: boolean }) {
         // A run going elsewhere has fresher counts in the list (its owner saves them) than on screen.
         if (!run || item.id !== run.id || run.progress.total === 0 || run.state === 'elsewhere') return item;
         const state = run.state === 'failed' ? item.state : run.state;
-        return { ...item, done: run.progress.done, failed: run.progress.failed, total: run.progress.total, state };
+        return { ...item, name: run.name, done: run.progress.done, failed: run.progress.failed, total: run.progress.total, state };
       }),
     [runs, run],
   );
   const summaryCount = analysis.valid;
+  const { records, view } = following;
 
   return (
     <div className="titles">
@@ -524,6 +410,7 @@ export function TitlesTab(props: { active: boolean }) {
         onOpen={(summary) => void openRun(summary)}
         onResume={(summary) => void resumeRun(summary)}
         onDelete={(summary) => void deleteRun(summary)}
+        onRename={(summary, name) => renameRun(summary.id, name)}
       />
       <div className="titles__main">
         <section className={`card input-card${inputOpen ? '' : ' input-card--collapsed'}`} aria-labelledby="input-heading">
@@ -557,28 +444,39 @@ export function TitlesTab(props: { active: boolean }) {
         {run ? (
           <RunBar
             run={run}
-            rows={following.records.size}
-            failedRows={following.records.failed}
+            counts={{
+              rows: records.size,
+              failed: records.failed,
+              httpErrors: records.httpErrors,
+              retryable: records.retryable,
+              inView: view.order.length,
+              viewDiffers: view.narrowed || view.sort !== null,
+            }}
             busy={busy}
             exporting={exporting}
+            exportScope={exportScope}
+            onExportScope={setExportScope}
             onPause={() => void control('titles.pause', t('whatPause'))}
             onResume={() => void control('titles.resume', t('whatResume'))}
-            onCancel={() => void control('titles.cancel', t('whatCancel'))}
+            onCancel={cancel}
             onResumeInterrupted={() => {
               const summary = runs.find((item) => item.id === run.id);
               void resumeRun(summary ?? { id: run.id, name: run.name, createdAt: '', total: run.progress.total, done: run.progress.done, failed: run.progress.failed, state: 'interrupted', settings });
             }}
-            onRetryFailed={() => void retryFailed()}
+            onRetryFailed={() => void retry(null)}
             onExport={(kind) => void exportRun(kind)}
+            onRename={(name) => renameRun(run.id, name)}
           />
         ) : null}
         {run?.queue !== undefined && live ? <WorkersPanel queue={run.queue} runId={run.id} list={workers} /> : null}
         <ResultsPanel
-          view={following.view}
-          version={version}
+          view={view}
+          version={followed.version}
           runKey={run?.id ?? null}
           running={live}
-          onSortChange={onSortChange}
+          canRetry={run !== null && !live && run.state !== 'elsewhere' && !busy}
+          onRetryRows={(indices) => void retry(indices)}
+          onViewChange={followed.bump}
           onOpenExternal={openExternal}
           filterRef={filterRef}
         />

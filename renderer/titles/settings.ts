@@ -1,7 +1,11 @@
-/** Titles run settings: the engine's defaults, remembered between sessions in localStorage. */
+/**
+ * Titles run settings: the engine's defaults, remembered between sessions in localStorage, and checked against the
+ * limits every host enforces (src/titles/limits.ts, through the contract's schema).
+ */
 import { useEffect, useState } from 'react';
 import { titlesSettingsSchema, type TitlesSettings } from '../../src/contract.js';
 import { defaultTitlesOptions } from '../../src/titles/defaults.js';
+import { userAgentProblem, type UserAgentProblem } from '../../src/titles/limits.js';
 
 /** The engine's own defaults. */
 export const defaultTitlesSettings: TitlesSettings = {
@@ -14,19 +18,46 @@ export const defaultTitlesSettings: TitlesSettings = {
 
 const storageKey = 'titlewave.titles.settings';
 
+/** Stored settings, field by field: one field a newer or older version stores differently does not reset the rest. */
+export function settingsFrom(stored: unknown): TitlesSettings {
+  const whole = titlesSettingsSchema.safeParse(stored);
+  if (whole.success) return whole.data;
+  const settings: TitlesSettings = { ...defaultTitlesSettings };
+  if (stored === null || typeof stored !== 'object') return settings;
+  const shape = titlesSettingsSchema.shape;
+  for (const key of Object.keys(shape) as (keyof TitlesSettings)[]) {
+    const field = shape[key].safeParse((stored as Record<string, unknown>)[key]);
+    if (field.success) Object.assign(settings, { [key]: field.data });
+  }
+  return settings;
+}
+
 function load(): TitlesSettings {
   try {
-    const stored: unknown = JSON.parse(localStorage.getItem(storageKey) ?? 'null');
-    const parsed = titlesSettingsSchema.safeParse(stored);
-    return parsed.success ? parsed.data : defaultTitlesSettings;
+    return settingsFrom(JSON.parse(localStorage.getItem(storageKey) ?? 'null'));
   } catch {
     return defaultTitlesSettings;
   }
 }
 
+/** What is wrong with the User-Agent field, or null (blank means the default). */
+export function userAgentFieldProblem(value: string): UserAgentProblem | null {
+  return value.trim() === '' ? null : userAgentProblem(value);
+}
+
+/** The settings a run starts with: a blank User-Agent means the default. */
+export function settingsForRun(settings: TitlesSettings): TitlesSettings {
+  return { ...settings, userAgent: settings.userAgent.trim() || defaultTitlesOptions.userAgent };
+}
+
+/**
+ * The settings in the panel. A User-Agent the user is still fixing is kept (and shown with its error), but is not
+ * remembered: the last valid one is.
+ */
 export function useTitlesSettings(): [TitlesSettings, (settings: TitlesSettings) => void] {
   const [settings, setSettings] = useState<TitlesSettings>(load);
   useEffect(() => {
+    if (userAgentFieldProblem(settings.userAgent) !== null) return;
     try {
       localStorage.setItem(storageKey, JSON.stringify(settings));
     } catch {

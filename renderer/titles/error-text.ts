@@ -1,0 +1,112 @@
+/**
+ * A title record's error in the user's language. The engine writes each error as a code and an English message made
+ * from a few fixed sentences with details in them (seconds, a content type, a URL, the system's own error text); here
+ * each sentence is recognised by its pattern and said again from the i18n tables with those details as parameters.
+ * What the system said (e.g. "getaddrinfo ENOTFOUND example.invalid") is kept, verbatim, as the technical detail.
+ * tests/e2e/titles-store.test.ts checks every `failure(...)` sentence in src/titles against these patterns.
+ */
+import type { RecordError, TitleErrorCode } from '../../src/titles/types.js';
+import type { Translator } from '../i18n/index.js';
+import type { titlesMessages } from '../i18n/titles.js';
+
+type Key = keyof (typeof titlesMessages)['en'] & string;
+type T = Translator<(typeof titlesMessages)['en']>;
+
+interface Variant {
+  /** Named groups are the message's parameters; a group named `detail` is the technical detail. */
+  pattern: RegExp;
+  key: Key;
+}
+
+/** Each code's short name (the grid, the filters) and its sentence when no variant matches. */
+export const errorLabelKeys: Record<TitleErrorCode, Key> = {
+  INVALID_URL: 'errINVALID_URL',
+  DNS: 'errDNS',
+  CONNECT: 'errCONNECT',
+  TLS: 'errTLS',
+  TIMEOUT: 'errTIMEOUT',
+  RESET: 'errRESET',
+  TOO_MANY_REDIRECTS: 'errTOO_MANY_REDIRECTS',
+  REDIRECT_LOOP: 'errREDIRECT_LOOP',
+  NOT_HTML: 'errNOT_HTML',
+  TOO_LARGE: 'errTOO_LARGE',
+  PROTOCOL: 'errPROTOCOL',
+  ABORTED: 'errABORTED',
+  NETWORK: 'errNETWORK',
+};
+
+/** The engine's sentences (src/titles/errors.ts, fetch.ts, input.ts), by code. */
+export const errorVariants: Record<TitleErrorCode, readonly Variant[]> = {
+  INVALID_URL: [
+    { pattern: /^unsupported scheme "(?<scheme>[^"]*?):?"/, key: 'invalidScheme' },
+    { pattern: /^not a URL \(free text\)$/, key: 'invalidFreeText' },
+    { pattern: /^not a URL \(no scheme, and it does not look like a host name\)$/, key: 'invalidNoHostName' },
+    { pattern: /^not a URL \(user info without a scheme\)$/, key: 'invalidUserInfo' },
+    { pattern: /^no host after the scheme$/, key: 'invalidNoHost' },
+    { pattern: /^malformed URL$/, key: 'invalidMalformed' },
+  ],
+  DNS: [
+    { pattern: /^host not found \((?<detail>.*)\)$/s, key: 'errDnsNotFound' },
+    { pattern: /^DNS lookup failed for now \((?<detail>.*)\)$/s, key: 'errDnsTemporary' },
+  ],
+  CONNECT: [
+    { pattern: /^connection refused \((?<detail>.*)\)$/s, key: 'errConnectRefused' },
+    { pattern: /^could not connect \((?<detail>.*)\)$/s, key: 'errConnectUnreachable' },
+  ],
+  TLS: [{ pattern: /^TLS failed \((?<detail>.*)\)$/s, key: 'errTlsFailed' }],
+  TIMEOUT: [
+    { pattern: /^no complete answer within (?<seconds>[\d.]+) s$/, key: 'errTimeoutDeadline' },
+    { pattern: /^timed out \((?<detail>.*)\)$/s, key: 'errTimeoutStalled' },
+  ],
+  RESET: [{ pattern: /^connection closed or reset before the answer was complete \((?<detail>.*)\)$/s, key: 'errResetEarly' }],
+  TOO_MANY_REDIRECTS: [{ pattern: /^more than (?<count>\d+) redirects$/, key: 'errTooManyRedirects' }],
+  REDIRECT_LOOP: [{ pattern: /^redirect loop: (?<url>.*) was already visited$/s, key: 'errRedirectLoop' }],
+  NOT_HTML: [
+    { pattern: /^not an HTML page \(no Content-Type, and the body does not look like HTML\)$/, key: 'errNotHtmlUntyped' },
+    { pattern: /^not an HTML page \((?<type>[^)]*)\)$/, key: 'errNotHtmlType' },
+  ],
+  TOO_LARGE: [
+    { pattern: /^response headers are too large$/, key: 'errHeadersTooLarge' },
+    { pattern: /^no title in the first (?<size>\d+) KiB$/, key: 'errNoTitleInFirst' },
+  ],
+  PROTOCOL: [
+    { pattern: /^invalid HTTP response \((?<detail>.*)\)$/s, key: 'errInvalidHttp' },
+    { pattern: /^could not decompress the body \((?<detail>.*)\)$/s, key: 'errDecompress' },
+    { pattern: /^unsupported Content-Encoding "(?<coding>.*)"$/s, key: 'errContentEncoding' },
+    { pattern: /^redirect to an invalid URL: (?<url>.*)$/s, key: 'errRedirectInvalid' },
+    { pattern: /^redirect to a non-http\(s\) URL: (?<scheme>.*)$/s, key: 'errRedirectScheme' },
+  ],
+  ABORTED: [],
+  NETWORK: [],
+};
+
+export interface ErrorText {
+  /** The code's short name. */
+  label: string;
+  /** The whole sentence, with its details. */
+  text: string;
+  /** What the system or the server said, verbatim; null when the sentence says it all. */
+  detail: string | null;
+}
+
+function isKnownCode(code: string): code is TitleErrorCode {
+  return Object.hasOwn(errorLabelKeys, code);
+}
+
+/** The error of a record in the user's language (an unknown code, from a newer engine, as the engine wrote it). */
+export function describeTitleError(t: T, error: RecordError): ErrorText {
+  if (!isKnownCode(error.code)) return { label: error.code, text: error.message, detail: null };
+  const label = t(errorLabelKeys[error.code]);
+  for (const variant of errorVariants[error.code]) {
+    const match = variant.pattern.exec(error.message);
+    if (!match) continue;
+    const { detail, ...params } = match.groups ?? {};
+    return { label, text: t(variant.key, params), detail: detail ?? null };
+  }
+  return { label, text: label, detail: error.message === '' ? null : error.message };
+}
+
+/** The reason an input line is not fetched (src/titles/input.ts), in the user's language. */
+export function invalidReasonText(t: T, reason: string): string {
+  return describeTitleError(t, { code: 'INVALID_URL', message: reason }).text;
+}
