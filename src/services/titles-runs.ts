@@ -540,14 +540,14 @@ export class TitlesRuns {
   private progressOf(live: Live, progress: TitlesProgress): TitlesProgress {
     const total = live.meta.total;
     const left = total - live.done;
-    const pausedMs = live.pausedMs + (live.pausedSince === null ? 0 : performance.now() - live.pausedSince);
+    const pausedMs = live.pausedMs + (live.pausedSince === null ? 0 : Math.max(0, progress.elapsedMs - live.pausedSince));
     return {
       ...progress,
       total,
       done: live.done,
       failed: live.failed,
       etaMs: left === 0 ? 0 : progress.rate > 0 ? Math.round((left / progress.rate) * 1000) : null,
-      elapsedMs: Math.round(live.earlierMs + Math.max(0, progress.elapsedMs - pausedMs)),
+      elapsedMs: live.earlierMs + Math.max(0, progress.elapsedMs - pausedMs),
       paused: live.meta.state === 'paused',
     };
   }
@@ -559,12 +559,13 @@ export class TitlesRuns {
       throw new RefusalError('RUN_NOT_GOING', 'This run is not going');
     }
     if ((live.meta.state === 'paused') === paused) return;
+    const jobElapsed = live.job.progress().elapsedMs;
     if (paused) {
       live.job.pause();
-      live.pausedSince = performance.now();
+      live.pausedSince = jobElapsed;
     } else {
       live.job.resume();
-      if (live.pausedSince !== null) live.pausedMs += performance.now() - live.pausedSince;
+      if (live.pausedSince !== null) live.pausedMs += Math.max(0, jobElapsed - live.pausedSince);
       live.pausedSince = null;
     }
     live.meta = { ...live.meta, state: paused ? 'paused' : 'running', updatedAt: new Date().toISOString() };

@@ -68,6 +68,12 @@ describe('titlewave titles, in process', () => {
     [['titles', '--per-host', 'x']],
     [['titles', '--timeout', 'soon']],
     [['titles', '--retries', '-1']],
+    // Beyond src/titles/limits.ts (cliTitlesLimits: the CLI's own, wider limits where it has them).
+    [['titles', '--concurrency', '10001']],
+    [['titles', '--per-host', '1001']],
+    [['titles', '--retries', '11']],
+    [['titles', '--timeout', '601']],
+    [['titles', '--timeout', '0.05']],
     [['titles', '--format', 'xml']],
     [['titles', '--header', 'no colon']],
     [['titles', '--resume']],
@@ -476,6 +482,9 @@ describe('titlewave titles: outputs and inputs (issue 11)', () => {
   it.each([
     ['-A', 'Agent\r\nX-Injected: 1'],
     ['-A', 'bell\u0007'],
+    ['-A', 'next line\u0085'],
+    ['-A', '中文 Agent'],
+    ['-A', 'x'.repeat(501)],
     ['--user-agent', ''],
     ['-H', 'X-Ok: fine\u0001'],
     ['-H', 'X-Split: a\r\nX-Injected: 1'],
