@@ -31,7 +31,7 @@ export interface LiveStats {
 /** The rate is measured over this much of the recent past. */
 export const RATE_WINDOW_MS = 10_000;
 /** Below this much watching, the host's rate (if any) stands in. */
-const RATE_MIN_SPAN_MS = 1500;
+export const RATE_MIN_SPAN_MS = 1500;
 const TICK_MS = 1000;
 
 interface Sample {
@@ -39,35 +39,59 @@ interface Sample {
   done: number;
 }
 
-interface Clock {
-  key: LiveInput['key'];
+/** The figures of one job on this page's clock; `read` is called on every render (updates and ticks). */
+export class LiveClock {
+  private key: LiveInput['key'] | undefined = undefined;
   /** The host's elapsed time and this page's clock when it arrived. */
-  elapsedMs: number;
-  receivedAt: number;
-  running: boolean;
+  private elapsedMs = 0;
+  private receivedAt = 0;
+  private running = false;
   /** The largest elapsed time shown so far (never goes back while running). */
-  shown: number;
-  samples: Sample[];
+  private shown = 0;
+  private samples: Sample[] = [];
+
+  read(input: LiveInput, at: number): LiveStats {
+    if (this.key !== input.key) {
+      this.key = input.key;
+      this.elapsedMs = input.elapsedMs;
+      this.receivedAt = at;
+      this.running = input.running;
+      this.shown = input.elapsedMs;
+      this.samples = [];
+    } else if (this.elapsedMs !== input.elapsedMs || this.running !== input.running) {
+      this.elapsedMs = input.elapsedMs;
+      this.receivedAt = at;
+      this.running = input.running;
+      if (!input.running) this.shown = input.elapsedMs;
+    }
+    if (!input.running) {
+      this.samples = [];
+      return { elapsedMs: input.elapsedMs, rate: null, etaMs: null };
+    }
+
+    const elapsedMs = Math.max(this.shown, this.elapsedMs + (at - this.receivedAt));
+    this.shown = elapsedMs;
+
+    // Samples of this page's clock, thinned to the window.
+    const samples = this.samples;
+    const last = samples[samples.length - 1];
+    if (last && input.done < last.done) samples.length = 0; // counts went back (another part of the run): measure afresh
+    if (!last || at - last.at >= 200 || input.done !== last.done) samples.push({ at, done: input.done });
+    while (samples.length > 2 && at - samples[1]!.at >= RATE_WINDOW_MS) samples.shift();
+    const first = samples[0]!;
+    const span = at - first.at;
+    const rate = span >= RATE_MIN_SPAN_MS ? ((input.done - first.done) * 1000) / span : (input.hostRate ?? null);
+    const left = Math.max(0, input.total - input.done);
+    const etaMs = left === 0 ? 0 : rate !== null && rate > 0 ? (left / rate) * 1000 : null;
+    return { elapsedMs, rate, etaMs };
+  }
 }
 
-const now = () => performance.now();
-
-/** Live elapsed time, rate and time left (see the module comment). */
+/** Live elapsed time, rate and time left (see the module comment), re-read every second while running. */
 export function useLiveStats(input: LiveInput): LiveStats {
-  const clock = useRef<Clock | null>(null);
+  const clock = useRef<LiveClock | null>(null);
+  clock.current ??= new LiveClock();
   const [, tick] = useReducer((n: number) => n + 1, 0);
-  const at = now();
-
-  let current = clock.current;
-  if (!current || current.key !== input.key) {
-    current = { key: input.key, elapsedMs: input.elapsedMs, receivedAt: at, running: input.running, shown: input.elapsedMs, samples: [] };
-    clock.current = current;
-  } else if (current.elapsedMs !== input.elapsedMs || current.running !== input.running) {
-    current.elapsedMs = input.elapsedMs;
-    current.receivedAt = at;
-    current.running = input.running;
-    if (!input.running) current.shown = input.elapsedMs;
-  }
 
   useEffect(() => {
     if (!input.running) return;
@@ -75,26 +99,5 @@ export function useLiveStats(input: LiveInput): LiveStats {
     return () => clearInterval(timer);
   }, [input.running, input.key]);
 
-  if (!input.running) {
-    current.samples = [];
-    return { elapsedMs: input.elapsedMs, rate: null, etaMs: null };
-  }
-
-  const elapsedMs = Math.max(current.shown, current.elapsedMs + (at - current.receivedAt));
-  current.shown = elapsedMs;
-
-  // Samples of this page's clock: one per render (updates and ticks), thinned to the window.
-  const samples = current.samples;
-  const last = samples[samples.length - 1];
-  if (last && input.done < last.done) samples.length = 0; // counts went back (another part of the run): measure afresh
-  if (!last || at - last.at >= 200 || input.done !== last.done) samples.push({ at, done: input.done });
-  while (samples.length > 2 && at - samples[1]!.at >= RATE_WINDOW_MS) samples.shift();
-  const first = samples[0]!;
-  const span = at - first.at;
-  let rate: number | null;
-  if (span >= RATE_MIN_SPAN_MS) rate = ((input.done - first.done) * 1000) / span;
-  else rate = input.hostRate ?? null;
-  const left = Math.max(0, input.total - input.done);
-  const etaMs = left === 0 ? 0 : rate !== null && rate > 0 ? (left / rate) * 1000 : null;
-  return { elapsedMs, rate, etaMs };
+  return clock.current.read(input, performance.now());
 }
