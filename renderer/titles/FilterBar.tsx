@@ -56,17 +56,19 @@ export const FilterBar = memo(function FilterBar(props: {
         .map((filter) => {
           const count = props.count(filter.id);
           const on = props.chosen.has(filter.id);
+          const label = t(labelKey[filter.id], params);
           return (
             <button
               key={filter.id}
               type="button"
               className={`filter-chip${on ? ' filter-chip--on' : ''}`}
               aria-pressed={on}
+              aria-label={`${label} ${format.number(count)}`}
               disabled={count === 0 && !on}
               title={t(hintKey[filter.id], params)}
               onClick={() => props.onToggle(filter.id)}
             >
-              <span className="filter-chip__label">{t(labelKey[filter.id], params)}</span>
+              <span className="filter-chip__label">{label}</span>
               <span className="filter-chip__count">{format.number(count)}</span>
             </button>
           );

@@ -60,7 +60,9 @@ async function checkRows(card: Locator): Promise<CheckRow[]> {
       rows.set(index, { number: cells[1] ?? '', result: cells[2] ?? '', factor: cells[3] ?? '' });
     }
     await grid.evaluate((element) => {
-      element.scrollTop += element.clientHeight / 2;
+      // Typed by hand: a test that imports the renderer loads React's empty DOM interfaces.
+      const box = element as unknown as { scrollTop: number; clientHeight: number };
+      box.scrollTop += box.clientHeight / 2;
     });
   }
   return Array.from({ length: count }, (_, index) => rows.get(index)!);
@@ -191,7 +193,8 @@ describe('Primes tab in browser mode', () => {
     expect(shown.length).toBeGreaterThan(5);
     expect(shown).toEqual(expected.slice(0, shown.length));
     await list.evaluate((element) => {
-      element.scrollTop = element.scrollHeight;
+      const box = element as unknown as { scrollTop: number; scrollHeight: number };
+      box.scrollTop = box.scrollHeight;
     });
     await expect.poll(async () => (await list.locator('.prime-list__prime').allTextContents()).at(-1)).toBe(expected.at(-1));
     expect((await readFile(file, 'utf8')).trim().split('\n')).toEqual(expected);
