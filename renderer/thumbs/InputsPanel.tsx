@@ -6,21 +6,10 @@ import { Button } from '../components/Button.js';
 import { useToast } from '../components/Toasts.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { thumbsMessages } from '../i18n/thumbs.js';
+import { skipReasonText } from './error-text.js';
 import { baseName, dirName } from './paths.js';
 
 /** The engine's skip reasons (stable strings, src/thumbs/scan.ts) in the user's language; others as they are. */
-const reasonKeys = {
-  'not found': 'reasonNotFound',
-  'not an image': 'reasonNotAnImage',
-  'not a regular file or folder': 'reasonNotRegular',
-  'permission denied': 'reasonPermission',
-  'already included': 'reasonAlreadyIncluded',
-  'folder already walked (symlink loop)': 'reasonSymlinkLoop',
-  'file name is not valid UTF-8': 'reasonNotUtf8',
-  'the output folder of these thumbnails': 'reasonOutputFolder',
-  'a thumbnail Titlewave made': 'reasonOwnThumbnail',
-} as const;
-
 const maxSkippedShown = 500;
 
 export type ScanState = { status: 'idle' } | { status: 'scanning' } | { status: 'done'; result: ThumbsScanResult } | { status: 'failed'; message: string };
@@ -186,13 +175,12 @@ export function InputsPanel(props: {
           {result && showSkipped && result.skipped.length > 0 ? (
             <ul className="thumbs-skipped" aria-label={t('skippedCount', { count: format.number(result.skipped.length) })}>
               {result.skipped.slice(0, maxSkippedShown).map((entry, index) => {
-                const key = Object.hasOwn(reasonKeys, entry.reason) ? reasonKeys[entry.reason as keyof typeof reasonKeys] : null;
                 return (
                   <li key={index} className="thumbs-skipped__item">
                     <span className="thumbs-skipped__name" title={entry.path}>
                       {baseName(entry.path)}
                     </span>
-                    <span className="thumbs-skipped__reason">{key ? t(key) : entry.reason}</span>
+                    <span className="thumbs-skipped__reason">{skipReasonText(t, entry.reason)}</span>
                   </li>
                 );
               })}

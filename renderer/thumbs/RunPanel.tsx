@@ -6,31 +6,12 @@ import { EmptyState } from '../components/EmptyState.js';
 import { useLiveStats } from '../components/live-stats.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { useToast } from '../components/Toasts.js';
-import { useFormatters, useT, type Translator } from '../i18n/index.js';
-import type { ThumbsErrorCode } from '../../src/thumbs/types.js';
+import { useFormatters, useT } from '../i18n/index.js';
 import { thumbsMessages } from '../i18n/thumbs.js';
+import { describeThumbError } from './error-text.js';
 import { baseName, dirName } from './paths.js';
 import { ThumbGrid } from './ThumbGrid.js';
 import type { ThumbsRun } from './run.js';
-
-/** Every engine error code (the compiler checks the list is complete), for its label in the user's language. */
-const codeKeys: Record<ThumbsErrorCode, `code${ThumbsErrorCode}`> = {
-  NOT_FOUND: 'codeNOT_FOUND',
-  UNSUPPORTED: 'codeUNSUPPORTED',
-  CORRUPT: 'codeCORRUPT',
-  TOO_LARGE: 'codeTOO_LARGE',
-  READ_FAILED: 'codeREAD_FAILED',
-  WRITE_FAILED: 'codeWRITE_FAILED',
-  OUTPUT_CONFLICT: 'codeOUTPUT_CONFLICT',
-  WOULD_OVERWRITE_SOURCE: 'codeWOULD_OVERWRITE_SOURCE',
-  CANCELLED: 'codeCANCELLED',
-  WORKER_FAILED: 'codeWORKER_FAILED',
-};
-
-/** An error code in the user's language (the engine's message beside it stays as the engine wrote it). */
-function codeLabel(t: Translator<(typeof thumbsMessages)['en']>, code: string): string {
-  return Object.hasOwn(codeKeys, code) ? t(codeKeys[code as ThumbsErrorCode]) : code;
-}
 
 /** The list stays light with thousands of failures; the count above is always complete. */
 const maxFailuresShown = 500;
@@ -42,6 +23,22 @@ function ImageIcon() {
       <circle cx="9" cy="10" r="1.8" />
       <path d="M20.5 15.5 15 10.5l-9 9" />
     </svg>
+  );
+}
+
+/** The error's code and sentence in the user's language; what the system said stays as a tooltip. */
+function FailureReason(props: { error: { code: string; message: string } }) {
+  const t = useT(thumbsMessages);
+  const said = describeThumbError(t, props.error);
+  return (
+    <>
+      <span className="thumbs-failures__code" title={props.error.code}>
+        {said.label}
+      </span>
+      <span className="thumbs-failures__message" title={said.detail ?? said.text}>
+        {said.text === said.label ? (said.detail ?? '') : said.text}
+      </span>
+    </>
   );
 }
 
@@ -63,14 +60,7 @@ function FailureList(props: { run: ThumbsRun }) {
               <span className="thumbs-failures__dir">{dirName(record.input)}</span>
             </span>
             <span className="thumbs-failures__reason">
-              {record.error?.code ? (
-                <span className="thumbs-failures__code" title={record.error.code}>
-                  {codeLabel(t, record.error.code)}
-                </span>
-              ) : null}
-              <span className="thumbs-failures__message" title={record.error?.message}>
-                {record.error?.message}
-              </span>
+              {record.error ? <FailureReason error={record.error} /> : null}
             </span>
           </li>
         ))}

@@ -14,7 +14,9 @@ import { languages, translate, type MessageParams } from '../../renderer/i18n/in
 import { primesMessages } from '../../renderer/i18n/primes.js';
 import { thumbsMessages } from '../../renderer/i18n/thumbs.js';
 import { titlesMessages } from '../../renderer/i18n/titles.js';
+import { describeThumbError, skipReasonText, thumbsErrorVariants } from '../../renderer/thumbs/error-text.js';
 import { describeTitleError, errorLabelKeys, errorVariants } from '../../renderer/titles/error-text.js';
+import { skipReasons } from '../../src/thumbs/scan.js';
 import { repoRoot } from './helpers.js';
 
 /** Codes of the other engines, as lists the compiler holds complete (a code added there fails to compile here). */
@@ -36,7 +38,7 @@ const primesComplete: Complete<PrimesErrorCode, (typeof primesCodes)[number]> = 
 const thumbsComplete: Complete<ThumbsErrorCode, (typeof thumbsCodes)[number]> = true;
 
 /** Technical names that stay as they are in Chinese text. */
-const technical = /\b(TLS|HTTP|HTML|DNS|KiB|MiB|Content-Type|Content-Encoding|http\(s\)|https?|CSV|JSON|URL)\b/g;
+const technical = /\b(TLS|HTTP|HTML|DNS|KiB|MiB|Content-Type|Content-Encoding|http\(s\)|https?|CSV|JSON|URL|SVG|PNG|JPEG|WebP|AVIF|GIF|TIFF)\b/g;
 
 /** The Latin words left in a Chinese sentence once its parameters and the technical names are taken out. */
 function englishIn(text: string): string[] {
@@ -76,6 +78,44 @@ describe('error codes in both languages', () => {
         const zh = translate(dictionary as typeof primesMessages, 'zh-CN', key as keyof (typeof primesMessages)['en'] & string);
         expect(englishIn(zh), `zh-CN ${key}: ${zh}`).toEqual([]);
       }
+    }
+  });
+});
+
+/** Sentences written in the source: `call(CODE, '…' or `…`)`, their `${…}` parts made "1". */
+function sentencesIn(dir: string, pattern: (literal: string) => RegExp): { code: string; message: string; where: string }[] {
+  const literal = String.raw`(\x60(?:[^\x60\\]|\\.)*\x60|'(?:[^'\\]|\\.)*')`;
+  const found: { code: string; message: string; where: string }[] = [];
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts'))) {
+    const source = readFileSync(join(dir, file), 'utf8');
+    for (const match of source.matchAll(pattern(literal))) found.push({ code: match[1]!, message: match[2]!.slice(1, -1).replace(/\$\{[^}]*\}/g, '1'), where: file });
+  }
+  return found;
+}
+
+describe('the thumbnails engine’s sentences', () => {
+  const t = (key: keyof (typeof thumbsMessages)['en'] & string, params?: MessageParams) => translate(thumbsMessages, 'zh-CN', key, params);
+
+  it('are all recognised, so each is said in the user’s language', () => {
+    const dir = join(repoRoot, 'src', 'thumbs');
+    const sentences = [
+      ...sentencesIn(dir, (literal) => new RegExp(String.raw`new ThumbError\(\s*'([A-Z_]+)',\s*${literal}`, 'g')),
+      ...sentencesIn(dir, (literal) => new RegExp(String.raw`code: '([A-Z_]+)', message: ${literal}`, 'g')),
+    ];
+    expect(sentences.length).toBeGreaterThanOrEqual(12);
+    for (const { code, message, where } of sentences) {
+      const said = describeThumbError(t, { code, message });
+      expect(Object.keys(thumbsErrorVariants), `${where}: ${code}`).toContain(code);
+      expect(said.text, `${where}: ${code} "${message}" is not recognised`).not.toBe(said.label);
+      expect(englishIn(said.text.replace(/\b1\b/g, '')), `${where}: "${message}" → "${said.text}"`).toEqual([]);
+    }
+  });
+
+  it('says every reason a scan skips a path', () => {
+    for (const reason of [...Object.values(skipReasons), 'unreadable (EIO)']) {
+      const text = skipReasonText(t, reason);
+      expect(text, reason).not.toBe(reason);
+      expect(englishIn(text.replace('EIO', '')), `${reason} → ${text}`).toEqual([]);
     }
   });
 });
