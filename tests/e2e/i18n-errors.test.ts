@@ -37,8 +37,8 @@ type Complete<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : fal
 const primesComplete: Complete<PrimesErrorCode, (typeof primesCodes)[number]> = true;
 const thumbsComplete: Complete<ThumbsErrorCode, (typeof thumbsCodes)[number]> = true;
 
-/** Technical names that stay as they are in Chinese text. */
-const technical = /\b(TLS|HTTP|HTML|DNS|KiB|MiB|Content-Type|Content-Encoding|http\(s\)|https?|CSV|JSON|URL|SVG|PNG|JPEG|WebP|AVIF|GIF|TIFF)\b/g;
+/** Technical names (and the app's own) that stay as they are in Chinese text. */
+const technical = /\b(TLS|HTTP|HTML|DNS|KiB|MiB|Content-Type|Content-Encoding|http\(s\)|https?|CSV|JSON|URL|SVG|PNG|JPEG|WebP|AVIF|GIF|TIFF|UTF|Titlewave)\b/g;
 
 /** The Latin words left in a Chinese sentence once its parameters and the technical names are taken out. */
 function englishIn(text: string): string[] {
