@@ -357,6 +357,14 @@ describe('a titles run on the queue', () => {
     expect(loaded.records.every((record) => record.error === null)).toBe(true);
     expect(loaded.run).toMatchObject({ state: 'done', failed: 0, queue: `redis://:***@127.0.0.1:${redis.port}/0` });
     expect([flaky.hits('retry-1'), flaky.hits('retry-2')]).toEqual([2, 2]);
+    // The rows the user chose, whatever they answered (here a page that was fine), and a name of their own.
+    const chosen = loaded.records.find((record) => record.url === flaky.url('retry-1'))!.index;
+    expect(await services.invoke('titles.retryRows', [runId, { indices: [chosen] }])).toEqual({ runId, count: 1 });
+    await waitFor(() => seen.updates(runId).filter((update) => update.state === 'done').length === 3, 30_000, 'the retried row');
+    expect(flaky.hits('retry-1')).toBe(3);
+    expect(flaky.hits('retry-2')).toBe(2);
+    await services.invoke('history.rename', [runId, 'Queue list']);
+    expect(meta(dataDir, runId)).toMatchObject({ name: 'Queue list', queue: { url: `redis://:***@127.0.0.1:${redis.port}/0` } });
 
     // `titlewave runs --cancel` (or another app) cancels it on the queue: this producer stops, the run says cancelled.
     const slow = urlList(60, 'e', '?delay=200');
