@@ -18,8 +18,8 @@ export const titlesLimits = Object.freeze({
   concurrency: Object.freeze({ min: 1, max: 1000 }),
   /** Requests in flight to one host: more than 100 at once is a load test, not a title check. */
   perHost: Object.freeze({ min: 1, max: 100 }),
-  /** The whole-request deadline, in milliseconds: a tenth of a second to ten minutes. */
-  timeoutMs: Object.freeze({ min: 100, max: 600_000 }),
+  /** The whole-request deadline, in milliseconds: a second to ten minutes (the settings panel takes whole seconds). */
+  timeoutMs: Object.freeze({ min: 1000, max: 600_000 }),
   retries: Object.freeze({ min: 0, max: 10 }),
   /** Characters of a User-Agent. */
   userAgentLength: 500,
@@ -27,12 +27,15 @@ export const titlesLimits = Object.freeze({
 
 /**
  * Where the CLI may go further than the app, and only here: a headless run is started by someone who can raise the
- * process's file-descriptor limit (`ulimit -n`) first, for example to check a list against their own servers.
+ * process's file-descriptor limit (`ulimit -n`) first, for example to check a list against their own servers, and
+ * whose `--timeout` takes fractions of a second (down to a tenth, for servers on the same network). A CLI run
+ * resumed in the app runs within the app's limits (the services say which settings they brought within them).
  */
 export const cliTitlesLimits = Object.freeze({
   ...titlesLimits,
   concurrency: Object.freeze({ min: 1, max: 10_000 }),
   perHost: Object.freeze({ min: 1, max: 1000 }),
+  timeoutMs: Object.freeze({ min: 100, max: 600_000 }),
 });
 
 export type UserAgentProblem = 'tooLong' | 'control' | 'notLatin1';

@@ -104,7 +104,7 @@ describe('problems of a titles run', () => {
 
     const after = updates.length;
     // 503, 429 and the refused connection; not the 404, the 410, the page, or the line that is no URL.
-    await expect(services.invoke('titles.retryFailed', [runId])).resolves.toEqual({ runId, count: 3 });
+    await expect(services.invoke('titles.retryFailed', [runId])).resolves.toEqual({ runId, count: 3, adjusted: [] });
     await ended(updates, runId, after);
     const retried = updates.slice(after).flatMap((u) => u.records);
     expect(retried.map((record) => record.url).sort()).toEqual([urls.busy, urls.limited, urls.refused].sort());
@@ -122,14 +122,14 @@ describe('problems of a titles run', () => {
     await ended(updates, runId);
     const before = web.hits(pathOf(missing));
     const after = updates.length;
-    await expect(services.invoke('titles.retryRows', parseCommandArgs('titles.retryRows', [runId, { indices: [1, 99] }]))).resolves.toEqual({ runId, count: 1 });
+    await expect(services.invoke('titles.retryRows', parseCommandArgs('titles.retryRows', [runId, { indices: [1, 99] }]))).resolves.toEqual({ runId, count: 1, adjusted: [] });
     await ended(updates, runId, after);
     expect(web.hits(pathOf(missing))).toBe(before + 1);
     expect(updates.slice(after).flatMap((u) => u.records).map((record) => record.index)).toEqual([1]);
     // Nothing to retry: the run is let go at once (a later retry is not refused as "still going").
-    await expect(services.invoke('titles.retryRows', [runId, { indices: [5] }])).resolves.toEqual({ runId, count: 0 });
-    await expect(services.invoke('titles.retryFailed', [runId])).resolves.toEqual({ runId, count: 0 });
-    await expect(services.invoke('titles.retryRows', [runId, { indices: [0] }])).resolves.toEqual({ runId, count: 1 });
+    await expect(services.invoke('titles.retryRows', [runId, { indices: [5] }])).resolves.toEqual({ runId, count: 0, adjusted: [] });
+    await expect(services.invoke('titles.retryFailed', [runId])).resolves.toEqual({ runId, count: 0, adjusted: [] });
+    await expect(services.invoke('titles.retryRows', [runId, { indices: [0] }])).resolves.toEqual({ runId, count: 1, adjusted: [] });
   });
 
   it('renames a run, in its meta.json, and refuses a name with a line break', async () => {
