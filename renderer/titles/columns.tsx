@@ -8,7 +8,8 @@ import type { Formatters, Translator } from '../i18n/index.js';
 import type { titlesMessages } from '../i18n/titles.js';
 import { statusTone } from './DetailsPane.js';
 import type { ColumnId } from './store.js';
-import { UrlText, urlDisplay } from './UrlText.js';
+import { urlDisplay } from './url-display.js';
+import { UrlText } from './UrlText.js';
 
 type T = Translator<(typeof titlesMessages)['en']>;
 

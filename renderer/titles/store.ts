@@ -7,6 +7,7 @@
 import { isFailedRecord, isHttpErrorRecord, isRetryableRecord } from '../../src/titles/problems.js';
 import type { TitleRecord } from '../../src/titles/types.js';
 import { filterDefinitions, filterIds, passesFilters, titleKey, type FilterId, type RowFacts } from './filters.js';
+import { urlDisplay } from './url-display.js';
 
 export type ColumnId = 'index' | 'url' | 'status' | 'title' | 'finalUrl' | 'time' | 'error';
 export type Direction = 'ascending' | 'descending';
@@ -38,12 +39,13 @@ function sortKeyOf(record: TitleRecord, column: ColumnId): SortKey {
 }
 
 /**
- * Text the filter box matches: URL, title and error (its code, the engine's message, and the message as shown when
+ * Text the filter box matches: URL (as written, and as shown: "a b" finds ".../a%20b"), title and error (its code, the engine's message, and the message as shown when
  * `errorText` gives it), case-insensitively.
  */
 export function matchesFilter(record: TitleRecord, query: string, errorText?: (record: TitleRecord) => string | null): boolean {
   if (!query) return true;
   if (record.url.toLowerCase().includes(query)) return true;
+  if (record.url.includes('%') && urlDisplay(record.url).toLowerCase().includes(query)) return true;
   if (record.title !== null && record.title.toLowerCase().includes(query)) return true;
   if (record.error !== null) {
     if (record.error.code.toLowerCase().includes(query) || record.error.message.toLowerCase().includes(query)) return true;

@@ -195,14 +195,31 @@ describe('HTTP errors, filters and exports', () => {
 });
 
 describe('the grid', () => {
-  it('shows URLs without their scheme, cut in the middle when long', async () => {
+  it('shows URLs without their scheme, decoded, cut in the middle when long: the host and the last segment stay', async () => {
     await poll(() => page.getByText(`${total} of ${total} rows`).count()).toBe(1);
     const first = gridRows().first().locator('[role="gridcell"]').first();
     const text = await first.textContent();
     expect(text).toBe(urls().a.replace('http://', ''));
-    // Long ones are split: the head gives way, the tail (what differs) stays.
-    const longCell = page.getByRole('grid').locator('.mid-ellipsis').first();
-    expect(await longCell.locator('.mid-ellipsis__tail').count()).toBe(1);
+    // The long one: host, the middle of the path, and the last segment with its query, read back from its escapes.
+    const cell = gridRows().filter({ has: page.locator('.cell-title', { hasText: long }) }).locator('[role="gridcell"]').first();
+    const host = new URL(urls().long).host;
+    expect(await cell.locator('.mid-ellipsis__host').textContent()).toBe(host);
+    expect(await cell.locator('.mid-ellipsis__middle').textContent()).toBe('/page');
+    expect(await cell.locator('.mid-ellipsis__tail').textContent()).toBe(`/long?title=${long.replace(/,/g, '%2C')}`);
+    // Too long for the cell: the middle gives way, the host stays whole, the tail's start stays in view.
+    const widths = await cell.locator('.mid-ellipsis').evaluate((element) => {
+      const parts = (element as unknown as { children: ArrayLike<{ clientWidth: number; scrollWidth: number }> }).children;
+      return Array.from(parts, (part) => ({ shown: part.clientWidth, full: part.scrollWidth }));
+    });
+    expect(widths[0]!.shown).toBe(widths[0]!.full);
+    expect(widths[1]!.shown).toBeLessThan(widths[1]!.full);
+    expect(widths[2]!.shown).toBeGreaterThan(40);
+    // The filter box finds a URL by what it shows ("A page title"), not only by its escapes.
+    const filter = page.getByPlaceholder('Filter by URL, title or error');
+    await filter.fill('long?title=a page');
+    await poll(() => page.getByText(`1 of ${total} rows`).count()).toBe(1);
+    await filter.fill('');
+    await poll(() => page.getByText(`${total} of ${total} rows`).count()).toBe(1);
   });
 
   it('sorts from anywhere in a header cell, not only its label', async () => {
