@@ -166,6 +166,11 @@ export interface RunSummary {
    */
   state: 'running' | 'paused' | 'done' | 'cancelled' | 'interrupted' | 'elsewhere';
   settings: TitlesSettings;
+  /**
+   * How long the run has worked, over all its jobs and without their pauses (for a run going here, as of now): a
+   * reopened, paused or finished run shows it. Absent when not known (a run interrupted before a job of it ended).
+   */
+  elapsedMs?: number;
   /** A run on a Redis queue: the queue's URL without its password (`redis://:***@host:6379/0`). */
   queue?: string;
 }

@@ -42,7 +42,7 @@ function progressOf(run: RunSummary): TitlesProgress {
     inFlight: 0,
     rate: 0,
     etaMs: null,
-    elapsedMs: 0,
+    elapsedMs: run.elapsedMs ?? 0,
     duplicates: 0,
     paused: run.state === 'paused',
   };

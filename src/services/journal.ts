@@ -37,6 +37,7 @@ export function summaryOf(meta: RunMeta, state: RunSummary['state'] = meta.state
     failed: meta.failed,
     state,
     settings: meta.settings,
+    ...(meta.summary && Number.isFinite(meta.summary.elapsedMs) ? { elapsedMs: meta.summary.elapsedMs } : {}),
     ...(meta.queue ? { queue: meta.queue.url } : {}),
   };
 }

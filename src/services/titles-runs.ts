@@ -450,7 +450,8 @@ export class TitlesRuns {
     try {
       today = settingsForToday(live.meta.settings);
       text = await this.store.readInput(live.meta.id);
-      live.meta = { ...live.meta, state: 'running', owner: { pid: process.pid, session: this.session }, summary: null, updatedAt: new Date().toISOString() };
+      // The last job's summary stays until this one ends: its elapsed time is what a resume after a crash counts on from.
+      live.meta = { ...live.meta, state: 'running', owner: { pid: process.pid, session: this.session }, updatedAt: new Date().toISOString() };
       await live.metaWriter.write(true);
     } catch (error) {
       // Not started: the run stays as it was on disk, and is let go.
@@ -576,7 +577,9 @@ export class TitlesRuns {
   }
 
   private summaryOfLive(live: Live): RunSummary {
-    return { ...summaryOf(live.meta), done: live.done, failed: live.failed };
+    const summary = { ...summaryOf(live.meta), done: live.done, failed: live.failed };
+    // A job going: its time as of now (a page opened on a paused run has no update to learn it from).
+    return live.job ? { ...summary, elapsedMs: this.progressOf(live, live.job.progress()).elapsedMs } : summary;
   }
 
   /** Runs going in another process: announce the list when one ended there, or its counts are due. */

@@ -93,6 +93,20 @@ describe('the run bar’s clock', () => {
     await advance(5_000);
     expect(await shownMs('Elapsed')).toBe(paused);
 
+    // Another window opened on the paused run (no update comes while paused) shows its time too, from the history.
+    const other = await browser.newContext({ locale: 'en-US' });
+    try {
+      const otherPage = await other.newPage();
+      await otherPage.goto(serve.url);
+      await otherPage.locator('.runbar .badge', { hasText: 'Paused' }).waitFor();
+      const otherElapsed = otherPage.locator('.runbar .stat', { has: otherPage.locator('.stat__label', { hasText: /^Elapsed$/ }) }).locator('.stat__value');
+      await poll(() => otherElapsed.count()).toBe(1);
+      expect(await otherElapsed.textContent()).toMatch(/^(\d+ ms|[\d.]+ s)$/);
+      expect(await otherElapsed.textContent()).not.toBe('0 ms');
+    } finally {
+      await other.close();
+    }
+
     // Resumed: on from where it stood (the host's elapsed time leaves the pause out; it never starts over).
     await page.locator('.runbar').getByRole('button', { name: 'Resume' }).click();
     await poll(() => page.locator('.runbar .badge').textContent()).toBe('Running');

@@ -165,6 +165,9 @@ describe('problems of a titles run', () => {
     // Every update of the retry counts on from the first job's time (it restarted at 0 before).
     for (const update of updates.slice(after).filter((u) => u.runId === runId)) expect(update.progress.elapsedMs).toBeGreaterThanOrEqual(firstElapsed);
     expect(second.summary!.elapsedMs).toBeGreaterThanOrEqual(firstElapsed);
+    // The history says it too (a reopened run shows how long it worked).
+    await expect.poll(async () => (await services.invoke('history.list', [])).find((run) => run.id === runId)?.elapsedMs).toBe(second.summary!.elapsedMs);
+    expect((await services.invoke('history.load', [runId])).run.elapsedMs).toBe(second.summary!.elapsedMs);
 
     // Paused: the elapsed time stands still, however long the pause (the engine's own clock runs on).
     const { runId: pausedRun } = await services.invoke('titles.start', [{ text: web.url('/hostile/never'), settings: { ...settings, timeoutMs: 60_000 } }]);
@@ -173,8 +176,26 @@ describe('problems of a titles run', () => {
     const pausedElapsed = updates.filter((u) => u.runId === pausedRun).at(-1)!.progress.elapsedMs;
     // Let some paused time pass (whatever it is, none of it may count).
     await new Promise((resolve) => setTimeout(resolve, 300));
+    // A page opened now learns the time from the history, with no update coming while paused.
+    expect((await services.invoke('history.load', [pausedRun])).run.elapsedMs).toBe(pausedElapsed);
     await services.invoke('titles.cancel', [pausedRun]);
     const cancelled = await ended(updates, pausedRun);
     expect(cancelled.summary!.elapsedMs).toBe(pausedElapsed);
+  });
+
+  it('keeps the last job’s elapsed time in meta.json while the run goes again, for a resume after a crash', async () => {
+    const { services, dataDir, updates } = await newServices();
+    const { runId } = await services.invoke('titles.start', [{ text: `${web.url('/page/crash-elapsed')}\n${web.url('/hostile/never')}`, settings: { ...settings, timeoutMs: 60_000 } }]);
+    await expect.poll(() => updates.filter((u) => u.runId === runId).flatMap((u) => u.records).length).toBe(1);
+    await services.invoke('titles.cancel', [runId]);
+    const cancelledElapsed = (await ended(updates, runId)).summary!.elapsedMs;
+    const after = updates.length;
+    await services.invoke('history.resume', [runId]);
+    // Going again (the never-answering page in flight): a crash now would leave this meta.json behind.
+    const meta = JSON.parse(await readFile(join(dataDir, 'runs', runId, 'meta.json'), 'utf8')) as { state: string; summary: { elapsedMs: number } | null };
+    expect(meta.state).toBe('running');
+    expect(meta.summary?.elapsedMs).toBe(cancelledElapsed);
+    await services.invoke('titles.cancel', [runId]);
+    await ended(updates, runId, after);
   });
 });
