@@ -359,7 +359,7 @@ describe('a titles run on the queue', () => {
     expect([flaky.hits('retry-1'), flaky.hits('retry-2')]).toEqual([2, 2]);
     // The rows the user chose, whatever they answered (here a page that was fine), and a name of their own.
     const chosen = loaded.records.find((record) => record.url === flaky.url('retry-1'))!.index;
-    expect(await services.invoke('titles.retryRows', [runId, { indices: [chosen] }])).toEqual({ runId, count: 1 });
+    expect(await services.invoke('titles.retryRows', [runId, { indices: [chosen] }])).toEqual({ runId, count: 1, adjusted: [] });
     await waitFor(() => seen.updates(runId).filter((update) => update.state === 'done').length === 3, 30_000, 'the retried row');
     expect(flaky.hits('retry-1')).toBe(3);
     expect(flaky.hits('retry-2')).toBe(2);

@@ -59,7 +59,7 @@ describe('a run written in format 1 (today’s main before this format)', () => 
     const metaBefore = await readFile(join(dataDir, 'runs', fixtureId, 'meta.json'), 'utf8');
     const { services } = servicesFor(dataDir);
     expect(await services.invoke('history.list', [])).toEqual([
-      { id: fixtureId, name: 'fixture run (v1)', createdAt: '2026-12-03T09:53:46.094Z', total: 7, done: 5, failed: 1, state: 'interrupted', settings: fixtureSettings },
+      { id: fixtureId, name: 'fixture run (v1)', createdAt: '2026-12-03T09:53:46.094Z', total: 7, done: 5, failed: 1, state: 'interrupted', settings: fixtureSettings, elapsedMs: 186 },
     ]);
     const loaded = await services.invoke('history.load', [fixtureId]);
     expect(loaded.run).toMatchObject({ id: fixtureId, state: 'interrupted', done: 5, failed: 1 });
