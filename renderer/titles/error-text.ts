@@ -68,11 +68,13 @@ export const errorVariants: Record<TitleErrorCode, readonly Variant[]> = {
   TOO_LARGE: [
     { pattern: /^response headers are too large$/, key: 'errHeadersTooLarge' },
     { pattern: /^no title in the first (?<size>\d+) KiB$/, key: 'errNoTitleInFirst' },
+    { pattern: /^no title before the markup nested more than (?<depth>\d+) elements deep$/, key: 'errNestedTooDeep' },
   ],
   PROTOCOL: [
     { pattern: /^invalid HTTP response \((?<detail>.*)\)$/s, key: 'errInvalidHttp' },
     { pattern: /^could not decompress the body \((?<detail>.*)\)$/s, key: 'errDecompress' },
     { pattern: /^unsupported Content-Encoding "(?<coding>.*)"$/s, key: 'errContentEncoding' },
+    { pattern: /^(?<count>\d+) content codings \(at most (?<max>\d+) are undone\)$/, key: 'errTooManyCodings' },
     { pattern: /^redirect to an invalid URL: (?<url>.*)$/s, key: 'errRedirectInvalid' },
     { pattern: /^redirect to a non-http\(s\) URL: (?<scheme>.*)$/s, key: 'errRedirectScheme' },
   ],

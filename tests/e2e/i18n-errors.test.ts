@@ -46,7 +46,7 @@ function englishIn(text: string): string[] {
 }
 
 /** Parameters with no letters in them (what matters is the text around them). */
-const sample: MessageParams = { seconds: '15', count: '10', url: '⟨1⟩', type: '⟨2⟩', size: '64', coding: '⟨3⟩', scheme: '⟨4⟩', detail: '⟨5⟩' };
+const sample: MessageParams = { seconds: '15', count: '10', max: '4', depth: '256', url: '⟨1⟩', type: '⟨2⟩', size: '64', coding: '⟨3⟩', scheme: '⟨4⟩', detail: '⟨5⟩' };
 
 describe('error codes in both languages', () => {
   it('has a short name and every sentence of each titles code, in Chinese without English words', () => {
