@@ -13,8 +13,8 @@ export interface TestTaskMap {
   'test.crash-once': { input: { marker: string }; progress: never; output: { pid: number } };
   /** Spins forever without yielding: only a kill stops it. */
   'test.hang': { input: Record<string, never>; progress: never; output: never };
-  /** Works for `ms` in slices, reporting progress and honouring cancel between slices. */
-  'test.work': { input: { ms: number }; progress: { elapsed: number }; output: { pid: number; elapsed: number } };
+  /** Works for `ms` (and at least `slices` slices), reporting progress and honouring cancel between slices. */
+  'test.work': { input: { ms: number; slices?: number }; progress: { elapsed: number }; output: { pid: number; elapsed: number } };
   'test.throw': { input: { message: string; code?: string }; progress: never; output: never };
   /** The worker's own values of the named environment variables (null when unset). */
   'test.env': { input: { names: string[] }; progress: never; output: { env: Record<string, string | null> } };
@@ -37,7 +37,7 @@ const handlers: Record<keyof TestTaskMap, AnyTaskHandler> = {
   },
   'test.work': async (input: TestTaskMap['test.work']['input'], context) => {
     const started = Date.now();
-    while (Date.now() - started < input.ms) {
+    for (let slice = 0; Date.now() - started < input.ms || slice < (input.slices ?? 0); slice += 1) {
       if (context.signal.aborted) throw new Error('cancelled');
       const sliceEnd = Date.now() + 5;
       while (Date.now() < sliceEnd) {

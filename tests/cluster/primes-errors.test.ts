@@ -102,7 +102,7 @@ describe('failures say what they are', () => {
     } finally {
       await locked.stop();
     }
-  }, 30_000);
+  }, 60_000);
 
   it('a Redis in eviction mode', async () => {
     const evicting = await startRedisServer({ maxmemoryPolicy: 'allkeys-lru' });

@@ -194,7 +194,8 @@ describe('failures on the way', () => {
 
 describe('interrupting the producer', () => {
   const startRun = async (tag: string): Promise<{ producer: Started; id: string; input: string; out: string; urls: string[] }> => {
-    const urls = urlList(30, tag).map((url) => `${url}?delay=150`);
+    // 80 URLs a host, one at a time (12 s): still running when a busy machine's `runs` polling has seen it start.
+    const urls = urlList(80, tag).map((url) => `${url}?delay=150`);
     const input = join(dir, `${tag}.txt`);
     writeFileSync(input, urls.join('\n'));
     const out = join(dir, `${tag}.jsonl`);

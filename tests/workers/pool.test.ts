@@ -104,9 +104,10 @@ describe('worker pool', () => {
   it('forwards progress with the worker index', async () => {
     const pool = makePool({ size: 1 });
     const seen: number[] = [];
-    const result = await runTest(pool, 'test.work', { ms: 60 }, { onProgress: (p, worker) => (expect(worker).toBe(0), seen.push(p.elapsed)) });
+    const result = await runTest(pool, 'test.work', { ms: 60, slices: 5 }, { onProgress: (p, worker) => (expect(worker).toBe(0), seen.push(p.elapsed)) });
     expect(result.elapsed).toBeGreaterThanOrEqual(60);
-    expect(seen.length).toBeGreaterThan(2);
+    // One report a slice, however the machine schedules the worker.
+    expect(seen.length).toBeGreaterThanOrEqual(5);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
 
