@@ -4,7 +4,7 @@
  * the argument parser or any other engine: its whole-process time on a short list is one of the project's figures
  * (issue 4).
  */
-import { terminalSafe } from './sanitize.js';
+import { sanitizeForTerminal } from './sanitize.js';
 import { errorMessage } from '../errors.js';
 
 const isOperand = (arg: string): boolean => !arg.startsWith('-') || /^-\d/.test(arg);
@@ -19,6 +19,6 @@ export async function runPlainPrimesCheck(argv: readonly string[]): Promise<bool
 
 /** An error no command turned into a message of its own: one line on stderr, exit status 1. */
 export function reportFailure(error: unknown): void {
-  process.stderr.write(`titlewave: ${terminalSafe(errorMessage(error))}\n`);
+  process.stderr.write(`titlewave: ${sanitizeForTerminal(errorMessage(error))}\n`);
   process.exitCode = 1;
 }

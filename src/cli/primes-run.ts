@@ -6,7 +6,7 @@
 import type { PrimeCheckRecord, RangeProgress, RangeResult } from '../primes/types.js';
 import type { WorkerPool } from '../workers/types.js';
 import type { HeldLock } from './output-lock.js';
-import { terminalSafe } from './sanitize.js';
+import { sanitizeForTerminal } from './sanitize.js';
 import { errorMessage } from '../errors.js';
 
 /** Tokens checked per block when reading stdin: memory stays bounded whatever the input's size. */
@@ -203,7 +203,7 @@ async function sieveRange(
             cluster.createClusterPrimesPool({
               target: cluster.parseRedisUrl(request.redis as string),
               name: `primes ${request.mode} ${from}..${to}`,
-              onNotice: (message) => process.stderr.write(`primes: ${message}\n`),
+              onNotice: (message) => process.stderr.write(`primes: ${sanitizeForTerminal(message)}\n`),
             }),
           )
         : // Work is certain: start the workers now, so their start-up overlaps ours.
@@ -231,5 +231,5 @@ async function sieveRange(
   }
   if (stdoutClosed) return;
   if (request.mode === 'count') await writeOut(JSON.stringify(result) + '\n');
-  else process.stderr.write(`${result.count.toLocaleString('en-US')} primes in [${result.from}, ${result.to}]${output && !result.cancelled ? ` written to ${terminalSafe(output)}` : ''}, ${(result.ms / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''}\n`);
+  else process.stderr.write(`${result.count.toLocaleString('en-US')} primes in [${result.from}, ${result.to}]${output && !result.cancelled ? ` written to ${sanitizeForTerminal(output)}` : ''}, ${(result.ms / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''}\n`);
 }

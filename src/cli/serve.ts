@@ -10,7 +10,7 @@ import { checkOutputFolder, PathProblem } from '../fs/paths.js';
 import { PREVIEW_PATH } from '../server/protocol.js';
 import { defaultDataDir } from '../services/data-dir.js';
 import { errorMessage } from '../errors.js';
-import { terminalSafe } from './sanitize.js';
+import { sanitizeForTerminal } from './sanitize.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -39,7 +39,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const token = await loadOrCreateToken(dataDir, { renew: options.newAddress === true });
   // Relative to the page (`/t/<token>/`), so previews sit below the secret prefix with everything else.
   // What goes wrong with no page waiting to hear it (a run's meta.json that could not be saved) goes to stderr.
-  const log = (message: string) => process.stderr.write(`titlewave: ${terminalSafe(message)}\n`);
+  const log = (message: string) => process.stderr.write(`titlewave: ${sanitizeForTerminal(message)}\n`);
   const services = createServices({ dataDir, host: 'titlewave serve', log, previewUrl: (preview) => `${PREVIEW_PATH}${preview}` });
   let server;
   try {

@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { holdOutputLock } from './output-lock.js';
 import { newProgram, runProgram } from './run.js';
-import { terminalSafe } from './sanitize.js';
+import { sanitizeForTerminal } from './sanitize.js';
 import { entriesOf, fingerprint, InputTooLargeError, prepareInputs, readWhole, sourceLines, STANDARD_INPUT, type InputSource } from './titles-input.js';
 import { compareInputBytes, describeRun, EntryDigest, readRunRecord, RunRecordError, runRecordPathFor, writeRunRecord, type TitlesRunRecord } from './titles-sidecar.js';
 import { LockedError } from '../fs/lock.js';
@@ -104,12 +104,12 @@ function formatFromPath(path: string): RecordFormat {
   return 'jsonl';
 }
 
-/** One readable line per record for a terminal; text from pages and the input goes through terminalSafe. */
+/** One readable line per record for a terminal; text from pages and the input goes through sanitizeForTerminal. */
 function textLine(record: TitleRecord): string {
-  const where = terminalSafe(record.url);
-  if (record.error !== null) return `ERR ${record.error.code}  ${where}  (${terminalSafe(record.error.message)})\n`;
-  const title = record.title === null ? '(no title)' : terminalSafe(record.title);
-  const moved = record.finalUrl !== null && record.redirects.length > 0 ? `  -> ${terminalSafe(record.finalUrl)}` : '';
+  const where = sanitizeForTerminal(record.url);
+  if (record.error !== null) return `ERR ${record.error.code}  ${where}  (${sanitizeForTerminal(record.error.message)})\n`;
+  const title = record.title === null ? '(no title)' : sanitizeForTerminal(record.title);
+  const moved = record.finalUrl !== null && record.redirects.length > 0 ? `  -> ${sanitizeForTerminal(record.finalUrl)}` : '';
   return `${record.status ?? '---'}  ${title}  ${where}${moved}\n`;
 }
 
@@ -383,7 +383,7 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
                   }),
               }
             : {}),
-          notice: (message) => io.stderr.write(`titles: ${terminalSafe(message)}\n`),
+          notice: (message) => io.stderr.write(`titles: ${sanitizeForTerminal(message)}\n`),
         })
       : // Loaded here, not at the top: `titlewave --help` and the other commands need no HTTP client.
         (await import('../titles/engine.js')).startTitlesJob(jobInit);
@@ -411,16 +411,16 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
   io.stderr.write(summaryLine(summary, skipped));
   const failedInput = inputFailure as Error | null;
   if (failedInput !== null) {
-    io.stderr.write(`titles: ${terminalSafe(failedInput instanceof TextEncodingError ? failedInput.message : `reading the input failed: ${failedInput.message}`)}\n`);
+    io.stderr.write(`titles: ${sanitizeForTerminal(failedInput instanceof TextEncodingError ? failedInput.message : `reading the input failed: ${failedInput.message}`)}\n`);
     process.exitCode = failedInput instanceof TextEncodingError ? 2 : 1;
   } else if (outputError !== null) {
-    io.stderr.write(`titles: writing the records failed: ${terminalSafe((outputError as Error).message)}\n`);
+    io.stderr.write(`titles: writing the records failed: ${sanitizeForTerminal((outputError as Error).message)}\n`);
     process.exitCode = 1;
   } else if (summary.cancelled && !readerGone) {
     process.exitCode = 130;
   }
   const failedRecord = recordFailure as Error | null;
-  if (failedRecord !== null) io.stderr.write(`titles: the run record beside the output could not be updated (${terminalSafe(failedRecord.message)}); --resume may refuse this output\n`);
+  if (failedRecord !== null) io.stderr.write(`titles: the run record beside the output could not be updated (${sanitizeForTerminal(failedRecord.message)}); --resume may refuse this output\n`);
 }
 
 export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Command {

@@ -1,6 +1,7 @@
 /** `titlewave worker --redis URL`: take titles and primes jobs from a Redis queue until SIGINT or SIGTERM. */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { sanitizeForTerminal } from './sanitize.js';
 
 interface WorkerFlags {
   redis?: string;
@@ -84,7 +85,7 @@ Examples:
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       if (fatal !== null) {
-        process.stderr.write(`titlewave: ${(fatal as Error).message}\n`);
+        process.stderr.write(`titlewave: ${sanitizeForTerminal((fatal as Error).message)}\n`);
         process.exitCode = 1;
       }
       // Stopped: a connection still trying to reach a Redis that went away must not keep the process alive.

@@ -271,7 +271,7 @@ describe('titlewave primes', () => {
     const output = join(scratch, 'no-such-folder\u001b[2J', 'p\u001b]0;pwned\u0007.txt');
     const { code, stderr } = await run(['primes', 'list', '1', '10', '--output', output]);
     expect(code).toBe(2);
-    expect(stderr).toContain('p\uFFFD]0;pwned\uFFFD.txt');
+    expect(stderr).toContain('p\\x1b]0;pwned\\x07.txt');
     expect(stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 });

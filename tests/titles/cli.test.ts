@@ -180,7 +180,7 @@ describe('titlewave titles, in process', () => {
         expect(err).toMatch(/\r\u001b\[Ktitles: \d+\/5 \(\d+%\)/);
         // Text format on a terminal: no escape sequence, bell or bidi override from the page gets through.
         expect(out).toContain(`200  ${web.titleFor('/page/slow0', 1)}  ${urls[0]}`);
-        expect(out).toContain('red \uFFFD[31m alert \uFFFD \uFFFDevil');
+        expect(out).toContain('red \\x1b[31m alert \\x07 \\u202eevil');
         expect(out).not.toMatch(/[\u001b\u0007\u202e]/);
       } else {
         expect(err).not.toContain('\r');
@@ -507,7 +507,7 @@ describe('titlewave titles: outputs and inputs (issue 11)', () => {
     const hostile = join(work, 'evil\u001b]0;pwned\u0007\u001b[2J.txt');
     const missing = await inProcess(['titles', hostile]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('evil\uFFFD]0;pwned\uFFFD\uFFFD[2J.txt');
+    expect(missing.stderr).toContain('evil\\x1b]0;pwned\\x07\\x1b[2J.txt');
     expect(missing.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     const flag = await inProcess(['titles', '--per-host', '\u001b[31m']);
     expect(flag.stderr).not.toMatch(/\u001b/);
