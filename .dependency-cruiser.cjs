@@ -12,6 +12,7 @@ const BROWSER_SAFE = [
   'src/errors.ts',
   'src/primes/estimate.ts',
   'src/primes/limits.ts',
+  'src/primes/number-list.ts',
   'src/primes/types.ts',
   'src/thumbs/options.ts',
   'src/thumbs/types.ts',

@@ -19,18 +19,24 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Whitespace as JavaScript's \\s has it, and the comma: the list separators. */
-function isSeparator(code: number): boolean {
-  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
-  if (code === 44) return true;
-  if (code < 160) return false;
-  return code === 160 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
-}
+/** A run of text without white space longer than this is cut at a comma when it cannot be one grouped number. */
+const LONG_RUN_CHARS = 8192;
+/** The start of a number written in thousands (1,000,0…): its commas group digits, they do not separate. */
+const THOUSANDS_SO_FAR = /^[+-]?\d{1,3}(?:[,\uff0c]\d{3})*[,\uff0c]?\d{0,3}$/;
 
-/** Index of the last separator in text, or -1. */
-function lastSeparator(text: string): number {
-  for (let i = text.length - 1; i >= 0; i--) if (isSeparator(text.charCodeAt(i))) return i;
-  return -1;
+/**
+ * Where a stream of text can be cut without cutting a number: after the last character that separates numbers
+ * wherever it stands (white space, `;`), or, in a long run of numbers joined by bare commas (1,2,3,…), after its last
+ * comma: such a run is no number written in thousands, so every comma of it separates. -1: nowhere yet.
+ */
+function lastCut(text: string, isHardSeparator: (code: number) => boolean): number {
+  let hard = text.length - 1;
+  while (hard >= 0 && !isHardSeparator(text.charCodeAt(hard))) hard--;
+  if (text.length - hard - 1 <= LONG_RUN_CHARS) return hard;
+  const run = text.slice(hard + 1);
+  if (THOUSANDS_SO_FAR.test(run)) return hard;
+  const comma = Math.max(run.lastIndexOf(','), run.lastIndexOf('\uff0c'));
+  return comma < 0 ? hard : hard + 1 + comma;
 }
 
 /** stdout, honouring backpressure (a pipe to a slow reader). */
@@ -118,10 +124,10 @@ export async function runCheck(numbers: string[], workers: number | undefined): 
       for await (const chunk of process.stdin as AsyncIterable<string>) {
         // A token may straddle chunks: keep the text after the last separator for the next one.
         const text = carry + chunk;
-        const cut = lastSeparator(text);
+        const cut = lastCut(text, engine.isHardSeparator);
         block += text.slice(0, cut + 1);
         carry = text.slice(cut + 1, cut + 1 + MAX_TOKEN_CHARS);
-        blockTokens += (text.slice(0, cut + 1).match(/[^\s,]+/g) ?? []).length;
+        blockTokens += engine.countNumbers(text.slice(0, cut + 1));
         if (blockTokens >= STDIN_BLOCK_TOKENS) {
           await checkBlock(block);
           block = '';

@@ -7,19 +7,15 @@ import { setMaxListeners } from 'node:events';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { WorkerPool } from '../workers/types.js';
 import { MAX_CHECK_DIGITS } from './integer.js';
-import { checkToken } from './primality.js';
+import { checkToken, FACTOR_SEARCH_MS } from './primality.js';
 import type { PrimeCheckRecord } from './types.js';
 
 export function abortError(signal: AbortSignal | undefined): unknown {
   return signal?.reason ?? new DOMException('The job was cancelled', 'AbortError');
 }
 
-/** Tokens of a list: split on whitespace, commas and new lines; `index` is the 0-based position. */
-export function parseNumberList(text: string): { index: number; token: string }[] {
-  const tokens: { index: number; token: string }[] = [];
-  for (const token of text.split(/[\s,]+/)) if (token !== '') tokens.push({ index: tokens.length, token });
-  return tokens;
-}
+/** Tokens of a list (the rule is number-list.ts's); `index` is the 0-based position. */
+export { countNumbers, isHardSeparator, parseNumberList } from './number-list.js';
 
 /**
  * Rough milliseconds to check one token: a few microseconds up to 2^64, then about the cube of the size
@@ -48,6 +44,12 @@ const TASK_MS = 10;
 const MEMO_LIMIT = 10_000;
 /** In-process slices: the event loop (Electron's main process, say) never waits longer than this. */
 const SLICE_MS = 10;
+/**
+ * The factor search a number may take in this process when a pool is at hand (the services': their event loop must
+ * stay quick). A composite whose smallest factor is not found in this time is handed to a worker, which searches for
+ * the full FACTOR_SEARCH_MS; its record waits in line, so records still come in input order.
+ */
+export const IN_PROCESS_FACTOR_MS = 5;
 
 export interface CheckOptions {
   /** A running pool; without one, a big list starts (and closes) its own. */
@@ -55,6 +57,13 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** Records in input order, in batches, as soon as they are known. */
   onRecords?: (records: PrimeCheckRecord[]) => void;
+  /** With a pool: the factor search allowed in this process before a worker takes over (default IN_PROCESS_FACTOR_MS). */
+  inProcessFactorMs?: number;
+}
+
+/** A composite whose smallest factor was not found (0 and 1 are no composites: they have no factor to find). */
+function factorGaveUp(record: PrimeCheckRecord): boolean {
+  return record.error === null && record.prime === false && record.factor === null && record.n !== '0' && record.n !== '1';
 }
 
 /**
@@ -65,7 +74,13 @@ export async function checkPrimes(tokens: { index: number; token: string }[], op
   const { signal, onRecords } = options;
   if (signal?.aborted) throw abortError(signal);
   const cost = estimateCheckCost(tokens);
-  if (cost <= IN_PROCESS_MS) return checkInProcess(tokens, signal, onRecords);
+  if (cost <= IN_PROCESS_MS) {
+    // Without a pool (the CLI's short lists) the search runs its full time here: that process has nothing else to do.
+    const { pool } = options;
+    if (!pool) return checkInProcess(tokens, signal, onRecords, FACTOR_SEARCH_MS, null);
+    const deepen = (token: { index: number; token: string }, quick: PrimeCheckRecord) => searchFactorOnPool(token, quick, pool, signal);
+    return checkInProcess(tokens, signal, onRecords, options.inProcessFactorMs ?? IN_PROCESS_FACTOR_MS, deepen);
+  }
   if (options.pool) return checkOnPool(tokens, options.pool, signal, onRecords);
   const { createWorkerPool } = await import('../workers/pool.js');
   const pool = createWorkerPool();
@@ -76,31 +91,72 @@ export async function checkPrimes(tokens: { index: number; token: string }[], op
   }
 }
 
+/** A worker's full factor search for a number whose quick search here gave up; the quick record when it fails. */
+async function searchFactorOnPool(
+  token: { index: number; token: string },
+  quick: PrimeCheckRecord,
+  pool: WorkerPool,
+  signal: AbortSignal | undefined,
+): Promise<PrimeCheckRecord> {
+  try {
+    const [record] = await pool.run('primes.check', { tokens: [token] }, signal ? { signal } : {});
+    return record ?? quick;
+  } catch {
+    if (signal?.aborted) throw abortError(signal);
+    // The verdict stands without the factor (the worker died on it, say).
+    return quick;
+  }
+}
+
 async function checkInProcess(
   tokens: { index: number; token: string }[],
   signal: AbortSignal | undefined,
   onRecords: ((records: PrimeCheckRecord[]) => void) | undefined,
+  factorMs: number,
+  deepen: ((token: { index: number; token: string }, quick: PrimeCheckRecord) => Promise<PrimeCheckRecord>) | null,
 ): Promise<PrimeCheckRecord[]> {
-  const records: PrimeCheckRecord[] = [];
+  // Holes are records a worker is still looking for a factor of; records go out in input order up to the first hole.
+  const records: (PrimeCheckRecord | undefined)[] = [];
+  const searches: Promise<void>[] = [];
+  let delivered = 0;
+  const deliver = (): void => {
+    let end = delivered;
+    while (end < records.length && records[end] !== undefined) end++;
+    if (end === delivered) return;
+    onRecords?.(records.slice(delivered, end) as PrimeCheckRecord[]);
+    delivered = end;
+  };
   // A list often repeats numbers (the tutorial's lists each five times): decide each distinct token once.
   const seen = new Map<string, PrimeCheckRecord>();
-  let batchStart = 0;
   let sliceEnd = performance.now() + SLICE_MS;
   for (const { index, token } of tokens) {
     const known = seen.get(token);
-    const record = known ? { ...known, index } : checkToken(token, index);
-    if (!known && token.length <= 64 && seen.size < MEMO_LIMIT) seen.set(token, record);
-    records.push(record);
+    const record = known ? { ...known, index } : checkToken(token, index, factorMs);
+    const at = records.length;
+    if (deepen && !known && factorGaveUp(record)) {
+      records.push(undefined);
+      const search = deepen({ index, token }, record).then((found) => {
+        records[at] = found;
+        deliver();
+      });
+      // Awaited below; a cancel meanwhile must not count as unhandled.
+      search.catch(() => undefined);
+      searches.push(search);
+    } else {
+      if (!known && token.length <= 64 && seen.size < MEMO_LIMIT) seen.set(token, record);
+      records.push(record);
+    }
     if (performance.now() >= sliceEnd) {
-      onRecords?.(records.slice(batchStart));
-      batchStart = records.length;
+      deliver();
       await yieldToEventLoop();
       if (signal?.aborted) throw abortError(signal);
       sliceEnd = performance.now() + SLICE_MS;
     }
   }
-  if (batchStart < records.length) onRecords?.(records.slice(batchStart));
-  return records;
+  deliver();
+  await Promise.all(searches);
+  deliver();
+  return records as PrimeCheckRecord[];
 }
 
 async function checkOnPool(

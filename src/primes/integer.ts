@@ -1,4 +1,5 @@
 /** Parsing the integers users type: plain decimals, and decimal or scientific notation when the value is exact. */
+import { DIGIT_GROUPING } from './number-list.js';
 
 /**
  * Numbers with more digits than this are refused (TOO_LARGE): a Baillie-PSW test grows with about the cube of the
@@ -12,14 +13,19 @@ export type IntegerParse =
 
 // sign, integer digits, optional fraction, optional exponent: 123, +123, 007, 1e10, 1.5e3, 2.0
 const NUMBER_SYNTAX = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+/** The whole-number part at the start of a token, where digits may be grouped (1,000,003; 1_000_003). */
+const GROUPED_WHOLE = /^[+-]?\d[\d,\uff0c_'\u00a0\u2009\u202f]*/;
 
 /**
- * Reads a non-negative integer from `text`. Accepted: digits with optional leading zeros and an optional `+`;
- * decimal and scientific notation whose value is an exact integer (`1e10`, `2.5e3`, `10.0`). Refused: anything
- * else (`abc`, `1.5`, `0x10`), negative values (`-7`; `-0` is 0), and values of more than `maxDigits` digits.
+ * Reads a non-negative integer from `text`. Accepted: digits with optional leading zeros and an optional `+`, grouped
+ * or not (a comma, full-width comma, underscore, apostrophe, no-break or thin space between two digits of the whole
+ * part: `1,000,003`, `1_000_003`; number-list.ts decides when a comma groups and when it separates); decimal and
+ * scientific notation whose value is an exact integer (`1e10`, `2.5e3`, `10.0`). Refused: anything else (`abc`,
+ * `1.5`, `0x10`), negative values (`-7`; `-0` is 0), and values of more than `maxDigits` digits.
  */
 export function parseInteger(text: string, maxDigits: number = MAX_CHECK_DIGITS): IntegerParse {
-  const match = NUMBER_SYNTAX.exec(text);
+  const ungrouped = text.replace(GROUPED_WHOLE, (whole) => whole.replace(DIGIT_GROUPING, ''));
+  const match = NUMBER_SYNTAX.exec(ungrouped);
   const [, sign = '', whole = '', fraction = '', exponentText] = match ?? [];
   if (!match || whole.length + fraction.length === 0) {
     return { ok: false, code: 'NOT_AN_INTEGER', message: `Not an integer: ${preview(text)}` };

@@ -7,9 +7,9 @@
  * - From 2^64 up: Baillie-PSW (a strong base-2 test and a strong Lucas test with Selfridge's parameters). No
  *   counterexample is known, but none is proven impossible: such "prime" answers carry proven = false.
  *   Composite answers are always proofs.
- * - The smallest prime factor of a composite is reported when it is cheap: always below 2^64 (trial division then
- *   Pollard-Brent rho and full factorisation within a budget); above 2^64 when trial division finds it, or when n is
- *   the square of a number whose smallest factor is cheap.
+ * - The smallest prime factor of a composite is reported when it is found within a time budget (FACTOR_SEARCH_MS):
+ *   trial division (to 4096, and to 2^20 above 2^64), then Pollard-Brent rho and the full factorisation it needs to
+ *   know which factor is the smallest. Below 2^64 that always succeeds in practice; above, factors up to about 10^10.
  */
 import { gcdBig, gcdNumber, isqrtBig, jacobiBig, mulmodNumber, NUMBER_LIMIT, powmodBig, powmodNumber } from './arith.js';
 import { parseInteger } from './integer.js';
@@ -39,15 +39,15 @@ let smallPrimeGroups: { product: bigint; primes: number[] }[] | null = null;
 
 /** Built on first use: only numbers above 2^53 need them. */
 function getSmallPrimeGroups(): { product: bigint; primes: number[] }[] {
-  smallPrimeGroups ??= groupSmallPrimes();
+  smallPrimeGroups ??= groupPrimes(SMALL_PRIMES);
   return smallPrimeGroups;
 }
 
-function groupSmallPrimes(): { product: bigint; primes: number[] }[] {
+function groupPrimes(all: readonly number[]): { product: bigint; primes: number[] }[] {
   const groups: { product: bigint; primes: number[] }[] = [];
   let primes: number[] = [];
   let product = 1;
-  for (const p of SMALL_PRIMES) {
+  for (const p of all) {
     if (product * p >= NUMBER_LIMIT) {
       groups.push({ product: BigInt(product), primes });
       primes = [];
@@ -62,7 +62,7 @@ function groupSmallPrimes(): { product: bigint; primes: number[] }[] {
 
 export interface PrimalityResult {
   prime: boolean;
-  /** Smallest prime factor of a composite, when found cheaply. */
+  /** Smallest prime factor of a composite, when found within the time allowed. */
   factor: bigint | null;
   method: PrimalityMethod;
   proven: boolean;
@@ -209,26 +209,48 @@ function trialDivideBig(n: bigint): number {
   return 0;
 }
 
-/** Pollard-Brent rho on Numbers: a non-trivial factor of the odd composite n, or 0 when the budget runs out. */
-function rhoNumber(n: number, budget: number): number {
-  for (let c = 1; c < 20 && budget > 0; c++) {
+/**
+ * How long the search for a composite's smallest factor may compute (trial division past 4096, then Pollard-Brent
+ * rho and the full factorisation it needs), in CPU milliseconds, before it gives up and reports no factor: in a
+ * worker process, or in the CLI's own. Rho finds a factor p in about sqrt(p) steps: factors up to about 10^10 of numbers of a few dozen digits
+ * in this time.
+ */
+export const FACTOR_SEARCH_MS = 200;
+
+/** Rho steps between two gcds. */
+const RHO_BATCH = 128;
+/** Batches between two looks at the clock on Numbers (a step there is a few nanoseconds; the clock a microsecond). */
+const NUMBER_BATCHES_PER_LOOK = 16;
+
+/**
+ * The factor search's clock: this process's CPU time in milliseconds, so a machine busy with other work does not cut
+ * the search short (it runs in a worker process, or the CLI's, which do nothing else meanwhile).
+ */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/** Pollard-Brent rho on Numbers: a non-trivial factor of the odd composite n, or 0 when the deadline passes. */
+function rhoNumber(n: number, deadline: number): number {
+  let batches = 0;
+  for (let c = 1; cpuMs() < deadline; c++) {
     let y = 2;
     let x = y;
     let g = 1;
     let q = 1;
     let ys = y;
-    const step = 128;
-    for (let r = 1; g === 1 && budget > 0; r *= 2) {
+    for (let r = 1; g === 1; r *= 2) {
       x = y;
       for (let i = 0; i < r; i++) y = (mulmodNumber(y, y, n) + c) % n;
-      for (let k = 0; k < r && g === 1; k += step) {
+      for (let k = 0; k < r && g === 1; k += RHO_BATCH) {
+        if (++batches % NUMBER_BATCHES_PER_LOOK === 0 && cpuMs() >= deadline) return 0;
         ys = y;
-        const m = Math.min(step, r - k);
+        const m = Math.min(RHO_BATCH, r - k);
         for (let i = 0; i < m; i++) {
           y = (mulmodNumber(y, y, n) + c) % n;
           q = mulmodNumber(q, Math.abs(x - y), n);
         }
-        budget -= m;
         g = gcdNumber(q, n);
       }
     }
@@ -244,25 +266,24 @@ function rhoNumber(n: number, budget: number): number {
   return 0;
 }
 
-function rhoBig(n: bigint, budget: number): bigint {
-  for (let c = 1n; c < 20n && budget > 0; c++) {
+function rhoBig(n: bigint, deadline: number): bigint {
+  for (let c = 1n; cpuMs() < deadline; c++) {
     let y = 2n;
     let x = y;
     let g = 1n;
     let q = 1n;
     let ys = y;
-    const step = 128;
-    for (let r = 1; g === 1n && budget > 0; r *= 2) {
+    for (let r = 1; g === 1n; r *= 2) {
       x = y;
       for (let i = 0; i < r; i++) y = (y * y + c) % n;
-      for (let k = 0; k < r && g === 1n; k += step) {
+      for (let k = 0; k < r && g === 1n; k += RHO_BATCH) {
+        if (cpuMs() >= deadline) return 0n;
         ys = y;
-        const m = Math.min(step, r - k);
+        const m = Math.min(RHO_BATCH, r - k);
         for (let i = 0; i < m; i++) {
           y = (y * y + c) % n;
           q = (q * (x > y ? x - y : y - x)) % n;
         }
-        budget -= m;
         g = gcdBig(q, n);
       }
     }
@@ -277,17 +298,67 @@ function rhoBig(n: bigint, budget: number): bigint {
   return 0n;
 }
 
-/** Rho iterations allowed per composite: a few ms on Numbers, a few tens of ms on BigInt (2^53..2^64). */
-const RHO_BUDGET_NUMBER = 1 << 20;
-const RHO_BUDGET_BIG = 1 << 16;
+/**
+ * Above 2^64, trial division goes on past 4096: always to 2^16 (about a millisecond), then to 2^20 while the factor
+ * search has time (5 to 50 ms, by the number's size). A factor it finds is the smallest at once, where a factor rho
+ * finds is known to be the smallest only once the whole number is split into primes.
+ */
+const ALWAYS_TRIAL_LIMIT = 1 << 16;
+const EXTENDED_TRIAL_LIMIT = 1 << 20;
+/** The primes from 4096 to 2^20, built on first use (a few milliseconds, not counted against a search's time). */
+let extendedPrimes: Uint32Array | null = null;
+let extendedPrimeGroups: { product: bigint; primes: number[] }[] | null = null;
+/** Numbers of up to this many 32-bit limbs are divided limb by limb on doubles; bigger ones by BigInt groups. */
+const MAX_LIMBS_ON_DOUBLES = 6;
 
-/** Smallest prime factor of the composite n < 2^64 with no factor below 4096, or null when not found within budget. */
-function smallestFactorBelow2to64(n: bigint): bigint | null {
+function getExtendedPrimes(): Uint32Array {
+  extendedPrimes ??= Uint32Array.from(primesBelow(EXTENDED_TRIAL_LIMIT).filter((p) => p >= SMALL_PRIME_LIMIT));
+  return extendedPrimes;
+}
+
+/** n's 32-bit limbs, most significant first. */
+function limbsOf(n: bigint): number[] {
+  const limbs: number[] = [];
+  for (let rest = n; rest > 0n; rest >>= 32n) limbs.push(Number(rest & 0xffffffffn));
+  return limbs.reverse();
+}
+
+/** Smallest prime factor from 4096 up to 2^20 of n (which has none below 4096), or 0; past 2^16 only until `deadline`. */
+function extendedTrialDivideBig(n: bigint, deadline: number): number {
+  const primes = getExtendedPrimes();
+  const limbs = limbsOf(n);
+  if (limbs.length <= MAX_LIMBS_ON_DOUBLES) {
+    // r < p < 2^20, so r * 2^32 + limb < 2^53: exact on doubles, and no BigInt per prime.
+    for (let i = 0; i < primes.length; i++) {
+      const p = primes[i] as number;
+      if ((i & 1023) === 0 && p >= ALWAYS_TRIAL_LIMIT && cpuMs() >= deadline) return 0;
+      let r = 0;
+      for (const limb of limbs) r = (r * 4294967296 + limb) % p;
+      if (r === 0) return p;
+    }
+    return 0;
+  }
+  extendedPrimeGroups ??= groupPrimes(Array.from(primes));
+  for (let i = 0; i < extendedPrimeGroups.length; i++) {
+    const group = extendedPrimeGroups[i] as { product: bigint; primes: number[] };
+    if (i % 256 === 0 && (group.primes[0] as number) >= ALWAYS_TRIAL_LIMIT && cpuMs() >= deadline) return 0;
+    const r = Number(n % group.product);
+    for (const p of group.primes) if (r % p === 0) return p;
+  }
+  return 0;
+}
+
+/**
+ * The smallest prime factor of the composite n with no factor below 4096, by splitting it into primes with rho until
+ * `deadline`; null when a composite part is left unsplit (its factors could be smaller than any found).
+ */
+function smallestFactorByRho(n: bigint, deadline: number): bigint | null {
   const pending: bigint[] = [n];
   let smallest: bigint | null = null;
   while (pending.length) {
     const m = pending.pop() as bigint;
-    if (isPrimeBelow2to64(m)) {
+    // Parts have no factor below 4096: Miller-Rabin decides below 2^64, Baillie-PSW above.
+    if (m < TWO_64 ? isPrimeBelow2to64(m) : bailliePSW(m)) {
       if (smallest === null || m < smallest) smallest = m;
       continue;
     }
@@ -295,11 +366,11 @@ function smallestFactorBelow2to64(n: bigint): bigint | null {
     let divisor: bigint;
     if (root * root === m) divisor = root;
     else if (m < BigInt(NUMBER_LIMIT)) {
-      const found = rhoNumber(Number(m), RHO_BUDGET_NUMBER);
+      const found = rhoNumber(Number(m), deadline);
       if (found === 0) return null;
       divisor = BigInt(found);
     } else {
-      divisor = rhoBig(m, RHO_BUDGET_BIG);
+      divisor = rhoBig(m, deadline);
       if (divisor === 0n) return null;
     }
     pending.push(divisor, m / divisor);
@@ -329,8 +400,19 @@ export function isPrime(n: bigint | number): boolean {
   return testPrimality(n).prime;
 }
 
-/** Primality with the method used, whether it is proven, and for composites the smallest prime factor when cheap. */
-export function testPrimality(value: bigint | number): PrimalityResult {
+export interface PrimalityOptions {
+  /**
+   * Milliseconds the search for a composite's smallest factor may take past trial division (default
+   * FACTOR_SEARCH_MS); 0 tries trial division only.
+   */
+  factorMs?: number;
+}
+
+/**
+ * Primality with the method used, whether it is proven, and for composites the smallest prime factor when it is
+ * found within the time allowed (`factorMs`). 0 and 1 are neither prime nor composite: prime false, factor null.
+ */
+export function testPrimality(value: bigint | number, options: PrimalityOptions = {}): PrimalityResult {
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) throw new RangeError(`Not a safe integer: ${value}`);
     value = BigInt(value);
@@ -339,29 +421,28 @@ export function testPrimality(value: bigint | number): PrimalityResult {
   if (n < 0n) throw new RangeError('Primality of a negative number');
   if (n < 2n) return { prime: false, factor: null, method: 'trivial', proven: true };
   if (n < 4n) return { prime: true, factor: null, method: 'trivial', proven: true };
+  const deadline = () => cpuMs() + (options.factorMs ?? FACTOR_SEARCH_MS);
   if (n < BigInt(NUMBER_LIMIT)) {
     const m = Number(n);
     const p = trialDivideNumber(m);
     if (p !== 0) return p === m ? prime('trial-division', true) : composite(BigInt(p), 'trial-division');
     if (m < TRIAL_PROVES_BELOW) return prime('trial-division', true);
     if (millerRabinNumber(m)) return prime('miller-rabin-deterministic', true);
-    return composite(smallestFactorBelow2to64(n), 'miller-rabin-deterministic');
+    return composite(smallestFactorByRho(n, deadline()), 'miller-rabin-deterministic');
   }
   const p = trialDivideBig(n);
   if (p !== 0) return composite(BigInt(p), 'trial-division');
   if (n < TWO_64) {
     if (millerRabinBig(n)) return prime('miller-rabin-deterministic', true);
-    return composite(smallestFactorBelow2to64(n), 'miller-rabin-deterministic');
+    return composite(smallestFactorByRho(n, deadline()), 'miller-rabin-deterministic');
   }
   if (bailliePSW(n)) return prime('baillie-psw', false);
-  // A perfect square's smallest factor is its root's: cheap to find when the root's is.
-  const root = isqrtBig(n);
-  return composite(root * root === n ? smallestPrimeFactorOf(root) : null, 'baillie-psw');
-}
-
-function smallestPrimeFactorOf(n: bigint): bigint | null {
-  const result = testPrimality(n);
-  return result.prime ? n : result.factor;
+  // Composite for certain: now look for its smallest factor, by trial division up to 2^20 and then rho.
+  getExtendedPrimes();
+  const searchEnd = deadline();
+  const q = extendedTrialDivideBig(n, searchEnd);
+  if (q !== 0) return composite(BigInt(q), 'baillie-psw');
+  return composite(smallestFactorByRho(n, searchEnd), 'baillie-psw');
 }
 
 function prime(method: PrimalityMethod, proven: boolean): PrimalityResult {
@@ -372,13 +453,16 @@ function composite(factor: bigint | null, method: PrimalityMethod): PrimalityRes
   return { prime: false, factor, method, proven: true };
 }
 
-/** One record for one input token: the number's verdict, or an error record for a token that is not one. */
-export function checkToken(token: string, index: number): PrimeCheckRecord {
+/**
+ * One record for one input token: the number's verdict, or an error record for a token that is not one. `factorMs`:
+ * the time a composite's factor search may take (testPrimality).
+ */
+export function checkToken(token: string, index: number, factorMs: number = FACTOR_SEARCH_MS): PrimeCheckRecord {
   const parsed = parseInteger(token);
   if (!parsed.ok) {
     return { index, n: token, prime: null, factor: null, method: null, proven: null, error: { code: parsed.code, message: parsed.message } };
   }
-  const result = testPrimality(parsed.value);
+  const result = testPrimality(parsed.value, { factorMs });
   return {
     index,
     n: parsed.decimal,

@@ -9,7 +9,8 @@ import type { ThumbRecord, ThumbsOptions } from '../thumbs/types.js';
 /** Every task a worker can run: its input, the progress it reports, and its output. All structured-cloneable. */
 export interface TaskMap {
   'primes.check': {
-    input: { tokens: { index: number; token: string }[] };
+    /** `factorMs`: the time each composite's factor search may take (default: the engine's FACTOR_SEARCH_MS). */
+    input: { tokens: { index: number; token: string }[]; factorMs?: number };
     progress: { done: number };
     output: PrimeCheckRecord[];
   };

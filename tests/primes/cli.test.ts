@@ -46,6 +46,29 @@ describe('titlewave primes', () => {
     ]);
   });
 
+  it('check: digits grouped in thousands make one number; 0 and 1 have no factor; 2^64 + 1 gets its smallest factor', async () => {
+    const { code, stdout } = await run(['primes', 'check', '1,000,003', '1_000_033', '0', '1', '18446744073709551617', '2,3']);
+    expect(code).toBe(0);
+    expect(lines(stdout)).toEqual([
+      { index: 0, n: '1000003', prime: true, factor: null, method: 'trial-division', proven: true, error: null },
+      { index: 1, n: '1000033', prime: true, factor: null, method: 'trial-division', proven: true, error: null },
+      { index: 2, n: '0', prime: false, factor: null, method: 'trivial', proven: true, error: null },
+      { index: 3, n: '1', prime: false, factor: null, method: 'trivial', proven: true, error: null },
+      { index: 4, n: '18446744073709551617', prime: false, factor: '274177', method: 'baillie-psw', proven: true, error: null },
+      { index: 5, n: '2', prime: true, factor: null, method: 'trivial', proven: true, error: null },
+      { index: 6, n: '3', prime: true, factor: null, method: 'trivial', proven: true, error: null },
+    ]);
+  });
+
+  it('check reads a long run of numbers joined by bare commas from stdin whole (no number cut or lost)', async () => {
+    const numbers = Array.from({ length: 25_000 }, (_, i) => String(10_000 + i));
+    const { code, stdout } = await run(['primes', 'check'], numbers.join(','));
+    expect(code).toBe(0);
+    const records = lines(stdout) as { index: number; n: string }[];
+    expect(records.length).toBe(numbers.length);
+    expect(records.map((r) => r.n)).toEqual(numbers);
+  });
+
   it('check reads stdin when no number is given, tokens split across lines and commas', async () => {
     const input = '1116281, 1297337\n104395303\t472882027\r\n' + '1'.repeat(2500) + '\n1099726899285419';
     const { code, stdout } = await run(['primes', 'check'], input);

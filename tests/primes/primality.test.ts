@@ -148,7 +148,7 @@ describe('primality', () => {
       n = (n % (1n << BigInt(bits))) | 1n;
       if (n < 5n) continue;
       const reference = [2n, 325n, 9375n, 28178n, 450775n, 9780504n, 1795265022n].every((a) => strongProbablePrimeBig(n, a));
-      const result = testPrimality(n);
+      const result = testPrimality(n, { factorMs: 60_000 });
       expect(result.prime, String(n)).toBe(reference);
       if (!result.prime) {
         expect(result.factor, String(n)).not.toBeNull();
@@ -159,6 +159,25 @@ describe('primality', () => {
         expect(smallerDivisor, String(n)).toBeUndefined();
       }
     }
+  });
+
+  it('finds the smallest factor above 2^64: by trial division past 4096 (2^64 + 1 = 274177 x 67280421310721), then by rho', () => {
+    expect(testPrimality((1n << 64n) + 1n)).toEqual({ prime: false, factor: 274177n, method: 'baillie-psw', proven: true });
+    const m89 = (1n << 89n) - 1n;
+    const m61 = (1n << 61n) - 1n;
+    // Trial division to 2^16 is not bounded by the search's time (it is cheap); past it, it is.
+    expect(testPrimality(65521n * m89, { factorMs: 0 }).factor).toBe(65521n);
+    expect(testPrimality(274177n * m89, { factorMs: 60_000 }).factor).toBe(274177n);
+    // Factors past 2^16: rho finds one, and the whole number is split into primes to know which is the smallest.
+    // (A generous time here: the test is about the answer, not the speed.)
+    expect(testPrimality(15485863n * m89, { factorMs: 60_000 }).factor).toBe(15485863n);
+    expect(testPrimality(32452843n * 15485863n * m61 * 32452843n, { factorMs: 60_000 }).factor).toBe(15485863n);
+    expect(testPrimality(m89 * m89 * 1000003n, { factorMs: 60_000 }).factor).toBe(1000003n);
+    expect(testPrimality(m89 * m89).factor).toBe(m89);
+    // Without the time for rho, no factor past 2^16 is claimed.
+    expect(testPrimality(274177n * m89, { factorMs: 0 })).toEqual({ prime: false, factor: null, method: 'baillie-psw', proven: true });
+    // Two factors near 2^61 and 2^89: rho would need about 2^30 steps; the search gives up rather than run on.
+    expect(testPrimality(m61 * m89)).toEqual({ prime: false, factor: null, method: 'baillie-psw', proven: true });
   });
 
   it('Baillie-PSW above 2^64 agrees with products of known primes and with known primes', () => {
@@ -181,7 +200,7 @@ describe('records for tokens', () => {
     expect(parseInteger('2.5e3')).toEqual({ ok: true, value: 2500n, decimal: '2500' });
     expect(parseInteger('10.0')).toEqual({ ok: true, value: 10n, decimal: '10' });
     expect(parseInteger('120e-1')).toEqual({ ok: true, value: 12n, decimal: '12' });
-    for (const bad of ['abc', '1.5', '0x10', '', '.', 'e5', '1e', '1.5e0', '12e-2', '1_000', '٣', '5-', '--5', '1 2']) {
+    for (const bad of ['abc', '1.5', '0x10', '', '.', 'e5', '1e', '1.5e0', '12e-2', '1__000', '_1', '1_', ',1', '1.000_5', '٣', '5-', '--5', '1 2']) {
       expect(parseInteger(bad), bad).toMatchObject({ ok: false, code: 'NOT_AN_INTEGER' });
     }
     expect(parseInteger('-7')).toMatchObject({ ok: false, code: 'NEGATIVE' });
@@ -193,6 +212,14 @@ describe('records for tokens', () => {
     expect(parseInteger('0'.repeat(5000) + '13')).toEqual({ ok: true, value: 13n, decimal: '13' });
   });
 
+  it('reads digits grouped with commas, full-width commas, underscores, apostrophes and no-break or thin spaces', () => {
+    for (const grouped of ['1,000,003', '1，000，003', '1_000_003', "1'000'003", '1\u00a0000\u00a0003', '1\u202f000\u2009003', '+1,000,003']) {
+      expect(parseInteger(grouped), grouped).toEqual({ ok: true, value: 1_000_003n, decimal: '1000003' });
+    }
+    expect(parseInteger('1,000e3')).toEqual({ ok: true, value: 1_000_000n, decimal: '1000000' });
+    expect(parseInteger('-1,000')).toMatchObject({ ok: false, code: 'NEGATIVE' });
+  });
+
   it('makes one record per token: verdicts, factors, errors', () => {
     expect(checkToken('97', 0)).toEqual({ index: 0, n: '97', prime: true, factor: null, method: 'trial-division', proven: true, error: null });
     expect(checkToken('0091', 3)).toEqual({ index: 3, n: '91', prime: false, factor: '7', method: 'trial-division', proven: true, error: null });
@@ -202,5 +229,7 @@ describe('records for tokens', () => {
     expect(checkToken('abc', 4)).toEqual({ index: 4, n: 'abc', prime: null, factor: null, method: null, proven: null, error: { code: 'NOT_AN_INTEGER', message: 'Not an integer: "abc"' } });
     expect(checkToken('-7', 5)).toMatchObject({ n: '-7', prime: null, error: { code: 'NEGATIVE' } });
     expect(checkToken('1.5', 6)).toMatchObject({ n: '1.5', prime: null, error: { code: 'NOT_AN_INTEGER' } });
+    expect(checkToken('1,000,003', 7)).toMatchObject({ n: '1000003', prime: true });
+    expect(checkToken('18446744073709551617', 8)).toMatchObject({ n: '18446744073709551617', prime: false, factor: '274177' });
   });
 });

@@ -197,9 +197,26 @@ describe('primeRange on the worker pool', () => {
 describe('checkPrimes', () => {
   const tutorial = [1116281, 1297337, 104395303, 472882027, 533000389, 817504243, 982451653, 112272535095293, 112582705942171, 112272535095293, 115280095190773, 115797848077099, 1099726899285419];
 
-  it('splits lists on whitespace, commas and new lines', () => {
-    expect(parseNumberList(' 1, 2\n3\t\t4,,5 \r\n')).toEqual([1, 2, 3, 4, 5].map((n, index) => ({ index, token: String(n) })));
+  it('splits lists on whitespace, commas and new lines, keeping numbers written in thousands whole', () => {
+    expect(parseNumberList(' 1, 2\n3\t\t4,,5 \r\n1,000,003')).toEqual([1, 2, 3, 4, 5, '1,000,003'].map((n, index) => ({ index, token: String(n) })));
     expect(parseNumberList('')).toEqual([]);
+  });
+
+  it('hands a composite whose factor the quick search here misses to a worker, keeping input order', async () => {
+    // 2^64 + 1 = 274177 x 67280421310721: past the trial division a quick search does, within a worker's.
+    const text = `7 ${(1n << 64n) + 1n} 11 ${(1n << 64n) + 1n} 13`;
+    const batches: PrimeCheckRecord[][] = [];
+    const records = await checkPrimes(parseNumberList(text), { pool, inProcessFactorMs: 0, onRecords: (batch) => batches.push(batch) });
+    expect(records.map((r) => [r.n, r.factor])).toEqual([
+      ['7', null],
+      ['18446744073709551617', '274177'],
+      ['11', null],
+      ['18446744073709551617', '274177'],
+      ['13', null],
+    ]);
+    expect(batches.flat()).toEqual(records);
+    // Without a pool (the CLI's short lists), the search runs its full time in this process.
+    expect((await checkPrimes(parseNumberList(text)))[1]).toMatchObject({ factor: '274177' });
   });
 
   it('checks the tutorial list in this process, without touching the pool', async () => {
@@ -235,7 +252,7 @@ describe('checkPrimes', () => {
       run: ((_kind: 'primes.check', input: { tokens: { index: number; token: string }[] }) =>
         input.tokens.some((t) => t.token === poison)
           ? Promise.reject(new WorkerFailedError('The worker crashed twice'))
-          : Promise.resolve(input.tokens.map((t) => checkToken(t.token, t.index)))) as WorkerPool['run'],
+          : Promise.resolve(input.tokens.map((t) => checkToken(t.token, t.index, 0)))) as WorkerPool['run'],
       activity: () => [],
       close: async () => {},
     };
