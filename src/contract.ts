@@ -221,7 +221,15 @@ export interface ThumbsScanResult {
  * The latest primes check: its last update with every record announced so far in `records` (the first
  * LAST_CHECK_RECORDS of them: `truncated` says when there were more) and the counts of all of them.
  */
-export type LastCheck = Events['primes.checkUpdate'] & { counts: { prime: number; composite: number; errors: number }; truncated: boolean };
+export type LastCheck = Events['primes.checkUpdate'] & { counts: CheckCounts; truncated: boolean };
+
+/** A check's records by verdict: 0 and 1 count as `neither` (neither prime nor composite). */
+export interface CheckCounts {
+  prime: number;
+  composite: number;
+  neither: number;
+  errors: number;
+}
 
 /** The latest range job: what was asked, and its last update with every listed prime announced so far. */
 export interface LastRange {

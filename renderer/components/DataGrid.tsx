@@ -61,6 +61,12 @@ export interface DataGridProps<Row> {
   /** Shown instead of rows when rowCount is 0. */
   empty?: ReactNode;
   rowHeight?: number;
+  /**
+   * Rows grow to fit their cells, which wrap instead of cutting their text (each row is measured once shown);
+   * `rowHeight` is then the smallest height, and `estimateRowHeight` guesses a row's height before it is measured.
+   */
+  wrap?: boolean;
+  estimateRowHeight?: (viewIndex: number) => number;
   /** Extra keys (e.g. Ctrl+C): called first; call preventDefault to stop the grid's own handling. */
   onKeyDown?: (event: KeyboardEvent<HTMLDivElement>) => void;
   sortLabels: { ascending: string; descending: string };
@@ -140,10 +146,12 @@ export function DataGrid<Row>(props: DataGridProps<Row>) {
     props.onColumnWidths(widthsRecord(resizePair(measured(), minimums, index, delta)));
   };
 
+  const wrap = props.wrap === true;
+  const estimateRowHeight = props.estimateRowHeight;
   const virtualizer = useVirtualizer({
     count: rowCount,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => rowHeight,
+    estimateSize: (index) => (wrap && estimateRowHeight ? Math.max(rowHeight, estimateRowHeight(index)) : rowHeight),
     overscan: 12,
     // The sticky header sits above the first row inside the same scroller.
     scrollPaddingStart: rowHeight,
@@ -207,7 +215,8 @@ export function DataGrid<Row>(props: DataGridProps<Row>) {
     onSelect(viewIndex, event.shiftKey ? 'extend' : event.ctrlKey || event.metaKey ? 'toggle' : 'replace');
   };
 
-  const rowStyle = (start: number): CSSProperties => ({ gridTemplateColumns: template, height: rowHeight, transform: `translateY(${start}px)` });
+  const rowStyle = (start: number): CSSProperties =>
+    wrap ? { gridTemplateColumns: template, minHeight: rowHeight, transform: `translateY(${start}px)` } : { gridTemplateColumns: template, height: rowHeight, transform: `translateY(${start}px)` };
   const items = virtualizer.getVirtualItems();
 
   return (
@@ -275,11 +284,13 @@ export function DataGrid<Row>(props: DataGridProps<Row>) {
               return (
                 <div
                   key={props.getRowKey(row)}
+                  ref={wrap ? virtualizer.measureElement : undefined}
+                  data-index={item.index}
                   id={`${gridId}-row-${item.index}`}
                   role="row"
                   aria-rowindex={item.index + 2}
                   aria-selected={selected}
-                  className={`virtual-row grid__row${item.index % 2 ? ' grid__row--odd' : ''}${selected ? ' grid__row--selected' : ''}${item.index === activeIndex ? ' grid__row--active' : ''}${extra ? ` ${extra}` : ''}`}
+                  className={`virtual-row grid__row${wrap ? ' grid__row--wrap' : ''}${item.index % 2 ? ' grid__row--odd' : ''}${selected ? ' grid__row--selected' : ''}${item.index === activeIndex ? ' grid__row--active' : ''}${extra ? ` ${extra}` : ''}`}
                   style={rowStyle(item.start)}
                   onMouseDown={(event) => rowMouseDown(item.index, event)}
                   onDoubleClick={() => props.onRowDoubleClick?.(item.index)}

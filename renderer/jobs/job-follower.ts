@@ -151,3 +151,23 @@ export function useLastJob<P extends { jobId: string; seq: number }, L>(options:
   }, []);
   useReconnected(() => void restore());
 }
+/**
+ * Esc cancels the job while its tab is shown, wherever the focus is: starting a job disables the button that started
+ * it, so the focus often falls back to the page, where a key handler on the card would never hear it. A card that
+ * has the focus handles Esc itself (and marks it handled); an open dialog keeps Esc for itself.
+ */
+export function useEscapeCancels(area: { readonly current: HTMLElement | null }, running: boolean, cancel: () => void): void {
+  const latest = useRef({ running, cancel });
+  latest.current = { running, cancel };
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented || !latest.current.running) return;
+      const element = area.current;
+      if (!element || element.closest('[hidden]') || document.querySelector('dialog[open]')) return;
+      event.preventDefault();
+      latest.current.cancel();
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [area]);
+}

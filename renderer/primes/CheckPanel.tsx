@@ -1,7 +1,8 @@
 /** Check a list of numbers: a list box, Check, the tutorial's example, and a virtualised results table. */
 import { useDeferredValue, useId, useMemo, useRef, useState } from 'react';
 import type { Events, LastCheck } from '../../src/contract.js';
-import type { PrimeCheckRecord } from '../../src/primes/types.js';
+import { countNumbers } from '../../src/primes/number-list.js';
+import { isNeitherPrimeNorComposite, type PrimeCheckRecord } from '../../src/primes/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
 import { BulkSummary } from '../components/BulkSummary.js';
 import { Button, modKey } from '../components/Button.js';
@@ -13,7 +14,7 @@ import { useFormatters, useT } from '../i18n/index.js';
 import { primesMessages } from '../i18n/primes.js';
 import { tutorialExampleText } from './example.js';
 import { commonMessages } from '../i18n/common.js';
-import { JobFollower, useCancelJob, useLastJob } from '../jobs/job-follower.js';
+import { JobFollower, useCancelJob, useEscapeCancels, useLastJob } from '../jobs/job-follower.js';
 import { CheckResultsTable } from './CheckResultsTable.js';
 import type { CheckRun } from './check-run.js';
 
@@ -25,12 +26,8 @@ const bulkSize = 256 * 1024;
 /** The contract's limit on the list's size. */
 const maxTextLength = 10 * 1024 * 1024;
 
-
-function countTokens(text: string): number {
-  let count = 0;
-  for (const _ of text.matchAll(/[^\s,]+/g)) count++;
-  return count;
-}
+/** The numbers of the list, cut as the services cut it (src/primes/number-list.ts: 1,000,003 is one number). */
+const countTokens = countNumbers;
 
 /** A check as the host last announced it (a reloaded or reconnected page). */
 function checkRunOf(last: LastCheck, serial: number): CheckRun {
@@ -42,8 +39,8 @@ function checkRunOf(last: LastCheck, serial: number): CheckRun {
     rows.length = last.total;
     for (const record of last.records) rows[record.index] = record;
   }
-  const { prime, composite, errors } = last.counts;
-  return { serial, state: last.state, rows, done: last.done, total: last.total, prime, composite, errors, elapsedMs: last.elapsedMs, error: null, truncated: last.truncated };
+  const { prime, composite, neither, errors } = last.counts;
+  return { serial, state: last.state, rows, done: last.done, total: last.total, prime, composite, neither, errors, elapsedMs: last.elapsedMs, error: null, truncated: last.truncated };
 }
 
 export function CheckPanel() {
@@ -73,6 +70,7 @@ export function CheckPanel() {
           if (current.rows[record.index] === undefined) {
             if (record.error) current.errors++;
             else if (record.prime) current.prime++;
+            else if (isNeitherPrimeNorComposite(record)) current.neither++;
             else current.composite++;
           }
           current.rows[record.index] = record;
@@ -95,7 +93,7 @@ export function CheckPanel() {
 
   const check = async () => {
     if (running || tokenCount === 0 || tooLong) return;
-    run.current = { serial: (run.current?.serial ?? 0) + 1, state: 'starting', rows: [], done: 0, total: countTokens(text), prime: 0, composite: 0, errors: 0, elapsedMs: 0, error: null, truncated: false };
+    run.current = { serial: (run.current?.serial ?? 0) + 1, state: 'starting', rows: [], done: 0, total: countTokens(text), prime: 0, composite: 0, neither: 0, errors: 0, elapsedMs: 0, error: null, truncated: false };
     bump();
     follower.begin();
     try {
@@ -128,8 +126,9 @@ export function CheckPanel() {
     },
   });
 
-  // The application menu's Start and Cancel act on this card while the Primes tab is shown.
+  // The application menu's Start and Cancel act on this card while the Primes tab is shown; so does Esc.
   const section = useRef<HTMLElement>(null);
+  useEscapeCancels(section, running, () => void cancel());
   useApiEvent('menu.command', ({ command }) => {
     if (!section.current || section.current.closest('[hidden]')) return;
     if (command === 'start') void check();
@@ -141,7 +140,8 @@ export function CheckPanel() {
     if (r.state === 'running' || r.state === 'starting') return t('checkProgress', { done: format.number(r.done), total: format.number(r.total) });
     if (r.state === 'cancelled') return t('checkCancelled', { done: format.number(r.done), total: format.number(r.total) });
     if (r.error) return t('checkStopped', { done: format.number(r.done), total: format.number(r.total), message: r.error });
-    const summary = t('checkSummary', { total: format.number(r.done), prime: format.number(r.prime), composite: format.number(r.composite) });
+    let summary = t('checkSummary', { total: format.number(r.done), prime: format.number(r.prime), composite: format.number(r.composite) });
+    if (r.neither > 0) summary += ` · ${t('checkNeither', { count: format.number(r.neither) })}`;
     return r.errors > 0 ? `${summary} · ${t('checkErrors', { count: format.number(r.errors) })}` : summary;
   }
 

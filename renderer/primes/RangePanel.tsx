@@ -1,7 +1,7 @@
 /** Count or list the primes in a range: the form, live progress with per-worker activity, and the result. */
 import { useId, useMemo, useRef, useState } from 'react';
 import { commandErrorCode, type Events, type LastRange } from '../../src/contract.js';
-import { estimateListBytes, parseNoSpace } from '../../src/primes/estimate.js';
+import { estimateListBytes, estimateRangeMs, parseNoSpace } from '../../src/primes/estimate.js';
 import { MAX_SIEVE_BOUND_TEXT, PRIMES_TO_UI } from '../../src/primes/limits.js';
 import type { RangeMode, RangeResult } from '../../src/primes/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
@@ -12,11 +12,11 @@ import { NumberField, TextField } from '../components/Fields.js';
 import { useLiveStats } from '../components/live-stats.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { useToast } from '../components/Toasts.js';
-import { useFormatters, useT } from '../i18n/index.js';
+import { useFormatters, useT, type Translator } from '../i18n/index.js';
 import { primesMessages } from '../i18n/primes.js';
 import { compareDecimal, groupDigits, parseRangeBound, type BoundError } from './bounds.js';
 import { commonMessages } from '../i18n/common.js';
-import { JobFollower, useCancelJob, useLastJob } from '../jobs/job-follower.js';
+import { JobFollower, useCancelJob, useEscapeCancels, useLastJob } from '../jobs/job-follower.js';
 import { PrimeList } from './PrimeList.js';
 import type { RangeRun } from './range-run.js';
 import { useAppInfo } from './use-app-info.js';
@@ -64,6 +64,27 @@ const rangeExamples: readonly { from: string; to: string; label?: string }[] = [
 
 const maxHistory = 9;
 
+/** A run estimated to take longer than this is asked about before it starts; over a minute, the estimate is shown. */
+const askAboveMs = 10 * 60_000;
+const showEstimateAboveMs = 60_000;
+
+/** A duration in words, to two significant figures: "about 25 minutes", "about 14 hours", "about 580 days". */
+export function aboutDuration(t: Translator<(typeof primesMessages)['en']>, format: { number: (value: number) => string }, ms: number): string {
+  const round = (value: number) => {
+    if (value < 10) return Math.max(1, Math.round(value));
+    const scale = 10 ** (Math.floor(Math.log10(value)) - 1);
+    return Math.round(value / scale) * scale;
+  };
+  const minutes = ms / 60_000;
+  if (minutes < 1.5) return t('aboutSeconds', { n: format.number(round(ms / 1000)) });
+  if (minutes < 90) return t('aboutMinutes', { n: format.number(round(minutes)) });
+  const hours = minutes / 60;
+  if (hours < 48) return t('aboutHours', { n: format.number(round(hours)) });
+  const days = hours / 24;
+  if (days < 1000) return t('aboutDays', { n: format.number(round(days)) });
+  return t('aboutYears', { n: format.number(round(days / 365.25)) });
+}
+
 const boundErrorKey: Record<BoundError, 'errEmpty' | 'errNotInteger' | 'errNegative' | 'errTooLarge'> = {
   empty: 'errEmpty',
   notInteger: 'errNotInteger',
@@ -89,6 +110,8 @@ export function RangePanel() {
   const [nativeOutput, setNativeOutput] = useState<string | null>(null);
   // A list run refused because its file exists, waiting for the user's answer to "Replace …?".
   const [replaceAsk, setReplaceAsk] = useState<RangeLaunch | null>(null);
+  // A run estimated to take very long, waiting for the user's answer to "Start anyway?".
+  const [longAsk, setLongAsk] = useState<{ request: RangeLaunch; overwrite: boolean; ms: number } | null>(null);
   // A list run refused because the file's disk cannot hold it (the services' estimate and free space, as words).
   const [noSpace, setNoSpace] = useState<{ needed: string; free: string; folder: string } | null>(null);
   const [submitted, setSubmitted] = useState(false);
@@ -139,6 +162,15 @@ export function RangePanel() {
   const current = run.current;
   const running = current?.state === 'running' || current?.state === 'starting';
 
+  const cores = info?.cpus ?? effectiveWorkers;
+  const estimateOf = (mode: RangeMode, fromDecimal: string, toDecimal: string) =>
+    estimateRangeMs(BigInt(fromDecimal), BigInt(toDecimal), { mode, workers: effectiveWorkers, cores });
+  // Shown under the form once a count would take more than a minute (the same estimate the question quotes).
+  const countEstimate = useMemo(
+    () => (fromValue !== null && toValue !== null && !orderError ? estimateRangeMs(BigInt(fromValue), BigInt(toValue), { mode: 'count', workers: effectiveWorkers, cores }) : null),
+    [fromValue, toValue, orderError, effectiveWorkers, cores],
+  );
+
   const start = async (mode: RangeMode) => {
     setSubmitted(true);
     setNoSpace(null);
@@ -146,7 +178,13 @@ export function RangePanel() {
     const output = mode === 'list' && saveToFile ? outputPath.trim() : null;
     const chosenNatively = output !== null && output === nativeOutput;
     if (chosenNatively) setNativeOutput(null);
-    await launch({ mode, from: from.value, to: to.value, output, workers: effectiveWorkers }, chosenNatively);
+    const request: RangeLaunch = { mode, from: from.value, to: to.value, output, workers: effectiveWorkers };
+    const ms = estimateOf(mode, from.value, to.value);
+    if (ms > askAboveMs) {
+      setLongAsk({ request, overwrite: chosenNatively, ms });
+      return;
+    }
+    await launch(request, chosenNatively);
   };
 
   /** Start a run; an existing output file is replaced only with `overwrite` (the user said yes), else they are asked. */
@@ -234,8 +272,9 @@ export function RangePanel() {
 
   const grouped = (value: string) => groupDigits(value, ',');
 
-  // The application menu's Cancel acts on this card while the Primes tab is shown.
+  // The application menu's Cancel acts on this card while the Primes tab is shown; so does Esc.
   const section = useRef<HTMLElement>(null);
+  useEscapeCancels(section, running, () => void cancel());
   useApiEvent('menu.command', ({ command }) => {
     if (!section.current || section.current.closest('[hidden]')) return;
     if (command === 'cancel' && running) void cancel();
@@ -359,6 +398,11 @@ export function RangePanel() {
             </div>
           ) : null}
           {fileEstimate !== null ? <p className="primes-range__estimate">{t('fileEstimate', { size: format.bytes(fileEstimate) })}</p> : null}
+          {countEstimate !== null && countEstimate > showEstimateAboveMs ? (
+            <p className="primes-range__estimate" data-testid="primes-time-estimate">
+              {t('timeEstimate', { duration: aboutDuration(t, format, countEstimate), workers: format.number(effectiveWorkers) })}
+            </p>
+          ) : null}
           {noSpace ? (
             <p className="primes-error" role="alert">
               {t('noSpace', noSpace)}
@@ -395,6 +439,29 @@ export function RangePanel() {
       {current?.mode === 'list' && current.state !== 'starting' ? <PrimeList run={current} /> : null}
 
       {history.current.length > 1 ? <RecentResults results={history.current.slice(1)} grouped={grouped} /> : null}
+
+      <ConfirmDialog
+        open={longAsk !== null}
+        title={t('longRunTitle')}
+        message={
+          longAsk
+            ? t(longAsk.request.mode === 'list' ? 'longRunListMessage' : 'longRunCountMessage', {
+                from: grouped(longAsk.request.from),
+                to: grouped(longAsk.request.to),
+                workers: format.number(longAsk.request.workers),
+                duration: aboutDuration(t, format, longAsk.ms),
+              })
+            : ''
+        }
+        confirmLabel={t('longRunStart')}
+        cancelLabel={t('cancel')}
+        onCancel={() => setLongAsk(null)}
+        onConfirm={() => {
+          const asked = longAsk;
+          setLongAsk(null);
+          if (asked) void launch(asked.request, asked.overwrite);
+        }}
+      />
 
       <ConfirmDialog
         open={replaceAsk !== null}
@@ -522,7 +589,7 @@ function RecentResults(props: { results: RangeResult[]; grouped: (value: string)
               <td>{result.cancelled ? <span className="muted">{t('recentCancelled')}</span> : format.number(result.count)}</td>
               <td>{format.duration(result.ms)}</td>
               <td>{format.number(result.workers)}</td>
-              <td>{speedupMeaningful(result) ? t('speedupValue', { value: format.number(result.speedup, 2) }) : '–'}</td>
+              <td>{speedupMeaningful(result) ? t('speedupValue', { value: format.number(result.speedup, 2) }) : <span className="muted">–</span>}</td>
             </tr>
           ))}
         </tbody>

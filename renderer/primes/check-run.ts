@@ -12,6 +12,8 @@ export interface CheckRun {
   total: number;
   prime: number;
   composite: number;
+  /** 0 and 1: neither prime nor composite. */
+  neither: number;
   errors: number;
   elapsedMs: number;
   /** Why it ended early without the engine saying so (Titlewave stopped under it). */

@@ -9,7 +9,7 @@ import type { ThumbRecord } from '../../src/thumbs/types.js';
 import { errorMessage, invoke, useApiEvent } from '../api.js';
 import { commonMessages } from '../i18n/common.js';
 import { useT } from '../i18n/index.js';
-import { JobFollower, useCancelJob, useLastJob } from '../jobs/job-follower.js';
+import { JobFollower, useCancelJob, useEscapeCancels, useLastJob } from '../jobs/job-follower.js';
 import { useAppInfo } from '../primes/use-app-info.js';
 import { InputsPanel, type ScanState } from './InputsPanel.js';
 import { commonFolder, dirName } from './paths.js';
@@ -151,8 +151,9 @@ export function ThumbsTab() {
 
   const drop = useFileDrop(addPaths, running);
 
-  // Application menu: Start and Cancel act on this tab while it is the one shown.
+  // Application menu: Start and Cancel act on this tab while it is the one shown; so does Esc.
   const root = useRef<HTMLDivElement>(null);
+  useEscapeCancels(root, running, () => void cancel());
   useApiEvent('menu.command', ({ command }) => {
     if (!root.current || root.current.closest('[hidden]')) return;
     if (command === 'start') void start();

@@ -8,7 +8,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { WorkerPool } from '../workers/types.js';
 import { MAX_CHECK_DIGITS } from './integer.js';
 import { checkToken, FACTOR_SEARCH_MS } from './primality.js';
-import type { PrimeCheckRecord } from './types.js';
+import { isNeitherPrimeNorComposite, type PrimeCheckRecord } from './types.js';
 
 export function abortError(signal: AbortSignal | undefined): unknown {
   return signal?.reason ?? new DOMException('The job was cancelled', 'AbortError');
@@ -63,7 +63,7 @@ export interface CheckOptions {
 
 /** A composite whose smallest factor was not found (0 and 1 are no composites: they have no factor to find). */
 function factorGaveUp(record: PrimeCheckRecord): boolean {
-  return record.error === null && record.prime === false && record.factor === null && record.n !== '0' && record.n !== '1';
+  return record.error === null && record.prime === false && record.factor === null && !isNeitherPrimeNorComposite(record);
 }
 
 /**

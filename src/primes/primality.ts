@@ -13,6 +13,7 @@
  */
 import { gcdBig, gcdNumber, isqrtBig, jacobiBig, mulmodNumber, NUMBER_LIMIT, powmodBig, powmodNumber } from './arith.js';
 import { parseInteger } from './integer.js';
+import { FACTOR_SEARCH_MS } from './limits.js';
 import type { PrimalityMethod, PrimeCheckRecord } from './types.js';
 
 const TWO_64 = 1n << 64n;
@@ -212,10 +213,10 @@ function trialDivideBig(n: bigint): number {
 /**
  * How long the search for a composite's smallest factor may compute (trial division past 4096, then Pollard-Brent
  * rho and the full factorisation it needs), in CPU milliseconds, before it gives up and reports no factor: in a
- * worker process, or in the CLI's own. Rho finds a factor p in about sqrt(p) steps: factors up to about 10^10 of numbers of a few dozen digits
- * in this time.
+ * worker process, or in the CLI's own. Rho finds a factor p in about sqrt(p) steps: factors up to about 10^10 of
+ * numbers of a few dozen digits in this time.
  */
-export const FACTOR_SEARCH_MS = 200;
+export { FACTOR_SEARCH_MS };
 
 /** Rho steps between two gcds. */
 const RHO_BATCH = 128;

@@ -21,6 +21,11 @@ export interface PrimeCheckRecord {
   error: RecordError<PrimesErrorCode> | null;
 }
 
+/** 0 and 1: neither prime nor composite (their records say prime false, with no factor). */
+export function isNeitherPrimeNorComposite(record: PrimeCheckRecord): boolean {
+  return record.error === null && record.prime === false && (record.n === '0' || record.n === '1');
+}
+
 export type RangeMode = 'count' | 'list';
 
 export interface RangeRequest {

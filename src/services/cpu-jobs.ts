@@ -9,6 +9,7 @@ import {
   commandError,
   LAST_CHECK_RECORDS,
   LAST_THUMBS_RECORDS,
+  type CheckCounts,
   type CommandArgs,
   type CommandResult,
   type Events,
@@ -18,7 +19,7 @@ import {
   type LastThumbs,
 } from '../contract.js';
 import { assertOutputWritable, assertRoomForList, checkPrimes, NoSpaceError, OutputExistsError, parseBound, parseNumberList, primeRange, PRIMES_TO_UI } from '../primes/index.js';
-import type { PrimeCheckRecord, RangeProgress, RangeResult } from '../primes/types.js';
+import { isNeitherPrimeNorComposite, type PrimeCheckRecord, type RangeProgress, type RangeResult } from '../primes/types.js';
 import { runThumbnails } from '../thumbs/index.js';
 import { assertThumbsOptions, defaultThumbsOptions, outputRootFor } from '../thumbs/options.js';
 import { scanInputs } from '../thumbs/scan.js';
@@ -105,7 +106,7 @@ export class CpuJobs {
     // What the page was told so far, for a page that reloads: the first records (bounded) and the counts of all.
     let last: Events['primes.checkUpdate'] = { jobId, seq: 0, state, records: [], done: 0, total: tokens.length, elapsedMs: 0 };
     const kept: PrimeCheckRecord[] = [];
-    const counts = { prime: 0, composite: 0, errors: 0 };
+    const counts: CheckCounts = { prime: 0, composite: 0, neither: 0, errors: 0 };
     this.lastCheck = () => ({ ...last, records: kept.slice(), counts: { ...counts }, truncated: last.done > kept.length });
     const throttle = new UpdateThrottle(() => {
       const records = pending;
@@ -113,6 +114,7 @@ export class CpuJobs {
       for (const record of records) {
         if (record.error) counts.errors++;
         else if (record.prime) counts.prime++;
+        else if (isNeitherPrimeNorComposite(record)) counts.neither++;
         else counts.composite++;
         if (kept.length < LAST_CHECK_RECORDS) kept.push(record);
       }

@@ -44,19 +44,19 @@ describe('the latest job of each kind', () => {
   });
 
   it('keeps a check: every record announced, in order, its counts and its last update', async () => {
-    const text = '2 4 abc 7919 1000000007 -3 9';
+    const text = '2 4 abc 7919 1000000007 -3 9 0 1';
     const { jobId } = await services.invoke('primes.check', [{ text }]);
     await ended(checks, jobId);
     const mine = checks.filter((u) => u.jobId === jobId);
     expect(mine.map((u) => u.seq)).toEqual(mine.map((_, i) => i + 1));
     const last = await services.invoke('primes.lastCheck', []);
-    expect(last).toMatchObject({ jobId, seq: mine.length, state: 'done', done: 7, total: 7, counts: { prime: 3, composite: 2, errors: 2 }, truncated: false });
+    expect(last).toMatchObject({ jobId, seq: mine.length, state: 'done', done: 9, total: 9, counts: { prime: 3, composite: 2, neither: 2, errors: 2 }, truncated: false });
     expect(last!.records).toEqual(mine.flatMap((u) => u.records));
 
     // A newer check replaces it.
     const second = await services.invoke('primes.check', [{ text: '11' }]);
     await ended(checks, second.jobId);
-    expect(await services.invoke('primes.lastCheck', [])).toMatchObject({ jobId: second.jobId, done: 1, counts: { prime: 1, composite: 0, errors: 0 } });
+    expect(await services.invoke('primes.lastCheck', [])).toMatchObject({ jobId: second.jobId, done: 1, counts: { prime: 1, composite: 0, neither: 0, errors: 0 } });
   });
 
   it('keeps a range job while it runs and after: what was asked, its progress, every listed prime so far', async () => {
