@@ -399,7 +399,7 @@ export function RangePanel() {
           ) : null}
           {fileEstimate !== null ? <p className="primes-range__estimate">{t('fileEstimate', { size: format.bytes(fileEstimate) })}</p> : null}
           {countEstimate !== null && countEstimate > showEstimateAboveMs ? (
-            <p className="primes-range__estimate" data-testid="primes-time-estimate">
+            <p className="primes-range__time-estimate" data-testid="primes-time-estimate">
               {t('timeEstimate', { duration: aboutDuration(t, format, countEstimate), workers: format.number(effectiveWorkers) })}
             </p>
           ) : null}

@@ -132,6 +132,67 @@ describe('Primes tab in browser mode', () => {
     expect(rows[5]!.result).toContain('Baillie-PSW');
   });
 
+  it('says 0 and 1 are neither prime nor composite, finds the smallest factor of 2^64 + 1, and reads 1,000,003 as one number', async () => {
+    const card = checkCard();
+    await card.getByLabel('Numbers').fill('0 1 1,000,003\n18446744073709551617 abc');
+    await expect.poll(() => card.getByText('5 numbers', { exact: true }).count()).toBe(1);
+    await card.getByRole('button', { name: /^Check/ }).click();
+    await expect
+      .poll(() => card.getByRole('status').textContent(), { timeout: 20_000 })
+      .toMatch(/^5 checked · 1 prime · 1 composite · 2 neither prime nor composite · 1 error/);
+    const rows = await checkRows(card);
+    expect(rows).toEqual([
+      { number: '0', result: 'Neither prime nor composite', factor: '' },
+      { number: '1', result: 'Neither prime nor composite', factor: '' },
+      { number: '1000003', result: 'PrimeTrial division', factor: '' },
+      { number: '18446744073709551617', result: 'CompositeBaillie-PSW', factor: '274177' },
+      { number: 'abc', result: 'ErrorNot a whole number', factor: '' },
+    ]);
+    // The tooltips say what is wrong once, in the user's words, and why 0 and 1 get no verdict.
+    const cells = card.getByRole('grid').locator('[role="row"][aria-rowindex] [role="gridcell"]:nth-child(3)');
+    await expect(cells.nth(0).getAttribute('title')).resolves.toBe('By definition, 0 and 1 are neither prime nor composite.');
+    await expect(cells.nth(4).getAttribute('title')).resolves.toBe('“abc” is not a whole number.');
+  });
+
+  it('shows every result whole at 1024 × 700: long numbers and reasons wrap, nothing is cut off', async () => {
+    await page.setViewportSize({ width: 1024, height: 700 });
+    try {
+      const card = checkCard();
+      const long = '1234567890'.repeat(8) + '7';
+      const veryLong = '3'.repeat(400);
+      await card.getByLabel('Numbers').fill(['0', 'abc', '18446744073709551617', long, '-7', veryLong, '170141183460469231731687303715884105727'].join('\n'));
+      await card.getByRole('button', { name: /^Check/ }).click();
+      await expect.poll(() => card.getByRole('status').textContent(), { timeout: 20_000 }).toMatch(/^7 checked/);
+      const grid = card.getByRole('grid');
+      const cut = () =>
+        grid.evaluate((element) =>
+          [...element.querySelectorAll('[role="gridcell"], [role="gridcell"] *')]
+            .filter((cell) => cell.scrollWidth > cell.clientWidth + 1 && cell.clientWidth > 0)
+            .map((cell) => `${cell.className}: ${cell.textContent} (${cell.scrollWidth} > ${cell.clientWidth})`),
+        );
+      // Scrolled through: no cell anywhere is narrower than what it holds.
+      for (let guard = 0; guard < 40; guard++) {
+        expect(await cut()).toEqual([]);
+        const done = await grid.evaluate((element) => {
+          const end = element.scrollTop + element.clientHeight >= element.scrollHeight - 1;
+          element.scrollTop += element.clientHeight / 2;
+          return end;
+        });
+        if (done) break;
+      }
+      // A long number is all there, on several lines; a very long one shows its ends until asked, then all of it.
+      const longCell = grid.getByText(long, { exact: true });
+      await expect(longCell.count()).resolves.toBe(1);
+      const box = await longCell.boundingBox();
+      expect(box!.height).toBeGreaterThan(30);
+      await grid.getByRole('button', { name: 'show all 400 digits' }).click();
+      await expect.poll(() => grid.getByText(veryLong, { exact: true }).count()).toBe(1);
+      expect(await cut()).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it('shows a big pasted list as a summary (not laid out in the text box) and checks all of it', async () => {
     const card = checkCard();
     await app.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.origin });
@@ -259,6 +320,10 @@ describe('Primes tab in browser mode', () => {
     await card.getByLabel('When listing, also write every prime to a file').check();
 
     await card.getByRole('button', { name: 'List', exact: true }).click();
+    // Years of work: asked about first; the disk is the services' to check, when the list is really started.
+    const dialog = page.getByRole('dialog', { name: 'This will take a long time' });
+    await expect.poll(() => dialog.textContent()).toMatch(/Listing the primes from 0 to 100,000,000,000,000,000 with 2 workers will take about \d+ years/);
+    await dialog.getByRole('button', { name: 'Start anyway' }).click();
     const refusal = card.getByRole('alert');
     await expect.poll(() => refusal.textContent()).toMatch(
       new RegExp(`^Not started: listing these primes needs about 42.1 PiB, but ${outDir} has only [\\d.]+ [KMGT]iB free\\. Free some space, choose a file on another disk, or list a smaller range\\.$`),
@@ -348,12 +413,52 @@ describe('Primes tab in browser mode', () => {
     await expect.poll(() => checkCard().count()).toBe(1);
   });
 
+  it('asks before a range estimated to take days, in words, and starts nothing unless told to', async () => {
+    const card = rangeCard();
+    await card.getByLabel('When listing, also write every prime to a file').uncheck();
+    await card.getByLabel('From', { exact: true }).fill('1e15');
+    await card.getByLabel('To', { exact: true }).fill('1e17');
+    await expect.poll(() => card.getByTestId('primes-time-estimate').textContent()).toMatch(/^Counting this range takes about \d+ days with 2 workers \(an estimate\)\.$/);
+    await card.getByRole('button', { name: 'Count', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'This will take a long time' });
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await expect(dialog.textContent()).resolves.toMatch(
+      /Counting the primes from 1,000,000,000,000,000 to 100,000,000,000,000,000 with 2 workers will take about \d+ days \(an estimate\)\. Start it anyway\?/,
+    );
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    // Nothing started.
+    await expect(card.getByRole('progressbar').count()).resolves.toBe(0);
+    await expect(card.getByRole('button', { name: 'Count', exact: true }).isEnabled()).resolves.toBe(true);
+    // A range of a few seconds is not asked about.
+    await card.getByLabel('To', { exact: true }).fill('1000000100000000');
+    await expect.poll(() => card.getByTestId('primes-time-estimate').count()).toBe(0);
+  });
+
+  it('Esc cancels a running count wherever the focus is, and a cancelled count shows no speed-up', async () => {
+    const card = rangeCard();
+    await card.getByLabel('From', { exact: true }).fill('0');
+    await card.getByLabel('To', { exact: true }).fill('1e12');
+    await card.getByRole('button', { name: 'Count', exact: true }).click();
+    const bar = card.getByRole('progressbar');
+    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20_000 }).toBeGreaterThan(0);
+    // The Count button is disabled while it runs: the focus is on the page, outside the card.
+    await page.evaluate('document.activeElement && document.activeElement.blur()');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => card.getByText(/^Cancelled/).count(), { timeout: 10_000 }).toBe(1);
+    await expect(card.locator('.primes-result-card').getByText('Speed-up over one worker').count()).resolves.toBe(0);
+  });
+
   it('cancels a big count promptly', async () => {
     const card = rangeCard();
     await card.getByLabel('When listing, also write every prime to a file').uncheck();
     await card.getByLabel('From', { exact: true }).fill('0');
     await card.getByLabel('To', { exact: true }).fill('1e14');
     await card.getByRole('button', { name: 'Count', exact: true }).click();
+    // Hours of work: asked first.
+    const dialog = page.getByRole('dialog', { name: 'This will take a long time' });
+    await expect.poll(() => dialog.textContent()).toMatch(/will take about \d+ hours/);
+    await dialog.getByRole('button', { name: 'Start anyway' }).click();
     const bar = card.getByRole('progressbar');
     await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20_000 }).toBeGreaterThan(0);
     // The window stays responsive while the workers sieve: a check runs and answers meanwhile.

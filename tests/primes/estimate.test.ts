@@ -1,6 +1,6 @@
 /** The size estimate of a prime list: never below the real size, never far above it, for ranges of every shape. */
 import { describe, expect, it } from 'vitest';
-import { describeNoSpace, estimateListBytes, estimatePrimeCount, formatByteSize, parseNoSpace } from '../../src/primes/estimate.js';
+import { describeNoSpace, estimateListBytes, estimatePrimeCount, estimateRangeMs, formatByteSize, parseNoSpace } from '../../src/primes/estimate.js';
 import { isPrime } from '../../src/primes/primality.js';
 
 // π(10^k), k = 0..17.
@@ -68,5 +68,33 @@ describe('estimateListBytes', () => {
     expect(formatByteSize(47.3 * 2 ** 30)).toBe('47.3 GiB');
     expect(formatByteSize(5 * 2 ** 20 + 1)).toBe('5 MiB');
     expect(formatByteSize(2 ** 50 * 1.25)).toBe('1.3 PiB');
+  });
+});
+
+describe('estimateRangeMs', () => {
+  const count = { mode: 'count' as const, workers: 2, cores: 2 };
+  it('is near the measured times of the benchmark ranges (README, 2 workers), within a factor of two', () => {
+    const near = (estimate: number, measured: number) => {
+      expect(estimate).toBeGreaterThan(measured / 2);
+      expect(estimate).toBeLessThan(measured * 2);
+    };
+    near(estimateRangeMs(0n, 10n ** 10n, count), 1271);
+    near(estimateRangeMs(10n ** 15n, 10n ** 15n + 10n ** 9n, count), 726);
+  });
+
+  it('grows with the numbers, shrinks with the workers a machine can run at once, and adds the writing of a list', () => {
+    const window = 10n ** 9n;
+    expect(estimateRangeMs(10n ** 16n, 10n ** 16n + window, count)).toBeGreaterThan(estimateRangeMs(10n ** 12n, 10n ** 12n + window, count));
+    expect(estimateRangeMs(0n, 10n ** 11n, { ...count, workers: 1 })).toBeGreaterThan(estimateRangeMs(0n, 10n ** 11n, count));
+    // More workers than cores run no faster.
+    expect(estimateRangeMs(0n, 10n ** 11n, { ...count, workers: 8 })).toBe(estimateRangeMs(0n, 10n ** 11n, count));
+    expect(estimateRangeMs(0n, 10n ** 9n, { ...count, mode: 'list' })).toBeGreaterThan(estimateRangeMs(0n, 10n ** 9n, count));
+    expect(estimateRangeMs(5n, 4n, count)).toBe(0);
+  });
+
+  it('puts the range of the issue, 1e15 to 1e17, at hundreds of days', () => {
+    const days = estimateRangeMs(10n ** 15n, 10n ** 17n, count) / 86_400_000;
+    expect(days).toBeGreaterThan(300);
+    expect(days).toBeLessThan(3000);
   });
 });
