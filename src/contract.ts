@@ -124,6 +124,11 @@ export const commandArgs = {
   'thumbs.scan': z.tuple([z.object({ paths: z.array(path).min(1).max(10_000), outDir: path.nullable().optional() })]),
   'thumbs.start': z.tuple([z.object({ paths: z.array(path).min(1).max(10_000), settings: thumbsSettingsSchema })]),
   /**
+   * One folder of the machine the services run on (null: the home folder), with its subfolders and their images
+   * counted: browser mode's folder picker. Refused for a path outside the home folder once symlinks are resolved.
+   */
+  'thumbs.browse': z.tuple([z.object({ path: path.nullable() })]),
+  /**
    * The latest job of each kind as the services last announced it (running or ended), so a reloaded or reconnected
    * page shows what it showed; null when there was none since the services started.
    */
@@ -215,6 +220,30 @@ export interface ThumbsScanResult {
   skipped: { path: string; reason: string }[];
   /** Root folder each image was found under (for mirroring), by position in `images`; null for a file given directly. */
   roots: (string | null)[];
+  /**
+   * Each given path, in the order given, resolved: how many images were found through it, and why it gave none when
+   * the path itself was left out (a skip reason: not found, permission denied, not an image, already included, …).
+   */
+  given: { path: string; images: number; problem: string | null }[];
+}
+
+/** A folder as `thumbs.browse` lists it. */
+export interface FolderListing {
+  /** The folder's real path (inside `home`). */
+  path: string;
+  /** The home folder (real path): nothing above it is listed. */
+  home: string;
+  /** The folder above, or null at the home folder. */
+  parent: string | null;
+  /** Images directly in the folder (by their names). */
+  images: number;
+  /**
+   * Its subfolders in name order (hidden ones left out), each with the images directly in it and its own subfolders;
+   * null when not counted (a folder of very many subfolders), `more` when there are more than were counted.
+   */
+  folders: { name: string; path: string; images: number | null; folders: number | null; more: boolean }[];
+  /** More subfolders than were listed. */
+  truncated: boolean;
 }
 
 /**
@@ -279,6 +308,7 @@ export interface CommandResults {
   'primes.range': { jobId: string };
   'thumbs.scan': ThumbsScanResult;
   'thumbs.start': { jobId: string };
+  'thumbs.browse': FolderListing;
   'primes.lastCheck': LastCheck | null;
   'primes.lastRange': LastRange | null;
   'thumbs.last': LastThumbs | null;

@@ -179,7 +179,8 @@ async function runWithPool(paths: string[], options: ThumbsOptions, pool: Worker
   const cancelled = controller.signal.aborted ? ', cancelled' : '';
   // Images are counted as images, thumbnail files as thumbnails, and what the scan left out as paths.
   process.stderr.write(
-    `thumbs: ${count(progress.total, 'image')} (${progress.done - progress.failed} done, ${progress.failed} failed), ` +
+    `thumbs: ${count(progress.total, 'image')} (${progress.done - progress.failed - progress.cancelled} done, ${progress.failed} failed` +
+      `${progress.cancelled > 0 ? `, ${progress.cancelled} cancelled` : ''}), ` +
       `${count(filesWritten, 'thumbnail')} written, ${filesAlreadyThere} already there, ${count(scan.skipped.length, 'path')} skipped, ` +
       `${formatDuration(performance.now() - started)}${cancelled}\n`,
   );
@@ -192,7 +193,7 @@ export function registerThumbsCommand(program: Command): void {
     .command('thumbs')
     .description('Make thumbnails of images and folders of images (recursively): one JSON record per image on stdout')
     .argument('<paths...>', 'image files and folders')
-    .option('--out <dir>', 'output folder (default: a "thumbnails" folder beside each given file or folder)')
+    .option('--out <dir>', 'output folder (default: "thumbnails/NAME" beside each given folder NAME, "thumbnails" beside each given file)')
     .addOption(
       new Option('--sizes <list>', 'box sizes in pixels, comma-separated').argParser(parseSizes).default([...defaultThumbsOptions.sizes], defaultThumbsOptions.sizes.join(',')),
     )

@@ -245,7 +245,7 @@ export class CpuJobs {
     const pool = this.getPool();
     const started = performance.now();
     let pending: ThumbRecord[] = [];
-    let progress: ThumbsProgress = { total: 0, done: 0, failed: 0, skipped: 0, elapsedMs: 0, etaMs: null };
+    let progress: ThumbsProgress = { total: 0, done: 0, failed: 0, cancelled: 0, skipped: 0, elapsedMs: 0, etaMs: null };
     let state: JobState = 'running';
     let outDir: string | null = settings.outDir;
     let failure: string | undefined;
@@ -273,9 +273,10 @@ export class CpuJobs {
     });
 
     const withPreview = (record: ThumbRecord): ThumbRecord => {
-      // Only outputs this job wrote are previewable; an output left as it was is the user's file, not ours.
-      const written = record.outputs.filter((output) => !output.skipped).sort((a, b) => a.size - b.size);
-      const chosen = written.find((output) => output.size >= PREVIEW_MIN_SIZE) ?? written.at(-1);
+      // Every output of a record is a thumbnail Titlewave wrote: made now, or (skipped) made earlier from this same
+      // image, as its folder's list says (the engine skips nothing else). Any other file never gets here.
+      const outputs = [...record.outputs].sort((a, b) => a.size - b.size);
+      const chosen = outputs.find((output) => output.size >= PREVIEW_MIN_SIZE) ?? outputs.at(-1);
       if (!chosen || !previewUrl) return record;
       const token = previews.issue(chosen.path);
       return token ? { ...record, previewUrl: previewUrl(token) } : record;

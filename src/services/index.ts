@@ -4,6 +4,8 @@
  * thumbnails jobs on one lazily started worker pool.
  */
 import { isHostCommand, parseCommandArgs, type CommandArgs, type CommandResult, type EventName, type Events, type ServiceCommandName } from '../contract.js';
+import { homedir } from 'node:os';
+import { listFolder } from '../thumbs/browse.js';
 import { EventHub } from './events.js';
 import { CpuJobs } from './cpu-jobs.js';
 import { PreviewRegistry, type PreviewFile } from './previews.js';
@@ -74,6 +76,7 @@ export function createServices(options: ServicesOptions): Services {
     'primes.range': ([request]) => cpu.primesRange(request),
     'thumbs.scan': ([request]) => cpu.thumbsScan(request.paths, request.outDir ?? null),
     'thumbs.start': ([request]) => cpu.thumbsStart(request.paths, request.settings),
+    'thumbs.browse': ([request]) => listFolder(request.path, { home: options.homeDir ?? homedir() }),
     'primes.lastCheck': async () => cpu.last().check,
     'primes.lastRange': async () => cpu.last().range,
     'thumbs.last': async () => cpu.last().thumbs,

@@ -21,6 +21,8 @@ export interface ServicesOptions {
    * Hosts resolve the token back with `resolvePreview`; no path ever travels in a URL.
    */
   previewUrl?: (token: string) => string;
+  /** The folder `thumbs.browse` keeps to (default: the user's home folder). */
+  homeDir?: string;
 }
 
 export interface Services {

@@ -11,12 +11,12 @@
  * that does nothing else meanwhile, and a direct call costs half of a trip through libuv's thread pool.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { linkSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { assertThumbsOptions, outputPathFor, patternUsesDimensions, thumbDimensions } from './options.js';
-import { noteOwnOutput } from './own-outputs.js';
+import { noteOwnOutput, ownOutputStatusSync, type SourceIdentity } from './own-outputs.js';
 import { sharp } from './sharp.js';
 import { isReadableKind, kindFromBytes, kindFromName, readHeadSync, type ReadableImageKind } from './sniff.js';
 import type { ThumbFileTask, ThumbOutput, ThumbRecord, ThumbsErrorCode, ThumbsOptions } from './types.js';
@@ -55,6 +55,8 @@ interface PlannedOutput {
   height: number;
   /** The file already exists (stat of its target). */
   existing: Stats | null;
+  /** It is made over the existing file (overwrite, or Titlewave's own thumbnail of this image, made before it changed). */
+  replace: boolean;
 }
 
 function oneLine(message: string): string {
@@ -166,12 +168,12 @@ function writeInFolder(path: string, data: Uint8Array): void {
 }
 
 /**
- * Move a finished temporary file to its target. With `existing: 'skip'` a target that appeared meanwhile wins
- * (link() refuses to replace it); with 'overwrite' the rename replaces the target, unless it is the source.
+ * Move a finished temporary file to its target. Unless it is to `replace` the target, a target that appeared
+ * meanwhile wins (link() refuses to replace it); else the rename replaces the target, unless it is the source.
  * Returns false when the target was left as it was.
  */
-function commit(temporary: string, target: string, source: Stats, options: ThumbsOptions): boolean {
-  if (options.existing === 'skip') {
+function commit(temporary: string, target: string, source: Stats, replace: boolean): boolean {
+  if (!replace) {
     let landed = true;
     try {
       linkSync(temporary, target);
@@ -204,6 +206,7 @@ async function writeOutputs(
   baseSize: { width: number; height: number },
   hasAlpha: boolean,
   source: Stats,
+  sourceIdentity: SourceIdentity,
   options: ThumbsOptions,
   done: ThumbOutput[],
   signal: AbortSignal | undefined,
@@ -226,9 +229,9 @@ async function writeOutputs(
       writeInFolder(temporary, encoded);
       // Cancelled meanwhile: nothing more lands on disk (the catch removes the temporary file).
       signal?.throwIfAborted();
-      // Listed before it lands, so no scan can take it for a source image (own-outputs.ts).
-      noteOwnOutput(output.path, encoded.length);
-      const written = commit(temporary, output.path, source, options);
+      // Listed before it lands, so no scan can take it for a source image (own-outputs.ts), with the image it is of.
+      noteOwnOutput(output.path, encoded.length, sourceIdentity);
+      const written = commit(temporary, output.path, source, output.replace);
       for (const size of output.sizes) {
         done.push({ size, path: output.path, width: output.width, height: output.height, ...(written ? {} : { skipped: true }) });
       }
@@ -238,6 +241,35 @@ async function writeOutputs(
     }
   }
   if (failures.length > 0) throw failures[0];
+}
+
+function realpathOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
+ * What to do with an output that exists: skip it when it is Titlewave's thumbnail of this same image, unchanged
+ * (its folder's list says so: own-outputs.ts); make it again over Titlewave's own thumbnail of this image made before
+ * the image changed (or before sources were recorded), or over anything with `existing: 'overwrite'`. Throws
+ * OUTPUT_CONFLICT for a thumbnail of another image (never taken for this one's, never replaced by it) and, without
+ * overwrite, for a file Titlewave did not make (left as it is).
+ */
+function decideExisting(path: string, existing: Stats, source: SourceIdentity, options: ThumbsOptions): 'skip' | 'replace' {
+  const status = ownOutputStatusSync(dirname(path), basename(path), existing.size);
+  if (!status.own) {
+    if (options.existing === 'overwrite') return 'replace';
+    throw new ThumbError('OUTPUT_CONFLICT', `a file Titlewave did not make is already at ${path}: it is left as it is (choose another output folder, or overwrite)`);
+  }
+  const made = status.source;
+  if (made && made.path !== source.path) {
+    throw new ThumbError('OUTPUT_CONFLICT', `${path} is already the thumbnail of another image, ${made.path}: choose another output folder or name pattern`);
+  }
+  if (options.existing === 'overwrite') return 'replace';
+  return made && made.size === source.size && made.mtimeMs === source.mtimeMs ? 'skip' : 'replace';
 }
 
 /** Header of an existing output, for a skipped output's record; the planned size when it cannot be read. */
@@ -325,7 +357,7 @@ async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[], signal: 
     }
     const known = planned.get(path);
     if (known) known.sizes.push(size);
-    else planned.set(path, { sizes: [size], path, ...dimensions, existing: null });
+    else planned.set(path, { sizes: [size], path, ...dimensions, existing: null, replace: false });
   }
   for (const output of planned.values()) {
     output.existing = statOrNull(output.path);
@@ -336,9 +368,18 @@ async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[], signal: 
     if (output.existing?.isDirectory()) throw new ThumbError('WRITE_FAILED', `a folder stands where the output ${output.path} goes`);
   }
 
+  // An output that is there already is skipped only when it is Titlewave's thumbnail of this very image, unchanged.
+  const sourceIdentity: SourceIdentity = { path: realpathOf(input), size: source.size, mtimeMs: source.mtimeMs };
+  const toSkip: PlannedOutput[] = [];
+  for (const output of planned.values()) {
+    if (!output.existing) continue;
+    const decision = decideExisting(output.path, output.existing, sourceIdentity, options);
+    if (decision === 'skip') toSkip.push(output);
+    else output.replace = true;
+  }
   const toMake: PlannedOutput[] = [];
   for (const output of planned.values()) {
-    if (output.existing && options.existing === 'skip') {
+    if (toSkip.includes(output)) {
       const dimensions = await existingDimensions(output);
       for (const size of output.sizes) done.push({ size, path: output.path, ...dimensions, skipped: true });
     } else {
@@ -374,7 +415,7 @@ async function makeThumbnails(task: ThumbFileTask, done: ThumbOutput[], signal: 
     throw decodeError(error);
   }
   signal?.throwIfAborted();
-  await writeOutputs(derive, toMake, baseSize, hasAlpha, source, options, done, signal);
+  await writeOutputs(derive, toMake, baseSize, hasAlpha, source, sourceIdentity, options, done, signal);
 }
 
 /**

@@ -110,7 +110,7 @@ export async function runThumbnails(request: ThumbsRequest, opts: RunThumbnailsO
   // The workers size libvips' threads to their share of the cores.
   const options: ThumbsOptions = { ...request.options, workers: pool.size };
   const startedAt = performance.now();
-  const progress: ThumbsProgress = { total: images.length, done: 0, failed: 0, skipped: 0, elapsedMs: 0, etaMs: null };
+  const progress: ThumbsProgress = { total: images.length, done: 0, failed: 0, cancelled: 0, skipped: 0, elapsedMs: 0, etaMs: null };
   const snapshot = (): ThumbsProgress => {
     progress.elapsedMs = Math.round(performance.now() - startedAt);
     progress.etaMs = progress.done > 0 ? Math.round((progress.elapsedMs / progress.done) * (progress.total - progress.done)) : null;
@@ -123,7 +123,9 @@ export async function runThumbnails(request: ThumbsRequest, opts: RunThumbnailsO
   const finish = (record: ThumbRecord) => {
     for (const output of record.outputs) if (!output.skipped) foldersWritten.add(dirname(output.path));
     progress.done++;
-    if (record.error) progress.failed++;
+    // Cancelled is no failure: the image was fine, the user stopped the job.
+    if (record.error?.code === 'CANCELLED') progress.cancelled++;
+    else if (record.error) progress.failed++;
     else if (record.outputs.length > 0 && record.outputs.every((output) => output.skipped)) progress.skipped++;
     onRecord?.(record);
     onProgress?.(snapshot());

@@ -7,7 +7,7 @@ import type { ThumbFormat, ThumbsOptions } from './types.js';
 
 export const thumbFormats: readonly ThumbFormat[] = ['png', 'webp', 'jpeg', 'avif'];
 
-/** The default output folder's name; it is made beside the input (see `outputRootFor`). */
+/** The default output folder's name; it is made beside the input, with a folder per given folder in it (see `outputRootFor`). */
 export const defaultOutputFolderName = 'thumbnails';
 
 export const maxThumbSize = 4096;
@@ -193,12 +193,15 @@ function mirroredFolders(input: string, root: string): string[] {
 }
 
 /**
- * The output folder of a job's input: the chosen `outDir`, or by default a `thumbnails` folder beside the input
- * (beside the folder that was given, like the tutorial's images/ -> thumbnails/; beside the file for a file given directly).
+ * The output folder of a job's input: the chosen `outDir`, or by default a folder of its own below a `thumbnails`
+ * folder beside the input: for a folder that was given, `thumbnails/<its name>` beside it (`~/photos` ->
+ * `~/thumbnails/photos`, so sibling folders never share one: `~/trip` -> `~/thumbnails/trip`); for a file given
+ * directly, the `thumbnails` folder beside it (its outputs are named after it).
  */
 export function outputRootFor(input: string, root: string | null, options: Pick<ThumbsOptions, 'outDir'>): string {
   if (options.outDir) return trimTrailingSeparators(options.outDir);
-  return joinParts(dirnameOf(root ?? input), [defaultOutputFolderName]);
+  if (root === null) return joinParts(dirnameOf(input), [defaultOutputFolderName]);
+  return joinParts(dirnameOf(root), [defaultOutputFolderName, basenameOf(root)]);
 }
 
 /** The folder an input's thumbnails go to: the output root, plus the input's subfolders below its root when mirrored. */

@@ -103,16 +103,19 @@ async function looksLikeImage(path: string): Promise<boolean> {
 
 export async function scanInputs(paths: string[], options: ScanOptions = {}): Promise<ThumbsScanResult> {
   const { signal } = options;
-  const result: ThumbsScanResult = { images: [], skipped: [], roots: [] };
+  const result: ThumbsScanResult = { images: [], skipped: [], roots: [], given: [] };
   // Real paths of the files and folders taken so far: a file is listed once, a folder walked once.
   const seenFiles = new Set<string>();
   const seenFolders = new Set<string>();
-  // Real paths of the job's output folders, compared with each folder walked (a symlink or "a/../b" cannot hide one).
+  // Real paths of the job's output folders, compared with each folder walked (a symlink or "a/../b" cannot hide one):
+  // the chosen one, or each given path's own default one (a folder's differs from a file's).
   const outputFolders = new Set<string>();
+  const outDir = options.outDir ? resolve(options.outDir) : null;
   for (const given of paths) {
     const path = resolve(given);
     try {
-      outputFolders.add(await realpath(outputRootFor(path, path, { outDir: options.outDir ? resolve(options.outDir) : null })));
+      const root = outDir === null && (await stat(path)).isDirectory() ? path : null;
+      outputFolders.add(await realpath(outputRootFor(path, root, { outDir })));
     } catch {
       // Not there (yet): nothing of it to walk.
     }
@@ -221,17 +224,21 @@ export async function scanInputs(paths: string[], options: ScanOptions = {}): Pr
   for (const given of paths) {
     if (signal?.aborted) throw abortError(signal);
     const path = resolve(given);
+    const imagesBefore = result.images.length;
+    const skippedBefore = result.skipped.length;
     let info;
     try {
       info = await stat(path);
     } catch (error) {
       result.skipped.push({ path, reason: reasonFor(error) });
-      continue;
     }
     // A file given by name is taken even when hidden: the user asked for it.
-    if (info.isDirectory()) await walk(path);
-    else if (info.isFile()) await considerFile(path, null);
-    else result.skipped.push({ path, reason: skipReasons.notARegularFile });
+    if (info?.isDirectory()) await walk(path);
+    else if (info?.isFile()) await considerFile(path, null);
+    else if (info) result.skipped.push({ path, reason: skipReasons.notARegularFile });
+    // What became of the path itself: its images, or why it gave none (missing, unreadable, not an image, …).
+    const own = result.skipped.slice(skippedBefore).find((entry) => entry.path === path);
+    result.given.push({ path, images: result.images.length - imagesBefore, problem: own?.reason ?? null });
   }
   return result;
 }

@@ -10,7 +10,10 @@ export type ThumbsErrorCode =
   | 'TOO_LARGE'
   | 'WRITE_FAILED'
   | 'WOULD_OVERWRITE_SOURCE'
-  /** Another input of the same job already writes this output path (e.g. two folders merged into one output folder). */
+  /**
+   * The output path is taken: another input of the same job writes it (two folders merged into one output folder),
+   * it holds Titlewave's thumbnail of another image, or (without overwrite) a file Titlewave did not make.
+   */
   | 'OUTPUT_CONFLICT'
   | 'CANCELLED'
   | 'WORKER_FAILED';
@@ -23,7 +26,7 @@ export interface ThumbsOptions {
   format: ThumbFormat;
   /** 1..100, for lossy formats (default 80). */
   quality: number;
-  /** Output folder; default: a `thumbnails` folder beside the input. */
+  /** Output folder; default: `thumbnails/<folder name>` beside a given folder, `thumbnails` beside a given file. */
   outDir: string | null;
   /** Name pattern; `{name}`, `{size}`, `{ext}` (and `{width}`, `{height}`) are replaced. Default `{name}_{size}.{ext}`. */
   pattern: string;
@@ -41,7 +44,7 @@ export interface ThumbOutput {
   path: string;
   width: number;
   height: number;
-  /** True when the output already existed and was left as it was. */
+  /** True when the output was there already, Titlewave's thumbnail of this same image, unchanged, and was left as it was. */
   skipped?: boolean;
 }
 
@@ -73,8 +76,10 @@ export interface ThumbsProgress {
   total: number;
   /** Files finished, whatever the outcome (includes failed and skipped). */
   done: number;
-  /** Files finished with an error. */
+  /** Files finished with an error (not counting those cancelled). */
   failed: number;
+  /** Files that were being made when the job was cancelled (their records say CANCELLED; nothing of them was written). */
+  cancelled: number;
   /** Files whose every output already existed and was left as it was (`existing: 'skip'`). */
   skipped: number;
   elapsedMs: number;

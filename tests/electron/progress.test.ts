@@ -44,11 +44,11 @@ describe('the progress bar', () => {
   it('adds up jobs that run at the same time, and shows paused only when all are', () => {
     const { bars, titles, emit } = setup();
     titles('r1', 'running', titlesProgress(10, 100));
-    emit('thumbs.update', { jobId: 'j1', seq: 1, state: 'running', records: [], progress: { total: 100, done: 40, failed: 0, skipped: 0, elapsedMs: 10, etaMs: null }, outDir: null });
+    emit('thumbs.update', { jobId: 'j1', seq: 1, state: 'running', records: [], progress: { total: 100, done: 40, failed: 0, cancelled: 0, skipped: 0, elapsedMs: 10, etaMs: null }, outDir: null });
     expect(bars.at(-1)).toEqual({ value: 0.25, mode: 'normal' });
     titles('r1', 'paused', titlesProgress(10, 100, 1_000, { paused: true }));
     expect(bars.at(-1)).toEqual({ value: 0.25, mode: 'normal' });
-    emit('thumbs.update', { jobId: 'j1', seq: 1, state: 'cancelled', records: [], progress: { total: 100, done: 40, failed: 0, skipped: 0, elapsedMs: 10, etaMs: null }, outDir: null });
+    emit('thumbs.update', { jobId: 'j1', seq: 1, state: 'cancelled', records: [], progress: { total: 100, done: 40, failed: 0, cancelled: 0, skipped: 0, elapsedMs: 10, etaMs: null }, outDir: null });
     expect(bars.at(-1)).toEqual({ value: 0.1, mode: 'paused' });
     titles('r1', 'cancelled', titlesProgress(10, 100));
     expect(bars.at(-1)).toEqual({ value: -1, mode: 'none' });
@@ -91,9 +91,9 @@ describe('notifications', () => {
 
   it('in the UI language', () => {
     const { window, notifications, emit } = setup('zh-CN');
-    emit('thumbs.update', { jobId: 'j', seq: 1, state: 'running', records: [], progress: { total: 30, done: 0, failed: 0, skipped: 0, elapsedMs: 0, etaMs: null }, outDir: '/out' });
+    emit('thumbs.update', { jobId: 'j', seq: 1, state: 'running', records: [], progress: { total: 30, done: 0, failed: 0, cancelled: 0, skipped: 0, elapsedMs: 0, etaMs: null }, outDir: '/out' });
     window.focused = false;
-    emit('thumbs.update', { jobId: 'j', seq: 1, state: 'done', records: [], progress: { total: 30, done: 30, failed: 1, skipped: 0, elapsedMs: 15_000, etaMs: 0 }, outDir: '/out' });
+    emit('thumbs.update', { jobId: 'j', seq: 1, state: 'done', records: [], progress: { total: 30, done: 30, failed: 1, cancelled: 0, skipped: 0, elapsedMs: 15_000, etaMs: 0 }, outDir: '/out' });
     expect(notifications).toEqual([{ title: '缩略图已完成', body: '30 张图片，用时 15 s，失败 1 张。' }]);
   });
 

@@ -47,13 +47,38 @@ describe('thumbnails through the services', () => {
     expect([...scan.images].sort()).toEqual([join(root, 'images', 'broken.jpg'), join(root, 'images', 'sub', 'tall.png'), join(root, 'images', 'wide.jpg')]);
     expect(scan.skipped.map((s) => s.path)).toEqual([join(root, 'images', 'notes.txt')]);
     expect(scan.roots.every((r) => r === join(root, 'images'))).toBe(true);
+    expect(scan.given).toEqual([{ path: join(root, 'images'), images: 3, problem: null }]);
+  });
+
+  it('says at once what became of each path given: its images, or why it gave none', async () => {
+    await mkdir(join(root, 'empty'));
+    const locked = join(root, 'locked');
+    await mkdir(locked);
+    await writeJpeg(join(locked, 'secret.jpg'), 40, 40);
+    const { chmod } = await import('node:fs/promises');
+    await chmod(locked, 0o000);
+    try {
+      const paths = [join(root, 'images'), join(root, 'no-such-folder'), join(root, 'empty'), join(root, 'images', 'notes.txt'), join(root, 'images', 'wide.jpg'), locked];
+      const scan = await services.invoke('thumbs.scan', [{ paths }]);
+      const readable = process.getuid?.() === 0;
+      expect(scan.given).toEqual([
+        { path: join(root, 'images'), images: 3, problem: null },
+        { path: join(root, 'no-such-folder'), images: 0, problem: 'not found' },
+        { path: join(root, 'empty'), images: 0, problem: null },
+        { path: join(root, 'images', 'notes.txt'), images: 0, problem: 'not an image' },
+        { path: join(root, 'images', 'wide.jpg'), images: 0, problem: 'already included' },
+        readable ? { path: locked, images: 1, problem: null } : { path: locked, images: 0, problem: 'permission denied' },
+      ]);
+    } finally {
+      await chmod(locked, 0o755);
+    }
   });
 
   it('makes every size, reports the broken file, and gives previews only for outputs it wrote', async () => {
     const { jobId } = await services.invoke('thumbs.start', [{ paths: [join(root, 'images')], settings }]);
     const final = await finalOf(jobId);
     expect(final.state).toBe('done');
-    expect(final.outDir).toBe(join(root, 'thumbnails'));
+    expect(final.outDir).toBe(join(root, 'thumbnails', 'images'));
     expect(final.progress).toMatchObject({ total: 3, done: 3, failed: 1 });
     const records = updates.filter((u) => u.jobId === jobId).flatMap((u) => u.records);
     expect(records).toHaveLength(3);
@@ -68,7 +93,7 @@ describe('thumbnails through the services', () => {
       [128, 128, 64],
     ]);
     const tall = byName.get('tall.png');
-    expect(tall?.outputs[0]?.path).toBe(join(root, 'thumbnails', 'sub', 'tall_32.png'));
+    expect(tall?.outputs[0]?.path).toBe(join(root, 'thumbnails', 'images', 'sub', 'tall_32.png'));
     for (const record of [wide, tall]) {
       const token = /^\/preview\/([A-Za-z0-9_-]{22})$/.exec(record?.previewUrl ?? '')?.[1];
       expect(token).toBeDefined();
@@ -79,12 +104,54 @@ describe('thumbnails through the services', () => {
     }
     expect(services.resolvePreview('A'.repeat(22))).toBeNull();
 
-    // Again: every output exists and is skipped. Those are the user's files now, not previewable through us.
+    // Again: every output exists, made from the same image: skipped, and shown as it is (Titlewave wrote it).
     const again = await services.invoke('thumbs.start', [{ paths: [join(root, 'images')], settings }]);
     const second = await finalOf(again.jobId);
     expect(second.progress).toMatchObject({ done: 3, skipped: 2, failed: 1 });
-    const skipped = updates.filter((u) => u.jobId === again.jobId).flatMap((u) => u.records);
-    expect(skipped.every((r) => r.previewUrl === undefined)).toBe(true);
+    const skipped = updates.filter((u) => u.jobId === again.jobId).flatMap((u) => u.records).filter((r) => !r.error);
+    expect(skipped).toHaveLength(2);
+    for (const record of skipped) {
+      expect(record.outputs.every((o) => o.skipped)).toBe(true);
+      const token = /^\/preview\/([A-Za-z0-9_-]{22})$/.exec(record.previewUrl ?? '')?.[1];
+      expect(services.resolvePreview(token as string)).toBe(record.outputs.find((o) => o.size === 64)?.path);
+    }
+  });
+
+  it('browses the folders of the home folder with their images counted, and nothing outside it', async () => {
+    const home = join(root, 'home');
+    await mkdir(join(home, 'Pictures', 'Trip', 'Day 1'), { recursive: true });
+    await mkdir(join(home, '.hidden'));
+    await mkdir(join(home, 'Empty'));
+    await writeJpeg(join(home, 'Pictures', 'Trip', 'a.jpg'), 20, 20);
+    await writePng(join(home, 'Pictures', 'Trip', 'b.png'), 20, 20);
+    await writeFile(join(home, 'Pictures', 'Trip', 'notes.txt'), 'text');
+    await writeJpeg(join(home, 'Pictures', 'top.jpg'), 20, 20);
+    const { symlink } = await import('node:fs/promises');
+    // A link that leads out of the home folder, and one that stays inside.
+    await symlink(join(root, 'images'), join(home, 'Escape'));
+    await symlink(join(home, 'Pictures', 'Trip'), join(home, 'Trip link'));
+    const browsing = createServices({ dataDir: join(root, 'data-browse'), homeDir: home });
+    try {
+      const top = await browsing.invoke('thumbs.browse', [{ path: null }]);
+      expect(top).toMatchObject({ path: home, home, parent: null, images: 0, truncated: false });
+      expect(top.folders.map((f) => [f.name, f.images, f.folders])).toEqual([
+        ['Empty', 0, 0],
+        ['Pictures', 1, 1],
+        ['Trip link', 2, 1],
+      ]);
+      const pictures = await browsing.invoke('thumbs.browse', [{ path: join(home, 'Pictures') }]);
+      expect(pictures).toMatchObject({ path: join(home, 'Pictures'), parent: home, images: 1 });
+      expect(pictures.folders).toEqual([{ name: 'Trip', path: join(home, 'Pictures', 'Trip'), images: 2, folders: 1, more: false }]);
+      // Outside the home folder: refused, whether named directly, by "..", or through a link.
+      for (const outside of [root, join(home, '..'), join(home, 'Escape'), '/']) {
+        await expect(browsing.invoke('thumbs.browse', [{ path: outside }]), outside).rejects.toThrow(/is outside your home folder/);
+      }
+      await expect(browsing.invoke('thumbs.browse', [{ path: join(home, 'nope') }])).rejects.toThrow(/was not found/);
+      await expect(browsing.invoke('thumbs.browse', [{ path: join(home, 'Pictures', 'top.jpg') }])).rejects.toThrow(/is not a folder/);
+      await expect(browsing.invoke('thumbs.browse', [{ path: '' }] as never)).rejects.toThrow(/Invalid arguments/);
+    } finally {
+      await browsing.close();
+    }
   });
 
   it('never walks an output folder inside the inputs, nor takes the thumbnails it wrote for images, run after run', async () => {

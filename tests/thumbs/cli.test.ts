@@ -117,11 +117,15 @@ describe('titlewave thumbs', () => {
     expect(records(first.stdout).flatMap((r) => r.outputs.map((o) => o.path))).toEqual([join(out, 'thumb-a-64x43.jpg'), join(out, 'thumb-b-64x32.jpg')]);
     expect((await sharp(join(out, 'thumb-a-64x43.jpg')).metadata()).exif).toBeUndefined();
 
+    // Run again: a thumbnail of the same image, unchanged, is skipped; a file the user put in the place of another is
+    // not theirs to lose, nor a thumbnail to count as made: that image fails, saying why.
     await writeFile(join(out, 'thumb-a-64x43.jpg'), 'replaced by the user');
     const second = await run(args);
-    expect(records(second.stdout)[0]!.outputs[0]!.skipped).toBe(true);
+    const [a, b] = records(second.stdout).filter((record) => !record.input.endsWith('broken.jpg'));
+    expect(a).toMatchObject({ outputs: [], error: { code: 'OUTPUT_CONFLICT' } });
+    expect(b!.outputs[0]!.skipped).toBe(true);
     // Images and thumbnail files are counted apart, each with its own noun.
-    expect(second.stderr).toMatch(/\nthumbs: 3 images \(2 done, 1 failed\), 0 thumbnails written, 2 already there, 1 path skipped, [\d.]+ s\n$/);
+    expect(second.stderr).toMatch(/\nthumbs: 3 images \(1 done, 2 failed\), 0 thumbnails written, 1 already there, 1 path skipped, [\d.]+ s\n$/);
     expect(await readFile(join(out, 'thumb-a-64x43.jpg'), 'utf8')).toBe('replaced by the user');
 
     const third = await run([...args, '--overwrite', '--keep-metadata']);
@@ -199,12 +203,14 @@ describe('titlewave thumbs', () => {
     const own = join(dir, 'own');
     await mkdir(own);
     await writePng(join(own, 'd.png'), 40, 40);
-    const beside = join(dir, 'thumbnails');
+    // A folder of its own, in a thumbnails folder beside the input.
+    const beside = join(dir, 'thumbnails', 'own');
+    await mkdir(join(dir, 'thumbnails'), { recursive: true });
     const held = await acquireLock(beside, 'a test standing in for another titlewave');
     try {
       const { code, stderr } = await run(['thumbs', own, '--workers', '1']);
       expect(code).toBe(2);
-      expect(stderr).toMatch(/thumbnails is in use by another Titlewave/);
+      expect(stderr).toMatch(/thumbnails\/own is in use by another Titlewave/);
       await expect(stat(join(beside, 'd_32.png'))).rejects.toThrow();
     } finally {
       await held.release();
@@ -284,6 +290,22 @@ describe('titlewave thumbs never thumbnails its own thumbnails', () => {
     const later = await run(['thumbs', photos, '--sizes', '48']);
     expect(records(later.stdout).map((record) => record.input)).toEqual([join(photos, 'a.png'), join(photos, 'b.jpg')]);
     for (const size of [32, 64, 128]) expect(later.stderr).toContain(`thumbs: skipped ${join(photos, 'thumbnails', `a_${size}.png`)}: a thumbnail Titlewave made\n`);
-    expect(await filesUnder(join(dir, 'beside-parent', 'thumbnails'))).toEqual(['a_48.png', 'b_48.png']);
+    expect(await filesUnder(join(dir, 'beside-parent', 'thumbnails'))).toEqual(['beside/a_48.png', 'beside/b_48.png']);
+  });
+
+  it('gives sibling folders default output folders of their own: the second is never told its files are there already', async () => {
+    const first = join(dir, 'siblings', '2023');
+    const second = join(dir, 'siblings', '2024');
+    for (const folder of [first, second]) await mkdir(folder, { recursive: true });
+    // The same names in both, different pictures.
+    await writePng(join(first, 'a.png'), 100, 80);
+    await writePng(join(second, 'a.png'), 60, 90);
+    expect((await run(['thumbs', first, '--sizes', '48'])).code).toBe(0);
+    const later = await run(['thumbs', second, '--sizes', '48']);
+    expect(later.code).toBe(0);
+    expect(records(later.stdout)[0]).toMatchObject({ outputs: [{ path: join(dir, 'siblings', 'thumbnails', '2024', 'a_48.png'), width: 32, height: 48 }], error: null });
+    expect(records(later.stdout)[0]!.outputs[0]!.skipped).toBeUndefined();
+    expect(later.stderr).toMatch(/1 thumbnail written, 0 already there/);
+    expect(await filesUnder(join(dir, 'siblings', 'thumbnails'))).toEqual(['2023/a_48.png', '2024/a_48.png']);
   });
 });

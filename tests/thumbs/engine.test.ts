@@ -6,6 +6,7 @@ import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultThumbsOptions } from '../../src/thumbs/options.js';
+import { OWN_OUTPUTS_FILE } from '../../src/thumbs/own-outputs.js';
 import type { ThumbsOptions } from '../../src/thumbs/types.js';
 import {
   bombPng,
@@ -371,26 +372,75 @@ describe('hostile and broken files', () => {
 });
 
 describe('writing safely', () => {
-  it('skips existing outputs by default and leaves them byte for byte', async () => {
+  it('skips its own thumbnails of the same image by default: a second run leaves them byte for byte and decodes nothing', async () => {
+    const here = await folder();
+    const input = join(here, 'keep.jpg');
+    await writeJpeg(input, 300, 200);
+    const first = await thumbnailFile({ index: 0, input, root: null, options: options() });
+    expect(first.error).toBeNull();
+    expect(first.outputs.every((o) => !o.skipped)).toBe(true);
+    const before = await sha(join(here, 'thumbnails', 'keep_64.png'));
+    sharpInputs.calls.length = 0;
+    const again = await thumbnailFile({ index: 0, input, root: null, options: options() });
+    expect(again.error).toBeNull();
+    expect(again.outputs.every((o) => o.skipped)).toBe(true);
+    expect(again.outputs[2]).toMatchObject({ width: 128, height: 85 });
+    expect(await sha(join(here, 'thumbnails', 'keep_64.png'))).toBe(before);
+    // The source's header was read (to plan the outputs), its pixels not decoded again.
+    expect(sharpInputs.calls.filter((call) => call === input)).toHaveLength(1);
+  });
+
+  it('leaves a file it did not make where an output goes, and says so rather than counting it as made', async () => {
     const here = await folder();
     const input = join(here, 'keep.jpg');
     await writeJpeg(input, 300, 200);
     await mkdir(join(here, 'thumbnails'));
     await writeFile(join(here, 'thumbnails', 'keep_64.png'), 'made by the user');
     const record = await thumbnailFile({ index: 0, input, root: null, options: options() });
-    expect(record.error).toBeNull();
-    expect(record.outputs.map((o) => [o.size, o.skipped ?? false])).toEqual([
-      [32, false],
-      [64, true],
-      [128, false],
-    ]);
+    expect(record.error).toMatchObject({ code: 'OUTPUT_CONFLICT', message: expect.stringMatching(/a file Titlewave did not make is already at .*keep_64\.png: it is left as it is/) });
+    expect(record.outputs).toEqual([]);
     expect(await readFile(join(here, 'thumbnails', 'keep_64.png'), 'utf8')).toBe('made by the user');
-    // A second run finds everything made and decodes nothing.
-    sharpInputs.calls.length = 0;
-    const again = await thumbnailFile({ index: 0, input, root: null, options: options() });
-    expect(again.outputs.every((o) => o.skipped)).toBe(true);
-    expect(again.outputs[2]).toMatchObject({ width: 128, height: 85 });
-    expect(sharpInputs.calls.filter((call) => call === input)).toHaveLength(1);
+  });
+
+  it("never takes another image's thumbnail for this one's, nor replaces it, even with overwrite", async () => {
+    const here = await folder();
+    // Two images given directly with the same name but their extension: their default outputs are the same files.
+    const jpeg = join(here, 'twin.jpg');
+    const png = join(here, 'twin.png');
+    await writeJpeg(jpeg, 300, 200);
+    await writePng(png, 200, 300);
+    expect((await thumbnailFile({ index: 0, input: jpeg, root: null, options: options() })).error).toBeNull();
+    const made = await sha(join(here, 'thumbnails', 'twin_64.png'));
+    for (const existing of ['skip', 'overwrite'] as const) {
+      const record = await thumbnailFile({ index: 0, input: png, root: null, options: options({ existing }) });
+      expect(record.error, existing).toMatchObject({ code: 'OUTPUT_CONFLICT', message: expect.stringContaining(`already the thumbnail of another image, ${jpeg}`) });
+      expect(record.outputs).toEqual([]);
+    }
+    expect(await sha(join(here, 'thumbnails', 'twin_64.png'))).toBe(made);
+  });
+
+  it('makes its thumbnails again when the image changed since, and when the list does not say which image they are of', async () => {
+    const here = await folder();
+    const input = join(here, 'edited.jpg');
+    await writeJpeg(input, 300, 200);
+    expect((await thumbnailFile({ index: 0, input, root: null, options: options() })).error).toBeNull();
+    // Edited: another size and time.
+    await writeJpeg(input, 200, 300);
+    const record = await thumbnailFile({ index: 0, input, root: null, options: options() });
+    expect(record.error).toBeNull();
+    expect(record.outputs.map((o) => [o.skipped ?? false, o.width, o.height])).toEqual([
+      [false, 21, 32],
+      [false, 43, 64],
+      [false, 85, 128],
+    ]);
+    expect((await sharp(join(here, 'thumbnails', 'edited_128.png')).metadata()).height).toBe(128);
+    // A list written before sources were recorded: Titlewave's files, of an image it cannot name: made again.
+    const list = join(here, 'thumbnails', OWN_OUTPUTS_FILE);
+    const lines = (await readFile(list, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { name: string; size: number });
+    await writeFile(list, lines.map(({ name, size }) => `${JSON.stringify({ name, size })}\n`).join(''));
+    const legacy = await thumbnailFile({ index: 0, input, root: null, options: options() });
+    expect(legacy.error).toBeNull();
+    expect(legacy.outputs.every((o) => !o.skipped)).toBe(true);
   });
 
   it('overwrites existing outputs when asked, by renaming a finished file into place (never writing into the old one)', async () => {

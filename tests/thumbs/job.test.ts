@@ -60,13 +60,13 @@ describe('runThumbnails through the worker pool', () => {
     expect(records.map((r) => r.index).sort()).toEqual([0, 1, 2, 3]);
     const byName = Object.fromEntries(records.map((r) => [r.input.slice(photos.length + 1), r]));
     expect(byName['cut.jpg']!.error?.code).toBe('CORRUPT');
-    expect(byName['a.jpg']!.outputs.map((o) => o.path)).toEqual([32, 64, 128].map((s) => join(dir, 'job', 'thumbnails', `a_${s}.png`)));
+    expect(byName['a.jpg']!.outputs.map((o) => o.path)).toEqual([32, 64, 128].map((s) => join(dir, 'job', 'thumbnails', 'photos', `a_${s}.png`)));
     expect(byName['sub/b.png']!.outputs.map((o) => [o.width, o.height])).toEqual([
       [16, 32],
       [32, 64],
       [64, 128],
     ]);
-    expect(await allFiles(join(dir, 'job', 'thumbnails'))).toEqual(
+    expect(await allFiles(join(dir, 'job', 'thumbnails', 'photos'))).toEqual(
       // Each folder written to also gets the list of the thumbnails Titlewave wrote there (own-outputs.ts).
       ['.titlewave-thumbnails', 'a_128.png', 'a_32.png', 'a_64.png', 'sub', 'sub/.titlewave-thumbnails', 'sub/b_128.png', 'sub/b_32.png', 'sub/b_64.png', 'sub/c_128.png', 'sub/c_32.png', 'sub/c_64.png'].sort(),
     );
@@ -79,9 +79,9 @@ describe('runThumbnails through the worker pool', () => {
     expect(again.filter((r) => !r.error).every((r) => r.outputs.every((o) => o.skipped))).toBe(true);
   });
 
-  it('gives OUTPUT_CONFLICT to the second of two inputs that would write the same file', async () => {
-    const left = join(dir, 'conflict', 'left');
-    const right = join(dir, 'conflict', 'right');
+  it('gives sibling folders output folders of their own by default: alike names neither collide nor skip', async () => {
+    const left = join(dir, 'siblings', 'left');
+    const right = join(dir, 'siblings', 'right');
     await mkdir(left, { recursive: true });
     await mkdir(right, { recursive: true });
     await writePng(join(left, 'x.png'), 100, 100);
@@ -90,10 +90,38 @@ describe('runThumbnails through the worker pool', () => {
     const records: ThumbRecord[] = [];
     await runThumbnails({ images: scan.images, roots: scan.roots, options: options() }, { pool, onRecord: (record) => records.push(record) });
     records.sort((a, b) => a.index - b.index);
+    expect(records.map((r) => r.error)).toEqual([null, null]);
+    expect(records[0]!.outputs[2]).toMatchObject({ path: join(dir, 'siblings', 'thumbnails', 'left', 'x_128.png'), width: 100 });
+    expect(records[1]!.outputs[2]).toMatchObject({ path: join(dir, 'siblings', 'thumbnails', 'right', 'x_128.png'), width: 80 });
+    // Run one after the other, as two jobs: the second finds nothing of the first's to skip.
+    const alone: ThumbRecord[] = [];
+    const rightOnly = await scanInputs([right]);
+    const progress = await runThumbnails({ images: rightOnly.images, roots: rightOnly.roots, options: options() }, { pool, onRecord: (record) => alone.push(record) });
+    expect(progress).toMatchObject({ done: 1, failed: 0, skipped: 1 });
+    expect(alone[0]!.outputs.every((o) => o.skipped && o.path.startsWith(join(dir, 'siblings', 'thumbnails', 'right')))).toBe(true);
+  });
+
+  it('gives OUTPUT_CONFLICT to the second of two inputs that would write the same file of one chosen output folder', async () => {
+    const left = join(dir, 'conflict', 'left');
+    const right = join(dir, 'conflict', 'right');
+    await mkdir(left, { recursive: true });
+    await mkdir(right, { recursive: true });
+    await writePng(join(left, 'x.png'), 100, 100);
+    await writePng(join(right, 'x.png'), 80, 80);
+    const scan = await scanInputs([left, right]);
+    const out = join(dir, 'conflict', 'out');
+    const records: ThumbRecord[] = [];
+    await runThumbnails({ images: scan.images, roots: scan.roots, options: options({ outDir: out }) }, { pool, onRecord: (record) => records.push(record) });
+    records.sort((a, b) => a.index - b.index);
     expect(records[0]!.error).toBeNull();
     expect(records[1]!.error?.code).toBe('OUTPUT_CONFLICT');
     expect(records[1]!.error?.message).toContain(join(left, 'x.png'));
-    expect(records[0]!.outputs[2]).toMatchObject({ path: join(dir, 'conflict', 'thumbnails', 'x_128.png'), width: 100 });
+    expect(records[0]!.outputs[2]).toMatchObject({ path: join(out, 'x_128.png'), width: 100 });
+    // The other folder alone, later, into the same folder: the file there is the first one's thumbnail, not its own.
+    const later: ThumbRecord[] = [];
+    const rightOnly = await scanInputs([right]);
+    await runThumbnails({ images: rightOnly.images, roots: rightOnly.roots, options: options({ outDir: out }) }, { pool, onRecord: (record) => later.push(record) });
+    expect(later[0]!.error).toMatchObject({ code: 'OUTPUT_CONFLICT', message: expect.stringContaining(`another image, ${join(left, 'x.png')}`) });
   });
 
   it('never writes over another source of the job, with overwrite on, by name or by {width}x{height}', async () => {
@@ -159,18 +187,18 @@ describe('runThumbnails through the worker pool', () => {
 });
 
 describe('runThumbnails bookkeeping (a pool that answers as told)', () => {
-  function fakePool(answer: (input: TaskMap['thumbs.file']['input']) => Promise<ThumbRecord>, size = 2): WorkerPool & { maxInFlight: number } {
+  function fakePool(answer: (input: TaskMap['thumbs.file']['input'], signal?: AbortSignal) => Promise<ThumbRecord>, size = 2): WorkerPool & { maxInFlight: number } {
     let inFlight = 0;
     const fake = {
       size,
       maxInFlight: 0,
-      async run<K extends TaskKind>(kind: K, input: TaskMap[K]['input']): Promise<TaskMap[K]['output']> {
+      async run<K extends TaskKind>(kind: K, input: TaskMap[K]['input'], runOptions?: { signal?: AbortSignal }): Promise<TaskMap[K]['output']> {
         expect(kind).toBe('thumbs.file');
         inFlight++;
         fake.maxInFlight = Math.max(fake.maxInFlight, inFlight);
         try {
           await new Promise((resolve) => setTimeout(resolve, 1));
-          return (await answer(input as TaskMap['thumbs.file']['input'])) as TaskMap[K]['output'];
+          return (await answer(input as TaskMap['thumbs.file']['input'], runOptions?.signal)) as TaskMap[K]['output'];
         } finally {
           inFlight--;
         }
@@ -198,6 +226,25 @@ describe('runThumbnails bookkeeping (a pool that answers as told)', () => {
     const final = await runThumbnails({ images: ['/p/a.jpg', '/p/b.jpg', '/p/c.jpg'], roots: [null, null, null], options: options() }, { pool, onRecord: (r) => records.push(r) });
     expect(final).toMatchObject({ done: 3, failed: 1 });
     expect(records.find((r) => r.index === 1)?.error).toEqual({ code: 'WORKER_FAILED', message: 'the worker crashed twice' });
+  });
+
+  it('counts the images in flight when the job is cancelled as cancelled, not failed', async () => {
+    const controller = new AbortController();
+    // Tasks that run until the job is cancelled, as a worker making a big image would.
+    const pool = fakePool(
+      (_input, signal) =>
+        new Promise((_resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(new Error('cancelled')), { once: true });
+        }),
+    );
+    const records: ThumbRecord[] = [];
+    const images = Array.from({ length: 10 }, (_, i) => `/p/${i}.jpg`);
+    const running = runThumbnails({ images, roots: images.map(() => null), options: options() }, { pool, signal: controller.signal, onRecord: (r) => records.push(r) });
+    setTimeout(() => controller.abort(), 20);
+    const final = await running;
+    // Two workers, two tasks each in flight: four images were being made.
+    expect(records.map((r) => r.error?.code)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED', 'CANCELLED']);
+    expect(final).toMatchObject({ total: 10, done: 4, failed: 0, cancelled: 4 });
   });
 
   it('refuses bad options before any task runs', async () => {

@@ -47,13 +47,22 @@ describe('thumbDimensions', () => {
 });
 
 describe('output paths', () => {
-  it('default: a thumbnails folder beside the given folder, subfolders mirrored', () => {
+  it('default: a folder of its own in a thumbnails folder beside the given folder, subfolders mirrored', () => {
     const root = '/home/me/photos';
-    expect(outputRootFor('/home/me/photos/trip/a.jpg', root, options())).toBe('/home/me/thumbnails');
-    expect(outputPathFor('/home/me/photos/trip/day 1/a.jpg', root, 64, options())).toBe('/home/me/thumbnails/trip/day 1/a_64.png');
-    expect(outputPathFor('/home/me/photos/b.jpeg', root, 32, options())).toBe('/home/me/thumbnails/b_32.png');
+    expect(outputRootFor('/home/me/photos/trip/a.jpg', root, options())).toBe('/home/me/thumbnails/photos');
+    expect(outputPathFor('/home/me/photos/trip/day 1/a.jpg', root, 64, options())).toBe('/home/me/thumbnails/photos/trip/day 1/a_64.png');
+    expect(outputPathFor('/home/me/photos/b.jpeg', root, 32, options())).toBe('/home/me/thumbnails/photos/b_32.png');
     // A trailing separator on the root changes nothing.
-    expect(outputPathFor('/home/me/photos/trip/a.jpg', '/home/me/photos/', 64, options())).toBe('/home/me/thumbnails/trip/a_64.png');
+    expect(outputPathFor('/home/me/photos/trip/a.jpg', '/home/me/photos/', 64, options())).toBe('/home/me/thumbnails/photos/trip/a_64.png');
+  });
+
+  it('default: sibling folders never share outputs, however alike their files are named', () => {
+    const a = outputPathFor('/home/me/2023/a.jpg', '/home/me/2023', 64, options());
+    const b = outputPathFor('/home/me/2024/a.jpg', '/home/me/2024', 64, options());
+    expect(a).toBe('/home/me/thumbnails/2023/a_64.png');
+    expect(b).toBe('/home/me/thumbnails/2024/a_64.png');
+    // Nor with a file given beside them: its outputs sit beside the folders', named after it.
+    expect(outputPathFor('/home/me/a.jpg', null, 64, options())).toBe('/home/me/thumbnails/a_64.png');
   });
 
   it('default for a file given directly: a thumbnails folder beside the file', () => {
@@ -89,10 +98,10 @@ describe('output paths', () => {
 
   it('Windows paths keep backslashes, drive roots and case-insensitive mirroring', () => {
     const root = 'C:\\Users\\Me\\Pictures';
-    expect(outputPathFor('C:\\Users\\Me\\Pictures\\Trip\\a.jpg', root, 64, options())).toBe('C:\\Users\\Me\\thumbnails\\Trip\\a_64.png');
+    expect(outputPathFor('C:\\Users\\Me\\Pictures\\Trip\\a.jpg', root, 64, options())).toBe('C:\\Users\\Me\\thumbnails\\Pictures\\Trip\\a_64.png');
     expect(outputPathFor('C:\\Users\\Me\\Pictures\\Trip\\a.jpg', 'c:\\users\\me\\pictures\\', 64, options({ outDir: 'D:\\thumbs' }))).toBe('D:\\thumbs\\Trip\\a_64.png');
     expect(outputPathFor('C:\\a.jpg', null, 32, options())).toBe('C:\\thumbnails\\a_32.png');
-    expect(outputPathFor('\\\\server\\share\\pics\\a.jpg', '\\\\server\\share\\pics', 32, options())).toBe('\\\\server\\share\\thumbnails\\a_32.png');
+    expect(outputPathFor('\\\\server\\share\\pics\\a.jpg', '\\\\server\\share\\pics', 32, options())).toBe('\\\\server\\share\\thumbnails\\pics\\a_32.png');
     expect(outputPathFor('C:\\p\\a.jpg', null, 64, options({ pattern: '{size}/{name}.{ext}' }))).toBe('C:\\p\\thumbnails\\64\\a.png');
   });
 

@@ -35,8 +35,9 @@ describe('the list of thumbnails Titlewave wrote', () => {
   it('knows a file by name and size, ignores torn lines, and reads what a cut-short compaction left', async () => {
     const folder = join(dir, 'lists');
     await mkdir(folder);
-    noteOwnOutput(join(folder, 'a_32.png'), 1200);
-    noteOwnOutput(join(folder, 'a_32.png'), 1300);
+    const source = { path: join(folder, 'a.jpg'), size: 5000, mtimeMs: 1_700_000_000_000.5 };
+    noteOwnOutput(join(folder, 'a_32.png'), 1200, source);
+    noteOwnOutput(join(folder, 'a_32.png'), 1300, { ...source, size: 5001 });
     await appendFile(join(folder, OWN_OUTPUTS_FILE), '{"name":"torn_32.png","si');
     await writeFile(join(folder, `${OWN_OUTPUTS_FILE}.compacting-123-456`), '{"name":"b_64.png","size":99}\n');
     const outputs = await readOwnOutputs(folder);
