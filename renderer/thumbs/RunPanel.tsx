@@ -100,12 +100,12 @@ export function RunPanel(props: {
     }
   };
 
-  // `done` counts every finished file, failed and already-there ones included.
-  const made = progress ? progress.done - progress.failed - progress.skipped : 0;
+  // `done` counts every finished file, failed, already-there and cancelled ones included.
+  const made = progress ? progress.done - progress.failed - progress.skipped - progress.cancelled : 0;
   let statusText: string | null = null;
   if (run && progress) {
-    if (run.state === 'done') statusText = t('stateDone', { done: format.number(progress.done - progress.failed), time: format.duration(progress.elapsedMs) });
-    else if (run.state === 'cancelled') statusText = t('stateCancelled', { done: format.number(progress.done), total: format.number(progress.total) });
+    if (run.state === 'done') statusText = t('stateDone', { done: format.number(progress.done - progress.failed - progress.cancelled), time: format.duration(progress.elapsedMs) });
+    else if (run.state === 'cancelled') statusText = t('stateCancelled', { done: format.number(progress.done - progress.cancelled), total: format.number(progress.total) });
   }
   if (run && running) statusText = progress ? t('progressText', { done: format.number(progress.done), total: format.number(progress.total) }) : t('starting');
   if (run?.state === 'failed') statusText = t('stateFailed', { message: run.error ?? '' });
@@ -159,6 +159,12 @@ export function RunPanel(props: {
               <dt>{t('statSkipped')}</dt>
               <dd data-testid="thumbs-skipped">{format.number(progress?.skipped ?? 0)}</dd>
             </div>
+            {progress?.cancelled ? (
+              <div data-tone="neutral">
+                <dt>{t('statCancelled')}</dt>
+                <dd data-testid="thumbs-cancelled">{format.number(progress.cancelled)}</dd>
+              </div>
+            ) : null}
             <div>
               <dt>{t('statElapsed')}</dt>
               <dd>{format.duration(clock.elapsedMs)}</dd>

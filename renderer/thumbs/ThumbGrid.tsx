@@ -18,15 +18,13 @@ function Tile(props: { record: ThumbRecord; alreadyThere: string }) {
   const name = baseName(record.input);
   const largest = record.outputs.at(-1);
   const sizes = record.outputs.map((output) => `${output.width}×${output.height}`).join(' · ');
+  const skipped = record.outputs.length > 0 && record.outputs.every((o) => o.skipped);
   return (
-    <figure className="thumb-tile" title={`${record.input}\n${sizes}`} data-skipped={record.outputs.length > 0 && record.outputs.every((o) => o.skipped)}>
+    <figure className="thumb-tile" title={`${record.input}\n${sizes}${skipped ? `\n${props.alreadyThere}` : ''}`} data-skipped={skipped}>
       <div className="thumb-tile__frame">
-        {record.previewUrl ? (
-          <img className="thumb-tile__img" src={record.previewUrl} alt={name} decoding="async" draggable={false} />
-        ) : (
-          // Outputs that were already there are the user's files: the host does not preview them.
-          <span className="thumb-tile__note">{props.alreadyThere}</span>
-        )}
+        {record.previewUrl ? <img className="thumb-tile__img" src={record.previewUrl} alt={name} decoding="async" draggable={false} /> : null}
+        {/* Made by an earlier run from this same image, and shown as it is. */}
+        {skipped ? <span className="thumb-tile__badge">{props.alreadyThere}</span> : null}
       </div>
       <figcaption className="thumb-tile__caption">
         <span className="thumb-tile__name">{name}</span>

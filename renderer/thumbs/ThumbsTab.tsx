@@ -22,9 +22,13 @@ import { loadSettings, patternProblem, saveSettings, type ThumbsSettings } from 
 
 const maxInputs = 10_000;
 
-/** Fold records into a run: made ones into the grid (and the folder holding every output), failed ones listed. */
+/**
+ * Fold records into a run: made ones into the grid (and the folder holding every output), failed ones listed. Images
+ * that were being made when the job was cancelled are neither: the counts above say how many.
+ */
 function addRecords(run: ThumbsRun, records: readonly ThumbRecord[]): void {
   for (const record of records) {
+    if (record.error?.code === 'CANCELLED') continue;
     if (record.error) {
       run.failed.push(record);
       continue;
@@ -149,7 +153,7 @@ export function ThumbsTab() {
       return next.length === list.length ? list : next;
     });
 
-  const drop = useFileDrop(addPaths, running);
+  const drop = useFileDrop(addPaths, running, info?.nativeDialogs ?? false);
 
   // Application menu: Start and Cancel act on this tab while it is the one shown; so does Esc.
   const root = useRef<HTMLDivElement>(null);
@@ -165,6 +169,7 @@ export function ThumbsTab() {
       className="thumbs-tab"
       ref={root}
       data-dragging={drop.dragging}
+      data-drop-refused={!(info?.nativeDialogs ?? false)}
       {...drop.handlers}
       onKeyDown={(event) => {
         if (event.key === 'Escape' && running) {
@@ -185,6 +190,7 @@ export function ThumbsTab() {
           dragging={drop.dragging}
           droppedWithoutPaths={drop.pathsUnknown}
           onDismissNotice={drop.clearNotice}
+          home={info?.homeDir ?? null}
         />
         <SettingsPanel
           settings={settings}

@@ -39,3 +39,12 @@ export function commonFolder(a: string, b: string): string | null {
   const joined = left.slice(0, shared).join(separator);
   return joined === '' ? separator : joined;
 }
+
+/** A typed path with a leading "~" (alone, or before a separator) read from `home`, as a shell would; others as they are. */
+export function expandHome(path: string, home: string | null): string {
+  if (!home || !/^~(?:$|[\\/])/.test(path)) return path;
+  const rest = path.slice(1).replace(/^[\\/]+/, '');
+  if (rest === '') return home;
+  const separator = isWindowsPath(home) ? '\\' : '/';
+  return home.endsWith(separator) ? home + rest : home + separator + rest;
+}

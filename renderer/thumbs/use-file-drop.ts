@@ -7,8 +7,8 @@ import { getApi } from '../api.js';
 
 export interface FileDrop {
   dragging: boolean;
-  /** Set when some dropped items came without a path. */
-  pathsUnknown: boolean;
+  /** The names of dropped items that came without a path (browser mode), or null. */
+  pathsUnknown: string[] | null;
   clearNotice: () => void;
   handlers: {
     onDragEnter: (event: DragEvent<HTMLElement>) => void;
@@ -20,16 +20,20 @@ export interface FileDrop {
 
 const isFileDrag = (event: DragEvent) => event.dataTransfer.types.includes('Files');
 
-export function useFileDrop(onPaths: (paths: string[]) => void, disabled: boolean): FileDrop {
+/**
+ * `pathsKnown`: whether the host gives dropped files' paths (the desktop app). Where it cannot (a browser), a drop is
+ * refused as it is dragged over (the pointer says so) and, dropped anyway, named in the tab's explanation.
+ */
+export function useFileDrop(onPaths: (paths: string[]) => void, disabled: boolean, pathsKnown: boolean): FileDrop {
   const [dragging, setDragging] = useState(false);
-  const [pathsUnknown, setPathsUnknown] = useState(false);
+  const [pathsUnknown, setPathsUnknown] = useState<string[] | null>(null);
   // dragenter/dragleave fire for every child crossed: count them so the highlight does not flicker.
   const depth = useRef(0);
 
   return {
     dragging,
     pathsUnknown,
-    clearNotice: () => setPathsUnknown(false),
+    clearNotice: () => setPathsUnknown(null),
     handlers: {
       onDragEnter(event) {
         if (!isFileDrag(event)) return;
@@ -43,7 +47,7 @@ export function useFileDrop(onPaths: (paths: string[]) => void, disabled: boolea
         if (!isFileDrag(event)) return;
         event.preventDefault();
         event.stopPropagation();
-        event.dataTransfer.dropEffect = disabled ? 'none' : 'copy';
+        event.dataTransfer.dropEffect = disabled || !pathsKnown ? 'none' : 'copy';
       },
       onDragLeave(event) {
         if (!isFileDrag(event)) return;
@@ -60,14 +64,14 @@ export function useFileDrop(onPaths: (paths: string[]) => void, disabled: boolea
         if (disabled) return;
         const api = getApi();
         const found: string[] = [];
-        let unknown = 0;
+        const unknown: string[] = [];
         for (const file of Array.from(event.dataTransfer.files)) {
           const path = api.pathForFile(file);
           if (path) found.push(path);
-          else unknown++;
+          else unknown.push(file.name);
         }
         if (found.length > 0) onPaths(found);
-        setPathsUnknown(unknown > 0);
+        setPathsUnknown(unknown.length > 0 ? unknown : null);
       },
     },
   };

@@ -35,12 +35,15 @@ export interface ServeProcess {
   kill: () => Promise<void>;
 }
 
-/** Start `titlewave serve --port 0 --data-dir <dataDir>` and read its URL from the first line of stdout. */
-export async function startServe(dataDir: string, extraArgs: string[] = []): Promise<ServeProcess> {
+/**
+ * Start `titlewave serve --port 0 --data-dir <dataDir>` and read its URL from the first line of stdout. `env`: more
+ * environment for it (HOME, say: the home folder the Thumbnails tab browses).
+ */
+export async function startServe(dataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [cliMain, 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, BROWSER: 'none' },
+    env: { ...process.env, BROWSER: 'none', ...env },
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8');

@@ -48,7 +48,8 @@ beforeAll(async () => {
   [dataDir, workDir] = await Promise.all([makeTempDir(), makeTempDir('titlewave-thumbs-')]);
   photos = join(workDir, 'Photos');
   await makePhotos(photos);
-  [serve, browser] = await Promise.all([startServe(dataDir), launchChromium()]);
+  // The folder the Thumbnails tab browses is the server's home folder: here, the test's own folder.
+  [serve, browser] = await Promise.all([startServe(dataDir, [], { HOME: workDir }), launchChromium()]);
   app = await openApp(browser, serve.url);
   page = app.page;
   await page.getByRole('tab', { name: 'Thumbnails' }).click();
@@ -112,7 +113,7 @@ describe('Thumbnails tab in browser mode', () => {
     }
     // Subfolders are mirrored.
     expect((await stat(outputPathFor(join(photos, 'trip', 'hill.jpg'), photos, 64, defaultThumbsOptions))).isFile()).toBe(true);
-    expect(outputPathFor(join(photos, 'trip', 'hill.jpg'), photos, 64, defaultThumbsOptions)).toContain(join('thumbnails', 'trip'));
+    expect(outputPathFor(join(photos, 'trip', 'hill.jpg'), photos, 64, defaultThumbsOptions)).toBe(join(workDir, 'thumbnails', 'Photos', 'trip', 'hill_64.png'));
   });
 
   it('lists the corrupt file with its reason, and offers the output folder', async () => {
@@ -136,24 +137,103 @@ describe('Thumbnails tab in browser mode', () => {
     await expect.poll(() => run.getByRole('status').textContent()).toMatch(/^Finished/);
     await expect(run.getByTestId('thumbs-done').textContent()).resolves.toBe('0');
     expect((await stat(output)).mtimeMs).toBe(before);
-    // Outputs that were already there are not previewed (they are the user's files), and the tiles say why.
-    await expect(run.getByRole('list', { name: 'Thumbnails made' }).getByText('Already there').count()).resolves.toBe(3);
+    // They are Titlewave's thumbnails of these same images: shown as they are, each tile saying it was there already.
+    const grid = run.getByRole('list', { name: 'Thumbnails made' });
+    await expect(grid.getByText('Already there').count()).resolves.toBe(3);
+    const pictures = grid.getByRole('img');
+    await expect.poll(() => pictures.evaluateAll((elements) => elements.map((element) => (element as unknown as { naturalWidth: number }).naturalWidth))).toEqual([
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+    ]);
+    await expect
+      .poll(async () => (await pictures.evaluateAll((elements) => elements.map((element) => (element as unknown as { naturalWidth: number }).naturalWidth))).every((width) => width > 0))
+      .toBe(true);
   });
 
-  it('says so when files are dropped but the browser does not reveal their paths', async () => {
+  it('gives a sibling folder with alike file names thumbnails of its own: nothing of the other counts as already there', async () => {
+    // Photos2 beside Photos, with a beach.jpg of its own (another picture, another size).
+    const sibling = join(workDir, 'Photos2');
+    await mkdir(sibling);
+    await sharp({ create: { width: 120, height: 240, channels: 3, background: '#2a6' } }).jpeg().toFile(join(sibling, 'beach.jpg'));
     const card = inputsCard();
+    const run = runRegion();
+    await card.getByRole('button', { name: 'Clear' }).click();
+    await card.getByLabel('Folder or image path').fill(sibling);
+    await card.getByRole('button', { name: 'Add' }).click();
+    await expect.poll(() => card.getByText('1 image found').count(), { timeout: 20_000 }).toBe(1);
+    await run.getByRole('button', { name: /^Make thumbnails/ }).click();
+    await expect.poll(() => run.getByRole('status').textContent(), { timeout: 30_000 }).toMatch(/^Finished: 1 images?/);
+    await expect(run.getByTestId('thumbs-done').textContent()).resolves.toBe('1');
+    await expect(run.getByTestId('thumbs-skipped').textContent()).resolves.toBe('0');
+    const output = join(workDir, 'thumbnails', 'Photos2', 'beach_64.png');
+    expect(await sharp(output).metadata()).toMatchObject({ width: 32, height: 64 });
+    // Photos' own thumbnail of its beach.jpg is as it was.
+    expect(await sharp(join(workDir, 'thumbnails', 'Photos', 'beach_64.png')).metadata()).toMatchObject({ width: 64, height: 43 });
+  });
+
+  it('says plainly that a drop cannot work in a browser, naming what was dropped', async () => {
+    const card = inputsCard();
+    await expect(card.getByText('Dropping files here cannot work: a browser never tells a page where a dropped file is on the disk.', { exact: false }).count()).resolves.toBe(1);
     // A page expression as a string: this file type-checks without the DOM library.
     const dataTransfer = await page.evaluateHandle(`(() => {
       const transfer = new DataTransfer();
       transfer.items.add(new File(['x'], 'dropped.jpg', { type: 'image/jpeg' }));
       return transfer;
     })()`);
-    // The whole tab takes drops, not only the drop area.
+    // The whole tab takes drops, not only the drop area; here it refuses them as they are dragged over.
     const zone = page.getByRole('region', { name: 'Settings', exact: true });
     await zone.dispatchEvent('dragenter', { dataTransfer });
-    await expect.poll(() => card.getByText('Drop to add').count()).toBe(1);
+    await expect.poll(() => card.getByText('Dropping cannot add files here').count()).toBe(1);
+    // Dragged over, the tab answers "no drop" (the pointer shows it), where the desktop app answers "copy".
+    const effect = await zone.evaluate((element, transfer) => {
+      const page = globalThis as unknown as { DragEvent: new (type: string, init: object) => unknown };
+      const drag = transfer as { dropEffect: string };
+      drag.dropEffect = 'copy';
+      (element as unknown as { dispatchEvent(event: unknown): boolean }).dispatchEvent(new page.DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      return drag.dropEffect;
+    }, dataTransfer);
+    expect(effect).toBe('none');
     await zone.dispatchEvent('drop', { dataTransfer });
-    await expect.poll(() => card.getByRole('alert').textContent()).toMatch(/does not say where dropped files are/);
+    await expect.poll(() => card.getByRole('alert').textContent()).toMatch(/^The browser did not say where “dropped\.jpg” is on the disk, so nothing was added/);
+  });
+
+  it('browses the folders of the home folder with their images counted, and adds the one chosen', async () => {
+    const card = inputsCard();
+    await card.getByRole('button', { name: 'Clear' }).click();
+    await card.getByRole('button', { name: 'Browse folders…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Choose a folder' });
+    const folders = dialog.getByRole('list', { name: 'Folders' });
+    // The home folder is the test's folder: Photos (3 images, and a subfolder) among the others.
+    await expect.poll(() => folders.getByRole('button', { name: /^Photos \(/ }).getAttribute('aria-label')).toBe('Photos (3 images · 1 folder)');
+    await folders.getByRole('button', { name: /^Photos \(/ }).click();
+    await expect.poll(() => dialog.locator('.folder-picker__path').textContent()).toBe('~/Photos');
+    await expect.poll(() => folders.getByRole('button').evaluateAll((buttons) => buttons.map((button) => (button as unknown as { ariaLabel: string }).ariaLabel))).toEqual(['trip (1 image)']);
+    await dialog.getByRole('button', { name: 'Up one folder' }).click();
+    await expect.poll(() => dialog.locator('.folder-picker__path').textContent()).toBe('~');
+    await expect(dialog.getByRole('button', { name: 'Up one folder' }).isDisabled()).resolves.toBe(true);
+    await folders.getByRole('button', { name: /^Photos \(/ }).click();
+    await expect.poll(() => dialog.locator('.folder-picker__path').textContent()).toBe('~/Photos');
+    await dialog.getByRole('button', { name: 'Add “Photos”' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    await expect.poll(() => card.getByText('4 images found').count(), { timeout: 20_000 }).toBe(1);
+    await expect(card.getByTestId('thumbs-path-status').allTextContents()).resolves.toEqual(['4 images']);
+  });
+
+  it('checks each typed path at once: not found, no images, and ~ as the home folder', async () => {
+    const card = inputsCard();
+    await mkdir(join(workDir, 'Nothing here'), { recursive: true });
+    await card.getByRole('button', { name: 'Clear' }).click();
+    const field = card.getByLabel('Folder or image path');
+    await field.fill('~/Photos');
+    await field.press('Enter');
+    await field.fill(join(workDir, 'No such folder'));
+    await field.press('Enter');
+    await field.fill(join(workDir, 'Nothing here'));
+    await field.press('Enter');
+    await expect.poll(() => card.getByTestId('thumbs-path-status').allTextContents(), { timeout: 20_000 }).toEqual(['4 images', 'Not found', 'No images']);
+    await expect(card.locator('.thumbs-inputs__name').first().getAttribute('title')).resolves.toBe(photos);
+    for (const name of ['No such folder', 'Nothing here']) await card.getByRole('button', { name: `Remove ${name}` }).click();
   });
 
   it('updates the output-path preview live as the settings change', async () => {
@@ -238,6 +318,11 @@ describe('Thumbnails tab in browser mode', () => {
     await expect.poll(() => run.getByRole('status').textContent(), { timeout: 10_000 }).toMatch(/^Cancelled after \d+ of 160 images/);
     const done = Number(await bar.getAttribute('aria-valuenow'));
     expect(done).toBeLessThan(160);
+    // The images being made when it was cancelled are cancelled, not failed: no red count, no failure listed.
+    await expect(run.getByTestId('thumbs-failed').textContent()).resolves.toBe('0');
+    await expect(run.getByRole('region', { name: /files? failed/ }).count()).resolves.toBe(0);
+    const cancelled = run.getByTestId('thumbs-cancelled');
+    if ((await cancelled.count()) > 0) expect(Number(await cancelled.textContent())).toBeGreaterThan(0);
     await expect(run.getByRole('button', { name: /^Make thumbnails/ }).isEnabled()).resolves.toBe(true);
   });
 });
