@@ -180,7 +180,7 @@ const samplePayloads: { [E in EventName]: Events[E] } = {
   },
   'primes.checkUpdate': { jobId: 'j', seq: 1, state: 'running', records: [], done: 0, total: 1, elapsedMs: 0 },
   'primes.rangeUpdate': { jobId: 'j', seq: 1, state: 'running', progress: { sieved: 0, total: 1, count: 0, elapsedMs: 0, etaMs: null, workers: [] }, primes: [] },
-  'thumbs.update': { jobId: 'j', seq: 1, state: 'running', records: [], progress: { total: 0, done: 0, failed: 0, skipped: 0, elapsedMs: 0, etaMs: null }, outDir: null },
+  'thumbs.update': { jobId: 'j', seq: 1, state: 'running', records: [], progress: { total: 0, done: 0, failed: 0, cancelled: 0, skipped: 0, elapsedMs: 0, etaMs: null }, outDir: null },
   'history.changed': { runs: [] },
   'cluster.workers': { runId: 'r', queue: 'redis://127.0.0.1:6379/0', connection: 'connected', paused: false, workers: [] },
   'menu.command': { command: 'open' },
