@@ -171,12 +171,6 @@ export function ThumbsTab() {
       data-dragging={drop.dragging}
       data-drop-refused={!(info?.nativeDialogs ?? false)}
       {...drop.handlers}
-      onKeyDown={(event) => {
-        if (event.key === 'Escape' && running) {
-          event.preventDefault();
-          void cancel();
-        }
-      }}
     >
       <div className="thumbs-tab__side">
         <InputsPanel
