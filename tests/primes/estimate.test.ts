@@ -73,13 +73,15 @@ describe('estimateListBytes', () => {
 
 describe('estimateRangeMs', () => {
   const count = { mode: 'count' as const, workers: 2, cores: 2 };
-  it('is near the measured times of the benchmark ranges (README, 2 workers), within a factor of two', () => {
+  // docs/primes.md's CPU figures with the WebAssembly kernel: each of 2 workers sieves for 1.0 s for π(10^10) and
+  // 0.52 s for [10^15, 10^15 + 10^9], so a quiet machine takes about that long (the load moves wall times, not these).
+  it('is near the measured times of the benchmark ranges (2 workers), within a factor of two', () => {
     const near = (estimate: number, measured: number) => {
       expect(estimate).toBeGreaterThan(measured / 2);
       expect(estimate).toBeLessThan(measured * 2);
     };
-    near(estimateRangeMs(0n, 10n ** 10n, count), 1271);
-    near(estimateRangeMs(10n ** 15n, 10n ** 15n + 10n ** 9n, count), 726);
+    near(estimateRangeMs(0n, 10n ** 10n, count), 1000);
+    near(estimateRangeMs(10n ** 15n, 10n ** 15n + 10n ** 9n, count), 520);
   });
 
   it('grows with the numbers, shrinks with the workers a machine can run at once, and adds the writing of a list', () => {
