@@ -145,7 +145,7 @@ export const primesMessages = defineMessages({
     checkEmptyBody: '输入或粘贴数字后点“判断”，或试试教程里的 13 个数。',
     checkSummary: '已判断 {total} 个 · 素数 {prime} 个 · 合数 {composite} 个',
     checkErrors: (p) => `错误 ${p.count} 个`,
-    checkNeither: '非素数也非合数 {count} 个',
+    checkNeither: '既非素数也非合数 {count} 个',
     checkProgress: '正在判断… {done} / {total}',
     checkCancelled: '已取消，完成 {done} / {total}',
     checkStopped: '在 {done} / {total} 时停止：{message}',

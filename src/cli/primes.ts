@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { newProgram, runProgram } from './run.js';
-import { MAX_SIEVE_BOUND_TEXT } from '../primes/limits.js';
+import { FACTOR_SEARCH_MS, MAX_SIEVE_BOUND_TEXT } from '../primes/limits.js';
 import { runCheck, runRange, UsageError } from './primes-run.js';
 
 const MAX_WORKERS = 256;
@@ -36,7 +36,7 @@ Examples:
   primes
     .command('check')
     .description('Primality of each number (stdin when none is given): one JSON record per number')
-    .argument('[N...]', 'numbers (integers of any size); separators: spaces, commas, new lines')
+    .argument('[N...]', 'numbers (integers of any size); separators: spaces, new lines, semicolons, ", "; digits may be grouped: 1,000,003 and 1_000_003 are one number')
     .option('--workers <n>', 'worker processes for big lists (default: one per core)', parseWorkers)
     .addHelpText(
       'after',
@@ -44,7 +44,8 @@ Examples:
 Each record: {"index","n","prime","factor","method","proven","error"}.
   method: trivial | trial-division | miller-rabin-deterministic | baillie-psw
   proven: false only for "prime" answers above 2^64 (Baillie-PSW: no known counterexample, not a proof)
-  factor: the smallest prime factor of a composite when it is cheap to find, else null
+  prime:  false for 0 and 1 too, which are neither prime nor composite (method trivial, factor null)
+  factor: the smallest prime factor of a composite, searched for up to ${FACTOR_SEARCH_MS} ms of CPU (trial division, Pollard-Brent rho); null when not found
   error:  null, or {"code","message"} with code NOT_AN_INTEGER, NEGATIVE, TOO_LARGE (over 2000 digits), WORKER_FAILED`,
     )
     .action(async (numbers: string[], options: { workers?: number }) => {

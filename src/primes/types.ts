@@ -13,7 +13,7 @@ export interface PrimeCheckRecord {
   /** The number as a decimal string, or the token as given when it is not one. */
   n: string;
   prime: boolean | null;
-  /** For composites, the smallest prime factor when it is cheap to find (decimal string), else null. */
+  /** For composites, the smallest prime factor when the search finds it in its time (decimal string), else null. */
   factor: string | null;
   method: PrimalityMethod | null;
   /** True when the answer is proven; false for Baillie-PSW above 2^64 (no known counterexample, not a proof). */

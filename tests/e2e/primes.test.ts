@@ -449,6 +449,31 @@ describe('Primes tab in browser mode', () => {
     await expect(card.locator('.primes-result-card').getByText('Speed-up over one worker').count()).resolves.toBe(0);
   });
 
+  it('shows the ranges of earlier results whole at 1024 × 700', async () => {
+    await page.setViewportSize({ width: 1024, height: 700 });
+    try {
+      const card = rangeCard();
+      for (const [from, to] of [
+        ['1000000000000000', '1000000001000000'],
+        ['10000000000000000', '10000000001000000'],
+      ] as const) {
+        await card.getByLabel('From', { exact: true }).fill(from);
+        await card.getByLabel('To', { exact: true }).fill(to);
+        await card.getByRole('button', { name: 'Count', exact: true }).click();
+        const range = `[${BigInt(from).toLocaleString('en-US')}, ${BigInt(to).toLocaleString('en-US')}]`;
+        await expect.poll(() => card.locator('.primes-result-card').textContent(), { timeout: 20_000 }).toContain(` primes in ${range}`);
+      }
+      const recent = card.getByRole('region', { name: 'Earlier results' });
+      await expect(recent.getByText('[1,000,000,000,000,000, 1,000,000,001,000,000]', { exact: true }).count()).resolves.toBe(1);
+      const cut = await recent.locator('td, th').evaluateAll((cells) =>
+        cells.filter((cell) => cell.scrollWidth > cell.clientWidth + 1).map((cell) => `${cell.textContent} (${cell.scrollWidth} > ${cell.clientWidth})`),
+      );
+      expect(cut).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it('cancels a big count promptly', async () => {
     const card = rangeCard();
     await card.getByLabel('When listing, also write every prime to a file').uncheck();
