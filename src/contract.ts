@@ -460,6 +460,23 @@ export function clusterError(code: ClusterFailureCode, message: string): Titlewa
   return new TitlewaveError(`CLUSTER_${code}`, `CLUSTER_${code}: ${message}`);
 }
 
+/** Why `thumbs.browse` refused a folder: not there, not readable, outside the home folder, not a folder. */
+export const browseFailureCodes = ['NOT_FOUND', 'NOT_READABLE', 'OUTSIDE_HOME', 'NOT_A_FOLDER'] as const;
+export type BrowseFailureCode = (typeof browseFailureCodes)[number];
+
+/** A refusal of `thumbs.browse`: `BROWSE_<code>: ` leads its message, so the page can say it in its own language. */
+export function browseError(code: BrowseFailureCode, message: string): TitlewaveError<`BROWSE_${BrowseFailureCode}`> {
+  return new TitlewaveError(`BROWSE_${code}`, `BROWSE_${code}: ${message}`);
+}
+
+/** The code and message of a rejection made by browseError, or null for any other error. */
+export function browseErrorOf(error: unknown): { code: BrowseFailureCode; message: string } | null {
+  const text = error instanceof Error || typeof error === 'string' ? errorMessage(error) : '';
+  const match = /^(?:Error: )?BROWSE_([A-Z_]+): (.*)$/s.exec(text);
+  if (!match || !(browseFailureCodes as readonly string[]).includes(match[1] ?? '')) return null;
+  return { code: match[1] as BrowseFailureCode, message: match[2] ?? '' };
+}
+
 /** The code and line of a rejection made by clusterError, or null for any other error. */
 export function clusterErrorOf(error: unknown): { code: ClusterFailureCode; message: string } | null {
   const text = error instanceof Error || typeof error === 'string' ? errorMessage(error) : '';

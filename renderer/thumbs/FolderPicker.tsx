@@ -4,7 +4,7 @@
  * the user's home folder, each folder with its images counted. The desktop app uses the system's own dialogs instead.
  */
 import { useEffect, useId, useRef, useState } from 'react';
-import type { FolderListing } from '../../src/contract.js';
+import { browseErrorOf, type FolderListing } from '../../src/contract.js';
 import { errorMessage, invoke } from '../api.js';
 import { Button } from '../components/Button.js';
 import { useFormatters, useT } from '../i18n/index.js';
@@ -36,7 +36,10 @@ export function FolderPicker(props: { open: boolean; onChoose: (path: string) =>
       const listing = await invoke('thumbs.browse', { path });
       if (mine === request.current) setState({ status: 'shown', listing });
     } catch (error) {
-      if (mine === request.current) setState((current) => ({ status: 'failed', message: errorMessage(error), listing: current.status === 'loading' ? null : current.listing }));
+      // The services' refusals say why in a code: said here in the page's language (the services' words are English).
+      const refusal = browseErrorOf(error);
+      const message = refusal ? t(`browseErr${refusal.code}`) : errorMessage(error);
+      if (mine === request.current) setState((current) => ({ status: 'failed', message, listing: current.status === 'loading' ? null : current.listing }));
     }
   };
 

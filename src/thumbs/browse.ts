@@ -8,7 +8,7 @@
 import type { Dir } from 'node:fs';
 import { opendir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { FolderListing } from '../contract.js';
+import { browseError, type FolderListing } from '../contract.js';
 import { kindFromName } from './sniff.js';
 
 /** At most this many subfolders are listed (in name order); `truncated` says when there were more. */
@@ -18,9 +18,6 @@ const MAX_ENTRIES_COUNTED = 5000;
 /** Entries read to count all the subfolders of one listing; the subfolders past it are listed uncounted. */
 const MAX_ENTRIES_PER_LISTING = 100_000;
 
-export class BrowseError extends Error {
-  override name = 'BrowseError';
-}
 
 /** Whether `path` is `home` or inside it (both real paths). */
 function isInside(path: string, home: string): boolean {
@@ -64,7 +61,7 @@ async function countIn(folder: string, budget: number): Promise<{ images: number
 }
 
 /**
- * The folder `path` (null: the home folder) with its subfolders, each counted. Refuses, with a BrowseError saying why,
+ * The folder `path` (null: the home folder) with its subfolders, each counted. Refuses, with a browseError saying why,
  * a path that does not exist, is not a folder, cannot be read, or lies outside `home` once symlinks are resolved.
  */
 export async function listFolder(path: string | null, options: { home: string }): Promise<FolderListing> {
@@ -74,19 +71,19 @@ export async function listFolder(path: string | null, options: { home: string })
     real = await realpath(resolve(home, path ?? home));
   } catch (error) {
     const code = (error as ErrnoLike).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new BrowseError(`${path} was not found`);
-    if (code === 'EACCES' || code === 'EPERM') throw new BrowseError(`${path} cannot be read (permission denied)`);
-    throw new BrowseError(`${path} cannot be opened: ${(error as Error).message}`);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw browseError('NOT_FOUND', `${path} was not found`);
+    if (code === 'EACCES' || code === 'EPERM') throw browseError('NOT_READABLE', `${path} cannot be read (permission denied)`);
+    throw browseError('NOT_READABLE', `${path} cannot be opened: ${(error as Error).message}`);
   }
-  if (!isInside(real, home)) throw new BrowseError(`${path} is outside your home folder (${home}): only folders inside it can be browsed`);
-  if (!(await stat(real)).isDirectory()) throw new BrowseError(`${path} is not a folder`);
+  if (!isInside(real, home)) throw browseError('OUTSIDE_HOME', `${path} is outside your home folder (${home}): only folders inside it can be browsed`);
+  if (!(await stat(real)).isDirectory()) throw browseError('NOT_A_FOLDER', `${path} is not a folder`);
 
   let dir: Dir;
   try {
     dir = await opendir(real);
   } catch (error) {
     const code = (error as ErrnoLike).code;
-    throw new BrowseError(code === 'EACCES' || code === 'EPERM' ? `${real} cannot be read (permission denied)` : `${real} cannot be read: ${(error as Error).message}`);
+    throw browseError('NOT_READABLE', code === 'EACCES' || code === 'EPERM' ? `${real} cannot be read (permission denied)` : `${real} cannot be read: ${(error as Error).message}`);
   }
   const candidates: string[] = [];
   let images = 0;

@@ -4,7 +4,7 @@
  * path; what was found; start; thumbnails appear in the live grid and load; outputs are on disk at the sizes asked
  * for; the corrupt file is listed with its reason; "Open output folder" appears.
  */
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -218,6 +218,23 @@ describe('Thumbnails tab in browser mode', () => {
     await expect.poll(() => dialog.isVisible()).toBe(false);
     await expect.poll(() => card.getByText('4 images found').count(), { timeout: 20_000 }).toBe(1);
     await expect(card.getByTestId('thumbs-path-status').allTextContents()).resolves.toEqual(['4 images']);
+  });
+
+  it('says in the page’s words why a folder cannot be browsed (gone since it was listed), keeping the listing', async () => {
+    const gone = join(workDir, 'Gone soon');
+    await mkdir(gone);
+    const card = inputsCard();
+    await card.getByRole('button', { name: 'Browse folders…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Choose a folder' });
+    const folders = dialog.getByRole('list', { name: 'Folders' });
+    await expect.poll(() => folders.getByRole('button', { name: /^Gone soon \(/ }).count()).toBe(1);
+    await rm(gone, { recursive: true });
+    await folders.getByRole('button', { name: /^Gone soon \(/ }).click();
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toBe('That folder is no longer there.');
+    await expect(dialog.locator('.folder-picker__path').textContent()).resolves.toBe('~');
+    await expect(folders.getByRole('button', { name: /^Photos \(/ }).count()).resolves.toBe(1);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
   });
 
   it('checks each typed path at once: not found, no images, and ~ as the home folder', async () => {

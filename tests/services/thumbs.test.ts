@@ -144,10 +144,10 @@ describe('thumbnails through the services', () => {
       expect(pictures.folders).toEqual([{ name: 'Trip', path: join(home, 'Pictures', 'Trip'), images: 2, folders: 1, more: false }]);
       // Outside the home folder: refused, whether named directly, by "..", or through a link.
       for (const outside of [root, join(home, '..'), join(home, 'Escape'), '/']) {
-        await expect(browsing.invoke('thumbs.browse', [{ path: outside }]), outside).rejects.toThrow(/is outside your home folder/);
+        await expect(browsing.invoke('thumbs.browse', [{ path: outside }]), outside).rejects.toThrow(/^BROWSE_OUTSIDE_HOME: .* is outside your home folder/);
       }
-      await expect(browsing.invoke('thumbs.browse', [{ path: join(home, 'nope') }])).rejects.toThrow(/was not found/);
-      await expect(browsing.invoke('thumbs.browse', [{ path: join(home, 'Pictures', 'top.jpg') }])).rejects.toThrow(/is not a folder/);
+      await expect(browsing.invoke('thumbs.browse', [{ path: join(home, 'nope') }])).rejects.toThrow(/^BROWSE_NOT_FOUND: .* was not found/);
+      await expect(browsing.invoke('thumbs.browse', [{ path: join(home, 'Pictures', 'top.jpg') }])).rejects.toThrow(/^BROWSE_NOT_A_FOLDER: .* is not a folder/);
       await expect(browsing.invoke('thumbs.browse', [{ path: '' }] as never)).rejects.toThrow(/Invalid arguments/);
     } finally {
       await browsing.close();
