@@ -39,7 +39,17 @@ export function FolderPicker(props: { open: boolean; onChoose: (path: string) =>
       // The services' refusals say why in a code: said here in the page's language (the services' words are English).
       const refusal = browseErrorOf(error);
       const message = refusal ? t(`browseErr${refusal.code}`) : errorMessage(error);
-      if (mine === request.current) setState((current) => ({ status: 'failed', message, listing: current.status === 'loading' ? null : current.listing }));
+      if (mine !== request.current) return;
+      setState((current) => ({ status: 'failed', message, listing: current.status === 'loading' ? null : current.listing }));
+      // A folder gone since it was listed: the folder shown is read again, so it no longer offers it.
+      const here = shown?.path;
+      if (refusal?.code !== 'NOT_FOUND' || here === undefined || here === path) return;
+      try {
+        const listing = await invoke('thumbs.browse', { path: here });
+        if (mine === request.current) setState({ status: 'failed', message, listing });
+      } catch {
+        // The message above stands; the list stays as it was.
+      }
     }
   };
 

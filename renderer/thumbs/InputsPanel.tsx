@@ -172,26 +172,26 @@ export function InputsPanel(props: {
             {props.paths.map((path, index) => {
               const status = statusOf(index);
               return (
-              <li key={path} className="thumbs-inputs__item" data-problem={status?.problem || undefined}>
-                <span className="thumbs-inputs__name" title={path}>
-                  <span className="thumbs-inputs__base">{baseName(path)}</span>
-                  <span className="thumbs-inputs__dir">{dirName(path)}</span>
-                </span>
-                {status ? (
-                  <span className={`thumbs-inputs__status${status.problem ? ' thumbs-inputs__status--problem' : ''}`} data-testid="thumbs-path-status">
-                    {status.text}
+                <li key={path} className="thumbs-inputs__item" data-problem={status?.problem || undefined}>
+                  <span className="thumbs-inputs__name" title={path}>
+                    <span className="thumbs-inputs__base">{baseName(path)}</span>
+                    <span className="thumbs-inputs__dir">{dirName(path)}</span>
                   </span>
-                ) : null}
-                <button
-                  type="button"
-                  className="icon-button"
-                  aria-label={t('remove', { name: baseName(path) })}
-                  disabled={props.disabled}
-                  onClick={() => props.onRemove(path)}
-                >
-                  ×
-                </button>
-              </li>
+                  {status ? (
+                    <span className={`thumbs-inputs__status${status.problem ? ' thumbs-inputs__status--problem' : ''}`} data-testid="thumbs-path-status">
+                      {status.text}
+                    </span>
+                  ) : null}
+                  <button
+                    type="button"
+                    className="icon-button"
+                    aria-label={t('remove', { name: baseName(path) })}
+                    disabled={props.disabled}
+                    onClick={() => props.onRemove(path)}
+                  >
+                    ×
+                  </button>
+                </li>
               );
             })}
           </ul>

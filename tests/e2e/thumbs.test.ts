@@ -233,6 +233,8 @@ describe('Thumbnails tab in browser mode', () => {
     await expect.poll(() => dialog.getByRole('alert').textContent()).toBe('That folder is no longer there.');
     await expect(dialog.locator('.folder-picker__path').textContent()).resolves.toBe('~');
     await expect(folders.getByRole('button', { name: /^Photos \(/ }).count()).resolves.toBe(1);
+    // Read again: the folder that is gone is no longer offered.
+    await expect.poll(() => folders.getByRole('button', { name: /^Gone soon \(/ }).count()).toBe(0);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(() => dialog.isVisible()).toBe(false);
   });
