@@ -151,6 +151,10 @@ export function useLastJob<P extends { jobId: string; seq: number }, L>(options:
   }, []);
   useReconnected(() => void restore());
 }
+
+/** Esc presses a useEscapeCancels hook acted on (marked handled for everything else, not for the other hooks). */
+const escapesTaken = new WeakSet<Event>();
+
 /**
  * Esc cancels the job while its tab is shown, wherever the focus is: starting a job disables the button that started
  * it, so the focus often falls back to the page, where a key handler on the card would never hear it. A card that
@@ -161,10 +165,13 @@ export function useEscapeCancels(area: { readonly current: HTMLElement | null },
   latest.current = { running, cancel };
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key !== 'Escape' || event.defaultPrevented || !latest.current.running) return;
+      if (event.key !== 'Escape' || !latest.current.running) return;
+      // Handled already by a card or a field; not when only another job's hook took it: each running job hears it.
+      if (event.defaultPrevented && !escapesTaken.has(event)) return;
       const element = area.current;
       if (!element || element.closest('[hidden]') || document.querySelector('dialog[open]')) return;
       event.preventDefault();
+      escapesTaken.add(event);
       latest.current.cancel();
     };
     window.addEventListener('keydown', onKeyDown);

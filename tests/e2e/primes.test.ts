@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPrime } from '../../src/primes/primality.js';
 import { launchChromium, makeTempDir, openApp, removeDir, startServe, type AppPage, type ServeProcess } from './helpers.js';
 
 let serve: ServeProcess;
@@ -447,6 +448,32 @@ describe('Primes tab in browser mode', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => card.getByText(/^Cancelled/).count(), { timeout: 10_000 }).toBe(1);
     await expect(card.locator('.primes-result-card').getByText('Speed-up over one worker').count()).resolves.toBe(0);
+  });
+
+  it('Esc cancels both jobs when neither card has the focus', async () => {
+    // Products of two 20-digit primes: each one's factor search runs its full time in a worker and gives up, so the
+    // check lasts many seconds.
+    const nextPrime = (from: bigint) => {
+      let n = from | 1n;
+      while (!isPrime(n)) n += 2n;
+      return n;
+    };
+    const q = nextPrime(10n ** 19n + 12345n);
+    const numbers: string[] = [];
+    for (let p = nextPrime(10n ** 19n + 10n ** 18n); numbers.length < 300; p = nextPrime(p + 2n)) numbers.push(String(p * q));
+    const check = checkCard();
+    await check.getByLabel('Numbers').fill(numbers.join('\n'));
+    await check.getByRole('button', { name: /^Check/ }).click();
+    const range = rangeCard();
+    await range.getByLabel('From', { exact: true }).fill('0');
+    await range.getByLabel('To', { exact: true }).fill('1e12');
+    await range.getByRole('button', { name: 'Count', exact: true }).click();
+    await expect.poll(() => range.getByRole('button', { name: 'Cancel' }).isVisible(), { timeout: 20_000 }).toBe(true);
+    await expect(check.getByRole('status').textContent()).resolves.toMatch(/^Checking…/);
+    await page.evaluate('document.activeElement && document.activeElement.blur()');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => check.getByRole('status').textContent(), { timeout: 10_000 }).toMatch(/^Cancelled after \d+ of 300/);
+    await expect.poll(() => range.getByText(/^Cancelled/).count(), { timeout: 10_000 }).toBe(1);
   });
 
   it('shows the ranges of earlier results whole at 1024 × 700', async () => {
