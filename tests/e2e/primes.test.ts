@@ -40,6 +40,21 @@ function sievePrimes(from: number, to: number): number[] {
   return primes;
 }
 
+/**
+ * An element as the page's code reads it, typed by hand: a test that imports the renderer loads React's empty DOM
+ * interfaces, where an element has none of these.
+ */
+interface PageBox {
+  scrollTop: number;
+  readonly clientHeight: number;
+  readonly scrollHeight: number;
+  readonly clientWidth: number;
+  readonly scrollWidth: number;
+  readonly className: string;
+  readonly textContent: string | null;
+  querySelectorAll(selectors: string): Iterable<PageBox>;
+}
+
 const checkCard = () => page.getByRole('region', { name: 'Check numbers' });
 const rangeCard = () => page.getByRole('region', { name: 'Count or list primes in a range' });
 
@@ -166,15 +181,16 @@ describe('Primes tab in browser mode', () => {
       await expect.poll(() => card.getByRole('status').textContent(), { timeout: 20_000 }).toMatch(/^7 checked/);
       const grid = card.getByRole('grid');
       const cut = () =>
-        grid.evaluate((element) =>
-          [...element.querySelectorAll('[role="gridcell"], [role="gridcell"] *')]
+        grid.evaluate((grid) =>
+          [...(grid as unknown as PageBox).querySelectorAll('[role="gridcell"], [role="gridcell"] *')]
             .filter((cell) => cell.scrollWidth > cell.clientWidth + 1 && cell.clientWidth > 0)
             .map((cell) => `${cell.className}: ${cell.textContent} (${cell.scrollWidth} > ${cell.clientWidth})`),
         );
       // Scrolled through: no cell anywhere is narrower than what it holds.
       for (let guard = 0; guard < 40; guard++) {
         expect(await cut()).toEqual([]);
-        const done = await grid.evaluate((element) => {
+        const done = await grid.evaluate((grid) => {
+          const element = grid as unknown as PageBox;
           const end = element.scrollTop + element.clientHeight >= element.scrollHeight - 1;
           element.scrollTop += element.clientHeight / 2;
           return end;
@@ -493,7 +509,7 @@ describe('Primes tab in browser mode', () => {
       const recent = card.getByRole('region', { name: 'Earlier results' });
       await expect(recent.getByText('[1,000,000,000,000,000, 1,000,000,001,000,000]', { exact: true }).count()).resolves.toBe(1);
       const cut = await recent.locator('td, th').evaluateAll((cells) =>
-        cells.filter((cell) => cell.scrollWidth > cell.clientWidth + 1).map((cell) => `${cell.textContent} (${cell.scrollWidth} > ${cell.clientWidth})`),
+        (cells as unknown as PageBox[]).filter((cell) => cell.scrollWidth > cell.clientWidth + 1).map((cell) => `${cell.textContent} (${cell.scrollWidth} > ${cell.clientWidth})`),
       );
       expect(cut).toEqual([]);
     } finally {
