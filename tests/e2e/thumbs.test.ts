@@ -317,13 +317,12 @@ describe('Thumbnails tab in browser mode', () => {
   it('cancels a running job', async () => {
     const many = join(workDir, 'Many');
     await mkdir(many);
-    await Promise.all(
-      Array.from({ length: 160 }, (_, i) =>
-        sharp({ create: { width: 900, height: 600, channels: 3, background: { r: i, g: 120, b: 200 }, noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
-          .jpeg()
-          .toFile(join(many, `shot-${i}.jpg`)),
-      ),
-    );
+    // One big noisy photo (slow to encode on a busy machine), copied: 160 images that each take a while to thumbnail,
+    // so the job is still running when Cancel is clicked.
+    const photo = await sharp({ create: { width: 2400, height: 1600, channels: 3, background: { r: 90, g: 120, b: 200 }, noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+      .jpeg()
+      .toBuffer();
+    await Promise.all(Array.from({ length: 160 }, (_, i) => writeFile(join(many, `shot-${i}.jpg`), photo)));
     const card = inputsCard();
     await card.getByRole('button', { name: 'Clear' }).click();
     await card.getByLabel('Folder or image path').fill(many);
