@@ -58,7 +58,11 @@ export const thumbsErrorVariants: Record<ThumbsErrorCode, readonly Variant[]> = 
     { pattern: /^the output (?<path>.+) would replace a source image$/s, key: 'errReplacesSource' },
     { pattern: /^(?:the output )?(?<path>.+) is the source image$/s, key: 'errIsSource' },
   ],
-  OUTPUT_CONFLICT: [{ pattern: /^its output (?<path>.+) is also the output of (?<other>.+)$/s, key: 'errSharedOutput' }],
+  OUTPUT_CONFLICT: [
+    { pattern: /^its output (?<path>.+) is also the output of (?<other>.+)$/s, key: 'errSharedOutput' },
+    { pattern: /^a file Titlewave did not make is already at (?<path>.+): it is left as it is \(choose another output folder, or overwrite\)$/s, key: 'errForeignOutput' },
+    { pattern: /^(?<path>.+) is already the thumbnail of another image, (?<other>.+): choose another output folder or name pattern$/s, key: 'errOtherImagesOutput' },
+  ],
   CANCELLED: [{ pattern: /^the job was cancelled before this image was done$/, key: 'errCancelledBefore' }],
   WORKER_FAILED: [],
 };
