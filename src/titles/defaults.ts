@@ -15,4 +15,7 @@ export const defaultTitlesOptions: Readonly<TitlesOptions> = Object.freeze({
   maxBodyBytes: 4 * 1024 * 1024,
   retryBaseMs: 500,
   maxRetryDelayMs: 10_000,
+  proxy: 'environment',
+  robots: 'ignore',
+  rate: null,
 });

@@ -5,14 +5,13 @@
  */
 import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-// Only the Agent, not undici's index: the index loads all of undici (fetch, WebSocket, caches, mocks, and through
-// them Node's own copy), about 70 ms of CPU at every start, a twentieth of a CPU-bound CLI run of 5,000 pages.
-// tests/titles/undici-agent.test.ts checks that this is the very class the index exports.
-import Agent from 'undici/lib/dispatcher/agent.js';
 import { defaultTitlesOptions } from './defaults.js';
 import { failure, isRetryableStatus } from './errors.js';
 import { AttemptGroup, runAttempt, withoutCredentials, type AttemptContext, type AttemptResult } from './fetch.js';
 import { EntryIndexer } from './input.js';
+import { createDispatcher, proxySettingProblem } from './proxy.js';
+import { HostPacer, rateWindow } from './rate.js';
+import { CANCELLED, RobotsRules, robotsToken } from './robots.js';
 import { HostScheduler } from './scheduler.js';
 import type { RecordError, TitleErrorCode, TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from './types.js';
 import { errorMessage } from '../errors.js';
@@ -66,6 +65,15 @@ function checkOptions(options: TitlesOptions): void {
   for (const key of nonNegative) {
     if (!Number.isFinite(options[key]) || options[key] < 0) throw new RangeError(`titles option ${key} must be 0 or more (got ${options[key]})`);
   }
+  if (options.rate !== null) rateWindow(options.rate);
+  if (options.robots !== 'respect' && options.robots !== 'ignore') throw new RangeError(`titles option robots must be respect or ignore (got ${String(options.robots)})`);
+  const proxyProblem = proxySettingProblem(options.proxy);
+  if (proxyProblem !== null) throw new RangeError(`titles option proxy: ${proxyProblem}`);
+}
+
+/** The pace a run's scheduler keeps: requests per second per host, and robots.txt's Crawl-delay when respected. */
+export function pacerFor(options: TitlesOptions): HostPacer | null {
+  return options.rate !== null || options.robots === 'respect' ? new HostPacer({ perSecond: options.rate }) : null;
 }
 
 /** Request headers: ours, then the user's (any case) on top. */
@@ -145,7 +153,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export interface SlotGate {
   acquire(host: string, front: boolean): Promise<boolean>;
   release(host: string): void;
+  /** To another host (a redirect), or on the same host its next request's pace. */
   move(from: string, to: string): Promise<boolean>;
+  /** A granted request was written to the wire, or ended without being written (pacing counts writes). */
+  written?(host: string, sent: boolean): void;
+  /** A host's Crawl-delay (robots.txt). */
+  setMinInterval?(host: string, ms: number): void;
 }
 
 /** One distinct entry to fetch: its index in the run, its line as given, and the normalised URL and host. */
@@ -181,18 +194,27 @@ export function invalidEntryRecord(index: number, line: string, reason: string):
  * them (in-flight requests abort, waiting ones never start).
  */
 export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signal: AbortSignal): EntryFetcher {
-  const dispatcher = new Agent({
-    connections: options.perHost,
-    pipelining: 1,
-    keepAliveTimeout: 10_000,
-    keepAliveMaxTimeout: 60_000,
-    maxHeaderSize: 64 * 1024,
-    connect: { timeout: options.timeoutMs },
-  });
+  // Direct, through a proxy, or as the environment says (src/titles/proxy.ts).
+  const { dispatcher, proxied } = createDispatcher(options.proxy, { connections: options.perHost, connectTimeoutMs: options.timeoutMs });
   const sharedGroup = new AttemptGroup(signal);
   const headers = requestHeaders(options);
   /** Attempts that gave their slot back with their body in hand, not parsed yet: at most `concurrency` of them. */
   let releasedUnparsed = 0;
+  const written = gate.written?.bind(gate);
+  const robots =
+    options.robots === 'respect'
+      ? new RobotsRules(
+          robotsToken(options.userAgent),
+          { dispatcher, headers: headers.map((value, i) => (i % 2 === 1 && headers[i - 1] === 'accept' ? 'text/plain,*/*;q=0.5' : value)), signal, timeoutMs: options.timeoutMs },
+          {
+            acquire: (host) => gate.acquire(host, false),
+            move: (from, to) => gate.move(from, to),
+            release: (host) => gate.release(host),
+            written: (host, sent) => written?.(host, sent),
+            setCrawlDelay: (host, ms) => gate.setMinInterval?.(host, ms),
+          },
+        )
+      : null;
   const context: AttemptContext = {
     dispatcher,
     options,
@@ -209,6 +231,12 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
     earlyReleaseDone: () => {
       releasedUnparsed -= 1;
     },
+    proxied,
+    ...(written !== undefined ? { requestWritten: written } : {}),
+    ...(robots !== null ? { robotsCheck: async (url: string, host: string) => {
+      const verdict = await robots.check(url, host);
+      return verdict === CANCELLED ? 'cancelled' : verdict;
+    } } : {}),
   };
 
   const fetch = async (entry: FetchEntry, entrySignal?: AbortSignal): Promise<TitleRecord | null> => {
@@ -218,6 +246,12 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
     let started = 0;
     let attempts = 0;
     let bytes = 0;
+    if (robots !== null) {
+      // Asked before the first request: a disallowed URL is never requested.
+      const verdict = await robots.check(entry.url, null, stop);
+      if (verdict === CANCELLED || stop.aborted) return null;
+      if (verdict !== null) return emptyRecord(entry, { code: verdict.code, message: verdict.message });
+    }
     for (;;) {
       if (stop.aborted || !(await gate.acquire(entry.host, attempts > 0))) return null;
       if (stop.aborted) {
@@ -260,7 +294,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
   if (init.signal?.aborted) cancel.abort(init.signal.reason);
   else init.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
-  const scheduler = new HostScheduler(options.concurrency, options.perHost);
+  const scheduler = new HostScheduler(options.concurrency, options.perHost, pacerFor(options));
   cancel.signal.addEventListener('abort', () => scheduler.close(), { once: true });
   const fetcher = createEntryFetcher(options, scheduler, cancel.signal);
   const loopDelay = monitorEventLoopDelay({ resolution: loopDelayResolutionMs });

@@ -31,8 +31,27 @@ function describe(error: unknown): string {
 
 const tlsCode = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|ERR_OSSL_)/;
 
+/** The proxy's own failure along the cause chain (src/titles/proxy.ts tags them), or null. */
+function proxyFailureOf(error: unknown): Failure | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if ((current as { code?: unknown }).code === 'TITLEWAVE_PROXY') return failure('PROXY', current.message, (current as { retryable?: boolean }).retryable === true);
+    current = (current as { cause?: unknown }).cause;
+  }
+  if (!(error instanceof Error)) return null;
+  // undici's ProxyAgent: the answer to CONNECT (https through an http proxy), and a forwarding proxy's 407.
+  const status = /Proxy response \((\d{3})\) !== 200/.exec(error.message)?.[1];
+  if (status === '407') return failure('PROXY', 'the proxy refused the tunnel: it wants credentials, or rejected them (407 Proxy Authentication Required)');
+  if (status !== undefined && status.startsWith('5')) return failure('CONNECT', `the proxy could not connect to the site (it answered ${status} to CONNECT)`, true);
+  if (status !== undefined) return failure('PROXY', `the proxy refused the tunnel (it answered ${status} to CONNECT)`);
+  if (/Proxy Authentication Required/.test(error.message)) return failure('PROXY', 'the proxy refused the request: it wants credentials, or rejected them (407 Proxy Authentication Required)');
+  return null;
+}
+
 /** Map a thrown network error to a record error. */
 export function classifyNetworkError(error: unknown): Failure {
+  const proxy = proxyFailureOf(error);
+  if (proxy !== null) return proxy;
   const codes = errorCodes(error);
   const has = (...wanted: string[]): boolean => codes.some((code) => wanted.includes(code));
   const detail = describe(error);

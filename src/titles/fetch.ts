@@ -13,6 +13,7 @@ import { classifyNetworkError, failure, isRetryableStatus, parseRetryAfter, type
 import { maxDepth } from './head-parser.js';
 import { PageReader, type PageResult } from './page.js';
 import type { RedirectHop, TitlesOptions } from './types.js';
+import { toError } from '../errors.js';
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 /** After the answer is known, read up to this much more so the connection can be reused; beyond it, close it. */
@@ -227,7 +228,10 @@ export interface AttemptContext {
   headers: string[];
   /** The same without credentials (Authorization, Cookie, Proxy-Authorization): sent after a redirect to another origin. */
   crossOriginHeaders: string[];
-  /** Move the slot this request holds to another host (cross-host redirect); false when the run is closing. */
+  /**
+   * Before every redirect: move the slot this request holds to the next hop's host, or, on the same host, wait for
+   * its pacing (requests per second); false when the run is closing.
+   */
   moveHost(from: string, to: string): Promise<boolean>;
   /** Give back a slot on `host` (one a redirect waited for after its attempt had ended). */
   releaseHost(host: string): void;
@@ -238,6 +242,12 @@ export interface AttemptContext {
    */
   releaseEarly(host: string): boolean;
   earlyReleaseDone(): void;
+  /** The request granted on `host` was written to the wire (`sent`), or ended without being written (pacing). */
+  requestWritten?(host: string, sent: boolean): void;
+  /** robots.txt, when respected: null when `url` may be fetched (a redirect's target), else the failure to record. */
+  robotsCheck?(url: string, host: string): Promise<Failure | null | 'cancelled'>;
+  /** Requests go through a proxy: a 407 answer is the proxy's, not the site's. */
+  proxied?: boolean;
 }
 
 /** Request headers (flat) without the ones that carry credentials. */
@@ -317,6 +327,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   readonly started: Promise<void>;
   /** Called when the exchange fails, so a wait on something else (a decoder) ends too. */
   onFailure: (() => void) | null = null;
+  /** Told once whether the request was written to the wire (true) or ended without being written (false). */
+  onWritten: ((sent: boolean) => void) | null = null;
   #controller: Dispatcher.DispatchController | null = null;
   #abortReason: Error | null = null;
   #error: Error | null = null;
@@ -342,7 +354,15 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
+    // undici calls this right before it writes the request.
+    this.#reportWritten(this.#abortReason === null);
     if (this.#abortReason !== null) controller.abort(this.#abortReason);
+  }
+
+  #reportWritten(sent: boolean): void {
+    const report = this.onWritten;
+    this.onWritten = null;
+    report?.(sent);
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
@@ -374,6 +394,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#reportWritten(false);
     this.#error = error;
     this.#start?.reject(error);
     this.#waiter?.reject(error);
@@ -400,6 +421,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   abort(reason: Error): void {
     if (this.#ended || this.#error !== null) return;
     this.#abortReason ??= reason;
+    // Not started yet: it never will be (onRequestStart aborts it).
+    if (this.#controller === null) this.#reportWritten(false);
     this.#controller?.abort(reason);
   }
 }
@@ -477,8 +500,10 @@ export class AttemptGroup {
   }
 }
 
-function dispatch(ctx: AttemptContext, url: string, control: AttemptControl, headers: string[]): Exchange {
+function dispatch(ctx: AttemptContext, url: string, host: string, control: AttemptControl, headers: string[]): Exchange {
   const exchange = new Exchange();
+  const requestWritten = ctx.requestWritten;
+  if (requestWritten !== undefined) exchange.onWritten = (sent) => requestWritten(host, sent);
   control.current = exchange;
   if (control.reason !== null) exchange.abort(control.reason);
   // url is a normalised href: scheme://host[:port]/path?query. Split it without parsing it again, unless it carries
@@ -486,18 +511,23 @@ function dispatch(ctx: AttemptContext, url: string, control: AttemptControl, hea
   const pathStart = url.indexOf('/', url.indexOf('//') + 2);
   const authority = url.slice(0, pathStart);
   const target = authority.includes('@') ? new URL(url) : null;
-  ctx.dispatcher.dispatch(
-    {
-      origin: target?.origin ?? authority,
-      path: target === null ? url.slice(pathStart) : `${target.pathname}${target.search}`,
-      method: 'GET',
-      headers,
-      // Our own deadline covers the whole request; undici's per-request timers would only add work.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    },
-    exchange,
-  );
+  try {
+    ctx.dispatcher.dispatch(
+      {
+        origin: target?.origin ?? authority,
+        path: target === null ? url.slice(pathStart) : `${target.pathname}${target.search}`,
+        method: 'GET',
+        headers,
+        // Our own deadline covers the whole request; undici's per-request timers would only add work.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      },
+      exchange,
+    );
+  } catch (error) {
+    // A dispatcher that refuses the request at once (a proxy agent's checks) fails it like any other error.
+    exchange.onResponseError(null as unknown as Dispatcher.DispatchController, toError(error));
+  }
   return exchange;
 }
 
@@ -531,11 +561,17 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
 
   try {
     for (;;) {
-      const response = dispatch(ctx, currentUrl, control, headers);
+      const response = dispatch(ctx, currentUrl, result.host ?? host, control, headers);
       await response.started;
       result.finalUrl = currentUrl;
       result.status = response.status;
       const responseHeaders = response.headers;
+      if (ctx.proxied === true && response.status === 407) {
+        // A proxy that forwards plain http answers 407 itself when it wants credentials.
+        await drain(response, responseHeaders['content-length'], result);
+        result.error = failure('PROXY', 'the proxy refused the request: it wants credentials (407 Proxy Authentication Required)');
+        return result;
+      }
       const location = headerValue(responseHeaders.location);
       if (redirectStatuses.has(response.status) && location !== undefined) {
         await drain(response, responseHeaders['content-length'], result);
@@ -566,15 +602,21 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
         visited.add(next.href);
         // Credentials go to the origin they were given for only (scheme, host and port), and once dropped stay dropped.
         if (headers !== ctx.crossOriginHeaders && next.origin !== new URL(currentUrl).origin) headers = ctx.crossOriginHeaders;
-        if (next.host !== result.host && result.host !== null) {
+        // Every hop moves the slot: to the next host, or on the same host it waits for the host's pace (--rate).
+        if (result.host !== null) {
           const from = result.host;
           const to = next.host;
           const move = ctx.moveHost(from, to);
           const moved = await control.race(move);
           if (moved === aborted) {
-            // The deadline (or cancel) came while waiting for a slot on the other host: give that slot back when it comes.
+            // The deadline (or cancel) came while waiting for a slot or the pace: give the slot back when it comes,
+            // and the pace's grant with it (that request is never written).
             result.host = null;
-            void move.then((granted) => granted && ctx.releaseHost(to));
+            void move.then((granted) => {
+              if (!granted) return;
+              ctx.requestWritten?.(to, false);
+              ctx.releaseHost(to);
+            });
             throw control.reason;
           }
           result.host = moved ? to : null;
@@ -582,6 +624,18 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
             result.cancelled = true;
             return result;
           }
+        }
+        const blocked = ctx.robotsCheck === undefined || result.host === null ? null : await ctx.robotsCheck(next.href, result.host);
+        if (blocked === 'cancelled') {
+          // The run is closing; the check gave the slot back.
+          result.host = null;
+          result.cancelled = true;
+          return result;
+        }
+        if (blocked !== null) {
+          result.finalUrl = next.href;
+          result.error = blocked;
+          return result;
         }
         currentUrl = next.href;
         continue;

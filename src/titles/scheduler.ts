@@ -2,8 +2,10 @@
  * The bounded pool behind a titles run: at most `concurrency` requests in flight overall and `perHost` per host,
  * granted round-robin over the hosts that have work, so one big host cannot starve the others.
  * Every operation is O(1): hosts with work and room wait in a FIFO ring; a host at its limit leaves the ring and
- * comes back when one of its requests ends.
+ * comes back when one of its requests ends. With a pacer (requests per second per host, Crawl-delay), a host whose
+ * window is full also leaves the ring, without holding a slot, and comes back when its window has room.
  */
+import type { HostPacer } from './rate.js';
 
 interface Waiter {
   resolve: (granted: boolean) => void;
@@ -16,7 +18,12 @@ interface HostState {
   queueHead: number;
   /** Requests already holding a global slot, moving to this host (redirects): served first, no global slot needed. */
   movers: Waiter[];
+  /** Requests holding their slots, waiting for the pacer before their next request (redirects). */
+  paced: Waiter[];
   inRing: boolean;
+  name: string;
+  /** Wakes the host when its pacing window has room again. */
+  timer: NodeJS.Timeout | null;
 }
 
 export class HostScheduler {
@@ -31,6 +38,7 @@ export class HostScheduler {
   constructor(
     private readonly concurrency: number,
     private readonly perHost: number,
+    private readonly pacer: HostPacer | null = null,
   ) {}
 
   /** Requests holding a slot. */
@@ -72,7 +80,7 @@ export class HostScheduler {
    * back its slot on `from` and waits for one on `to`, ahead of requests not yet started. Resolves false if closed.
    */
   move(from: string, to: string): Promise<boolean> {
-    if (from === to) return Promise.resolve(true);
+    if (from === to) return this.#pace(to);
     this.#leaveHost(from);
     if (this.#closed) {
       this.#inFlight -= 1;
@@ -81,9 +89,47 @@ export class HostScheduler {
     const state = this.#host(to);
     if (state.active < this.perHost) {
       state.active += 1;
+      return this.#pace(to);
+    }
+    return new Promise<boolean>((resolve) => state.movers.push({ resolve })).then((moved) => (moved ? this.#pace(to) : false));
+  }
+
+  /**
+   * The request granted last on `host` was written to the wire (`sent`), or ended without being written: the pacer
+   * counts requests by when they were written.
+   */
+  written(host: string, sent: boolean): void {
+    if (this.pacer === null) return;
+    this.pacer.written(host, sent);
+    const state = this.#hosts.get(host);
+    if (state !== undefined) this.#serve(state);
+    this.#pump();
+  }
+
+  /** A host's Crawl-delay (robots.txt): the least time between two of its requests. */
+  setMinInterval(host: string, ms: number): void {
+    this.pacer?.setInterval(host, ms);
+  }
+
+  /**
+   * A request holding its slots on `host` makes another request there (a redirect on the same host, or the first
+   * after a move): it waits for the pacer, ahead of requests not yet started. False when closed.
+   */
+  #pace(host: string): Promise<boolean> {
+    if (this.pacer === null) return Promise.resolve(true);
+    if (this.#closed) {
+      this.release(host);
+      return Promise.resolve(false);
+    }
+    const state = this.#host(host);
+    if (state.paced.length === 0 && this.pacer.wait(host) === 0) {
+      this.pacer.grant(host);
       return Promise.resolve(true);
     }
-    return new Promise<boolean>((resolve) => state.movers.push({ resolve }));
+    return new Promise<boolean>((resolve) => {
+      state.paced.push({ resolve });
+      this.#serve(state);
+    });
   }
 
   pause(): void {
@@ -111,6 +157,15 @@ export class HostScheduler {
         mover.resolve(false);
       }
       state.movers = [];
+      // They hold a slot on the host and a global one; the caller gives back neither when refused.
+      for (const waiter of state.paced) {
+        this.#inFlight -= 1;
+        state.active -= 1;
+        waiter.resolve(false);
+      }
+      state.paced = [];
+      if (state.timer !== null) clearTimeout(state.timer);
+      state.timer = null;
     }
     this.#ring = [];
     this.#ringHead = 0;
@@ -119,7 +174,7 @@ export class HostScheduler {
   #host(host: string): HostState {
     let state = this.#hosts.get(host);
     if (state === undefined) {
-      state = { active: 0, queue: [], queueHead: 0, movers: [], inRing: false };
+      state = { active: 0, queue: [], queueHead: 0, movers: [], paced: [], inRing: false, timer: null, name: host };
       this.#hosts.set(host, state);
     }
     return state;
@@ -136,15 +191,43 @@ export class HostScheduler {
     }
     state.active -= 1;
     this.#offer(state);
-    if (state.active === 0 && state.queue.length === state.queueHead && !state.inRing) this.#hosts.delete(host);
+    if (state.active === 0 && state.queue.length === state.queueHead && !state.inRing && state.timer === null) this.#hosts.delete(host);
   }
 
-  /** Put a host in the ring if it has queued work and room. */
+  /** Put a host in the ring if it has queued work, room, and (paced) room in its window now. */
   #offer(state: HostState): void {
-    if (!state.inRing && state.queue.length > state.queueHead && state.active < this.perHost) {
+    if (!state.inRing && state.queue.length > state.queueHead && state.active < this.perHost && state.paced.length === 0 && this.#paceAllows(state)) {
       state.inRing = true;
       this.#ring.push(state);
     }
+  }
+
+  /** Whether the pacer lets `state`'s host start a request now; if not, wake it when it will. */
+  #paceAllows(state: HostState): boolean {
+    if (this.pacer === null) return true;
+    const wait = this.pacer.wait(state.name);
+    if (wait === 0) return true;
+    // Infinity: a granted request is not written yet; `written` serves the host again.
+    if (Number.isFinite(wait) && state.timer === null && !this.#closed) {
+      state.timer = setTimeout(() => {
+        state.timer = null;
+        this.#serve(state);
+        this.#pump();
+      }, Math.ceil(wait));
+    }
+    return false;
+  }
+
+  /** Requests waiting for the pacer while holding their slots go first, then the host's queue. */
+  #serve(state: HostState): void {
+    if (this.pacer === null || this.#closed) return;
+    while (state.paced.length > 0) {
+      if (!this.#paceAllows(state)) return;
+      this.pacer.grant(state.name);
+      (state.paced.shift() as Waiter).resolve(true);
+    }
+    this.#offer(state);
+    if (state.active === 0 && state.queue.length === state.queueHead && !state.inRing && state.timer === null && this.#hosts.get(state.name) === state) this.#hosts.delete(state.name);
   }
 
   #pump(): void {
@@ -154,6 +237,8 @@ export class HostScheduler {
       this.#ringHead += 1;
       state.inRing = false;
       if (state.queue.length === state.queueHead || state.active >= this.perHost) continue;
+      // Paced: its window may have filled since it joined the ring (a redirect took the room).
+      if (this.pacer !== null && (state.paced.length > 0 || !this.#paceAllows(state))) continue;
       const waiter = state.queue[state.queueHead] as Waiter;
       state.queue[state.queueHead] = undefined as unknown as Waiter;
       state.queueHead += 1;
@@ -163,6 +248,7 @@ export class HostScheduler {
       }
       state.active += 1;
       this.#inFlight += 1;
+      this.pacer?.grant(state.name);
       // Back of the ring: the next grant goes to another host.
       this.#offer(state);
       waiter.resolve(true);

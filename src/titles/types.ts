@@ -15,6 +15,8 @@ export const titleErrorCodes = [
   'PROTOCOL',
   'ABORTED',
   'NETWORK',
+  'PROXY',
+  'ROBOTS',
 ] as const;
 export type TitleErrorCode = (typeof titleErrorCodes)[number];
 
@@ -78,6 +80,15 @@ export interface TitlesOptions {
   retryBaseMs: number;
   /** Longest wait before a retry, Retry-After included (default 10000). */
   maxRetryDelayMs: number;
+  /**
+   * Where requests go: `direct`, `environment` (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY; the default) or a proxy
+   * URL (http://, https://, socks5://, socks5h://; credentials in the URL).
+   */
+  proxy: string;
+  /** robots.txt: `ignore` (the default: the user chose the URLs) or `respect` (ROBOTS records, Crawl-delay). */
+  robots: 'respect' | 'ignore';
+  /** Requests per second per host (a fraction below 1: one per 1/N s); null: no limit (the default). */
+  rate: number | null;
 }
 
 export interface TitlesProgress {

@@ -1,9 +1,17 @@
-import { Agent } from 'undici';
+import { Agent, buildConnector, Dispatcher, Pool, ProxyAgent } from 'undici';
 import { describe, expect, it } from 'vitest';
 import DispatcherAgent from 'undici/lib/dispatcher/agent.js';
+import DispatcherBase from 'undici/lib/dispatcher/dispatcher.js';
+import DispatcherPool from 'undici/lib/dispatcher/pool.js';
+import DispatcherProxyAgent from 'undici/lib/dispatcher/proxy-agent.js';
+import connect from 'undici/lib/core/connect.js';
 
-describe("the engine's undici Agent (imported without undici's index)", () => {
-  it('is the class undici exports', () => {
+describe("the titles engine's undici pieces (imported without undici's index)", () => {
+  it('are the classes and function undici exports', () => {
     expect(DispatcherAgent).toBe(Agent);
+    expect(DispatcherBase).toBe(Dispatcher);
+    expect(DispatcherPool).toBe(Pool);
+    expect(DispatcherProxyAgent).toBe(ProxyAgent);
+    expect(connect).toBe(buildConnector);
   });
 });
