@@ -177,15 +177,17 @@ export async function* sourceLines(sources: readonly InputSource[], stdin: Reada
  * The entry list's fingerprint of the sources as they are now (read once more from the files, or from `replay`):
  * deduplicated as the engine does (src/titles/input.ts), so it matches what a run records through its `skip` hook.
  */
-export async function entriesOf(sources: readonly InputSource[], stdin: Readable, replay: ReadonlyMap<InputSource, Buffer>): Promise<EntriesFingerprint> {
+export async function entriesOf(sources: readonly InputSource[], stdin: Readable, replay: ReadonlyMap<InputSource, Buffer>, sitemapList: string | null = null): Promise<EntriesFingerprint> {
   const digest = new EntryDigest();
   const indexer = new EntryIndexer();
-  for (const source of sources) {
+  const add = (line: string): void => {
+    const item = indexer.next(line);
+    if (item.kind === 'entry') digest.add(item.parsed.line);
+  };
+  // After the files, the URLs the run's sitemaps gave (the list beside the output), as the run read them.
+  const all: InputSource[] = sitemapList === null ? [...sources] : [...sources, { arg: sitemapList, name: sitemapList, path: sitemapList, regular: true }];
+  for (const source of all) {
     const decoder = new LineDecoder(source.arg === '-' ? STANDARD_INPUT : source.arg);
-    const add = (line: string): void => {
-      const item = indexer.next(line);
-      if (item.kind === 'entry') digest.add(item.parsed.line);
-    };
     for await (const chunk of chunksOf(source, stdin, replay.get(source))) decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk).forEach(add);
     decoder.end().forEach(add);
   }

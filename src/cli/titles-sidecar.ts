@@ -28,21 +28,42 @@ export interface EntriesFingerprint {
   sha256: string;
 }
 
+/** The sitemaps a run read (`--sitemap`), and whether it had read them to their end. */
+export interface SitemapsRecord {
+  /** As given: each URL, or the file's absolute path. */
+  names: string[];
+  /** Every URL of them has been read (and is in the list beside the output). */
+  complete: boolean;
+}
+
 export interface TitlesRunRecord {
   titlewave: 'titles output';
   version: 1;
-  format: RecordFormat;
+  /** xlsx: the records are kept in a journal beside the output, and the workbook is written from it. */
+  format: RecordFormat | 'xlsx';
   /** When the run that began the output started (ISO 8601); a resumed run keeps it. */
   startedAt: string;
   updatedAt: string;
   inputs: InputFingerprint[];
   /** Null until the input has been read to its end once. */
   entries: EntriesFingerprint | null;
+  /** --sitemap: their URLs are kept, in the order read, in the list beside the output (sitemapListPathFor). */
+  sitemaps?: SitemapsRecord;
 }
 
 /** `.NAME.titlewave.json` beside the output. */
 export function runRecordPathFor(output: string): string {
   return join(dirname(output), `.${basename(output)}.titlewave.json`);
+}
+
+/** `.NAME.titlewave-sitemap.txt`: the URLs read from the run's sitemaps, one per line, in the order read. */
+export function sitemapListPathFor(output: string): string {
+  return join(dirname(output), `.${basename(output)}.titlewave-sitemap.txt`);
+}
+
+/** `.NAME.titlewave-records.jsonl`: an .xlsx output's records, from which the workbook is written (and resumed). */
+export function recordsJournalPathFor(output: string): string {
+  return join(dirname(output), `.${basename(output)}.titlewave-records.jsonl`);
 }
 
 /** A run record that exists but cannot be read as one. */
@@ -75,11 +96,12 @@ export async function readRunRecord(output: string): Promise<TitlesRunRecord | n
   if (
     record.titlewave !== 'titles output' ||
     record.version !== 1 ||
-    !['jsonl', 'csv', 'json'].includes(String(record.format)) ||
+    !['jsonl', 'csv', 'json', 'xlsx'].includes(String(record.format)) ||
     typeof record.startedAt !== 'string' ||
     !Array.isArray(record.inputs) ||
     !record.inputs.every(isFingerprint) ||
-    !(entries === null || (typeof entries === 'object' && typeof entries.count === 'number' && typeof entries.sha256 === 'string'))
+    !(entries === null || (typeof entries === 'object' && typeof entries.count === 'number' && typeof entries.sha256 === 'string')) ||
+    !(record.sitemaps === undefined || (Array.isArray(record.sitemaps.names) && record.sitemaps.names.every((name) => typeof name === 'string') && typeof record.sitemaps.complete === 'boolean'))
   ) {
     throw new RunRecordError(`${path} is not a run record this version of Titlewave reads`);
   }
@@ -130,6 +152,7 @@ export function compareInputBytes(recorded: readonly InputFingerprint[], current
 /** "urls.txt and more.txt, started 2025-01-01 10:00:00" */
 export function describeRun(record: TitlesRunRecord): string {
   const names = record.inputs.map((input) => (input.name === 'standard input' ? input.name : basename(input.name)));
+  for (const sitemap of record.sitemaps?.names ?? []) names.push(`sitemap ${/^https?:\/\//i.test(sitemap) ? sitemap : basename(sitemap)}`);
   const list = names.length <= 1 ? (names[0] ?? 'no input') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
   return `the run of ${list} started ${record.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`;
 }

@@ -1,20 +1,24 @@
 /** `titlewave titles [FILE...]`: page titles of URL lists, records on stdout (or a file), progress on stderr. */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import { basename } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { holdOutputLock } from './output-lock.js';
 import { newProgram, runProgram } from './run.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import { entriesOf, fingerprint, InputTooLargeError, prepareInputs, readWhole, sourceLines, STANDARD_INPUT, type InputSource } from './titles-input.js';
-import { compareInputBytes, describeRun, EntryDigest, readRunRecord, RunRecordError, runRecordPathFor, writeRunRecord, type TitlesRunRecord } from './titles-sidecar.js';
+import { compareInputBytes, describeRun, EntryDigest, readRunRecord, recordsJournalPathFor, RunRecordError, runRecordPathFor, sitemapListPathFor, writeRunRecord, type TitlesRunRecord } from './titles-sidecar.js';
+import { prepareSitemaps, SitemapArgError, type SitemapArgs } from './titles-sitemaps.js';
 import { LockedError } from '../fs/lock.js';
 import { assertNotAnInput, checkOutputFile, PathProblem } from '../fs/paths.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
 import { cliTitlesLimits, userAgentProblem, type Limit } from '../titles/limits.js';
+import { DIRECT, ENVIRONMENT, environmentProxyProblem, proxySettingProblem } from '../titles/proxy.js';
 import { keepOnly, OutputNotResumableError, readExistingOutput, RecordEncoder, recordKey, type ExistingOutput, type RecordFormat } from '../titles/output.js';
 import { TextEncodingError } from '../titles/text-encoding.js';
 import type { TitlesJob, TitlesJobInit } from '../titles/engine.js';
@@ -27,8 +31,6 @@ export interface TitlesIo {
   stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };
 }
-
-type OutputFormat = RecordFormat | 'text';
 
 interface TitlesFlags {
   concurrency: number;
@@ -43,7 +45,16 @@ interface TitlesFlags {
   force?: boolean;
   /** Run on the workers of this Redis queue (src/cluster/) instead of in this process. */
   redis?: string;
+  /** Sitemaps (URLs or files) whose URLs are input too, after the files. */
+  sitemap?: string[];
+  /** A proxy URL; false: --no-proxy (direct, whatever the environment says); unset: the environment's. */
+  proxy?: string | false;
+  robots: 'respect' | 'ignore';
+  /** Requests per second per host. */
+  rate?: number;
 }
+
+type OutputFormat = RecordFormat | 'text' | 'xlsx';
 
 const integer = ({ min, max }: Limit) => (value: string): number => {
   if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
@@ -59,6 +70,15 @@ const seconds = (value: string): number => {
   if (value.trim() === '' || !Number.isFinite(number) || ms < min || ms > max) throw new InvalidArgumentError(`expected seconds, from ${min / 1000} to ${max / 1000} (e.g. 15 or 2.5).`);
   return number;
 };
+
+const rate = (value: string): number => {
+  const number = Number(value);
+  const problem = 'expected requests per second per host: a whole number from 1 to 1000, or a fraction below 1 (0.5 = one every 2 s).';
+  if (value.trim() === '' || !Number.isFinite(number) || number <= 0 || number > 1000 || (number > 1 && !Number.isInteger(number))) throw new InvalidArgumentError(problem);
+  return number;
+};
+
+const sitemapArg = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 // Headers undici refuses to send on a request (or that would break it: a GET has no body); refused at parse time
 // rather than failing every URL three times.
@@ -97,8 +117,9 @@ const userAgent = (value: string): string => {
   return value;
 };
 
-function formatFromPath(path: string): RecordFormat {
+function formatFromPath(path: string): RecordFormat | 'xlsx' {
   const lower = path.toLowerCase();
+  if (lower.endsWith('.xlsx')) return 'xlsx';
   if (lower.endsWith('.csv')) return 'csv';
   if (lower.endsWith('.json')) return 'json';
   return 'jsonl';
@@ -128,7 +149,7 @@ function progressLine(p: TitlesProgress): string {
   return `titles: ${p.done}/${total}${percent} · ${p.rate.toFixed(0)}/s${eta} · ${p.failed} errors · ${p.inFlight} in flight${p.paused ? ' · waiting for output' : ''}`;
 }
 
-function summaryLine(s: TitlesSummary, skipped: number): string {
+function summaryLine(s: TitlesSummary, skipped: number, sitemapProblems = 0): string {
   const seconds = s.elapsedMs / 1000;
   const fetched = s.done - skipped;
   const parts = [
@@ -137,6 +158,7 @@ function summaryLine(s: TitlesSummary, skipped: number): string {
     `${s.duplicates} duplicate line${s.duplicates === 1 ? '' : 's'}`,
   ];
   if (skipped > 0) parts.push(`${skipped} already in the output`);
+  if (sitemapProblems > 0) parts.push(`${sitemapProblems} sitemap problem${sitemapProblems === 1 ? '' : 's'}`);
   const rate = seconds > 0 ? fetched / seconds : 0;
   const rssMiB = process.resourceUsage().maxRSS / 1024;
   return `titles: ${parts.join(', ')} in ${duration(s.elapsedMs)} (${rate.toFixed(0)}/s); event-loop delay p99 ${s.eventLoopDelayP99Ms.toFixed(1)} ms; peak RSS ${rssMiB.toFixed(0)} MiB\n`;
@@ -156,7 +178,15 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
     try {
       return await step();
     } catch (error) {
-      if (error instanceof PathProblem || error instanceof TextEncodingError || error instanceof LockedError || error instanceof OutputNotResumableError || error instanceof RunRecordError || error instanceof InputTooLargeError) {
+      if (
+        error instanceof PathProblem ||
+        error instanceof TextEncodingError ||
+        error instanceof LockedError ||
+        error instanceof OutputNotResumableError ||
+        error instanceof RunRecordError ||
+        error instanceof InputTooLargeError ||
+        error instanceof SitemapArgError
+      ) {
         return usage(error.message);
       }
       throw error;
@@ -165,56 +195,146 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   if (flags.resume === true && flags.output === undefined) usage('--resume needs --output FILE (the run to continue)');
   if (flags.resume === true && flags.force === true) usage('--resume and --force contradict each other');
   const format: OutputFormat = flags.format ?? (flags.output !== undefined ? formatFromPath(flags.output) : io.stdout.isTTY === true ? 'text' : 'jsonl');
-  if (format === 'text' && flags.output !== undefined) usage('--format text is for terminals; use jsonl, csv or json with --output');
-  const sources = await refusing(() => prepareInputs(files));
+  if (format === 'text' && flags.output !== undefined) usage('--format text is for terminals; use jsonl, csv, json or xlsx with --output');
+  if (format === 'xlsx' && flags.output === undefined && io.stdout.isTTY === true) usage('--format xlsx writes a workbook, not text: give --output FILE.xlsx, or redirect standard output to a file');
+  if (typeof flags.proxy === 'string') {
+    const problem = flags.proxy === DIRECT || flags.proxy === ENVIRONMENT ? 'expected a proxy URL' : proxySettingProblem(flags.proxy);
+    if (problem !== null) usage(`option '--proxy <url>' is invalid: ${problem}`);
+  }
+  if (flags.proxy === undefined) {
+    const problem = environmentProxyProblem();
+    if (problem !== null) usage(`${problem} (give --proxy URL, or --no-proxy to ignore the environment)`);
+  }
+  const sitemaps = flags.sitemap !== undefined ? await refusing(() => prepareSitemaps(flags.sitemap as string[])) : null;
+  // With only --sitemap, standard input is not read.
+  const sources = sitemaps !== null && files.length === 0 ? [] : await refusing(() => prepareInputs(files));
   // --redis: connect and check the queue before touching any file.
   const cluster = flags.redis !== undefined ? await import('./titles-cluster.js') : null;
   const queue = cluster !== null ? { start: cluster.startClusterTitles, target: await cluster.prepareClusterTitles(flags.redis as string) } : null;
 
   if (flags.output === undefined) {
-    await runJob(sources, flags, format, io, { out: io.stdout, encoder: new RecordEncoder(format === 'text' ? 'jsonl' : format, null), known: null, record: null, queue });
+    if (format === 'xlsx') await runToWorkbookStream(sources, sitemaps, flags, io, io.stdout, queue);
+    else await runJob(sources, sitemaps, flags, format, io, { out: io.stdout, encoder: new RecordEncoder(format === 'text' ? 'jsonl' : format, null), known: null, record: null, queue, sitemapList: null });
     return;
   }
   const output = flags.output;
-  const recordFormat = format as RecordFormat;
+  const xlsx = format === 'xlsx';
+  // An .xlsx output is written at the end from a journal of its records (JSONL), which is what --resume continues.
+  const recordFormat: RecordFormat = xlsx ? 'jsonl' : (format as RecordFormat);
   const info = await refusing(() => checkOutputFile(output, 'the output'));
   // A pipe or a device (-o /dev/stdout, -o >(gzip > x.gz)) is a stream: nothing in it to lose, to lock or to resume.
   const regular = info === null || info.isFile();
   if (!regular && flags.resume === true) usage(`--resume needs --output to be a file; ${output} is not one`);
-  const inputs = sources.map((source) => (source.path !== null ? source.path : io.stdin === process.stdin ? { fd: 0, name: STANDARD_INPUT } : null)).filter((input) => input !== null);
-  await refusing(() => assertNotAnInput(regular ? [output, runRecordPathFor(output)] : [output], inputs, '--output'));
+  const inputs = [
+    ...sources.map((source) => (source.path !== null ? source.path : io.stdin === process.stdin ? { fd: 0, name: STANDARD_INPUT } : null)).filter((input) => input !== null),
+    ...(sitemaps?.sources.flatMap((source) => ('path' in source ? [source.path] : [])) ?? []),
+  ];
+  const besideOutput = [runRecordPathFor(output), ...(sitemaps !== null ? [sitemapListPathFor(output)] : []), ...(xlsx ? [recordsJournalPathFor(output)] : [])];
+  await refusing(() => assertNotAnInput(regular ? [output, ...besideOutput] : [output], inputs, '--output'));
   if (!regular) {
     const out = createWriteStream(output, { flags: 'a' });
-    await runJob(sources, flags, format, io, { out, encoder: new RecordEncoder(recordFormat, null), known: null, record: null, queue });
+    if (xlsx) await runToWorkbookStream(sources, sitemaps, flags, io, out, queue);
+    else await runJob(sources, sitemaps, flags, format, io, { out, encoder: new RecordEncoder(recordFormat, null), known: null, record: null, queue, sitemapList: null });
     return;
   }
 
   // One writer per output file: a second run is refused before it reads or changes anything.
   const lock = await refusing(() => holdOutputLock(output, 'titlewave titles'));
   try {
-    const size = info === null ? 0 : Number(info.size);
+    // Where the records go: the output itself, or an .xlsx output's journal.
+    const recordsPath = xlsx ? recordsJournalPathFor(output) : output;
+    const size = Math.max(info === null ? 0 : Number(info.size), xlsx ? await sizeOf(recordsPath) : 0);
     // Never write over what the user has, unless told to continue it (--resume) or replace it (--force).
     if (size > 0 && flags.resume !== true && flags.force !== true) usage(`${output} already exists; add --resume to continue that run or --force to replace it`);
     const replay = new Map<InputSource, Buffer>();
     let existing: ExistingOutput | null = null;
     let record: TitlesRunRecord;
-    if (flags.resume === true && size > 0) {
-      record = await refusing(() => checkResumable(output, recordFormat, sources, io.stdin, replay));
-      existing = await refusing(() => readExistingOutput(output, recordFormat));
+    const resuming = flags.resume === true && size > 0;
+    if (resuming) {
+      record = await refusing(() => checkResumable(output, xlsx ? 'xlsx' : recordFormat, sources, sitemaps, io.stdin, replay));
+      existing = await refusing(() => readExistingOutput(recordsPath, recordFormat));
+      if (xlsx && existing === null) usage(`${output} cannot be continued: the journal of its records (${basename(recordsPath)}) is missing or empty. Start afresh with --force (it replaces ${output}) or choose another --output.`);
     } else {
       const inputs = await Promise.all(sources.map((source) => fingerprint(source)));
-      record = { titlewave: 'titles output', version: 1, format: recordFormat, startedAt: new Date().toISOString(), updatedAt: '', inputs, entries: null };
+      record = { titlewave: 'titles output', version: 1, format: xlsx ? 'xlsx' : recordFormat, startedAt: new Date().toISOString(), updatedAt: '', inputs, entries: null, ...(sitemaps !== null ? { sitemaps: { names: sitemaps.names, complete: false } } : {}) };
     }
     const continuing = existing !== null && existing.started;
-    if (existing !== null) await keepOnly(output, existing.keepBytes);
+    if (existing !== null) await keepOnly(recordsPath, existing.keepBytes);
     // The output is cut or created first, the run record written next: a kill in between leaves no record to
     // mistake for this run's.
-    const handle = await open(output, continuing ? 'a' : 'w');
+    const handle = await open(recordsPath, continuing ? 'a' : 'w');
+    // A new run's list of sitemap URLs starts empty (a resumed run's is continued).
+    if (sitemaps !== null && !resuming) await writeFile(sitemapListPathFor(output), '');
     await writeRunRecord(output, record);
     const out = handle.createWriteStream();
-    await runJob(sources, flags, format, io, { out, encoder: new RecordEncoder(recordFormat, continuing && existing !== null ? { records: existing.records } : null), known: existing?.keys ?? null, record: { output, value: record }, replay, queue });
+    const sitemapList = sitemaps !== null ? { path: sitemapListPathFor(output), resume: resuming, complete: record.sitemaps?.complete === true } : null;
+    const ended = await runJob(sources, sitemaps, flags, format, io, {
+      out,
+      encoder: new RecordEncoder(recordFormat, continuing && existing !== null ? { records: existing.records } : null),
+      known: existing?.keys ?? null,
+      record: { output, value: record },
+      replay,
+      queue,
+      sitemapList,
+    });
+    if (xlsx && ended.wroteRecords) await writeWorkbookFile(recordsPath, output, io);
   } finally {
     await lock.release();
+  }
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every record of a JSONL journal, in order, one line at a time. */
+async function* journalRecords(path: string): AsyncGenerator<TitleRecord> {
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const line of lines) if (line !== '') yield JSON.parse(line) as TitleRecord;
+}
+
+/** Write the .xlsx output from its journal: to a temporary file beside it, then renamed over it (never half a workbook). */
+async function writeWorkbookFile(journal: string, output: string, io: TitlesIo): Promise<void> {
+  const { writeXlsx } = await import('../titles/xlsx.js');
+  const temporary = join(dirname(output), `.${basename(output)}.titlewave-${process.pid}.tmp`);
+  if (io.stderr.isTTY === true) io.stderr.write(`titles: writing ${sanitizeForTerminal(basename(output))}…\n`);
+  try {
+    await writeXlsx(journalRecords(journal), createWriteStream(temporary));
+    await rename(temporary, output);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    io.stderr.write(`titles: writing the workbook ${sanitizeForTerminal(output)} failed: ${sanitizeForTerminal((error as Error).message)}; its records are kept in ${sanitizeForTerminal(journal)} and --resume writes it again\n`);
+    process.exitCode = 1;
+  }
+}
+
+/**
+ * A workbook to a stream (standard output, a pipe): the records go to a temporary journal during the run, and the
+ * workbook is written from it at the end (a zip cannot be read before it is finished anyway).
+ */
+async function runToWorkbookStream(sources: readonly InputSource[], sitemaps: SitemapArgs | null, flags: TitlesFlags, io: TitlesIo, destination: Writable, queue: JobTarget['queue']): Promise<void> {
+  const folder = await mkdtemp(join(tmpdir(), 'titlewave-xlsx-'));
+  try {
+    const journal = join(folder, 'records.jsonl');
+    const ended = await runJob(sources, sitemaps, flags, 'xlsx', io, { out: createWriteStream(journal), encoder: new RecordEncoder('jsonl', null), known: null, record: null, queue, sitemapList: null });
+    if (!ended.wroteRecords) return;
+    const { writeXlsx } = await import('../titles/xlsx.js');
+    // Through a PassThrough, so the workbook's end does not end standard output itself.
+    const through = new PassThrough();
+    const piped = new Promise<void>((resolve, reject) => {
+      through.on('end', resolve);
+      destination.on('error', reject);
+    });
+    through.pipe(destination, { end: destination !== io.stdout });
+    await writeXlsx(journalRecords(journal), through);
+    await piped;
+    if (destination !== io.stdout) await new Promise<void>((resolve) => destination.end(resolve));
+  } finally {
+    await rm(folder, { recursive: true, force: true });
   }
 }
 
@@ -224,13 +344,31 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
  * their deduplicated entry list. Standard input and pipes are read whole into `replay` for the check and the run.
  * Returns the run record to write back; throws, with a message saying what to do, when the output is not provably ours.
  */
-async function checkResumable(output: string, format: RecordFormat, sources: readonly InputSource[], stdin: Readable, replay: Map<InputSource, Buffer>): Promise<TitlesRunRecord> {
+async function checkResumable(
+  output: string,
+  format: TitlesRunRecord['format'],
+  sources: readonly InputSource[],
+  sitemaps: SitemapArgs | null,
+  stdin: Readable,
+  replay: Map<InputSource, Buffer>,
+): Promise<TitlesRunRecord> {
   const recorded = await readRunRecord(output);
   const startAfresh = `Start afresh with --force (it replaces ${output}) or choose another --output.`;
   if (recorded === null) {
     throw new RunRecordError(`${output} has no Titlewave run record beside it (${basename(runRecordPathFor(output))}), so it cannot be shown to be the output of this run; it is not resumed and nothing in it was changed. ${startAfresh}`);
   }
   if (recorded.format !== format) throw new RunRecordError(`${output} holds ${recorded.format.toUpperCase()} records (${describeRun(recorded)}), not ${format.toUpperCase()}; give --format ${recorded.format} to resume it.`);
+  // The sitemaps must be the run's, named the same way; what they said is in the list beside the output.
+  const recordedSitemaps = recorded.sitemaps?.names ?? [];
+  const givenSitemaps = sitemaps?.names ?? [];
+  if (recordedSitemaps.length !== givenSitemaps.length || recordedSitemaps.some((name, i) => name !== givenSitemaps[i])) {
+    const named = recordedSitemaps.length === 0 ? 'no --sitemap' : recordedSitemaps.map((name) => `--sitemap ${name}`).join(' ');
+    throw new RunRecordError(`${output} belongs to ${describeRun(recorded)}, which read ${named}; resume it with the same sitemaps, in the same order, or: ${startAfresh}`);
+  }
+  const sitemapList = sitemapListPathFor(output);
+  if (recorded.sitemaps !== undefined && (await stat(sitemapList).catch(() => null)) === null) {
+    throw new RunRecordError(`${output} cannot be continued: the list of the URLs its sitemaps gave (${basename(sitemapList)}) is missing, so the records' positions cannot be checked. ${startAfresh}`);
+  }
   for (const source of sources) if (!source.regular) replay.set(source, await readWhole(source, stdin, MAX_REPLAY_BYTES));
   const inputs = await Promise.all(sources.map((source) => fingerprint(source, replay.get(source))));
   const byBytes = compareInputBytes(recorded.inputs, inputs);
@@ -240,7 +378,7 @@ async function checkResumable(output: string, format: RecordFormat, sources: rea
         `${output} belongs to ${describeRun(recorded)}, which stopped before it had read its whole list, and this input is not byte for byte the same: resuming could mix two lists. Resume with the same input, or: ${startAfresh}`,
       );
     }
-    const entries = await entriesOf(sources, stdin, replay);
+    const entries = await entriesOf(sources, stdin, replay, recorded.sitemaps !== undefined ? sitemapList : null);
     if (entries.sha256 !== recorded.entries.sha256) {
       throw new RunRecordError(`${output} belongs to ${describeRun(recorded)} (${recorded.entries.count} entries), and this input's list is another one (${entries.count} entries): resuming would mix the two. Resume with that run's list, or: ${startAfresh}`);
     }
@@ -259,9 +397,12 @@ interface JobTarget {
   replay?: ReadonlyMap<InputSource, Buffer>;
   /** --redis: the queue whose workers make the requests. */
   queue: { start: typeof import('./titles-cluster.js').startClusterTitles; target: import('../cluster/connection.js').RedisTarget } | null;
+  /** --sitemap with --output FILE: the list of their URLs beside it (see titles-sitemaps.ts). */
+  sitemapList: { path: string; resume: boolean; complete: boolean } | null;
 }
 
-async function runJob(sources: readonly InputSource[], flags: TitlesFlags, format: OutputFormat, io: TitlesIo, target: JobTarget): Promise<void> {
+/** Runs the job; `wroteRecords`: the records reached their file (false when writing them failed). */
+async function runJob(sources: readonly InputSource[], sitemaps: SitemapArgs | null, flags: TitlesFlags, format: OutputFormat, io: TitlesIo, target: JobTarget): Promise<{ wroteRecords: boolean }> {
   const { out, encoder, known, record } = target;
   let outputError: Error | null = null;
   // The reader of standard output went away (`| head`): stop quietly, as command-line tools do.
@@ -282,7 +423,16 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
     retries: flags.retries,
     userAgent: flags.userAgent,
     headers: Object.fromEntries(flags.header ?? []),
+    proxy: flags.proxy === false ? DIRECT : (flags.proxy ?? ENVIRONMENT),
+    robots: flags.robots,
+    rate: flags.rate ?? null,
   };
+  /** A line on standard error between progress redraws. */
+  const notice = (text: string): void => {
+    io.stderr.write(`${io.stderr.isTTY === true ? '\r\u001b[K' : ''}titles: ${sanitizeForTerminal(text)}\n`);
+  };
+  let sitemapProblems = 0;
+  let sitemapUrls = 0;
   let skipped = 0;
   // The entry list as the engine indexes it, for the run record (what a later --resume checks).
   const entries = record === null ? null : new EntryDigest();
@@ -300,7 +450,7 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
 
   // A stream's fingerprint is known once it has been read to its end.
   const hashes = sources.map((source) => (record !== null && target.replay?.get(source) === undefined && !source.regular ? { hash: createHash('sha256'), bytes: 0 } : null));
-  const lines = sourceLines(sources, io.stdin, {
+  const fileLines = sourceLines(sources, io.stdin, {
     replay: target.replay,
     onBytes: (index, bytes) => {
       const stream = hashes[index];
@@ -313,8 +463,9 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
       inputFailure = error;
       cancel.abort(error);
     },
-    // Every line has been taken by the engine (it asks for the next only after taking one): the list is known.
-    onEnd: async () => {
+  });
+  // Every line has been taken by the engine (it asks for the next only after taking one): the list is known.
+  const onEnd = async (): Promise<void> => {
       if (record === null || entries === null) return;
       for (const [index, stream] of hashes.entries()) {
         if (stream) record.value.inputs[index] = { name: sources[index]?.name ?? STANDARD_INPUT, bytes: stream.bytes, sha256: stream.hash.digest('hex') };
@@ -323,8 +474,46 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
       await writeRunRecord(record.output, record.value).catch((error: unknown) => {
         recordFailure = toError(error);
       });
-    },
-  });
+  };
+  // After the files, the sitemaps' URLs (fetched through the run's proxy, with its user agent and headers).
+  const sitemapDispatcher = sitemaps !== null ? (await import('../titles/proxy.js')).createDispatcher(options.proxy as string, { connections: 2, connectTimeoutMs: options.timeoutMs as number }).dispatcher : null;
+  const sitemapSource =
+    sitemaps !== null && sitemapDispatcher !== null
+      ? (await import('./titles-sitemaps.js')).sitemapLines(sitemaps, {
+          dispatcher: sitemapDispatcher,
+          headers: { ...options.headers, 'user-agent': flags.userAgent },
+          signal: cancel.signal,
+          list: target.sitemapList,
+          onProblem: (problem) => {
+            sitemapProblems += 1;
+            notice(`sitemap ${problem.sitemap}: ${problem.message}`);
+          },
+          onUrl: () => {
+            sitemapUrls += 1;
+          },
+          onComplete: async () => {
+            if (record === null || record.value.sitemaps === undefined) return;
+            record.value.sitemaps = { ...record.value.sitemaps, complete: true };
+            await writeRunRecord(record.output, record.value).catch((error: unknown) => {
+              recordFailure = error instanceof Error ? error : new Error(String(error));
+            });
+          },
+        })
+      : null;
+  const lines = (async function* allLines(): AsyncGenerator<string> {
+    if (sources.length > 0) yield* fileLines;
+    if (inputFailure !== null) return;
+    if (sitemapSource !== null) {
+      try {
+        yield* sitemapSource;
+      } catch (error) {
+        inputFailure = error instanceof Error ? error : new Error(String(error));
+        cancel.abort(inputFailure);
+        return;
+      }
+    }
+    await onEnd();
+  })();
 
   // Records are written in batches (one write per turn of the event loop, or per 64 KiB): thousands of small
   // writes a second cost more than the requests. A batch holds whole records, so a kill tears at most the last one.
@@ -389,7 +578,7 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
         (await import('../titles/engine.js')).startTitlesJob(jobInit);
 
   const showProgress = io.stderr.isTTY === true;
-  if (out === io.stdout && io.stdin === process.stdin && process.stdin.isTTY === true && sources.every((source) => source.path === null) && showProgress) {
+  if (out === io.stdout && io.stdin === process.stdin && process.stdin.isTTY === true && sources.length > 0 && sources.every((source) => source.path === null) && showProgress) {
     io.stderr.write('titles: reading URLs from standard input, one per line (Ctrl-D to finish)\n');
   }
   // One line, cut to the terminal's width so that redrawing it in place works.
@@ -408,8 +597,11 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
   if (out !== io.stdout) await new Promise<void>((resolve) => out.end(resolve));
   else if (!readerGone) await new Promise<void>((resolve) => (out.writableNeedDrain ? out.once('drain', resolve) : resolve()));
   out.off('error', onOutputError);
-  io.stderr.write(summaryLine(summary, skipped));
+  await sitemapDispatcher?.destroy().catch(() => undefined);
+  io.stderr.write(summaryLine(summary, skipped, sitemapProblems));
   const failedInput = inputFailure as Error | null;
+  // Sitemaps that gave nothing at all, for reasons: the run had nothing to do.
+  const noSitemapUrls = sitemaps !== null && sitemapUrls === 0 && sitemapProblems > 0 && target.sitemapList?.resume !== true && !summary.cancelled;
   if (failedInput !== null) {
     io.stderr.write(`titles: ${sanitizeForTerminal(failedInput instanceof TextEncodingError ? failedInput.message : `reading the input failed: ${failedInput.message}`)}\n`);
     process.exitCode = failedInput instanceof TextEncodingError ? 2 : 1;
@@ -418,9 +610,13 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
     process.exitCode = 1;
   } else if (summary.cancelled && !readerGone) {
     process.exitCode = 130;
+  } else if (noSitemapUrls) {
+    io.stderr.write('titles: no URL came from the sitemaps (see the problems above)\n');
+    process.exitCode = 1;
   }
   const failedRecord = recordFailure as Error | null;
   if (failedRecord !== null) io.stderr.write(`titles: the run record beside the output could not be updated (${sanitizeForTerminal(failedRecord.message)}); --resume may refuse this output\n`);
+  return { wroteRecords: outputError === null };
 }
 
 export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Command {
@@ -435,17 +631,26 @@ export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: 
     .option('-r, --retries <n>', 'retries after network errors, timeouts and 429/502/503/504', integer(cliTitlesLimits.retries), defaults.retries)
     .option('-A, --user-agent <text>', 'User-Agent header', userAgent, defaults.userAgent)
     .option('-H, --header <"Name: value">', 'extra request header (repeat for more)', header)
-    .addOption(new Option('-f, --format <format>', 'record format (default: jsonl, or text on a terminal; with --output, from its extension)').choices(['jsonl', 'csv', 'json', 'text']))
+    .addOption(new Option('-f, --format <format>', 'record format (default: jsonl, or text on a terminal; with --output, from its extension)').choices(['jsonl', 'csv', 'json', 'xlsx', 'text']))
     .option('-o, --output <file>', 'write records to this file instead of standard output')
     .option('--resume', 'continue the run in --output (same input): fetch only the URLs it has no record of')
     .option('--force', 'replace --output if it exists (never an input of the run)')
     .addOption(new Option('--redis <url>', 'run on the workers of this Redis queue (redis://HOST:6379/0, rediss:// for TLS); see titlewave worker').env('TITLEWAVE_REDIS'))
+    .option('--sitemap <url|file>', 'read the URLs of a sitemap, sitemap index, .xml.gz or robots.txt too (repeat for more)', sitemapArg)
+    // Checked in runTitles: commander's message for a bad value would repeat it, password and all.
+    .option('--proxy <url>', 'send requests through this proxy: http://, https://, socks5:// or socks5h:// (user:password@ allowed)')
+    .option('--no-proxy', 'connect directly, whatever HTTPS_PROXY, HTTP_PROXY and ALL_PROXY say')
+    .addOption(new Option('--robots <mode>', 'robots.txt: ignore it, or respect it (ROBOTS records, Crawl-delay)').choices(['respect', 'ignore']).default('ignore'))
+    .option('--rate <n>', 'requests per second per host (a fraction below 1: one per 1/n seconds)', rate)
     .addHelpText(
       'after',
       `
 Records (one per distinct URL, as each finishes): index, url, finalUrl, status, title, ogTitle, description,
 canonical, lang, contentType, encoding, encodingSource, redirects, bytes, durationMs, attempts, error {code, message}.
-Error codes: INVALID_URL DNS CONNECT TLS TIMEOUT RESET TOO_MANY_REDIRECTS REDIRECT_LOOP NOT_HTML TOO_LARGE PROTOCOL NETWORK.
+Error codes: INVALID_URL DNS CONNECT TLS TIMEOUT RESET TOO_MANY_REDIRECTS REDIRECT_LOOP NOT_HTML TOO_LARGE PROTOCOL
+NETWORK PROXY (the proxy refused or failed) ROBOTS (disallowed by robots.txt, with --robots respect).
+Without --proxy, HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are used as curl does (loopback goes direct).
+An .xlsx output is written when the run ends, from a journal of its records beside it (.FILE.titlewave-records.jsonl).
 Progress goes to standard error when it is a terminal; a one-line summary always ends the run.
 --output is never an input of the run, and one process writes it at a time (a lock beside it); a hidden
 run record beside it (.FILE.titlewave.json) lets --resume check that the output is this input's.
@@ -457,7 +662,9 @@ Examples:
   titlewave titles urls.txt > titles.jsonl
   titlewave titles urls.txt --format csv --output titles.csv      # Excel-ready, UTF-8 with BOM
   titlewave titles urls.txt --output titles.csv --resume          # after a crash: fetch only what is missing
-  cat urls.txt | titlewave titles --concurrency 100 --per-host 8 --timeout 5`,
+  cat urls.txt | titlewave titles --concurrency 100 --per-host 8 --timeout 5
+  titlewave titles --sitemap https://example.com/sitemap.xml --output titles.xlsx
+  titlewave titles urls.txt --proxy socks5h://127.0.0.1:1080 --robots respect --rate 2`,
     )
     .action(async (files: string[], flags: TitlesFlags, command: Command) => {
       await runTitles(files, flags, command, io);

@@ -198,7 +198,8 @@ async function* parseFile(file: OpenedFile, limits: SitemapLimits, totals: { byt
     });
     xml.on('closetag', () => {
       if (loc !== null && path.length === 3) {
-        const value = loc.join('').trim();
+        // Tabs and line breaks in a URL are dropped, as the URL parser does: one URL is one line of the run's input.
+        const value = loc.join('').replace(/[\t\r\n]/g, '').trim();
         loc = null;
         if (locLength > MAX_LOC_CHARS) locTooLong = true;
         else if (value !== '') (rootKind === 'urlset' ? found.urls : found.children).push(value);
