@@ -20,6 +20,7 @@ const BROWSER_SAFE = [
   'src/titles/format.ts',
   'src/titles/input.ts',
   'src/titles/limits.ts',
+  'src/titles/list-settings.ts',
   'src/titles/problems.ts',
   'src/titles/run-name.ts',
   'src/titles/text-encoding.ts',

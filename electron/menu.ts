@@ -52,6 +52,7 @@ export function buildMenuTemplate(options: MenuOptions): MenuItemConstructorOpti
       { id: 'export-csv', label: t('exportCsv'), click: send('export-csv') },
       { id: 'export-json', label: t('exportJson'), click: send('export-json') },
       { id: 'export-jsonl', label: t('exportJsonl'), click: send('export-jsonl') },
+      { id: 'export-xlsx', label: t('exportXlsx'), click: send('export-xlsx') },
       { type: 'separator' },
       // The page handles these keys itself (the same in browser mode); the menu shows them without taking them.
       { id: 'start', label: t('start'), accelerator: 'CmdOrCtrl+Enter', registerAccelerator: false, click: send('start') },

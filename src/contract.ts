@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { errorMessage, RefusalError, TitlewaveError, type RefusalCode } from './errors.js';
+import { ENVIRONMENT, isValidRate, MAX_RATE, proxySettingProblem } from './titles/list-settings.js';
 import type { TitleRecord, TitlesProgress, TitlesSummary } from './titles/types.js';
 import type { PrimeCheckRecord, RangeProgress, RangeResult } from './primes/types.js';
 import type { ThumbRecord, ThumbsProgress } from './thumbs/types.js';
@@ -16,6 +17,11 @@ const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/);
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const decimal = z.string().regex(/^\d{1,30}$/);
 const path = z.string().min(1).max(4096);
+/** A sitemap file picked in the app: at most 64 MiB (the protocol's 50 MB, gzipped or not, with room), as base64. */
+export const MAX_SITEMAP_UPLOAD_BYTES = 64 * 1024 * 1024;
+const MAX_SITEMAP_UPLOAD_BASE64 = Math.ceil(MAX_SITEMAP_UPLOAD_BYTES / 3) * 4;
+/** The most URLs the app takes from sitemaps into its URL list (the CLI streams more). */
+export const MAX_APP_SITEMAP_URLS = 1_000_000;
 
 const limit = (bounds: { min: number; max: number }) => int(bounds.min, bounds.max);
 
@@ -29,6 +35,21 @@ export const titlesSettingsSchema = z.object({
     .string()
     .max(titlesLimits.userAgentLength)
     .refine((value) => userAgentProblem(value) === null, { message: 'a User-Agent has no line break or other control character, and no character beyond Latin-1' }),
+  // List mode (issue 13). Defaults, so runs journaled before these settings existed still load.
+  /** `direct`, `environment` (HTTPS_PROXY etc.), or a proxy URL (http, https, socks5, socks5h). */
+  proxy: z
+    .string()
+    .max(2048)
+    .refine((value) => proxySettingProblem(value) === null, { message: 'not a proxy setting (direct, environment, or an http, https, socks5 or socks5h URL)' })
+    .default(ENVIRONMENT),
+  robots: z.enum(['respect', 'ignore']).default('ignore'),
+  /** Requests per second per host; null: no limit. */
+  rate: z
+    .number()
+    .max(MAX_RATE)
+    .refine(isValidRate, { message: 'a rate is more than 0, a whole number above 1' })
+    .nullable()
+    .default(null),
 });
 export type TitlesSettings = z.infer<typeof titlesSettingsSchema>;
 
@@ -84,6 +105,10 @@ export const commandArgs = {
   /** Pick a folder (thumbnail output) or a file to save to (primes list); null when cancelled or not available. */
   'dialog.chooseFolder': z.tuple([]),
   'dialog.chooseSaveFile': z.tuple([z.object({ suggestedName: z.string().min(1).max(255) })]),
+  /** Pick a sitemap file (.xml, .xml.gz, robots.txt, .txt); its bytes as base64, or null when cancelled. */
+  'dialog.openSitemapFile': z.tuple([]),
+  /** Save bytes the services made (an .xlsx export) where the user chooses; false when they cancel. */
+  'dialog.saveBytes': z.tuple([z.object({ suggestedName: z.string().min(1).max(255), base64: z.string().max(400 * 1024 * 1024) })]),
   /** Open an http(s) URL in the system browser. */
   'shell.openExternal': z.tuple([z.string().url().max(8192)]),
   /** Show a folder in the system file manager. */
@@ -104,6 +129,22 @@ export const commandArgs = {
   'titles.retryFailed': z.tuple([id]),
   /** Fetch the given rows (by index) of a run again, whatever they answered: the user asked for these. */
   'titles.retryRows': z.tuple([id, z.object({ indices: z.array(z.number().int().min(0).max(100_000_000)).min(1).max(1_000_000) })]),
+  /**
+   * Read a sitemap (URL, or a file's bytes) into URL lines for the input, through the settings' proxy and with their
+   * user agent: counts and problems come back with the text, for the user to see before starting.
+   */
+  'titles.expandSitemap': z.tuple([
+    z.object({
+      url: z.string().max(8192).optional(),
+      file: z.object({ name: z.string().min(1).max(255), base64: z.string().max(MAX_SITEMAP_UPLOAD_BASE64) }).optional(),
+      settings: titlesSettingsSchema,
+    }),
+  ]),
+  /**
+   * A run's records as an .xlsx workbook (base64), the export the app saves with dialog.saveBytes: every row in index
+   * order, or (`indices`) those rows in that order (the rows in view).
+   */
+  'titles.exportXlsx': z.tuple([id, z.object({ indices: z.array(z.number().int().min(0).max(100_000_000)).max(1_000_000).nullable() })]),
   'history.list': z.tuple([]),
   'history.load': z.tuple([id]),
   /** Continue a run that was interrupted (crash, kill, cancel): fetch only the URLs without a record. */
@@ -215,6 +256,19 @@ export type ClusterTestResult =
   | { ok: true; url: string; redisVersion: string; workers: ClusterWorkerView[] }
   | { ok: false; code: ClusterFailureCode; message: string };
 
+/** What a sitemap gave: its URLs as input lines, and what the user should know before starting. */
+export interface SitemapExpansion {
+  /** One URL per line. */
+  text: string;
+  urls: number;
+  /** Sitemap files read to their end (an index and its sitemaps, or robots.txt's). */
+  sitemaps: number;
+  /** Files that could not be read, or caps reached (the first 100). */
+  problems: { sitemap: string; message: string }[];
+  /** More problems than those listed. */
+  moreProblems: number;
+}
+
 export interface ThumbsScanResult {
   images: string[];
   skipped: { path: string; reason: string }[];
@@ -287,6 +341,8 @@ export interface CommandResults {
   'dialog.choosePaths': string[] | null;
   'dialog.chooseFolder': string | null;
   'dialog.chooseSaveFile': string | null;
+  'dialog.openSitemapFile': { name: string; base64: string } | null;
+  'dialog.saveBytes': boolean;
   'shell.openExternal': void;
   'shell.openFolder': void;
   /** `queue`: the run's queue URL without its password, for a run on a queue. */
@@ -298,6 +354,8 @@ export interface CommandResults {
   'titles.retryFailed': { runId: string; count: number; adjusted: SettingAdjustment[] };
   /** The chosen rows again; `adjusted` as for retryFailed. */
   'titles.retryRows': { runId: string; count: number; adjusted: SettingAdjustment[] };
+  'titles.expandSitemap': SitemapExpansion;
+  'titles.exportXlsx': { base64: string; rows: number };
   'history.list': RunSummary[];
   'history.load': { run: RunSummary; records: TitleRecord[]; urls: string[] };
   /** `adjusted`: saved settings outside today's limits, and what the resumed run uses instead (none, usually). */
@@ -331,6 +389,8 @@ export const hostCommands = [
   'dialog.choosePaths',
   'dialog.chooseFolder',
   'dialog.chooseSaveFile',
+  'dialog.openSitemapFile',
+  'dialog.saveBytes',
   'shell.openExternal',
   'shell.openFolder',
 ] as const satisfies readonly CommandName[];
@@ -391,7 +451,7 @@ export type EventName = keyof Events;
 
 export type ConnectionState = 'connected' | 'lost' | 'replaced';
 
-export type MenuCommand = 'open' | 'export-csv' | 'export-json' | 'export-jsonl' | 'start' | 'cancel' | 'tab-titles' | 'tab-primes' | 'tab-thumbs';
+export type MenuCommand = 'open' | 'export-csv' | 'export-json' | 'export-jsonl' | 'export-xlsx' | 'start' | 'cancel' | 'tab-titles' | 'tab-primes' | 'tab-thumbs';
 
 export const commandNames = Object.keys(commandArgs) as CommandName[];
 /**

@@ -4,6 +4,7 @@
  */
 import { memo, useEffect, useId, useMemo, useRef, useState, type ClipboardEvent, type ReactNode, type RefObject } from 'react';
 import type { TitlesSettings } from '../../src/contract.js';
+import { proxySettingProblem } from '../../src/titles/list-settings.js';
 import { BulkSummary } from '../components/BulkSummary.js';
 import { Button, modKey } from '../components/Button.js';
 import { useFormatters, useT } from '../i18n/index.js';
@@ -61,6 +62,8 @@ export const InputPanel = memo(function InputPanel(props: {
   settings: TitlesSettings;
   onSettingsChange: (settings: TitlesSettings) => void;
   onOpen: () => void;
+  /** "From sitemap…": the dialog that reads a sitemap's URLs into the list. */
+  onFromSitemap: () => void;
   onStart: () => void;
   starting: boolean;
   textareaRef: RefObject<HTMLTextAreaElement | null>;
@@ -206,10 +209,16 @@ export const InputPanel = memo(function InputPanel(props: {
 
       <div className="input-panel__actions">
         <Button onClick={props.onOpen}>{t('open')}</Button>
+        <Button onClick={props.onFromSitemap}>{t('fromSitemap')}</Button>
         <Button variant="ghost" disabled={!props.text} onClick={() => props.onTextChange('')}>
           {t('clear')}
         </Button>
         <span className="input-panel__spacer" />
+        {proxySettingProblem(props.settings.proxy) !== null ? (
+          <span className="input-panel__blocked" role="status">
+            {t('proxyInvalid')}
+          </span>
+        ) : null}
         <Button needsHost variant="primary" shortcut={`${modKey}+Enter`} disabled={props.starting || !props.text.trim() || !settingsValid(props.settings)} onClick={props.onStart}>
           {props.starting ? t('starting') : t('start')}
         </Button>

@@ -142,6 +142,9 @@ export const RunBar = memo(function RunBar(props: {
                 {kind.toUpperCase()}
               </button>
             ))}
+            <button type="button" className="segmented__item" disabled={counts.rows === 0 || props.exporting} onClick={() => props.onExport('xlsx')}>
+              {t('exportXlsx')}
+            </button>
           </div>
         </div>
       </div>

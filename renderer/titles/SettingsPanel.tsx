@@ -2,10 +2,11 @@
  * The settings of a new run, one field per entry of `fields` below (add a setting there): limits from
  * src/titles/limits.ts, help text and errors in the user's language.
  */
-import { memo, type ReactNode } from 'react';
+import { memo, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { TitlesSettings } from '../../src/contract.js';
 import { titlesLimits, type Limit, type UserAgentProblem } from '../../src/titles/limits.js';
-import { NumberField, TextField } from '../components/Fields.js';
+import { DIRECT, ENVIRONMENT, isValidRate, proxySettingProblem } from '../../src/titles/list-settings.js';
+import { NumberField, SelectField, TextField } from '../components/Fields.js';
 import { useFormatters, useT, type Translator } from '../i18n/index.js';
 import { titlesMessages } from '../i18n/titles.js';
 import { defaultTitlesSettings, userAgentFieldProblem } from './settings.js';
@@ -28,6 +29,102 @@ const userAgentErrorKey: Record<UserAgentProblem, 'userAgentTooLong' | 'userAgen
 
 /** Whole seconds shown for a limit in milliseconds: the field counts whole seconds. */
 const secondsLimit = { min: Math.max(1, Math.ceil(titlesLimits.timeoutMs.min / 1000)), max: Math.floor(titlesLimits.timeoutMs.max / 1000) };
+
+/** A rate as typed: null for empty (no limit), the number when valid, undefined when not. */
+function parseRate(text: string): number | null | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const value = Number(trimmed);
+  return /^\d*\.?\d+$/.test(trimmed) && isValidRate(value) ? value : undefined;
+}
+
+/** Requests per second per host: empty for no limit. Only valid values reach `onChange`, as with the number fields. */
+function RateField(props: { value: number | null; onChange: (value: number | null) => void }) {
+  const t = useT(titlesMessages);
+  const [draft, setDraft] = useState(props.value === null ? '' : String(props.value));
+  useEffect(() => {
+    setDraft((current) => (parseRate(current) === props.value ? current : props.value === null ? '' : String(props.value)));
+  }, [props.value]);
+  const valid = parseRate(draft) !== undefined;
+  return (
+    <TextField
+      className="settings__rate"
+      label={t('rate')}
+      value={draft}
+      placeholder={t('ratePlaceholder')}
+      hint={t('rateHint')}
+      error={valid ? null : t('rateError')}
+      maxLength={12}
+      onChange={(text) => {
+        setDraft(text);
+        const rate = parseRate(text);
+        if (rate !== undefined) props.onChange(rate);
+      }}
+    />
+  );
+}
+
+type ProxyMode = 'environment' | 'direct' | 'custom';
+
+function proxyModeOf(proxy: string): ProxyMode {
+  return proxy === ENVIRONMENT ? 'environment' : proxy === DIRECT ? 'direct' : 'custom';
+}
+
+/**
+ * Where requests go: the environment's proxy variables, directly, or a proxy URL. The URL is the setting as typed
+ * (Start waits while it is not a proxy URL: a run must never go direct when the user meant a proxy).
+ */
+function ProxyFields(props: { value: string; onChange: (value: string) => void }) {
+  const t = useT(titlesMessages);
+  const mode = proxyModeOf(props.value);
+  // The URL last typed, restored when "Proxy URL…" is chosen again.
+  const lastUrl = useRef(mode === 'custom' ? props.value : '');
+  if (mode === 'custom') lastUrl.current = props.value;
+  const problem = mode === 'custom' && props.value.trim() !== '' && proxySettingProblem(props.value.trim()) !== null ? t('proxyUrlError') : null;
+  return (
+    <>
+      <SelectField<ProxyMode>
+        className="settings__proxy"
+        label={t('proxy')}
+        value={mode}
+        options={[
+          { value: 'environment', label: t('proxyEnvironment') },
+          { value: 'direct', label: t('proxyDirect') },
+          { value: 'custom', label: t('proxyCustom') },
+        ]}
+        onChange={(next) => props.onChange(next === 'direct' ? DIRECT : next === 'environment' ? ENVIRONMENT : lastUrl.current)}
+      />
+      {mode === 'custom' ? (
+        <TextField
+          className="settings__proxyurl"
+          label={t('proxyUrl')}
+          value={props.value}
+          placeholder={t('proxyUrlPlaceholder')}
+          hint={t('proxyUrlHint')}
+          error={problem}
+          maxLength={2048}
+          onChange={props.onChange}
+        />
+      ) : null}
+    </>
+  );
+}
+
+function RobotsField(props: { value: TitlesSettings['robots']; onChange: (value: TitlesSettings['robots']) => void }) {
+  const t = useT(titlesMessages);
+  const hintId = useId();
+  return (
+    <div className="settings__check">
+      <label className="checkbox">
+        <input type="checkbox" checked={props.value === 'respect'} aria-describedby={hintId} onChange={(event) => props.onChange(event.target.checked ? 'respect' : 'ignore')} />
+        <span>{t('robots')}</span>
+      </label>
+      <div className="field__hint" id={hintId}>
+        {t('robotsHint')}
+      </div>
+    </div>
+  );
+}
 
 /** Every setting's field, in the order shown. */
 const fields: readonly ((context: FieldContext) => ReactNode)[] = [
@@ -90,11 +187,15 @@ const fields: readonly ((context: FieldContext) => ReactNode)[] = [
       />
     );
   },
+  // List mode (issue 13).
+  ({ settings, set }) => <RateField key="rate" value={settings.rate} onChange={(value) => set('rate', value)} />,
+  ({ settings, set }) => <ProxyFields key="proxy" value={settings.proxy} onChange={(value) => set('proxy', value)} />,
+  ({ settings, set }) => <RobotsField key="robots" value={settings.robots} onChange={(value) => set('robots', value)} />,
 ];
 
 /** Whether the settings can start a run (every field valid; number fields only ever report valid values). */
 export function settingsValid(settings: TitlesSettings): boolean {
-  return userAgentFieldProblem(settings.userAgent) === null;
+  return userAgentFieldProblem(settings.userAgent) === null && proxySettingProblem(settings.proxy) === null;
 }
 
 export const SettingsPanel = memo(function SettingsPanel(props: {

@@ -4,7 +4,7 @@
  * dropped on the window and the keyboard have hooks of their own (use-url-drop.ts, use-titles-shortcuts.ts).
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { RunSummary, SettingAdjustment } from '../../src/contract.js';
+import type { RunSummary, SettingAdjustment, SitemapExpansion } from '../../src/contract.js';
 import { firstHostOf, runName } from '../../src/titles/run-name.js';
 import type { TitlesProgress } from '../../src/titles/types.js';
 import { invoke, isWebUrl, useApiEvent } from '../api.js';
@@ -28,6 +28,7 @@ import { RunOnSetting } from './RunOnSetting.js';
 import type { ExportFormat } from './run.js';
 import { settingsForRun, useTitlesSettings } from './settings.js';
 import { settingsValid } from './SettingsPanel.js';
+import { SitemapDialog } from './SitemapDialog.js';
 import { useFollowedRun } from './use-followed-run.js';
 import { useInputAnalysis } from './useInputAnalysis.js';
 import { useTitlesShortcuts } from './use-titles-shortcuts.js';
@@ -79,6 +80,7 @@ export function TitlesTab(props: { active: boolean }) {
   const [exporting, setExporting] = useState(false);
   const [exportScope, setExportScope] = useState<ExportScope>('all');
   const [runs, setRuns] = useState<RunSummary[]>([]);
+  const [sitemapOpen, setSitemapOpen] = useState(false);
 
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const filterRef = useRef<HTMLInputElement>(null);
@@ -297,8 +299,15 @@ export function TitlesTab(props: { active: boolean }) {
       setExporting(true);
       const suggestedName = exportName(shown.name, kind, scope);
       try {
-        const body = await buildExport(records, kind);
-        const saved = await invoke('dialog.saveText', { suggestedName, text: body });
+        let saved: boolean;
+        if (kind === 'xlsx') {
+          // The workbook is made by the services from the run's journal: the same rows, those in view in their order.
+          const { base64 } = await invoke('titles.exportXlsx', shown.id, { indices: scope === 'view' ? records.map((record) => record.index) : null });
+          saved = await invoke('dialog.saveBytes', { suggestedName, base64 });
+        } else {
+          const body = await buildExport(records, kind);
+          saved = await invoke('dialog.saveText', { suggestedName, text: body });
+        }
         if (saved) toast.show(t('exported', { name: suggestedName }), 'success');
       } catch (error) {
         fail(t('whatExport'), error);
@@ -344,6 +353,17 @@ export function TitlesTab(props: { active: boolean }) {
       (error: unknown) => fail(t('whatOpen'), error),
     );
   }, [addFiles, fail, t]);
+
+  const addFromSitemap = useCallback(
+    (result: SitemapExpansion) => {
+      setSitemapOpen(false);
+      if (result.urls === 0) return;
+      setText((current) => appendLines(current, result.text));
+      setInputOpen(true);
+      toast.show(t('sitemapAdded', { count: result.urls, formatted: format.number(result.urls) }), 'success');
+    },
+    [toast, t, format],
+  );
 
   const openExternal = useCallback(
     (url: string) => {
@@ -433,6 +453,7 @@ export function TitlesTab(props: { active: boolean }) {
               settings={settings}
               onSettingsChange={setSettings}
               onOpen={openFiles}
+              onFromSitemap={() => setSitemapOpen(true)}
               onStart={() => void start()}
               starting={starting}
               textareaRef={textareaRef}
@@ -469,6 +490,7 @@ export function TitlesTab(props: { active: boolean }) {
           />
         ) : null}
         {run?.queue !== undefined && live ? <WorkersPanel queue={run.queue} runId={run.id} list={workers} /> : null}
+        <SitemapDialog open={sitemapOpen} settings={settings} onAdd={addFromSitemap} onClose={() => setSitemapOpen(false)} />
         <ResultsPanel
           view={view}
           version={followed.version}

@@ -33,6 +33,8 @@ export const errorLabelKeys: Record<TitleErrorCode, Key> = {
   PROTOCOL: 'errPROTOCOL',
   ABORTED: 'errABORTED',
   NETWORK: 'errNETWORK',
+  PROXY: 'errPROXY',
+  ROBOTS: 'errROBOTS',
 };
 
 /** The engine's sentences (src/titles/errors.ts, fetch.ts, input.ts), by code. */
@@ -80,6 +82,29 @@ export const errorVariants: Record<TitleErrorCode, readonly Variant[]> = {
   ],
   ABORTED: [],
   NETWORK: [],
+  // src/titles/errors.ts, fetch.ts and proxy.ts (the proxy as scheme://host:port, never its credentials).
+  PROXY: [
+    { pattern: /^the proxy refused the request: it wants credentials \(407 Proxy Authentication Required\)$/, key: 'errProxyWantsCredentials' },
+    { pattern: /^the proxy refused the (?:tunnel|request): it wants credentials, or rejected them \(407 Proxy Authentication Required\)$/, key: 'errProxyCredentials' },
+    { pattern: /^the proxy refused the tunnel \(it answered (?<status>\d+) to CONNECT\)$/, key: 'errProxyTunnel' },
+    { pattern: /^the proxy (?<proxy>\S+) refused the connection$/, key: 'errProxyRefused' },
+    { pattern: /^the proxy's host name (?<proxy>\S+) does not resolve$/, key: 'errProxyDns' },
+    { pattern: /^the proxy (?<proxy>\S+) did not answer in time$/, key: 'errProxyTimeout' },
+    { pattern: /^the proxy (?<proxy>\S+) closed the connection$/, key: 'errProxyClosed' },
+    { pattern: /^the proxy (?<proxy>\S+) cannot be reached$/, key: 'errProxyUnreachable' },
+    { pattern: /^the proxy (?<proxy>\S+) rejected the user name or password$/, key: 'errProxyAuth' },
+    { pattern: /^the proxy (?<proxy>\S+) wants credentials \(none were accepted\)$/, key: 'errProxyNoAuth' },
+    { pattern: /^the TLS connection to the proxy (?<proxy>\S+) failed \((?<detail>.*)\)$/s, key: 'errProxyTls' },
+    { pattern: /^the proxy (?<proxy>\S+) does not allow a connection to (?<host>\S+)$/, key: 'errProxyNotAllowed' },
+    { pattern: /^the proxy (?<proxy>\S+) could not connect to (?<host>\S+) \((?<detail>\w+)\)$/, key: 'errProxyCouldNotConnect' },
+    { pattern: /^the proxy (?<proxy>\S+) failed: (?<detail>.*)$/s, key: 'errProxyFailed' },
+  ],
+  // src/titles/robots.ts.
+  ROBOTS: [
+    { pattern: /^robots\.txt disallows it for (?<token>\S+)(?: \(line (?<line>\d+)\))?$/, key: 'errRobotsDisallowed' },
+    { pattern: /^robots\.txt could not be fetched \((?<detail>.*)\), so the site counts as disallowing everything \(RFC 9309\)$/s, key: 'errRobotsUnreachable' },
+    { pattern: /^robots\.txt answered (?<status>\d+), so the site counts as disallowing everything \(RFC 9309\)$/, key: 'errRobotsStatus' },
+  ],
 };
 
 export interface ErrorText {

@@ -6,7 +6,7 @@ import { titlesMessages } from '../i18n/titles.js';
 
 /** 'elsewhere': going in another Titlewave window or process, which alone can act on it. */
 export type RunState = JobState | 'interrupted' | 'elsewhere';
-export type ExportFormat = 'csv' | 'json' | 'jsonl';
+export type ExportFormat = 'csv' | 'json' | 'jsonl' | 'xlsx';
 
 export interface RunInfo {
   id: string;

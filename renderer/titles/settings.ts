@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { titlesSettingsSchema, type TitlesSettings } from '../../src/contract.js';
 import { defaultTitlesOptions } from '../../src/titles/defaults.js';
 import { userAgentProblem, type UserAgentProblem } from '../../src/titles/limits.js';
+import { proxySettingProblem } from '../../src/titles/list-settings.js';
 
 /** The engine's own defaults. */
 export const defaultTitlesSettings: TitlesSettings = {
@@ -14,6 +15,9 @@ export const defaultTitlesSettings: TitlesSettings = {
   timeoutMs: defaultTitlesOptions.timeoutMs,
   retries: defaultTitlesOptions.retries,
   userAgent: defaultTitlesOptions.userAgent,
+  proxy: defaultTitlesOptions.proxy,
+  robots: defaultTitlesOptions.robots,
+  rate: defaultTitlesOptions.rate,
 };
 
 const storageKey = 'titlewave.titles.settings';
@@ -34,6 +38,7 @@ export function settingsFrom(stored: unknown): TitlesSettings {
 
 function load(): TitlesSettings {
   try {
+    // Settings saved before a field existed get its default (the schema's).
     return settingsFrom(JSON.parse(localStorage.getItem(storageKey) ?? 'null'));
   } catch {
     return defaultTitlesSettings;
@@ -47,17 +52,17 @@ export function userAgentFieldProblem(value: string): UserAgentProblem | null {
 
 /** The settings a run starts with: a blank User-Agent means the default. */
 export function settingsForRun(settings: TitlesSettings): TitlesSettings {
-  return { ...settings, userAgent: settings.userAgent.trim() || defaultTitlesOptions.userAgent };
+  return { ...settings, userAgent: settings.userAgent.trim() || defaultTitlesOptions.userAgent, proxy: settings.proxy.trim() };
 }
 
 /**
- * The settings in the panel. A User-Agent the user is still fixing is kept (and shown with its error), but is not
- * remembered: the last valid one is.
+ * The settings in the panel. A User-Agent or proxy URL the user is still fixing is kept (and shown with its error),
+ * but is not remembered: the last valid settings are.
  */
 export function useTitlesSettings(): [TitlesSettings, (settings: TitlesSettings) => void] {
   const [settings, setSettings] = useState<TitlesSettings>(load);
   useEffect(() => {
-    if (userAgentFieldProblem(settings.userAgent) !== null) return;
+    if (userAgentFieldProblem(settings.userAgent) !== null || proxySettingProblem(settings.proxy) !== null) return;
     try {
       localStorage.setItem(storageKey, JSON.stringify(settings));
     } catch {

@@ -50,6 +50,7 @@ export function useTitlesShortcuts(active: boolean, commands: TitlesCommands): v
     else if (command === 'export-csv') current.exportRun('csv');
     else if (command === 'export-json') current.exportRun('json');
     else if (command === 'export-jsonl') current.exportRun('jsonl');
+    else if (command === 'export-xlsx') current.exportRun('xlsx');
     else if (!active) return;
     else if (command === 'start') current.start();
     else if (command === 'cancel' && current.live) current.cancel();

@@ -18,7 +18,7 @@ import { LockedError } from '../fs/lock.js';
 import { assertNotAnInput, checkOutputFile, PathProblem } from '../fs/paths.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
 import { cliTitlesLimits, userAgentProblem, type Limit } from '../titles/limits.js';
-import { DIRECT, ENVIRONMENT, environmentProxyProblem, proxySettingProblem } from '../titles/proxy.js';
+import { DIRECT, ENVIRONMENT, environmentProxyProblem, isValidRate, proxySettingProblem } from '../titles/list-settings.js';
 import { keepOnly, OutputNotResumableError, readExistingOutput, RecordEncoder, recordKey, type ExistingOutput, type RecordFormat } from '../titles/output.js';
 import { TextEncodingError } from '../titles/text-encoding.js';
 import type { TitlesJob, TitlesJobInit } from '../titles/engine.js';
@@ -74,7 +74,7 @@ const seconds = (value: string): number => {
 const rate = (value: string): number => {
   const number = Number(value);
   const problem = 'expected requests per second per host: a whole number from 1 to 1000, or a fraction below 1 (0.5 = one every 2 s).';
-  if (value.trim() === '' || !Number.isFinite(number) || number <= 0 || number > 1000 || (number > 1 && !Number.isInteger(number))) throw new InvalidArgumentError(problem);
+  if (value.trim() === '' || !isValidRate(number)) throw new InvalidArgumentError(problem);
   return number;
 };
 
@@ -202,7 +202,7 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
     if (problem !== null) usage(`option '--proxy <url>' is invalid: ${problem}`);
   }
   if (flags.proxy === undefined) {
-    const problem = environmentProxyProblem();
+    const problem = environmentProxyProblem(process.env);
     if (problem !== null) usage(`${problem} (give --proxy URL, or --no-proxy to ignore the environment)`);
   }
   const sitemaps = flags.sitemap !== undefined ? await refusing(() => prepareSitemaps(flags.sitemap as string[])) : null;

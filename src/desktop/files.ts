@@ -50,6 +50,12 @@ export async function checkTotalSize(paths: readonly string[], maxBytes: number)
  * before reading, and again while reading, in case the file grows in between).
  */
 export async function readTextFile(path: string, maxBytes: number): Promise<{ text: string; bytes: number }> {
+  const bytes = await readFileCapped(path, maxBytes);
+  return { text: decodeText(bytes, basename(path)), bytes: bytes.length };
+}
+
+/** A file's bytes, at most `maxBytes` (FileTooLargeError otherwise, checked before reading and while reading). */
+export async function readFileCapped(path: string, maxBytes: number): Promise<Buffer> {
   const info = await stat(path);
   if (!info.isFile()) throw new Error(`Not a file: ${path}`);
   if (info.size > maxBytes) throw new FileTooLargeError(`${basename(path)} is too large (${mebibytes(info.size)}; at most ${mebibytes(maxBytes)} can be opened at once)`);
@@ -63,17 +69,17 @@ export async function readTextFile(path: string, maxBytes: number): Promise<{ te
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    return { text: decodeText(buffer.subarray(0, length), basename(path)), bytes: length };
+    return buffer.subarray(0, length);
   } finally {
     await handle.close();
   }
 }
 
 /**
- * Write text to `path` through a temporary file beside it, fsynced, then renamed over it. An existing file keeps its
- * permissions; a new one gets the usual ones (0666 less the umask), like any file the user saves.
+ * Write text (or bytes) to `path` through a temporary file beside it, fsynced, then renamed over it. An existing file
+ * keeps its permissions; a new one gets the usual ones (0666 less the umask), like any file the user saves.
  */
-export async function writeTextFileAtomic(path: string, text: string): Promise<void> {
+export async function writeTextFileAtomic(path: string, text: string | Uint8Array): Promise<void> {
   let mode = 0o666;
   try {
     mode = (await stat(path)).mode & 0o777;
@@ -83,7 +89,7 @@ export async function writeTextFileAtomic(path: string, text: string): Promise<v
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temporary, 'wx', mode);
   try {
-    await handle.writeFile(text, 'utf8');
+    await handle.writeFile(text);
     await handle.sync();
     await handle.close();
     await rename(temporary, path);

@@ -5,9 +5,9 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { AppInfo, CommandArgs, CommandResult, HostCommandName, Language } from '../contract.js';
+import { MAX_SITEMAP_UPLOAD_BYTES, type AppInfo, type CommandArgs, type CommandResult, type HostCommandName, type Language } from '../contract.js';
 import type { ExternalOpener } from './external.js';
-import { checkTotalSize, MAX_OPEN_BYTES, readTextFile, writeTextFileAtomic } from './files.js';
+import { checkTotalSize, MAX_OPEN_BYTES, readFileCapped, readTextFile, writeTextFileAtomic } from './files.js';
 import { shellText } from './i18n.js';
 import { RefusalError } from '../errors.js';
 
@@ -110,6 +110,35 @@ export function createHostHandlers(deps: HostDependencies): HostHandlers {
       });
       if (result.canceled || !result.filePath) return false;
       await writeTextFileAtomic(result.filePath, text);
+      return true;
+    },
+
+    async 'dialog.openSitemapFile'() {
+      const result = await deps.dialogs.showOpen({
+        title: t('openSitemapTitle'),
+        properties: ['openFile'],
+        filters: [
+          { name: t('sitemapFiles'), extensions: ['xml', 'gz', 'txt'] },
+          { name: t('allFiles'), extensions: ['*'] },
+        ],
+      });
+      const path = result.filePaths[0];
+      if (result.canceled || path === undefined) return null;
+      const bytes = await readFileCapped(path, MAX_SITEMAP_UPLOAD_BYTES);
+      return { name: basename(path), base64: bytes.toString('base64') };
+    },
+
+    async 'dialog.saveBytes'({ suggestedName, base64 }) {
+      const name = safeFileName(suggestedName);
+      const extension = extensionOf(name);
+      const result = await deps.dialogs.showSave({
+        title: t('exportTitle'),
+        defaultPath: join(deps.documentsDir, name),
+        filters: extension ? [{ name: extension.toUpperCase(), extensions: [extension] }, { name: t('allFiles'), extensions: ['*'] }] : [],
+        properties: ['createDirectory', 'showOverwriteConfirmation'],
+      });
+      if (result.canceled || !result.filePath) return false;
+      await writeTextFileAtomic(result.filePath, Buffer.from(base64, 'base64'));
       return true;
     },
 

@@ -51,6 +51,8 @@ export const pageCommands = [
   'dialog.choosePaths',
   'dialog.chooseFolder',
   'dialog.chooseSaveFile',
+  'dialog.openSitemapFile',
+  'dialog.saveBytes',
   'shell.openExternal',
 ] as const satisfies readonly CommandName[];
 export type PageCommandName = (typeof pageCommands)[number];

@@ -7,6 +7,7 @@ import { isHostCommand, parseCommandArgs, type CommandArgs, type CommandResult, 
 import { homedir } from 'node:os';
 import { listFolder } from '../thumbs/browse.js';
 import { EventHub } from './events.js';
+import { expandSitemapForApp } from './list-mode.js';
 import { CpuJobs } from './cpu-jobs.js';
 import { PreviewRegistry, type PreviewFile } from './previews.js';
 import { QueueRuns } from './queue-runs.js';
@@ -63,6 +64,9 @@ export function createServices(options: ServicesOptions): Services {
     'titles.cancel': ([id]) => byRun(id, () => queue.cancel(id), () => titles.cancel(id)),
     'titles.retryFailed': ([id]) => byRun(id, () => queue.retryFailed(id), () => titles.retryFailed(id)),
     'titles.retryRows': ([id, { indices }]) => byRun(id, () => queue.retryRows(id, indices), () => titles.retryRows(id, indices)),
+    'titles.expandSitemap': ([request]) => expandSitemapForApp(request),
+    // A run on a queue is journaled in the same runs folder: its workbook comes from the same records.
+    'titles.exportXlsx': ([id, { indices }]) => titles.exportXlsx(id, indices),
     'history.list': () => listHistory(),
     'history.load': async ([id]) => {
       const loaded = await titles.load(id);

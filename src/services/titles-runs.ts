@@ -76,6 +76,9 @@ export function settingsToOptions(settings: TitlesSettings): Partial<TitlesOptio
     timeoutMs: settings.timeoutMs,
     retries: settings.retries,
     userAgent: settings.userAgent.trim() || defaultTitlesOptions.userAgent,
+    proxy: settings.proxy,
+    robots: settings.robots,
+    rate: settings.rate,
   };
 }
 
@@ -270,6 +273,21 @@ export class TitlesRuns {
     // A run not going here may have a meta that lags its journal by a second: the records are the truth.
     if (!live) Object.assign(run, { done: dense.length, failed });
     return { run, records: dense, urls: await distinctEntries(text) };
+  }
+
+  /**
+   * The run's records as an .xlsx workbook (as the journal folds them: the latest record wins): in index order, or
+   * the rows `indices` names, in that order.
+   */
+  async exportXlsx(id: string, indices: readonly number[] | null = null): Promise<CommandResult<'titles.exportXlsx'>> {
+    const live = this.live.get(id);
+    const meta = live?.meta ?? (await this.store.readMeta(id));
+    if (!meta) throw new Error(`No run with id ${id}`);
+    // Every row the page shows was journaled before it was announced, so the journal has them all.
+    const records = await this.store.readRecords(id, meta.total);
+    const { workbookOf } = await import('./list-mode.js');
+    const chosen = indices === null ? records : indices.map((index) => records[index]);
+    return workbookOf(chosen.filter((record): record is TitleRecord => record !== undefined));
   }
 
   delete(id: string): Promise<void> {

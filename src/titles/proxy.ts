@@ -21,53 +21,12 @@ import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';
 import Pool from 'undici/lib/dispatcher/pool.js';
 import ProxyAgent from 'undici/lib/dispatcher/proxy-agent.js';
 import buildConnector from 'undici/lib/core/connect.js';
+import { DIRECT, describeProxy, ENVIRONMENT, parseProxyUrl, withScheme } from './list-settings.js';
 
 /** `direct`, `environment`, or a proxy URL: http://, https://, socks5:// (names resolved here) or socks5h:// (by the proxy). */
 export type ProxySetting = string;
 
-export const DIRECT = 'direct';
-export const ENVIRONMENT = 'environment';
-
-const proxySchemes = new Set(['http:', 'https:', 'socks5:', 'socks5h:']);
-
-/** A proxy URL that cannot be used; its message never repeats the URL (it may hold a password). */
-export class ProxySettingError extends Error {
-  override readonly name = 'ProxySettingError';
-}
-
-/**
- * The proxy URL of a setting, checked: a scheme of http, https, socks5 or socks5h, a host, an optional port, user
- * and password, and nothing else (no path, query or fragment).
- */
-export function parseProxyUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text.trim());
-  } catch {
-    throw new ProxySettingError('expected a proxy URL such as http://proxy.example:3128 or socks5://127.0.0.1:1080');
-  }
-  if (!proxySchemes.has(url.protocol)) throw new ProxySettingError(`a proxy URL starts with http://, https://, socks5:// or socks5h:// (not ${url.protocol}//)`);
-  if (url.hostname === '') throw new ProxySettingError('the proxy URL has no host');
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') throw new ProxySettingError('a proxy URL has no path, query or fragment: only scheme://[user:password@]host[:port]');
-  return url;
-}
-
-/** Whether a setting is usable: `direct`, `environment` or a proxy URL. Returns the problem, or null. */
-export function proxySettingProblem(setting: string): string | null {
-  if (setting === DIRECT || setting === ENVIRONMENT) return null;
-  try {
-    parseProxyUrl(setting);
-    return null;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
-/** A proxy as it may be shown: scheme, host and port, never the credentials. */
-export function describeProxy(url: URL): string {
-  const port = url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '1080';
-  return `${url.protocol}//${url.hostname}:${port}`;
-}
+export { DIRECT, describeProxy, ENVIRONMENT, environmentProxyProblem, parseProxyUrl, proxySettingProblem, ProxySettingError } from './list-settings.js';
 
 /** A failure of the proxy, not of the site: the record's error is PROXY. */
 export class ProxyError extends Error {
@@ -221,22 +180,6 @@ function parseNoProxy(value: string): NoProxyEntry[] | 'all' {
     entries.push({ host: (match[1] as string).replace(/^\*?\./, ''), port: match[2] !== undefined ? Number(match[2]) : null });
   }
   return entries;
-}
-
-/** A bare host:port in a proxy variable means http://, as curl takes it. */
-function withScheme(value: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-}
-
-/** The environment's proxy variables that are set but unusable, as a message naming the variable; null when fine. */
-export function environmentProxyProblem(env: NodeJS.ProcessEnv = process.env): string | null {
-  for (const name of ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY']) {
-    const value = env[name]?.trim();
-    if (value === undefined || value === '') continue;
-    const problem = proxySettingProblem(withScheme(value));
-    if (problem !== null) return `${name}: ${problem}`;
-  }
-  return null;
 }
 
 /** Loopback is never sent through the environment's proxy (as browsers do): no proxy can reach this machine's loopback. */

@@ -38,7 +38,7 @@ const primesComplete: Complete<PrimesErrorCode, (typeof primesCodes)[number]> = 
 const thumbsComplete: Complete<ThumbsErrorCode, (typeof thumbsCodes)[number]> = true;
 
 /** Technical names (and the app's own) that stay as they are in Chinese text. */
-const technical = /\b(TLS|HTTP|HTML|DNS|KiB|MiB|Content-Type|Content-Encoding|http\(s\)|https?|CSV|JSON|URL|SVG|PNG|JPEG|WebP|AVIF|GIF|TIFF|UTF|Titlewave)\b/g;
+const technical = /\b(TLS|HTTP|HTML|DNS|KiB|MiB|Content-Type|Content-Encoding|http\(s\)|https?|CSV|JSON|URL|SVG|PNG|JPEG|WebP|AVIF|GIF|TIFF|UTF|Titlewave|robots\.txt|RFC|CONNECT)\b/g;
 
 /** The Latin words left in a Chinese sentence once its parameters and the technical names are taken out. */
 function englishIn(text: string): string[] {
@@ -46,7 +46,7 @@ function englishIn(text: string): string[] {
 }
 
 /** Parameters with no letters in them (what matters is the text around them). */
-const sample: MessageParams = { seconds: '15', count: '10', max: '4', depth: '256', url: '⟨1⟩', type: '⟨2⟩', size: '64', coding: '⟨3⟩', scheme: '⟨4⟩', detail: '⟨5⟩' };
+const sample: MessageParams = { seconds: '15', count: '10', max: '4', depth: '256', url: '⟨1⟩', type: '⟨2⟩', size: '64', coding: '⟨3⟩', scheme: '⟨4⟩', detail: '⟨5⟩', proxy: '⟨6⟩', host: '⟨7⟩', token: '⟨8⟩', status: '407', line: '3' };
 
 describe('error codes in both languages', () => {
   it('has a short name and every sentence of each titles code, in Chinese without English words', () => {

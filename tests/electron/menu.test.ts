@@ -56,8 +56,8 @@ describe('the menu', () => {
 
   it('sends the renderer commands for File and View items', () => {
     const { menu, commands } = template('en');
-    for (const id of ['open', 'export-csv', 'export-json', 'export-jsonl', 'start', 'cancel', 'tab-titles', 'tab-primes', 'tab-thumbs']) click(byId(menu, id));
-    expect(commands).toEqual(['open', 'export-csv', 'export-json', 'export-jsonl', 'start', 'cancel', 'tab-titles', 'tab-primes', 'tab-thumbs']);
+    for (const id of ['open', 'export-csv', 'export-json', 'export-jsonl', 'export-xlsx', 'start', 'cancel', 'tab-titles', 'tab-primes', 'tab-thumbs']) click(byId(menu, id));
+    expect(commands).toEqual(['open', 'export-csv', 'export-json', 'export-jsonl', 'export-xlsx', 'start', 'cancel', 'tab-titles', 'tab-primes', 'tab-thumbs']);
     expect(byId(menu, 'open').accelerator).toBe('CmdOrCtrl+O');
     // Start and Cancel show their keys but leave them to the page (the same keys work in browser mode).
     expect(byId(menu, 'start')).toMatchObject({ accelerator: 'CmdOrCtrl+Enter', registerAccelerator: false });

@@ -3,7 +3,7 @@
  * a classic script before the renderer's module script, so the renderer finds `window.api` ready and cannot tell
  * the two hosts apart. Host commands that need the page (file pickers, downloads, new tabs) run here.
  */
-import type { Api, CommandArgs, CommandName, CommandResult, ConnectionState, EventName, Events, Language } from '../../contract.js';
+import { MAX_SITEMAP_UPLOAD_BYTES, type Api, type CommandArgs, type CommandName, type CommandResult, type ConnectionState, type EventName, type Events, type Language } from '../../contract.js';
 import { decodeTextFile } from '../../titles/text-encoding.js';
 import { HEARTBEAT_EVERY_MS, HEARTBEAT_TIMEOUT_MS, WS_PATH, isPageCommand, type ClientMessage, type PageCommandName, type ServerMessage } from '../protocol.js';
 import { errorMessage, toError } from '../../errors.js';
@@ -183,6 +183,10 @@ function createBridge(): Api {
         return openTextFiles();
       case 'dialog.saveText':
         return Promise.resolve(saveText(args[0] as CommandArgs<'dialog.saveText'>[0]));
+      case 'dialog.openSitemapFile':
+        return openSitemapFile();
+      case 'dialog.saveBytes':
+        return Promise.resolve(saveBytes(args[0] as CommandArgs<'dialog.saveBytes'>[0]));
       case 'shell.openExternal':
         return Promise.resolve(openExternal(args[0]));
       case 'dialog.choosePaths':
@@ -280,10 +284,67 @@ function openTextFiles(): Promise<{ name: string; text: string }[] | null> {
   return result;
 }
 
+/** Bytes as base64, in slices (String.fromCharCode over megabytes at once would overflow the stack). */
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let offset = 0; offset < bytes.length; offset += 0x8000) binary += String.fromCharCode(...bytes.subarray(offset, offset + 0x8000));
+  return btoa(binary);
+}
+
+/** A sitemap file the user picks (read as bytes: it may be gzip), like openTextFiles inside the click's activation. */
+function openSitemapFile(): Promise<{ name: string; base64: string } | null> {
+  const input = document.createElement('input');
+  input.type = 'file';
+  input.accept = '.xml,.gz,.txt,application/xml,text/xml,application/gzip,text/plain';
+  input.hidden = true;
+  document.body.append(input);
+  const result = new Promise<{ name: string; base64: string } | null>((resolve, reject) => {
+    input.addEventListener(
+      'change',
+      () => {
+        const file = input.files?.[0];
+        input.remove();
+        if (file === undefined) return resolve(null);
+        if (file.size > MAX_SITEMAP_UPLOAD_BYTES) return reject(new Error(`${file.name} is over ${MAX_SITEMAP_UPLOAD_BYTES / 2 ** 20} MiB`));
+        file.arrayBuffer().then(
+          (buffer) => resolve({ name: file.name, base64: toBase64(new Uint8Array(buffer)) }),
+          (error: unknown) => reject(new Error(`Could not read the file: ${error instanceof Error ? error.message : String(error)}`)),
+        );
+      },
+      { once: true },
+    );
+    input.addEventListener(
+      'cancel',
+      () => {
+        input.remove();
+        resolve(null);
+      },
+      { once: true },
+    );
+  });
+  input.click();
+  return result;
+}
+
+/** Download bytes (an .xlsx export) under the suggested name. */
+function saveBytes({ suggestedName, base64 }: { suggestedName: string; base64: string }): boolean {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  const type = /\.xlsx$/i.test(suggestedName) ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'application/octet-stream';
+  download(suggestedName, new Blob([bytes], { type }));
+  return true;
+}
+
 /** Download the text under the suggested name (the browser's own download flow decides where it goes). */
 function saveText({ suggestedName, text }: { suggestedName: string; text: string }): boolean {
   const type = /\.csv$/i.test(suggestedName) ? 'text/csv;charset=utf-8' : /\.jsonl?$/i.test(suggestedName) ? 'application/json;charset=utf-8' : 'text/plain;charset=utf-8';
-  const url = URL.createObjectURL(new Blob([text], { type }));
+  download(suggestedName, new Blob([text], { type }));
+  return true;
+}
+
+function download(suggestedName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const anchor = document.createElement('a');
   anchor.href = url;
   anchor.download = suggestedName;
@@ -294,7 +355,6 @@ function saveText({ suggestedName, text }: { suggestedName: string; text: string
   anchor.remove();
   // Revoking at once can cancel the download in some browsers; a minute is plenty for it to start.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  return true;
 }
 
 function openExternal(value: unknown): void {
