@@ -5,6 +5,7 @@
  * A worker that cannot renew its leases in time (it lost Redis) stops its requests before they could outlive them.
  */
 import type { Redis } from 'ioredis';
+import type { HostPacer } from '../titles/rate.js';
 import { HostScheduler } from '../titles/scheduler.js';
 import type { SlotGate } from '../titles/engine.js';
 import { keys } from './schema.js';
@@ -164,8 +165,10 @@ export class ClusterGate implements SlotGate {
     private readonly leases: HostLeases,
     private readonly signal: AbortSignal,
     private readonly onEnded: () => void,
+    /** The run's pace on this worker (requests per second per host, Crawl-delay), or none. */
+    pacer: HostPacer | null = null,
   ) {
-    this.#local = new HostScheduler(slots.size, perHost);
+    this.#local = new HostScheduler(slots.size, perHost, pacer);
     signal.addEventListener('abort', () => this.#local.close(), { once: true });
   }
 
@@ -217,8 +220,17 @@ export class ClusterGate implements SlotGate {
     this.#local.release(host);
   }
 
+  written(host: string, sent: boolean): void {
+    this.#local.written(host, sent);
+  }
+
+  setMinInterval(host: string, ms: number): void {
+    this.#local.setMinInterval(host, ms);
+  }
+
   async move(from: string, to: string): Promise<boolean> {
-    if (from === to) return true;
+    // The same host: its lease stays; the next request waits for the pace.
+    if (from === to) return this.#local.move(from, to);
     this.#unlease(from);
     if (!(await this.#local.move(from, to))) {
       this.slots.release();

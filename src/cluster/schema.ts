@@ -4,8 +4,11 @@
  * the jobs (and says so) instead of misreading them.
  */
 
-/** Bumped whenever job data, record payloads or key layout change incompatibly. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped whenever job data, record payloads or key layout change incompatibly. 2: runs carry proxy, robots and rate
+ * (a worker of schema 1 would fetch without them).
+ */
+export const SCHEMA_VERSION = 2;
 
 /** BullMQ's key prefix: its queues live under `tw:<queue>:…`, next to our own `tw:run:…` keys. */
 export const PREFIX = 'tw';
@@ -73,6 +76,11 @@ export interface ClusterTitlesSettings {
   maxBodyBytes: number;
   retryBaseMs: number;
   maxRetryDelayMs: number;
+  /** Where the worker's requests go: `direct`, `environment` (the worker machine's own proxy variables) or a URL. */
+  proxy: string;
+  robots: 'respect' | 'ignore';
+  /** Requests per second per host, on each worker. */
+  rate: number | null;
 }
 
 /** How long a run's keys outlive its producer's last heartbeat, so an interrupted run can be resumed. */

@@ -98,6 +98,9 @@ function settingsOf(options: TitlesOptions): ClusterTitlesSettings {
     maxBodyBytes: options.maxBodyBytes,
     retryBaseMs: options.retryBaseMs,
     maxRetryDelayMs: options.maxRetryDelayMs,
+    proxy: options.proxy,
+    robots: options.robots,
+    rate: options.rate,
   };
 }
 

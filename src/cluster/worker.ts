@@ -12,7 +12,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { Worker, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { packageInfo } from '../package-info.js';
-import { createEntryFetcher, invalidEntryRecord, resolveTitlesOptions, type EntryFetcher, type FetchEntry } from '../titles/engine.js';
+import { createEntryFetcher, invalidEntryRecord, pacerFor, resolveTitlesOptions, type EntryFetcher, type FetchEntry } from '../titles/engine.js';
 import { parseInputLine } from '../titles/input.js';
 import type { TitleRecord } from '../titles/types.js';
 import { createWorkerPool } from '../workers/pool.js';
@@ -127,10 +127,18 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     const settings = run.settings as ClusterTitlesSettings;
     const titlesOptions = resolveTitlesOptions({ ...settings, concurrency });
     const controller = new AbortController();
-    const gate = new ClusterGate(runId, titlesOptions.perHost, slots, leases, controller.signal, () => {
-      const current = runs.get(runId);
-      if (current !== undefined) dropRun(current);
-    });
+    const gate = new ClusterGate(
+      runId,
+      titlesOptions.perHost,
+      slots,
+      leases,
+      controller.signal,
+      () => {
+        const current = runs.get(runId);
+        if (current !== undefined) dropRun(current);
+      },
+      pacerFor(titlesOptions),
+    );
     const context: RunContext = { id: runId, perHost: titlesOptions.perHost, controller, gate, fetcher: createEntryFetcher(titlesOptions, gate, controller.signal), jobs: 0, idleSince: Date.now() };
     runs.set(runId, context);
     // Enough jobs at once to fill the requests in flight, one more to overlap a job's start with another's end.

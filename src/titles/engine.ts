@@ -9,8 +9,9 @@ import { defaultTitlesOptions } from './defaults.js';
 import { failure, isRetryableStatus } from './errors.js';
 import { AttemptGroup, runAttempt, withoutCredentials, type AttemptContext, type AttemptResult } from './fetch.js';
 import { EntryIndexer } from './input.js';
+import { DIRECT, ENVIRONMENT, environmentHasProxy } from './list-settings.js';
 import { createDispatcher, proxySettingProblem } from './proxy.js';
-import { HostPacer, rateWindow } from './rate.js';
+import { HostPacer, PROXIED_RATE_GUARD_MS, RATE_GUARD_MS, rateWindow } from './rate.js';
 import { CANCELLED, RobotsRules, robotsToken } from './robots.js';
 import { HostScheduler } from './scheduler.js';
 import type { RecordError, TitleErrorCode, TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from './types.js';
@@ -72,8 +73,10 @@ function checkOptions(options: TitlesOptions): void {
 }
 
 /** The pace a run's scheduler keeps: requests per second per host, and robots.txt's Crawl-delay when respected. */
-export function pacerFor(options: TitlesOptions): HostPacer | null {
-  return options.rate !== null || options.robots === 'respect' ? new HostPacer({ perSecond: options.rate }) : null;
+export function pacerFor(options: TitlesOptions, env: NodeJS.ProcessEnv = process.env): HostPacer | null {
+  if (options.rate === null && options.robots !== 'respect') return null;
+  const direct = options.proxy === DIRECT || (options.proxy === ENVIRONMENT && !environmentHasProxy(env));
+  return new HostPacer({ perSecond: options.rate, guardMs: direct ? RATE_GUARD_MS : PROXIED_RATE_GUARD_MS });
 }
 
 /** Request headers: ours, then the user's (any case) on top. */

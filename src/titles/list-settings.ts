@@ -73,3 +73,8 @@ export function environmentProxyProblem(env: Readonly<Record<string, string | un
   }
   return null;
 }
+
+/** Whether the environment names a proxy for http or https (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, either case). */
+export function environmentHasProxy(env: Readonly<Record<string, string | undefined>>): boolean {
+  return ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY'].some((name) => (env[name]?.trim() ?? '') !== '');
+}

@@ -12,6 +12,8 @@ import { isValidRate, MAX_RATE } from './list-settings.js';
 
 /** Added to every window and interval: jitter between the write and the server's arrival time. */
 export const RATE_GUARD_MS = 20;
+/** Through a proxy, which adds its own connects and queueing between our write and the site, the guard is larger. */
+export const PROXIED_RATE_GUARD_MS = 100;
 /** A Crawl-delay above this counts as this (a robots.txt cannot stop a run for a day). */
 export const MAX_CRAWL_DELAY_MS = 60_000;
 

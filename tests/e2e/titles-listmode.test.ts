@@ -91,7 +91,7 @@ describe('list mode in the app', () => {
     await waitForRunEnd(page, 2);
     await poll(() => page.getByRole('gridcell', { name: 'ROBOTS' }).count()).toBe(1);
     expect(site.hits.get('/private/secret')).toBeUndefined();
-    const runs = (await page.evaluate(() => (window as unknown as { api: { invoke(command: string): Promise<unknown> } }).api.invoke('history.list'))) as RunSummary[];
+    const runs = (await page.evaluate(() => (globalThis as unknown as { api: { invoke(command: string): Promise<unknown> } }).api.invoke('history.list'))) as RunSummary[];
     expect(runs[0]?.settings).toMatchObject({ robots: 'respect', rate: 5, proxy: 'direct' });
     // Remembered for the next run, after a reload too.
     await page.reload();
