@@ -490,7 +490,8 @@ export function TitlesTab(props: { active: boolean }) {
           />
         ) : null}
         {run?.queue !== undefined && live ? <WorkersPanel queue={run.queue} runId={run.id} list={workers} /> : null}
-        <SitemapDialog open={sitemapOpen} settings={settings} onAdd={addFromSitemap} onClose={() => setSitemapOpen(false)} />
+        {/* Mounted only while open: a closed dialog would still be found by its label ("URLs from a sitemap"). */}
+        {sitemapOpen ? <SitemapDialog open settings={settings} onAdd={addFromSitemap} onClose={() => setSitemapOpen(false)} /> : null}
         <ResultsPanel
           view={view}
           version={followed.version}

@@ -122,7 +122,7 @@ describe('failures say what they are', () => {
       await client.set('tw:schema', '999');
       const result = await cli(['worker', '--redis', other.url]);
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/schema 999; this worker speaks schema 1/);
+      expect(result.stderr).toMatch(/schema 999; this worker speaks schema 2/);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
     } finally {
       client.disconnect();

@@ -62,7 +62,7 @@ const startButton = () => page.getByRole('button', { name: /^Start/ });
 
 describe('list mode in the app', () => {
   it('validates the rate and the proxy URL; a proxy URL to fix holds Start (and Ctrl+Enter) back', async () => {
-    const rate = page.getByLabel('Rate per host');
+    const rate = page.getByLabel('Rate limit');
     await rate.fill('fast');
     await poll(() => page.getByText(/Empty, 1 to 1000, or a fraction below 1/).isVisible()).toBe(true);
     await rate.fill('1.5');
@@ -84,7 +84,7 @@ describe('list mode in the app', () => {
   });
 
   it('runs with robots.txt respected and a rate, and keeps those settings with the run', async () => {
-    await page.getByLabel('Rate per host').fill('5');
+    await page.getByLabel('Rate limit').fill('5');
     await page.getByLabel('Respect robots.txt').check();
     await urlBox().fill(`${site.origin}/page/open\n${site.origin}/private/secret`);
     await startButton().click();
@@ -97,7 +97,7 @@ describe('list mode in the app', () => {
     await page.reload();
     await page.getByRole('tablist').waitFor();
     expect(await page.getByLabel('Respect robots.txt').isChecked()).toBe(true);
-    expect(await page.getByLabel('Rate per host').inputValue()).toBe('5');
+    expect(await page.getByLabel('Rate limit').inputValue()).toBe('5');
     await page.getByRole('button', { name: 'Defaults' }).click();
     expect(await page.getByLabel('Respect robots.txt').isChecked()).toBe(false);
   });

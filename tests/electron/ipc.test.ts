@@ -70,7 +70,8 @@ describe('dispatch', () => {
     const { call, serviceCalls, hostCalls } = setup();
     const reply = await call('titles.start', [{ text: 'example.com', settings }]);
     expect(reply).toEqual({ ok: true, value: { runId: 'run-1' } });
-    expect(serviceCalls).toEqual([{ command: 'titles.start', args: [{ text: 'example.com', settings }] }]);
+    // Settings from before list mode get its defaults on the way in.
+    expect(serviceCalls).toEqual([{ command: 'titles.start', args: [{ text: 'example.com', settings: { ...settings, proxy: 'environment', robots: 'ignore', rate: null } }] }]);
     expect(hostCalls).toEqual([]);
   });
 
