@@ -3,6 +3,7 @@
  * Titlewave with looser ones): which, and the value used instead. The services bring them within; this says so.
  */
 import type { SettingAdjustment } from '../../src/contract.js';
+import { DIRECT, ENVIRONMENT } from '../../src/titles/list-settings.js';
 import type { Formatters, Translator } from '../i18n/index.js';
 import type { titlesMessages } from '../i18n/titles.js';
 
@@ -14,9 +15,15 @@ const labels: Record<SettingAdjustment['setting'], keyof (typeof titlesMessages)
   timeoutMs: 'timeout',
   retries: 'retries',
   userAgent: 'userAgent',
+  proxy: 'proxy',
+  robots: 'robots',
+  rate: 'rate',
 };
 
-function valueText(setting: SettingAdjustment['setting'], value: unknown, format: Formatters): string {
+function valueText(setting: SettingAdjustment['setting'], value: unknown, t: TitlesTranslator, format: Formatters): string {
+  if (setting === 'rate' && value === null) return t('ratePlaceholder');
+  // A proxy URL may hold a password: named by what it is, never shown.
+  if (setting === 'proxy') return value === DIRECT ? t('proxyDirect') : value === ENVIRONMENT ? t('proxyEnvironment') : t('proxyUrl');
   if (typeof value !== 'number') return String(value);
   return setting === 'timeoutMs' ? format.duration(value) : format.number(value);
 }
@@ -26,8 +33,8 @@ export function adjustedSettingsNote(adjusted: readonly SettingAdjustment[], t: 
   if (adjusted.length === 0) return null;
   const changes = adjusted.map(({ setting, stored, used }) => {
     const label = t(labels[setting]);
-    if (typeof used === 'string' && typeof stored === 'string') return t('settingShortened', { label, count: used.length, formatted: format.number(used.length) });
-    return t('settingChanged', { label, stored: valueText(setting, stored, format), used: valueText(setting, used, format) });
+    if (setting !== 'proxy' && typeof used === 'string' && typeof stored === 'string') return t('settingShortened', { label, count: used.length, formatted: format.number(used.length) });
+    return t('settingChanged', { label, stored: valueText(setting, stored, t, format), used: valueText(setting, used, t, format) });
   });
   return t('settingsAdjusted', { changes: changes.join(t('listSeparator')) });
 }

@@ -22,6 +22,7 @@
 import { z } from 'zod';
 import { titlesSettingsSchema, type SettingAdjustment, type TitlesSettings } from '../contract.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
+import { ENVIRONMENT } from '../titles/list-settings.js';
 import type { TitleRecord, TitlesSummary } from '../titles/types.js';
 
 export const STORED_RUN_VERSION = 2;
@@ -38,6 +39,12 @@ export const storedSettingsSchema = z.object({
   retries: count.default(defaultTitlesOptions.retries),
   /** '' is the default user agent. */
   userAgent: z.string().default(''),
+  // List mode (issue 13): runs saved before it read as direct-or-environment, robots.txt ignored, no rate.
+  /** `direct`, `environment` or a proxy URL (with its credentials, as the user typed them). */
+  proxy: z.string().default(ENVIRONMENT),
+  robots: z.enum(['respect', 'ignore']).default('ignore'),
+  /** Requests per second per host; null: no limit. */
+  rate: z.number().positive().nullable().default(null),
 });
 export type StoredSettings = z.output<typeof storedSettingsSchema>;
 

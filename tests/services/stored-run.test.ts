@@ -51,7 +51,9 @@ async function metaOf(dataDir: string, id: string): Promise<Record<string, unkno
   return JSON.parse(await readFile(join(dataDir, 'runs', id, 'meta.json'), 'utf8')) as Record<string, unknown>;
 }
 
-const fixtureSettings: TitlesSettings = { concurrency: 4, perHost: 2, timeoutMs: 60_000, retries: 0, userAgent: 'Fixture/1' };
+/** The fixture's settings as saved (before list mode), and as read: list mode's settings get their defaults. */
+const fixtureSaved = { concurrency: 4, perHost: 2, timeoutMs: 60_000, retries: 0, userAgent: 'Fixture/1' };
+const fixtureSettings: TitlesSettings = { ...fixtureSaved, proxy: 'environment', robots: 'ignore', rate: null };
 
 describe('a run written in format 1 (today’s main before this format)', () => {
   it('is listed and loads as it was written, without being rewritten by reading it', async () => {
@@ -116,14 +118,14 @@ describe('a run saved with settings outside today’s limits', () => {
     // A run cancelled with 150 pages of one host left, then saved as a Titlewave with looser limits would have.
     const urls = Array.from({ length: 151 }, (_, i) => web.url(`/loose-${i}`));
     const first = servicesFor(dataDir);
-    const { runId } = await first.services.invoke('titles.start', [{ text: urls.join('\n'), settings: { concurrency: 1, perHost: 1, timeoutMs: 60_000, retries: 0, userAgent: '' } }]);
+    const { runId } = await first.services.invoke('titles.start', [{ text: urls.join('\n'), settings: { concurrency: 1, perHost: 1, timeoutMs: 60_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null } }]);
     await web.arrived(1);
     web.release();
     await expect.poll(() => first.updates.flatMap((u) => u.records).length).toBe(1);
     await first.services.invoke('titles.cancel', [runId]);
     await first.services.close();
     const meta = await metaOf(dataDir, runId);
-    const loose = { concurrency: 5000, perHost: 500, timeoutMs: 500, retries: 2, userAgent: `Loose/${'x'.repeat(600)}` };
+    const loose = { concurrency: 5000, perHost: 500, timeoutMs: 500, retries: 2, userAgent: `Loose/${'x'.repeat(600)}`, proxy: 'direct', robots: 'ignore', rate: null };
     await writeFile(join(dataDir, 'runs', runId, 'meta.json'), JSON.stringify({ ...meta, settings: loose }));
 
     const { services, updates } = servicesFor(dataDir);
@@ -147,12 +149,14 @@ describe('a run saved with settings outside today’s limits', () => {
   });
 
   it('settingsForToday keeps settings within the limits, and brings each other one to the nearest allowed value', () => {
-    const within = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: '' };
+    const within = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: '', proxy: 'environment', robots: 'respect' as const, rate: 0.5 };
     expect(settingsForToday(within)).toEqual({ settings: within, adjusted: [] });
     expect(settingsForToday({ ...within, concurrency: 0 as number, retries: 99 }).adjusted).toEqual([
       { setting: 'concurrency', stored: 0, used: 1 },
       { setting: 'retries', stored: 99, used: 10 },
     ]);
+    // More than MAX_RATE a second per host is no limit at all.
+    expect(settingsForToday({ ...within, rate: 5000 }).adjusted).toEqual([{ setting: 'rate', stored: 5000, used: null }]);
   });
 });
 
@@ -174,6 +178,7 @@ describe('the stored meta', () => {
 
   it('migrates format 1, gives settings added since their default, and reads no newer or broken meta', () => {
     expect(parseStoredMeta(v1)).toEqual({ ...v1, version: STORED_RUN_VERSION, writtenBy: null });
+    expect(parseStoredMeta({ ...v1, settings: fixtureSaved })?.settings).toEqual(fixtureSettings);
     const { userAgent: _, ...withoutUserAgent } = fixtureSettings;
     expect(parseStoredMeta({ ...v1, settings: withoutUserAgent })?.settings).toEqual({ ...withoutUserAgent, userAgent: storedSettingsSchema.parse({}).userAgent });
     expect(parseStoredMeta({ ...v1, version: STORED_RUN_VERSION + 1, writtenBy: '9.0.0' })).toBeNull();
