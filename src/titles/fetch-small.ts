@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { classifyNetworkError, failure, type Failure } from './errors.js';
+import { toError } from '../errors.js';
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
@@ -163,7 +164,7 @@ export async function fetchSmall(url: string, options: SmallFetchOptions): Promi
       try {
         options.dispatcher.dispatch({ origin: current.origin, path: `${current.pathname}${current.search}`, method: 'GET', headers: options.headers, headersTimeout: 0, bodyTimeout: 0 }, collector);
       } catch (error) {
-        collector.onResponseError(null as unknown as Dispatcher.DispatchController, error instanceof Error ? error : new Error(String(error)));
+        collector.onResponseError(null as unknown as Dispatcher.DispatchController, toError(error));
       }
       try {
         await collector.done;

@@ -3,6 +3,7 @@
  * the settings panel): where requests go (`proxy`), robots.txt, and requests per second per host. Browser-safe: no
  * Node module, so the renderer validates with it as the user types.
  */
+import { errorMessage } from '../errors.js';
 
 /** Requests go straight to the sites. */
 export const DIRECT = 'direct';
@@ -43,7 +44,7 @@ export function proxySettingProblem(setting: string): string | null {
     parseProxyUrl(setting);
     return null;
   } catch (error) {
-    return (error as Error).message;
+    return errorMessage(error);
   }
 }
 

@@ -22,6 +22,7 @@ import Pool from 'undici/lib/dispatcher/pool.js';
 import ProxyAgent from 'undici/lib/dispatcher/proxy-agent.js';
 import buildConnector from 'undici/lib/core/connect.js';
 import { DIRECT, describeProxy, ENVIRONMENT, parseProxyUrl, withScheme } from './list-settings.js';
+import { errorMessage, toError } from '../errors.js';
 
 /** `direct`, `environment`, or a proxy URL: http://, https://, socks5:// (names resolved here) or socks5h:// (by the proxy). */
 export type ProxySetting = string;
@@ -43,7 +44,7 @@ export class ProxyError extends Error {
 
 /** Turn an error from connecting to `proxy` into a ProxyError (messages without credentials). */
 function proxyFailure(proxy: string, error: unknown): ProxyError {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const code = (error as { code?: unknown } | null)?.code;
   const has = (pattern: RegExp): boolean => pattern.test(message) || (typeof code === 'string' && pattern.test(code));
   if (has(/ECONNREFUSED/)) return new ProxyError(`the proxy ${proxy} refused the connection`, true);
@@ -140,14 +141,14 @@ function socksAgent(proxy: URL, options: ConnectionOptions): Dispatcher {
       }
       tlsConnect({ ...connectOptions, httpSocket: socket }, callback);
     };
-    open().catch((error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null));
+    open().catch((error: unknown) => callback(toError(error), null));
   };
   return new Agent({ ...agentOptions(options), connect });
 }
 
 /** A SOCKS failure: the proxy's own (PROXY), or the site's as the proxy reports it (connection refused, unreachable). */
 function socksFailure(proxy: string, host: string, error: unknown): Error {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const rejected = /rejected connection - (\w+)/.exec(message)?.[1];
   // Not the SocksClientError itself: its `options` hold the password.
   if (rejected === 'ConnectionRefused') return Object.assign(new Error(`connection refused (through the proxy ${proxy})`), { code: 'ECONNREFUSED' });

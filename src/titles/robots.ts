@@ -10,6 +10,7 @@ import zlib from 'node:zlib';
 import robotsParserModule from 'robots-parser';
 import { failure, type Failure } from './errors.js';
 import { fetchSmall, SmallFetchError, type SmallFetchOptions } from './fetch-small.js';
+import { errorMessage } from '../errors.js';
 
 /** robots.txt gets at most this long, or the run's --timeout when shorter (a slow robots.txt holds back its origin). */
 export const ROBOTS_TIMEOUT_MS = 10_000;
@@ -209,7 +210,7 @@ export class RobotsRules {
         return CANCELLED;
       }
       if (holding !== null && !(await gate.move(holding, holding))) return CANCELLED;
-      return error instanceof SmallFetchError && error.failure !== null ? error.failure : failure('NETWORK', error instanceof Error ? error.message : String(error));
+      return error instanceof SmallFetchError && error.failure !== null ? error.failure : failure('NETWORK', errorMessage(error));
     } finally {
       if (held !== null) gate.release(held);
     }

@@ -18,6 +18,7 @@ import { SaxesParser, type SaxesTagNS } from 'saxes';
 import type { Dispatcher } from 'undici';
 import { fetchSmall, SmallFetchError } from './fetch-small.js';
 import { robotsParser } from './robots.js';
+import { errorMessage } from '../errors.js';
 
 export interface SitemapLimits {
   /** Indexes within indexes: a sitemap named on the command line is depth 0; deeper ones are skipped. */
@@ -131,7 +132,7 @@ async function* inflated(chunks: AsyncIterable<Buffer>, limits: SitemapLimits, t
     }
   } catch (error) {
     if (error instanceof FileProblem || error instanceof StopExpansion) throw error;
-    if ((error as NodeJS.ErrnoException).code?.startsWith('Z_') === true) throw new FileProblem(`not valid gzip (${(error as Error).message})`);
+    if ((error as NodeJS.ErrnoException).code?.startsWith('Z_') === true) throw new FileProblem(`not valid gzip (${errorMessage(error)})`);
     throw error;
   } finally {
     if (gzip) (source as Readable).destroy();
@@ -286,7 +287,7 @@ export async function* expandSitemaps(sources: readonly SitemapSource[], options
       response = await fetchSmall(source.url, { dispatcher: options.dispatcher, headers, timeoutMs: limits.timeoutMs, maxBytes: limits.maxFileBytes, maxRedirects: 5, ...(options.signal !== undefined ? { signal: options.signal } : {}) });
     } catch (error) {
       if (error instanceof SmallFetchError && error.failure === null) throw new StopExpansion('cancelled');
-      throw new FileProblem(`could not be fetched: ${error instanceof SmallFetchError && error.failure !== null ? `${error.failure.code}, ${error.failure.message}` : (error as Error).message}`);
+      throw new FileProblem(`could not be fetched: ${error instanceof SmallFetchError && error.failure !== null ? `${error.failure.code}, ${error.failure.message}` : errorMessage(error)}`);
     }
     if (response.status < 200 || response.status >= 300) throw new FileProblem(`could not be fetched: HTTP ${response.status}`);
     if (response.truncated) throw new FileProblem(`over ${Math.round(limits.maxFileBytes / 2 ** 20)} MiB (the sitemap cap)`);

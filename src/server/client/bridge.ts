@@ -308,7 +308,7 @@ function openSitemapFile(): Promise<{ name: string; base64: string } | null> {
         if (file.size > MAX_SITEMAP_UPLOAD_BYTES) return reject(new Error(`${file.name} is over ${MAX_SITEMAP_UPLOAD_BYTES / 2 ** 20} MiB`));
         file.arrayBuffer().then(
           (buffer) => resolve({ name: file.name, base64: toBase64(new Uint8Array(buffer)) }),
-          (error: unknown) => reject(new Error(`Could not read the file: ${error instanceof Error ? error.message : String(error)}`)),
+          (error: unknown) => reject(new Error(`Could not read the file: ${errorMessage(error)}`)),
         );
       },
       { once: true },
