@@ -106,6 +106,19 @@ export async function createXlsxWriter(stream: Writable): Promise<XlsxWriter> {
   let links = 0;
   const urlColumn = csvColumns.indexOf('url') + 1;
   const drained = (): Promise<void> => (stream.writableNeedDrain ? new Promise<void>((resolve) => stream.once('drain', resolve)) : Promise.resolve());
+  /**
+   * exceljs writes a sheet's XML into the zip's entry (a PassThrough of readable-stream 3) without waiting for it, so
+   * rows added faster than they are deflated would pile up in memory, about 1 KiB a row. Waiting for the entry to
+   * drain keeps a few of its 16 KiB buffers. It is reached through exceljs's internals (`stream.pipes`, and that
+   * readable-stream's `_writableState`, which has no `writableNeedDrain`): when they are not there, nothing waits.
+   */
+  type Entry = Writable & { _writableState?: { needDrain?: boolean } };
+  const sheetStream = (sheet as unknown as { stream?: { pipes?: unknown } }).stream;
+  const entryDrained = (): Promise<void> => {
+    const pipes = Array.isArray(sheetStream?.pipes) ? (sheetStream.pipes as Entry[]) : [];
+    const full = pipes.find((pipe) => pipe._writableState?.needDrain === true || pipe.writableNeedDrain === true);
+    return full === undefined ? Promise.resolve() : new Promise<void>((resolve) => full.once('drain', resolve));
+  };
   let failure: Error | null = null;
   stream.on('error', (error: Error) => (failure ??= error));
 
@@ -121,6 +134,7 @@ export async function createXlsxWriter(stream: Writable): Promise<XlsxWriter> {
         links += 1;
       }
       row.commit();
+      await entryDrained();
       await drained();
     },
     async end() {
