@@ -137,9 +137,26 @@ class Collector implements Dispatcher.DispatchHandler {
 
 class Deadline extends Error {}
 
-/** Fetch `url` whole (up to maxBytes), following redirects. Throws SmallFetchError. */
+/** Headers that carry credentials: they go to the origin they were given for only (as the page fetches do). */
+const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+/** `headers` without Authorization, Cookie and Proxy-Authorization (any case). */
+export function withoutCredentialHeaders(headers: string[] | Record<string, string>): string[] | Record<string, string> {
+  if (Array.isArray(headers)) {
+    const kept: string[] = [];
+    for (let i = 0; i + 1 < headers.length; i += 2) if (!credentialHeaders.has((headers[i] as string).toLowerCase())) kept.push(headers[i] as string, headers[i + 1] as string);
+    return kept;
+  }
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeaders.has(name.toLowerCase())));
+}
+
+/**
+ * Fetch `url` whole (up to maxBytes), following redirects; credentials in the headers are dropped for good once a
+ * redirect leaves the origin. Throws SmallFetchError.
+ */
 export async function fetchSmall(url: string, options: SmallFetchOptions): Promise<SmallResponse> {
   let current = new URL(url);
+  let headers = options.headers;
   let from: string | null = null;
   const visited = new Set<string>();
   let active: Collector | null = null;
@@ -162,7 +179,7 @@ export async function fetchSmall(url: string, options: SmallFetchOptions): Promi
       const collector: Collector = new Collector(options.maxBytes, written === undefined ? null : (sent) => written(host, sent));
       active = collector;
       try {
-        options.dispatcher.dispatch({ origin: current.origin, path: `${current.pathname}${current.search}`, method: 'GET', headers: options.headers, headersTimeout: 0, bodyTimeout: 0 }, collector);
+        options.dispatcher.dispatch({ origin: current.origin, path: `${current.pathname}${current.search}`, method: 'GET', headers, headersTimeout: 0, bodyTimeout: 0 }, collector);
       } catch (error) {
         collector.onResponseError(null as unknown as Dispatcher.DispatchController, toError(error));
       }
@@ -185,6 +202,7 @@ export async function fetchSmall(url: string, options: SmallFetchOptions): Promi
         next.hash = '';
         if (visited.has(next.href)) throw new SmallFetchError(failure('REDIRECT_LOOP', `redirect loop: ${next.href} was already visited`));
         if (hop + 1 > options.maxRedirects) throw new SmallFetchError(failure('TOO_MANY_REDIRECTS', `more than ${options.maxRedirects} redirects`));
+        if (next.origin !== current.origin) headers = withoutCredentialHeaders(headers);
         from = host;
         current = next;
         continue;

@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import type { Dispatcher } from 'undici';
-import { fetchSmall, SmallFetchError } from './fetch-small.js';
+import { fetchSmall, SmallFetchError, withoutCredentialHeaders } from './fetch-small.js';
 import { robotsParser } from './robots.js';
 import { errorMessage } from '../errors.js';
 
@@ -88,6 +88,15 @@ interface OpenedFile {
   /** Its URL, to resolve relative sitemap URLs and to recognise robots.txt; null for a file or upload. */
   url: URL | null;
   chunks: AsyncIterable<Buffer>;
+}
+
+/** A URL's origin, or the text itself when it is not a URL (fetching it fails later, with its message). */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }
 
 async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
@@ -278,13 +287,16 @@ export async function* expandSitemaps(sources: readonly SitemapSource[], options
   const problem = (sitemap: string, message: string): void => options.onProblem?.({ sitemap, message });
   const cancelled = (): boolean => options.signal?.aborted === true;
   const headers = { accept: 'application/xml,text/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5', 'accept-encoding': 'gzip, deflate, br', ...options.headers };
+  // Credentials (-H Authorization, Cookie) go to the origins of the sitemaps given, not to those an index points to.
+  const givenOrigins = new Set(sources.flatMap((source) => ('url' in source ? [originOf(source.url)] : [])));
+  const publicHeaders = withoutCredentialHeaders(headers);
 
   const open = async (source: SitemapSource): Promise<OpenedFile> => {
     if ('bytes' in source) return { name: source.name, url: null, chunks: once(Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength)) };
     if ('path' in source) return { name: source.path, url: null, chunks: createReadStream(source.path, { highWaterMark: STEP_BYTES }) as AsyncIterable<Buffer> };
     let response;
     try {
-      response = await fetchSmall(source.url, { dispatcher: options.dispatcher, headers, timeoutMs: limits.timeoutMs, maxBytes: limits.maxFileBytes, maxRedirects: 5, ...(options.signal !== undefined ? { signal: options.signal } : {}) });
+      response = await fetchSmall(source.url, { dispatcher: options.dispatcher, headers: givenOrigins.has(originOf(source.url)) ? headers : publicHeaders, timeoutMs: limits.timeoutMs, maxBytes: limits.maxFileBytes, maxRedirects: 5, ...(options.signal !== undefined ? { signal: options.signal } : {}) });
     } catch (error) {
       if (error instanceof SmallFetchError && error.failure === null) throw new StopExpansion('cancelled');
       throw new FileProblem(`could not be fetched: ${error instanceof SmallFetchError && error.failure !== null ? `${error.failure.code}, ${error.failure.message}` : errorMessage(error)}`);

@@ -15,6 +15,8 @@ const index = (sitemaps: string[]): string => `<?xml version="1.0" encoding="UTF
 
 const routes = new Map<string, (response: ServerResponse) => void>();
 const hits: string[] = [];
+/** The Authorization header of each request, by path. */
+const authorizations = new Map<string, string | undefined>();
 let server: Server;
 let origin = '';
 const work = mkdtempSync(join(tmpdir(), 'titlewave-sitemap-'));
@@ -23,6 +25,7 @@ const dispatcher = new Agent();
 beforeAll(async () => {
   server = createServer((request, response) => {
     hits.push(request.url ?? '');
+    authorizations.set(request.url ?? '', request.headers.authorization);
     const route = routes.get(request.url ?? '');
     if (route === undefined) response.writeHead(404).end('missing');
     else route(response);
@@ -162,5 +165,34 @@ describe('sitemaps', () => {
     expect(hits).toEqual(['/lazy.xml', '/lazy-1.xml']);
     await iterator.return(undefined);
     expect(hits).toEqual(['/lazy.xml', '/lazy-1.xml']);
+  });
+});
+
+describe('credentials', () => {
+  it('sends -H credentials to the origin of the sitemap given only: not to another origin an index lists or a redirect leads to', async () => {
+    const seen: { path: string; authorization: string | undefined; cookie: string | undefined }[] = [];
+    const other = createServer((request, response) => {
+      seen.push({ path: request.url ?? '', authorization: request.headers.authorization, cookie: request.headers.cookie });
+      response.writeHead(200, { 'content-type': 'application/xml' }).end(urlset([`https://b.example/${request.url?.slice(1) ?? ''}`]));
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherOrigin = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    routes.set('/creds-own.xml', (response) => response.writeHead(200, { 'content-type': 'application/xml' }).end(urlset(['https://a.example/own'])));
+    routes.set('/creds-moved.xml', (response) => response.writeHead(301, { location: `${otherOrigin}/moved` }).end());
+    const indexUrl = serve('/creds-index.xml', index([`${origin}/creds-own.xml`, `${otherOrigin}/listed`, `${origin}/creds-moved.xml`]));
+    try {
+      const urls: string[] = [];
+      const headers = { 'user-agent': 'Titlewave-test', authorization: 'Bearer secret', Cookie: 'session=1' };
+      for await (const url of expandSitemaps([{ url: indexUrl }], { dispatcher, headers })) urls.push(url);
+      expect(urls).toEqual(['https://a.example/own', 'https://b.example/listed', 'https://b.example/moved']);
+      expect([authorizations.get('/creds-index.xml'), authorizations.get('/creds-own.xml'), authorizations.get('/creds-moved.xml')]).toEqual(['Bearer secret', 'Bearer secret', 'Bearer secret']);
+      expect(seen).toEqual([
+        { path: '/listed', authorization: undefined, cookie: undefined },
+        { path: '/moved', authorization: undefined, cookie: undefined },
+      ]);
+    } finally {
+      other.closeAllConnections();
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
   });
 });
