@@ -185,7 +185,9 @@ describe('--rate against hosts that log arrivals', () => {
     return { ports, arrivals: async () => (await (await fetch(`http://127.0.0.1:${control}/arrivals`)).json()) as { at: number; path: string }[][] };
   }
 
-  it('no one-second window of a host holds more than N requests, redirects included', async () => {
+  // Tried again when it fails: on a machine too busy to schedule the arrival server's process, requests wait in its
+  // socket and are stamped together when it runs (a burst the client never sent). A pacing bug fails every try.
+  it('no one-second window of a host holds more than N requests, redirects included', { timeout: 30_000, retry: 2 }, async () => {
     const { ports, arrivals } = await startArrivalServer(2);
     const urls = ports.flatMap((port) => Array.from({ length: 10 }, (_, i) => (i % 3 === 0 ? `http://127.0.0.1:${port}/redirect/${i}` : `http://127.0.0.1:${port}/page/${i}`)));
     const records: TitleRecord[] = [];
@@ -199,5 +201,5 @@ describe('--rate against hosts that log arrivals', () => {
       expect(log).toHaveLength(14);
       expect(busiestWindow(log.map((arrival) => arrival.at), 1000)).toBeLessThanOrEqual(4);
     }
-  }, 30_000);
+  });
 });
