@@ -131,7 +131,9 @@ describe('Crawl-delay', () => {
     server = null;
   });
 
-  it('spaces a host’s requests by its Crawl-delay for our user agent', async () => {
+  // Tried again when it fails: on a machine too busy to schedule the process that stamps arrivals, requests wait in
+  // its socket and are stamped together when it runs (a burst never sent). A pacing bug fails every try.
+  it('spaces a host’s requests by its Crawl-delay for our user agent', { timeout: 20_000, retry: 2 }, async () => {
     const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'helpers', 'arrival-server.mjs'), '1'], {
       env: { ...process.env, ROBOTS_TXT: 'User-agent: titlewave\nCrawl-delay: 0.4\n\nUser-agent: *\nCrawl-delay: 30\n' },
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -153,5 +155,5 @@ describe('Crawl-delay', () => {
     const pages = (log ?? []).filter((arrival) => arrival.path !== '/robots.txt').map((arrival) => arrival.at);
     expect(pages).toHaveLength(5);
     for (let i = 1; i < pages.length; i += 1) expect((pages[i] as number) - (pages[i - 1] as number)).toBeGreaterThanOrEqual(400);
-  }, 20_000);
+  });
 });
