@@ -19,7 +19,14 @@ type Phase = { kind: 'idle' } | { kind: 'reading' } | { kind: 'read'; result: Si
 /** Problems shown in the dialog; the rest are counted. */
 const SHOWN_PROBLEMS = 5;
 
-export function SitemapDialog(props: { open: boolean; settings: TitlesSettings; onAdd: (result: SitemapExpansion) => void; onClose: () => void }) {
+export function SitemapDialog(props: {
+  open: boolean;
+  settings: TitlesSettings;
+  /** The settings have a proxy URL to fix: nothing is read (it would not go through the proxy the user means). */
+  blocked: boolean;
+  onAdd: (result: SitemapExpansion) => void;
+  onClose: () => void;
+}) {
   const t = useT(titlesMessages);
   const format = useFormatters();
   const { language } = useLanguage();
@@ -46,7 +53,7 @@ export function SitemapDialog(props: { open: boolean; settings: TitlesSettings; 
   const source: Source | null = file !== null ? { file } : url.trim() !== '' && urlProblem === null ? { url: url.trim() } : null;
 
   const read = async (): Promise<void> => {
-    if (source === null || phase.kind === 'reading') return;
+    if (source === null || phase.kind === 'reading' || props.blocked) return;
     const mine = ++reading.current;
     setPhase({ kind: 'reading' });
     try {
@@ -119,6 +126,7 @@ export function SitemapDialog(props: { open: boolean; settings: TitlesSettings; 
           ) : null}
         </div>
         <div className="sitemap-dialog__status" role="status" aria-live="polite">
+          {props.blocked && phase.kind !== 'read' ? <span className="sitemap-dialog__error">{t('sitemapProxyInvalid')}</span> : null}
           {phase.kind === 'reading' ? <span className="count count--muted">{t('sitemapReading')}</span> : null}
           {phase.kind === 'failed' ? <span className="sitemap-dialog__error">{phase.message}</span> : null}
           {result !== null ? (
@@ -150,7 +158,7 @@ export function SitemapDialog(props: { open: boolean; settings: TitlesSettings; 
               {t('sitemapAdd', { count: result.urls, formatted: format.number(result.urls) })}
             </Button>
           ) : (
-            <Button needsHost type="submit" variant="primary" disabled={source === null || phase.kind === 'reading'}>
+            <Button needsHost type="submit" variant="primary" disabled={source === null || phase.kind === 'reading' || props.blocked}>
               {phase.kind === 'reading' ? t('sitemapReading') : t('sitemapRead')}
             </Button>
           )}

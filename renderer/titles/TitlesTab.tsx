@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RunSummary, SettingAdjustment, SitemapExpansion } from '../../src/contract.js';
+import { proxySettingProblem } from '../../src/titles/list-settings.js';
 import { firstHostOf, runName } from '../../src/titles/run-name.js';
 import type { TitlesProgress } from '../../src/titles/types.js';
 import { invoke, isWebUrl, useApiEvent } from '../api.js';
@@ -491,7 +492,7 @@ export function TitlesTab(props: { active: boolean }) {
         ) : null}
         {run?.queue !== undefined && live ? <WorkersPanel queue={run.queue} runId={run.id} list={workers} /> : null}
         {/* Mounted only while open: a closed dialog would still be found by its label ("URLs from a sitemap"). */}
-        {sitemapOpen ? <SitemapDialog open settings={settings} onAdd={addFromSitemap} onClose={() => setSitemapOpen(false)} /> : null}
+        {sitemapOpen ? <SitemapDialog open settings={settings} blocked={proxySettingProblem(settings.proxy) !== null} onAdd={addFromSitemap} onClose={() => setSitemapOpen(false)} /> : null}
         <ResultsPanel
           view={view}
           version={followed.version}

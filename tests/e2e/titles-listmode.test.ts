@@ -77,6 +77,14 @@ describe('list mode in the app', () => {
     await poll(() => page.getByText(/A proxy URL is http:\/\/, https:\/\/, socks5:\/\/ or socks5h:\/\//).isVisible()).toBe(true);
     await page.keyboard.press('Control+Enter');
     await poll(() => page.getByText('Fix the proxy URL before starting.').first().isVisible()).toBe(true);
+    // Nor is a sitemap read while the proxy URL is to fix: it would not go through the proxy meant.
+    await page.getByRole('button', { name: 'From sitemap…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Sitemap URL').fill(`${site.origin}/sitemap-a.xml`);
+    await poll(() => dialog.getByText('Fix the proxy URL in the settings first: the sitemap is read through it.').isVisible()).toBe(true);
+    expect(await dialog.getByRole('button', { name: 'Read' }).isDisabled()).toBe(true);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(site.hits.get('/sitemap-a.xml')).toBeUndefined();
     await page.getByLabel('Proxy URL').fill('socks5h://127.0.0.1:1080');
     await poll(() => startButton().isDisabled()).toBe(false);
     await page.getByLabel('Proxy', { exact: true }).selectOption('direct');
