@@ -54,6 +54,7 @@ export const errorVariants: Record<TitleErrorCode, readonly Variant[]> = {
   CONNECT: [
     { pattern: /^connection refused \((?<detail>.*)\)$/s, key: 'errConnectRefused' },
     { pattern: /^could not connect \((?<detail>.*)\)$/s, key: 'errConnectUnreachable' },
+    { pattern: /^the proxy could not connect to the site \(it answered (?<status>\d+) to CONNECT\)$/, key: 'errConnectThroughProxy' },
   ],
   TLS: [{ pattern: /^TLS failed \((?<detail>.*)\)$/s, key: 'errTlsFailed' }],
   TIMEOUT: [

@@ -196,7 +196,7 @@ export async function fetchSmall(url: string, options: SmallFetchOptions): Promi
         try {
           next = new URL(Array.isArray(location) ? (location[0] as string) : location, current);
         } catch {
-          throw new SmallFetchError(failure('PROTOCOL', `redirect to an invalid URL: ${String(location)}`));
+          throw new SmallFetchError(failure('PROTOCOL', `redirect to an invalid URL: ${String(Array.isArray(location) ? location[0] : location).slice(0, 200)}`));
         }
         if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new SmallFetchError(failure('PROTOCOL', `redirect to a non-http(s) URL: ${next.protocol}`));
         next.hash = '';

@@ -131,7 +131,8 @@ export class RobotsRules {
     if (entry.robot === null) return null;
     if (entry.robot.isAllowed(target.href, this.token) === false) {
       const line = entry.robot.getMatchingLineNumber(target.href, this.token);
-      return failure('ROBOTS', `robots.txt disallows it for ${this.token}${line > 0 ? ` (line ${line})` : ''}`);
+      const where = line > 0 ? ` (line ${line})` : '';
+      return failure('ROBOTS', `robots.txt disallows it for ${this.token}${where}`);
     }
     return null;
   }

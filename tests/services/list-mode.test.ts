@@ -84,11 +84,24 @@ describe('list-mode settings in runs', () => {
     await expect.poll(() => updates.some((update) => update.runId === runId && update.state === 'done'), { timeout: 20_000 }).toBe(true);
     const meta = JSON.parse(await readFile(join(dataDir, 'runs', runId, 'meta.json'), 'utf8')) as { settings: TitlesSettings };
     expect(meta.settings).toMatchObject({ robots: 'respect', rate: 3, proxy: 'direct' });
-    const { base64, rows } = await services.invoke('titles.exportXlsx', [runId]);
+    const { base64, rows } = await services.invoke('titles.exportXlsx', [runId, { indices: null }]);
     expect(rows).toBe(1);
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(Buffer.from(base64, 'base64') as unknown as ArrayBuffer);
     expect(workbook.getWorksheet('Titles')?.getRow(2).getCell(5).text).toBe('ok');
+  });
+
+  it('exports the rows asked for, in the order asked (the rows in view), and skips indices without a record', async () => {
+    const { services, updates } = await newServices();
+    const urls = ['a', 'b', 'c'].map((name) => web.url(`/page/view-${name}`));
+    const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings }]);
+    await expect.poll(() => updates.some((update) => update.runId === runId && update.state === 'done'), { timeout: 20_000 }).toBe(true);
+    const { base64, rows } = await services.invoke('titles.exportXlsx', [runId, { indices: [2, 0, 99] }]);
+    expect(rows).toBe(2);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(base64, 'base64') as unknown as ArrayBuffer);
+    const sheet = workbook.getWorksheet('Titles');
+    expect([sheet?.getRow(2).getCell(2).text, sheet?.getRow(3).getCell(2).text]).toEqual([urls[2], urls[0]]);
   });
 
   it('loads and resumes a run journaled before proxy, robots and rate existed, with their defaults', async () => {
