@@ -6,11 +6,11 @@
  */
 import { z } from 'zod';
 import { errorMessage, RefusalError, TitlewaveError, type RefusalCode } from './errors.js';
-import { ENVIRONMENT, isValidRate, MAX_RATE, proxySettingProblem } from './titles/list-settings.js';
+import { ENVIRONMENT, proxySettingProblem } from './titles/list-settings.js';
 import type { TitleRecord, TitlesProgress, TitlesSummary } from './titles/types.js';
 import type { PrimeCheckRecord, RangeProgress, RangeResult } from './primes/types.js';
 import type { ThumbRecord, ThumbsProgress } from './thumbs/types.js';
-import { titlesLimits, userAgentProblem } from './titles/limits.js';
+import { isValidRate, titlesLimits, userAgentProblem } from './titles/limits.js';
 import { RUN_NAME_MAX, runNameProblem } from './titles/run-name.js';
 
 const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/);
@@ -39,14 +39,14 @@ export const titlesSettingsSchema = z.object({
   /** `direct`, `environment` (HTTPS_PROXY etc.), or a proxy URL (http, https, socks5, socks5h). */
   proxy: z
     .string()
-    .max(2048)
+    .max(titlesLimits.proxyUrlLength)
     .refine((value) => proxySettingProblem(value) === null, { message: 'not a proxy setting (direct, environment, or an http, https, socks5 or socks5h URL)' })
     .default(ENVIRONMENT),
   robots: z.enum(['respect', 'ignore']).default('ignore'),
   /** Requests per second per host; null: no limit. */
   rate: z
     .number()
-    .max(MAX_RATE)
+    .max(titlesLimits.rateMax)
     .refine(isValidRate, { message: 'a rate is more than 0, a whole number above 1' })
     .nullable()
     .default(null),

@@ -4,8 +4,8 @@
  */
 import { memo, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { TitlesSettings } from '../../src/contract.js';
-import { titlesLimits, type Limit, type UserAgentProblem } from '../../src/titles/limits.js';
-import { DIRECT, ENVIRONMENT, isValidRate, proxySettingProblem } from '../../src/titles/list-settings.js';
+import { isValidRate, titlesLimits, type Limit, type UserAgentProblem } from '../../src/titles/limits.js';
+import { DIRECT, ENVIRONMENT, proxySettingProblem } from '../../src/titles/list-settings.js';
 import { NumberField, SelectField, TextField } from '../components/Fields.js';
 import { useFormatters, useT, type Translator } from '../i18n/index.js';
 import { titlesMessages } from '../i18n/titles.js';
@@ -53,7 +53,7 @@ function RateField(props: { value: number | null; onChange: (value: number | nul
       value={draft}
       placeholder={t('ratePlaceholder')}
       hint={t('rateHint')}
-      error={valid ? null : t('rateError')}
+      error={valid ? null : t('rateError', { max: titlesLimits.rateMax })}
       maxLength={12}
       onChange={(text) => {
         setDraft(text);

@@ -17,8 +17,8 @@ import { prepareSitemaps, SitemapArgError, type SitemapArgs } from './titles-sit
 import { LockedError } from '../fs/lock.js';
 import { assertNotAnInput, checkOutputFile, PathProblem } from '../fs/paths.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
-import { cliTitlesLimits, userAgentProblem, type Limit } from '../titles/limits.js';
-import { DIRECT, ENVIRONMENT, environmentProxyProblem, isValidRate, proxySettingProblem } from '../titles/list-settings.js';
+import { cliTitlesLimits, isValidRate, userAgentProblem, type Limit } from '../titles/limits.js';
+import { DIRECT, ENVIRONMENT, environmentProxyProblem, proxySettingProblem } from '../titles/list-settings.js';
 import { keepOnly, OutputNotResumableError, readExistingOutput, RecordEncoder, recordKey, type ExistingOutput, type RecordFormat } from '../titles/output.js';
 import { TextEncodingError } from '../titles/text-encoding.js';
 import type { TitlesJob, TitlesJobInit } from '../titles/engine.js';
@@ -73,7 +73,7 @@ const seconds = (value: string): number => {
 
 const rate = (value: string): number => {
   const number = Number(value);
-  const problem = 'expected requests per second per host: a whole number from 1 to 1000, or a fraction below 1 (0.5 = one every 2 s).';
+  const problem = `expected requests per second per host: a whole number from 1 to ${cliTitlesLimits.rateMax}, or a fraction below 1 (0.5 = one every 2 s).`;
   if (value.trim() === '' || !isValidRate(number)) throw new InvalidArgumentError(problem);
   return number;
 };

@@ -23,6 +23,10 @@ export const titlesLimits = Object.freeze({
   retries: Object.freeze({ min: 0, max: 10 }),
   /** Characters of a User-Agent. */
   userAgentLength: 500,
+  /** Requests per second per host, at most (list mode's rate): more than this per host is no limit at all. */
+  rateMax: 1000,
+  /** Characters of a proxy URL (list mode's proxy setting). */
+  proxyUrlLength: 2048,
 } satisfies Record<string, Limit | number>);
 
 /**
@@ -53,6 +57,11 @@ export function userAgentProblem(value: string): UserAgentProblem | null {
     if (code > 0xff) return 'notLatin1';
   }
   return null;
+}
+
+/** Whether a rate is usable: more than 0, at most rateMax, and whole above 1 (below 1 it means one per 1/N s). */
+export function isValidRate(rate: number): boolean {
+  return Number.isFinite(rate) && rate > 0 && rate <= titlesLimits.rateMax && (rate <= 1 || Number.isInteger(rate));
 }
 
 /** Whether a value lies within a limit (whole numbers only). */

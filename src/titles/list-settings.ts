@@ -12,9 +12,6 @@ export const ENVIRONMENT = 'environment';
 
 const proxySchemes = new Set(['http:', 'https:', 'socks5:', 'socks5h:']);
 
-/** The most a --rate may ask: more than this per host is no limit at all. */
-export const MAX_RATE = 1000;
-
 /** A proxy URL that cannot be used; its message never repeats the URL (it may hold a password). */
 export class ProxySettingError extends Error {
   override readonly name = 'ProxySettingError';
@@ -52,11 +49,6 @@ export function proxySettingProblem(setting: string): string | null {
 export function describeProxy(url: URL): string {
   const port = url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '1080';
   return `${url.protocol}//${url.hostname}:${port}`;
-}
-
-/** Whether a rate is usable: more than 0, at most MAX_RATE, and whole above 1 (below 1 it means one per 1/N s). */
-export function isValidRate(rate: number): boolean {
-  return Number.isFinite(rate) && rate > 0 && rate <= MAX_RATE && (rate <= 1 || Number.isInteger(rate));
 }
 
 /** A bare host:port in a proxy variable means http://, as curl takes it. */

@@ -12,7 +12,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { SocksClient } from 'socks';
-import type { buildConnector as BuildConnector } from 'undici';
+import type { Agent as AgentTypes, buildConnector as BuildConnector } from 'undici';
 // undici's pieces one by one, not its index: the index loads all of undici (fetch, WebSocket, caches, mocks, and
 // through them Node's own copy), about 70 ms of CPU at every start, a twentieth of a CPU-bound CLI run of 5,000
 // pages. tests/titles/undici-agent.test.ts checks that each is the very class or function the index exports.
@@ -79,7 +79,7 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
 }
 
-function agentOptions(options: ConnectionOptions): Agent.Options {
+function agentOptions(options: ConnectionOptions): AgentTypes.Options {
   return {
     connections: options.connections,
     pipelining: 1,

@@ -8,7 +8,7 @@
  * between our write and the server's clock. Pure bookkeeping (no timers): the scheduler owns the waiting.
  */
 
-import { isValidRate, MAX_RATE } from './list-settings.js';
+import { isValidRate, titlesLimits } from './limits.js';
 
 /** Added to every window and interval: jitter between the write and the server's arrival time. */
 export const RATE_GUARD_MS = 20;
@@ -41,7 +41,7 @@ export interface PacerOptions {
 
 /** Starts per window for a rate: N a second, or one per 1/N seconds below 1. */
 export function rateWindow(perSecond: number): { limit: number; windowMs: number } {
-  if (!isValidRate(perSecond)) throw new RangeError(`a rate is more than 0 and at most ${MAX_RATE} requests per second, a whole number above 1 (got ${perSecond})`);
+  if (!isValidRate(perSecond)) throw new RangeError(`a rate is more than 0 and at most ${titlesLimits.rateMax} requests per second, a whole number above 1 (got ${perSecond})`);
   return perSecond >= 1 ? { limit: Math.floor(perSecond), windowMs: 1000 } : { limit: 1, windowMs: 1000 / perSecond };
 }
 

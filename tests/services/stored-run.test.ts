@@ -155,7 +155,7 @@ describe('a run saved with settings outside today’s limits', () => {
       { setting: 'concurrency', stored: 0, used: 1 },
       { setting: 'retries', stored: 99, used: 10 },
     ]);
-    // More than MAX_RATE a second per host is no limit at all.
+    // More than titlesLimits.rateMax a second per host is no limit at all.
     expect(settingsForToday({ ...within, rate: 5000 }).adjusted).toEqual([{ setting: 'rate', stored: 5000, used: null }]);
   });
 });

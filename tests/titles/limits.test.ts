@@ -21,6 +21,12 @@ describe('titles settings limits', () => {
     }
     expect(titlesSettingsSchema.safeParse({ ...settings, userAgent: 'x'.repeat(titlesLimits.userAgentLength) }).success).toBe(true);
     expect(titlesSettingsSchema.safeParse({ ...settings, userAgent: 'x'.repeat(titlesLimits.userAgentLength + 1) }).success).toBe(false);
+    // List mode's rate: more than 0, whole above 1, at most rateMax; its proxy URL at most proxyUrlLength characters.
+    for (const rate of [0.5, 1, titlesLimits.rateMax]) expect(titlesSettingsSchema.safeParse({ ...settings, rate }).success, `rate ${rate}`).toBe(true);
+    for (const rate of [0, -1, 1.5, titlesLimits.rateMax + 1]) expect(titlesSettingsSchema.safeParse({ ...settings, rate }).success, `rate ${rate}`).toBe(false);
+    const proxyOf = (length: number): string => `http://${'p'.repeat(length - 'http://'.length - ':3128'.length)}:3128`;
+    expect(titlesSettingsSchema.safeParse({ ...settings, proxy: proxyOf(titlesLimits.proxyUrlLength) }).success).toBe(true);
+    expect(titlesSettingsSchema.safeParse({ ...settings, proxy: proxyOf(titlesLimits.proxyUrlLength + 1) }).success).toBe(false);
   });
 
   it('hold the engine’s defaults, and the CLI’s are wider or the same, never narrower', () => {
