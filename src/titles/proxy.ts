@@ -21,8 +21,13 @@ import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';
 import Pool from 'undici/lib/dispatcher/pool.js';
 import ProxyAgent from 'undici/lib/dispatcher/proxy-agent.js';
 import buildConnector from 'undici/lib/core/connect.js';
+import connectApi from 'undici/lib/api/api-connect.js';
 import { DIRECT, describeProxy, ENVIRONMENT, parseProxyUrl, withScheme } from './list-settings.js';
 import { errorMessage, toError } from '../errors.js';
+
+// ProxyAgent tunnels https with its pool's connect(), a method undici's index gives every Dispatcher
+// (Object.assign(Dispatcher.prototype, api)); without the index, the same function is given here.
+(Dispatcher.prototype as { connect?: unknown }).connect ??= connectApi;
 
 /** `direct`, `environment`, or a proxy URL: http://, https://, socks5:// (names resolved here) or socks5h:// (by the proxy). */
 export type ProxySetting = string;

@@ -26,3 +26,8 @@ declare module 'undici/lib/core/connect.js' {
   const connect: typeof buildConnector;
   export default connect;
 }
+declare module 'undici/lib/api/api-connect.js' {
+  /** Dispatcher.prototype.connect as undici's index sets it. */
+  const connect: (...args: unknown[]) => unknown;
+  export default connect;
+}
