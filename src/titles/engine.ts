@@ -201,6 +201,7 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
   const { dispatcher, proxied } = createDispatcher(options.proxy, { connections: options.perHost, connectTimeoutMs: options.timeoutMs });
   const sharedGroup = new AttemptGroup(signal);
   const headers = requestHeaders(options);
+  const paced = options.rate !== null || options.robots === 'respect';
   /** Attempts that gave their slot back with their body in hand, not parsed yet: at most `concurrency` of them. */
   let releasedUnparsed = 0;
   const written = gate.written?.bind(gate);
@@ -226,7 +227,10 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
     moveHost: (from, to) => gate.move(from, to),
     releaseHost: (host) => gate.release(host),
     releaseEarly: (host) => {
-      if (releasedUnparsed >= options.concurrency) return false;
+      // Not in a paced run (--rate, or robots.txt's Crawl-delay): there the next request waits for the host's pace, not
+      // for the slot, so nothing is gained, and tests/titles/rate.test.ts's arrival log showed 5 to 8 requests in a
+      // one-second window at --rate 4 with it (the cause in the pacer is not pinned down yet).
+      if (paced || releasedUnparsed >= options.concurrency) return false;
       releasedUnparsed += 1;
       gate.release(host);
       return true;
