@@ -15,6 +15,8 @@ import { LockedError } from '../fs/lock.js';
 import { assertNotAnInput, checkOutputFile, PathProblem } from '../fs/paths.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
 import { cliTitlesLimits, userAgentProblem, type Limit } from '../titles/limits.js';
+import { browserCandidates, BrowserNotFoundError, findBrowser, installHint, type FoundBrowser } from '../titles/render/browser-path.js';
+import { DEFAULT_RENDER_TIMEOUT_MS, DEFAULT_RENDERERS, RENDER_MODES, type RenderMode } from '../titles/render/renderer.js';
 import { keepOnly, OutputNotResumableError, readExistingOutput, RecordEncoder, recordKey, type ExistingOutput, type RecordFormat } from '../titles/output.js';
 import { TextEncodingError } from '../titles/text-encoding.js';
 import type { TitlesJob, TitlesJobInit } from '../titles/engine.js';
@@ -43,6 +45,11 @@ interface TitlesFlags {
   force?: boolean;
   /** Run on the workers of this Redis queue (src/cluster/) instead of in this process. */
   redis?: string;
+  /** Render mode (default auto); undefined when not given. */
+  render?: RenderMode;
+  renderers: number;
+  renderTimeout: number;
+  browser?: string;
 }
 
 const integer = ({ min, max }: Limit) => (value: string): number => {
@@ -110,7 +117,8 @@ function textLine(record: TitleRecord): string {
   if (record.error !== null) return `ERR ${record.error.code}  ${where}  (${sanitizeForTerminal(record.error.message)})\n`;
   const title = record.title === null ? '(no title)' : sanitizeForTerminal(record.title);
   const moved = record.finalUrl !== null && record.redirects.length > 0 ? `  -> ${sanitizeForTerminal(record.finalUrl)}` : '';
-  return `${record.status ?? '---'}  ${title}  ${where}${moved}\n`;
+  const rendered = record.rendered ? `  (rendered${record.warning !== null ? `, ${record.warning.code}` : ''})` : record.warning !== null ? `  (${record.warning.code})` : '';
+  return `${record.status ?? '---'}  ${title}  ${where}${moved}${rendered}\n`;
 }
 
 function duration(ms: number): string {
@@ -166,13 +174,28 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   if (flags.resume === true && flags.force === true) usage('--resume and --force contradict each other');
   const format: OutputFormat = flags.format ?? (flags.output !== undefined ? formatFromPath(flags.output) : io.stdout.isTTY === true ? 'text' : 'jsonl');
   if (format === 'text' && flags.output !== undefined) usage('--format text is for terminals; use jsonl, csv or json with --output');
+  if (flags.redis !== undefined && flags.render !== undefined && flags.render !== 'never') {
+    usage('--render is not available with --redis yet (the queue\'s workers fetch static titles only); leave --render out or give --render never');
+  }
+  const render: RenderMode = flags.redis !== undefined ? 'never' : (flags.render ?? 'auto');
+  let browser: FoundBrowser | null = null;
+  if (render !== 'never') {
+    try {
+      browser = findBrowser(flags.browser, process.env, browserCandidates());
+    } catch (error) {
+      if (error instanceof BrowserNotFoundError) usage(error.message);
+      throw error;
+    }
+    if (browser === null && render === 'always') usage(`--render always needs Chromium or Chrome, and none was found at the usual paths: ${installHint()}, or give its path with --browser PATH (or TITLEWAVE_BROWSER)`);
+  }
+  const rendering: Rendering = { mode: render, browser };
   const sources = await refusing(() => prepareInputs(files));
   // --redis: connect and check the queue before touching any file.
   const cluster = flags.redis !== undefined ? await import('./titles-cluster.js') : null;
   const queue = cluster !== null ? { start: cluster.startClusterTitles, target: await cluster.prepareClusterTitles(flags.redis as string) } : null;
 
   if (flags.output === undefined) {
-    await runJob(sources, flags, format, io, { out: io.stdout, encoder: new RecordEncoder(format === 'text' ? 'jsonl' : format, null), known: null, record: null, queue });
+    await runJob(sources, flags, rendering, format, io, { out: io.stdout, encoder: new RecordEncoder(format === 'text' ? 'jsonl' : format, null), known: null, record: null, queue });
     return;
   }
   const output = flags.output;
@@ -185,7 +208,7 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   await refusing(() => assertNotAnInput(regular ? [output, runRecordPathFor(output)] : [output], inputs, '--output'));
   if (!regular) {
     const out = createWriteStream(output, { flags: 'a' });
-    await runJob(sources, flags, format, io, { out, encoder: new RecordEncoder(recordFormat, null), known: null, record: null, queue });
+    await runJob(sources, flags, rendering, format, io, { out, encoder: new RecordEncoder(recordFormat, null), known: null, record: null, queue });
     return;
   }
 
@@ -212,7 +235,7 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
     const handle = await open(output, continuing ? 'a' : 'w');
     await writeRunRecord(output, record);
     const out = handle.createWriteStream();
-    await runJob(sources, flags, format, io, { out, encoder: new RecordEncoder(recordFormat, continuing && existing !== null ? { records: existing.records } : null), known: existing?.keys ?? null, record: { output, value: record }, replay, queue });
+    await runJob(sources, flags, rendering, format, io, { out, encoder: new RecordEncoder(recordFormat, continuing && existing !== null ? { records: existing.records } : null), known: existing?.keys ?? null, record: { output, value: record }, replay, queue });
   } finally {
     await lock.release();
   }
@@ -261,7 +284,13 @@ interface JobTarget {
   queue: { start: typeof import('./titles-cluster.js').startClusterTitles; target: import('../cluster/connection.js').RedisTarget } | null;
 }
 
-async function runJob(sources: readonly InputSource[], flags: TitlesFlags, format: OutputFormat, io: TitlesIo, target: JobTarget): Promise<void> {
+/** Render mode as decided before the run: the mode, and the browser to render with (null: none, static titles only). */
+interface Rendering {
+  mode: RenderMode;
+  browser: FoundBrowser | null;
+}
+
+async function runJob(sources: readonly InputSource[], flags: TitlesFlags, rendering: Rendering, format: OutputFormat, io: TitlesIo, target: JobTarget): Promise<void> {
   const { out, encoder, known, record } = target;
   let outputError: Error | null = null;
   // The reader of standard output went away (`| head`): stop quietly, as command-line tools do.
@@ -282,6 +311,9 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
     retries: flags.retries,
     userAgent: flags.userAgent,
     headers: Object.fromEntries(flags.header ?? []),
+    render: rendering.mode,
+    renderers: flags.renderers,
+    renderTimeoutMs: Math.round(flags.renderTimeout * 1000),
   };
   let skipped = 0;
   // The entry list as the engine indexes it, for the run record (what a later --resume checks).
@@ -364,6 +396,20 @@ async function runJob(sources: readonly InputSource[], flags: TitlesFlags, forma
         setImmediate(flush);
       }
     },
+    // Asked for when a page first needs rendering; playwright-core is loaded only then.
+    ...(rendering.mode !== 'never'
+      ? {
+          renderer: async () => {
+            if (rendering.browser === null) {
+              // `auto` without a browser: one notice, and those pages keep their static titles (RENDER_UNAVAILABLE).
+              io.stderr.write(`titles: some pages set their titles by script, and no Chromium or Chrome was found to render them: they keep their static titles (${installHint()}, or give --browser PATH)\n`);
+              return null;
+            }
+            const { createPlaywrightRenderer } = await import('../titles/render/playwright.js');
+            return createPlaywrightRenderer({ executablePath: rendering.browser.path });
+          },
+        }
+      : {}),
   };
   let job: (TitlesJob & { cancelEverywhere?: () => Promise<void> }) | null = null;
   job =
@@ -439,13 +485,19 @@ export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: 
     .option('-o, --output <file>', 'write records to this file instead of standard output')
     .option('--resume', 'continue the run in --output (same input): fetch only the URLs it has no record of')
     .option('--force', 'replace --output if it exists (never an input of the run)')
+    .addOption(new Option('--render <mode>', 'render pages in Chromium when their title is set by scripts: auto (only pages whose static title is empty or an app shell\'s placeholder), never, always (default: auto)').choices(RENDER_MODES as RenderMode[]))
+    .option('--renderers <n>', 'pages rendered at once', integer({ min: 1, max: 32 }), DEFAULT_RENDERERS)
+    .option('--render-timeout <seconds>', 'deadline of one render; then the title at that moment, with a RENDER_UNSETTLED warning', seconds, DEFAULT_RENDER_TIMEOUT_MS / 1000)
+    .option('--browser <path>', 'the Chromium or Chrome to render with (default: TITLEWAVE_BROWSER, then the usual install paths)')
     .addOption(new Option('--redis <url>', 'run on the workers of this Redis queue (redis://HOST:6379/0, rediss:// for TLS); see titlewave worker').env('TITLEWAVE_REDIS'))
     .addHelpText(
       'after',
       `
 Records (one per distinct URL, as each finishes): index, url, finalUrl, status, title, ogTitle, description,
-canonical, lang, contentType, encoding, encodingSource, redirects, bytes, durationMs, attempts, error {code, message}.
+canonical, lang, contentType, encoding, encodingSource, redirects, bytes, durationMs, attempts, error {code, message},
+staticTitle (before scripts), rendered, renderMs, warning {code, message}.
 Error codes: INVALID_URL DNS CONNECT TLS TIMEOUT RESET TOO_MANY_REDIRECTS REDIRECT_LOOP NOT_HTML TOO_LARGE PROTOCOL NETWORK.
+Warning codes: RENDER_UNSETTLED RENDER_FAILED RENDER_UNAVAILABLE.
 Progress goes to standard error when it is a terminal; a one-line summary always ends the run.
 --output is never an input of the run, and one process writes it at a time (a lock beside it); a hidden
 run record beside it (.FILE.titlewave.json) lets --resume check that the output is this input's.
@@ -457,7 +509,9 @@ Examples:
   titlewave titles urls.txt > titles.jsonl
   titlewave titles urls.txt --format csv --output titles.csv      # Excel-ready, UTF-8 with BOM
   titlewave titles urls.txt --output titles.csv --resume          # after a crash: fetch only what is missing
-  cat urls.txt | titlewave titles --concurrency 100 --per-host 8 --timeout 5`,
+  cat urls.txt | titlewave titles --concurrency 100 --per-host 8 --timeout 5
+  titlewave titles spa-urls.txt --render always --renderers 4 --render-timeout 15
+  titlewave titles urls.txt --browser /opt/google/chrome/chrome   # auto: render only app shells, with this browser`,
     )
     .action(async (files: string[], flags: TitlesFlags, command: Command) => {
       await runTitles(files, flags, command, io);

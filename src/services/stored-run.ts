@@ -116,6 +116,12 @@ export const storedRecordSchema = z.looseObject({
   attempts: count.default(0),
   /** Codes stay open: a newer Titlewave may have more. */
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** Render mode's fields: a record written before them was not rendered. */
+  staticTitle: text,
+  rendered: z.boolean().default(false),
+  renderMs: z.number().min(0).nullable().default(null),
+  /** Codes stay open, as the error's. */
+  warning: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
 });
 
 /** A records.jsonl line's value as a record, or null when it is not one. */

@@ -1,4 +1,5 @@
 /** Default settings of a titles run. Browser-safe: the renderer shows them as its defaults. */
+import { DEFAULT_RENDER_TIMEOUT_MS, DEFAULT_RENDERERS } from './render/renderer.js';
 import type { TitlesOptions } from './types.js';
 
 /** Says who we are (sites may log it) while looking enough like a browser that sites serve their normal page. */
@@ -15,4 +16,7 @@ export const defaultTitlesOptions: Readonly<TitlesOptions> = Object.freeze({
   maxBodyBytes: 4 * 1024 * 1024,
   retryBaseMs: 500,
   maxRetryDelayMs: 10_000,
+  render: 'auto',
+  renderers: DEFAULT_RENDERERS,
+  renderTimeoutMs: DEFAULT_RENDER_TIMEOUT_MS,
 });

@@ -1,4 +1,5 @@
 /** Public types of the titles engine, shared by the CLI, the services, the IPC contract and the renderer. */
+import type { RenderMode } from './render/renderer.js';
 
 /** Documented error codes of a title record (see docs/titles.md "Error codes"); the app shows each in its language. */
 export const titleErrorCodes = [
@@ -17,6 +18,15 @@ export const titleErrorCodes = [
   'NETWORK',
 ] as const;
 export type TitleErrorCode = (typeof titleErrorCodes)[number];
+
+/** Warnings of a record whose title was still found: render mode's (docs/titles.md, "Render mode"). */
+export type TitleWarningCode =
+  /** The page was rendered, but its title or its requests were still changing at the render deadline. */
+  | 'RENDER_UNSETTLED'
+  /** The render failed (the browser crashed, the page could not be loaded); the title is the static one. */
+  | 'RENDER_FAILED'
+  /** The page needed rendering but no browser was found; the title is the static one. */
+  | 'RENDER_UNAVAILABLE';
 
 export interface RecordError<Code extends string = string> {
   code: Code;
@@ -56,6 +66,14 @@ export interface TitleRecord {
   durationMs: number;
   attempts: number;
   error: RecordError<TitleErrorCode> | null;
+  /** The title in the HTML as served, before any script ran (equal to `title` unless the page was rendered). */
+  staticTitle: string | null;
+  /** `title` is what a browser engine showed once the page settled (render mode), not the static one. */
+  rendered: boolean;
+  /** How long the render took (null when the page was not rendered). */
+  renderMs: number | null;
+  /** Something to know about a title that was still found (render mode). */
+  warning: RecordError<TitleWarningCode> | null;
 }
 
 export interface TitlesOptions {
@@ -78,6 +96,12 @@ export interface TitlesOptions {
   retryBaseMs: number;
   /** Longest wait before a retry, Retry-After included (default 10000). */
   maxRetryDelayMs: number;
+  /** Render pages in a browser engine: `auto` only those whose static title looks like an app shell's (default). */
+  render: RenderMode;
+  /** Pages rendered at once (default 2). */
+  renderers: number;
+  /** Deadline of one render in milliseconds (default 10000). */
+  renderTimeoutMs: number;
 }
 
 export interface TitlesProgress {

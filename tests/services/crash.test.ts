@@ -75,6 +75,10 @@ function recordFor(index: number, url: string, title: string): TitleRecord {
     durationMs: 5,
     attempts: 1,
     error: null,
+    staticTitle: title,
+    rendered: false,
+    renderMs: null,
+    warning: null,
   };
 }
 

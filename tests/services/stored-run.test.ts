@@ -76,7 +76,8 @@ describe('a run written in format 1 (today’s main before this format)', () => 
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as TitleRecord);
-    expect(loaded.records).toEqual(lines.sort((a, b) => a.index - b.index));
+    // Written before render mode: its fields read as not rendered.
+    expect(loaded.records).toEqual(lines.sort((a, b) => a.index - b.index).map((line) => ({ ...line, staticTitle: null, rendered: false, renderMs: null, warning: null })));
     expect(loaded.records.map((r) => [r.index, r.title, r.status, r.error?.code ?? null])).toEqual([
       [0, 'Alpha — α & <b>', 200, null],
       [1, '标题 B 🐟', 200, null],
@@ -207,13 +208,17 @@ describe('stored records', () => {
       durationMs: 3,
       attempts: 1,
       error: null,
+      staticTitle: 'A',
+      rendered: false,
+      renderMs: null,
+      warning: null,
     };
     const lines = [
       full,
       // From an older Titlewave, without the fields added since.
       { index: 1, url: 'https://b.example/', status: 200, title: 'B', error: null },
       // From a newer one: a field this one does not know, and an encoding source it does not either.
-      { ...full, index: 2, title: 'C', rendered: { screenshot: 'c.png' }, encodingSource: 'sniffed' },
+      { ...full, index: 2, title: 'C', screenshot: { path: 'c.png' }, encodingSource: 'sniffed' },
       // Not records.
       { ...full, index: '3' },
       { ...full, index: 4, url: null },
@@ -225,8 +230,8 @@ describe('stored records', () => {
     const records = await store.readRecords('r', 10);
     expect(records.filter(Boolean).map((r) => r?.index)).toEqual([0, 1, 2]);
     expect(records[0]).toEqual(full);
-    expect(records[1]).toEqual({ ...full, index: 1, url: 'https://b.example/', finalUrl: null, title: 'B', lang: null, contentType: null, encoding: null, encodingSource: null, bytes: 0, durationMs: 0, attempts: 0 });
-    expect(records[2]).toEqual({ ...full, index: 2, title: 'C', rendered: { screenshot: 'c.png' }, encodingSource: null });
+    expect(records[1]).toEqual({ ...full, index: 1, url: 'https://b.example/', finalUrl: null, title: 'B', lang: null, contentType: null, encoding: null, encodingSource: null, bytes: 0, durationMs: 0, attempts: 0, staticTitle: null });
+    expect(records[2]).toEqual({ ...full, index: 2, title: 'C', screenshot: { path: 'c.png' }, encodingSource: null });
   });
 });
 
