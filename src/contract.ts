@@ -29,6 +29,8 @@ export const titlesSettingsSchema = z.object({
     .string()
     .max(titlesLimits.userAgentLength)
     .refine((value) => userAgentProblem(value) === null, { message: 'a User-Agent has no line break or other control character, and no character beyond Latin-1' }),
+  /** Render mode (docs/titles.md): `auto` renders only pages whose static title is empty or an app shell's placeholder. */
+  render: z.enum(['auto', 'never', 'always']),
 });
 export type TitlesSettings = z.infer<typeof titlesSettingsSchema>;
 

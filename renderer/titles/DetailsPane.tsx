@@ -76,6 +76,9 @@ export function DetailsPane(props: {
               {error.detail !== null ? row(t('detailErrorDetail'), <span className="details__detail">{error.detail}</span>, 'details__row--break') : null}
             </>
           ) : null}
+          {record.warning ? row(t('detailWarning'), <span className="details__warning"><code>{record.warning.code}</code> {record.warning.message}</span>) : null}
+          {record.rendered ? row(t('detailRendered'), record.renderMs === null ? t('renderedIn', { duration: '—' }) : t('renderedIn', { duration: format.duration(record.renderMs) })) : null}
+          {record.rendered ? row(t('detailStaticTitle'), text(record.staticTitle)) : null}
           {row(t('detailStatus'), record.status === null ? text(null) : <span className={`status status--${statusTone(record.status)}`}>{record.status}</span>)}
           {row(t('detailFinalUrl'), text(record.finalUrl), 'details__row--break')}
           {row(

@@ -5,7 +5,7 @@
 import { memo, type ReactNode } from 'react';
 import type { TitlesSettings } from '../../src/contract.js';
 import { titlesLimits, type Limit, type UserAgentProblem } from '../../src/titles/limits.js';
-import { NumberField, TextField } from '../components/Fields.js';
+import { NumberField, SelectField, TextField } from '../components/Fields.js';
 import { useFormatters, useT, type Translator } from '../i18n/index.js';
 import { titlesMessages } from '../i18n/titles.js';
 import { defaultTitlesSettings, userAgentFieldProblem } from './settings.js';
@@ -74,6 +74,20 @@ const fields: readonly ((context: FieldContext) => ReactNode)[] = [
       {...titlesLimits.retries}
       rangeError={range(titlesLimits.retries)}
       onChange={(value) => set('retries', value)}
+    />
+  ),
+  ({ settings, set, t }) => (
+    <SelectField
+      key="render"
+      className="settings__wide"
+      label={t('render')}
+      value={settings.render}
+      options={[
+        { value: 'auto', label: t('renderAuto') },
+        { value: 'never', label: t('renderNever') },
+        { value: 'always', label: t('renderAlways') },
+      ]}
+      onChange={(value) => set('render', value)}
     />
   ),
   ({ settings, set, t }) => {

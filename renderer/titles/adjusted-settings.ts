@@ -14,6 +14,7 @@ const labels: Record<SettingAdjustment['setting'], keyof (typeof titlesMessages)
   timeoutMs: 'timeout',
   retries: 'retries',
   userAgent: 'userAgent',
+  render: 'render',
 };
 
 function valueText(setting: SettingAdjustment['setting'], value: unknown, format: Formatters): string {

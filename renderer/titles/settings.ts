@@ -14,6 +14,7 @@ export const defaultTitlesSettings: TitlesSettings = {
   timeoutMs: defaultTitlesOptions.timeoutMs,
   retries: defaultTitlesOptions.retries,
   userAgent: defaultTitlesOptions.userAgent,
+  render: defaultTitlesOptions.render,
 };
 
 const storageKey = 'titlewave.titles.settings';

@@ -38,6 +38,8 @@ export const storedSettingsSchema = z.object({
   retries: count.default(defaultTitlesOptions.retries),
   /** '' is the default user agent. */
   userAgent: z.string().default(''),
+  /** Runs saved before render mode read as `auto`, today's default; an unknown mode (a newer Titlewave's) too. */
+  render: z.enum(['auto', 'never', 'always']).catch('auto').default('auto'),
 });
 export type StoredSettings = z.output<typeof storedSettingsSchema>;
 

@@ -16,7 +16,7 @@ import { startFlakyServer, type FlakyServer } from '../services/flaky-server.js'
 import { startWorker, stopProcess, waitFor, type Started } from './helpers.js';
 
 const PASSWORD = 'sekret-Pa55word';
-const settings = { concurrency: 16, perHost: 2, timeoutMs: 10_000, retries: 0, userAgent: '' };
+const settings = { concurrency: 16, perHost: 2, timeoutMs: 10_000, retries: 0, userAgent: '', render: 'never' as const };
 
 let redis: RedisServer;
 let web: FixtureWeb;

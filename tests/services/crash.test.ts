@@ -16,7 +16,7 @@ import type { TitleRecord } from '../../src/titles/types.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
-const settings: TitlesSettings = { concurrency: 4, perHost: 4, timeoutMs: 10_000, retries: 0, userAgent: '' };
+const settings: TitlesSettings = { concurrency: 4, perHost: 4, timeoutMs: 10_000, retries: 0, userAgent: '', render: 'never' };
 
 let web: FixtureWeb;
 const open: Services[] = [];

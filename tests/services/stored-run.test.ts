@@ -51,7 +51,7 @@ async function metaOf(dataDir: string, id: string): Promise<Record<string, unkno
   return JSON.parse(await readFile(join(dataDir, 'runs', id, 'meta.json'), 'utf8')) as Record<string, unknown>;
 }
 
-const fixtureSettings: TitlesSettings = { concurrency: 4, perHost: 2, timeoutMs: 60_000, retries: 0, userAgent: 'Fixture/1' };
+const fixtureSettings: TitlesSettings = { concurrency: 4, perHost: 2, timeoutMs: 60_000, retries: 0, userAgent: 'Fixture/1', render: 'never' as const };
 
 describe('a run written in format 1 (today’s main before this format)', () => {
   it('is listed and loads as it was written, without being rewritten by reading it', async () => {
@@ -117,14 +117,14 @@ describe('a run saved with settings outside today’s limits', () => {
     // A run cancelled with 150 pages of one host left, then saved as a Titlewave with looser limits would have.
     const urls = Array.from({ length: 151 }, (_, i) => web.url(`/loose-${i}`));
     const first = servicesFor(dataDir);
-    const { runId } = await first.services.invoke('titles.start', [{ text: urls.join('\n'), settings: { concurrency: 1, perHost: 1, timeoutMs: 60_000, retries: 0, userAgent: '' } }]);
+    const { runId } = await first.services.invoke('titles.start', [{ text: urls.join('\n'), settings: { concurrency: 1, perHost: 1, timeoutMs: 60_000, retries: 0, userAgent: '', render: 'never' as const } }]);
     await web.arrived(1);
     web.release();
     await expect.poll(() => first.updates.flatMap((u) => u.records).length).toBe(1);
     await first.services.invoke('titles.cancel', [runId]);
     await first.services.close();
     const meta = await metaOf(dataDir, runId);
-    const loose = { concurrency: 5000, perHost: 500, timeoutMs: 500, retries: 2, userAgent: `Loose/${'x'.repeat(600)}` };
+    const loose = { concurrency: 5000, perHost: 500, timeoutMs: 500, retries: 2, userAgent: `Loose/${'x'.repeat(600)}`, render: 'never' as const };
     await writeFile(join(dataDir, 'runs', runId, 'meta.json'), JSON.stringify({ ...meta, settings: loose }));
 
     const { services, updates } = servicesFor(dataDir);
@@ -148,7 +148,7 @@ describe('a run saved with settings outside today’s limits', () => {
   });
 
   it('settingsForToday keeps settings within the limits, and brings each other one to the nearest allowed value', () => {
-    const within = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: '' };
+    const within = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: '', render: 'never' as const };
     expect(settingsForToday(within)).toEqual({ settings: within, adjusted: [] });
     expect(settingsForToday({ ...within, concurrency: 0 as number, retries: 99 }).adjusted).toEqual([
       { setting: 'concurrency', stored: 0, used: 1 },
