@@ -511,7 +511,8 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
       eventLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - loopDelayResolutionMs),
     };
     await fetcher.close();
-    if (rendererReady !== null) await (await rendererReady)?.close().catch(() => undefined);
+    // The browser closes in the background: the run is over for the user once its last record is out.
+    if (rendererReady !== null) void rendererReady.then((renderer) => renderer?.close()).catch(() => undefined);
     return summary;
   };
 

@@ -130,6 +130,7 @@ describe('render mode in the engine', () => {
       else entry.answer({});
     }
     await job.done;
+    await until(() => renderer.closed === 1);
     expect(records.get('/empty')).toMatchObject({ title: 'Rendered /empty', staticTitle: '', rendered: true, renderMs: 123, warning: null });
     expect(records.get('/none')).toMatchObject({ title: 'Rendered /none', staticTitle: null, rendered: true });
     expect(records.get('/react')).toMatchObject({ title: 'Rendered /react', staticTitle: 'React App', rendered: true });
@@ -138,7 +139,6 @@ describe('render mode in the engine', () => {
     expect(records.get('/blank')?.warning?.message).toContain('ERR_CONNECTION_RESET');
     for (const path of ['/real', '/missing', '/text']) expect(records.get(path)).toMatchObject({ rendered: false, renderMs: null, warning: null });
     expect(records.get('/real')).toMatchObject({ title: 'Acme shop', staticTitle: 'Acme shop' });
-    expect(renderer.closed).toBe(1);
   });
 
   it('never asks for a renderer when no page needs one, and never renders with render: never', async () => {
@@ -216,6 +216,6 @@ describe('render mode in the engine', () => {
     expect(summary.cancelled).toBe(true);
     expect(renderer.aborted).toBe(2);
     expect([...records.keys()]).toEqual(['/real']);
-    expect(renderer.closed).toBe(1);
+    await until(() => renderer.closed === 1);
   });
 });
