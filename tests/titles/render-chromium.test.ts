@@ -70,7 +70,7 @@ async function run(paths: string[], options: Partial<TitlesOptions>): Promise<Ma
   const records = new Map<string, TitleRecord>();
   const job = startTitlesJob({
     lines: paths.map((path) => base + path),
-    options: { renderTimeoutMs: 8_000, ...options },
+    options: { renderTimeoutMs: 15_000, ...options },
     onRecord: (record) => records.set(new URL(record.url).pathname, record),
     renderer: async () => createPlaywrightRenderer({ executablePath: chromiumPath }),
   });
@@ -132,7 +132,7 @@ describe('render mode in Chromium', () => {
   }, 120_000);
 
   it('ends a page that never settles at the deadline, with the title at that moment and a warning', async () => {
-    const records = await run(['/forever', '/navigates'], { render: 'auto', renderTimeoutMs: 4_000 });
+    const records = await run(['/forever', '/navigates'], { render: 'auto', renderTimeoutMs: 8_000 });
     const forever = records.get('/forever') as TitleRecord;
     expect(forever).toMatchObject({ rendered: true, warning: { code: 'RENDER_UNSETTLED' } });
     expect(forever.title).toMatch(/^tick \d+$/);

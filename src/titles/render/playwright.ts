@@ -14,7 +14,7 @@ import { SettleTracker, SETTLE_QUIET_MS, type PageRenderer, type RenderRequest, 
 /** Resource types never fetched: a title never depends on them, and they are most of a page's bytes. */
 export const BLOCKED_RESOURCE_TYPES: ReadonlySet<string> = new Set(['image', 'font', 'media']);
 /** How often the title is read while the page settles. */
-const titlePollMs = 50;
+const titlePollMs = 100;
 /** Reading the title at the deadline of a page whose script never yields gives up after this long. */
 const lastReadMs = 1_000;
 
@@ -64,6 +64,7 @@ export class PlaywrightRenderer implements PageRenderer {
   #browser: Promise<Browser> | null = null;
   #closed = false;
   readonly #contexts = new Set<BrowserContext>();
+  readonly #closing = new Set<Promise<unknown>>();
 
   constructor(private readonly options: PlaywrightRendererOptions) {}
 
@@ -176,9 +177,11 @@ export class PlaywrightRenderer implements PageRenderer {
       if (deadline !== null) clearTimeout(deadline);
       if (onAbort !== null) signal.removeEventListener('abort', onAbort);
       tracker?.dispose();
-      this.#contexts.delete(context);
-      // Closing a page stuck in a script loop can take a while: it is not waited for beyond a moment.
-      await within(context.close(), 2_000);
+      // The answer does not wait for the context to close (a page stuck in a script loop can take a while); close()
+      // waits for every context still closing.
+      const closing = within(context.close(), 5_000).finally(() => this.#contexts.delete(context));
+      this.#closing.add(closing);
+      void closing.finally(() => this.#closing.delete(closing));
     }
   }
 
@@ -191,6 +194,7 @@ export class PlaywrightRenderer implements PageRenderer {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.#contexts].map((context) => within(context.close(), 2_000)));
+    await Promise.all(this.#closing);
     const browser = this.#browser;
     this.#browser = null;
     if (browser !== null) await browser.then((b) => b.close()).catch(() => undefined);
