@@ -18,7 +18,7 @@ const html = (head: string, body = ''): string => `<!doctype html><html><head><m
 const pages: Record<string, string> = {
   '/after-load': html('<title></title>', `<div id="root"></div><script>addEventListener('load', () => { document.title = 'Set after load'; });</script>`),
   '/after-json': html('<title>React App</title>', `<div id="root"></div><script>fetch('/api/title').then((r) => r.json()).then((d) => { document.title = d.title; });</script>`),
-  '/timer': html('<title>Loading…</title>', `<script>setTimeout(() => { document.title = 'Two seconds later'; }, 2000);</script>`),
+  '/timer': html('<title>Loading…</title>', `<script>setTimeout(() => { document.title = 'Six seconds later'; }, 6000);</script>`),
   '/push-state': html('', `<div id="app"></div><script>fetch('/api/title').then(() => { history.pushState({}, '', '/push-state/inbox'); document.title = 'Inbox (3)'; });</script>`),
   '/forever': html('<title> </title>', `<script>let n = 0; setInterval(() => { document.title = 'tick ' + (n += 1); }, 100);</script>`),
   '/alert': html('<title></title>', `<script>alert('hello'); confirm('sure?'); document.title = 'After the alert';</script>`),
