@@ -52,6 +52,8 @@ async function metaOf(dataDir: string, id: string): Promise<Record<string, unkno
 }
 
 const fixtureSettings: TitlesSettings = { concurrency: 4, perHost: 2, timeoutMs: 60_000, retries: 0, userAgent: 'Fixture/1', render: 'never' as const };
+/** The fixture run on disk was saved before render mode: its settings read with today's default, `auto`. */
+const fixtureSettingsRead: TitlesSettings = { ...fixtureSettings, render: 'auto' };
 
 describe('a run written in format 1 (today’s main before this format)', () => {
   it('is listed and loads as it was written, without being rewritten by reading it', async () => {
@@ -59,7 +61,7 @@ describe('a run written in format 1 (today’s main before this format)', () => 
     const metaBefore = await readFile(join(dataDir, 'runs', fixtureId, 'meta.json'), 'utf8');
     const { services } = servicesFor(dataDir);
     expect(await services.invoke('history.list', [])).toEqual([
-      { id: fixtureId, name: 'fixture run (v1)', createdAt: '2026-12-03T09:53:46.094Z', total: 7, done: 5, failed: 1, state: 'interrupted', settings: fixtureSettings, elapsedMs: 186 },
+      { id: fixtureId, name: 'fixture run (v1)', createdAt: '2026-12-03T09:53:46.094Z', total: 7, done: 5, failed: 1, state: 'interrupted', settings: fixtureSettingsRead, elapsedMs: 186 },
     ]);
     const loaded = await services.invoke('history.load', [fixtureId]);
     expect(loaded.run).toMatchObject({ id: fixtureId, state: 'interrupted', done: 5, failed: 1 });
@@ -102,7 +104,7 @@ describe('a run written in format 1 (today’s main before this format)', () => 
       ]),
     );
     expect(updates.flatMap((u) => u.records)).toHaveLength(2);
-    expect(await metaOf(dataDir, fixtureId)).toMatchObject({ version: STORED_RUN_VERSION, writtenBy: packageInfo.version, name: 'fixture run (v1)', settings: fixtureSettings, state: 'done', done: 7, failed: 3 });
+    expect(await metaOf(dataDir, fixtureId)).toMatchObject({ version: STORED_RUN_VERSION, writtenBy: packageInfo.version, name: 'fixture run (v1)', settings: fixtureSettingsRead, state: 'done', done: 7, failed: 3 });
     const loaded = await services.invoke('history.load', [fixtureId]);
     expect(loaded.records.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(loaded.records[1]?.title).toBe('标题 B 🐟');

@@ -131,24 +131,35 @@ export class PlaywrightRenderer implements PageRenderer {
       opened = page;
       page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
       page.on('download', (download) => void download.cancel().catch(() => undefined));
-      const settle = new SettleTracker(this.options.quietMs ?? SETTLE_QUIET_MS);
-      tracker = settle;
+      const quietMs = this.options.quietMs ?? SETTLE_QUIET_MS;
       // The page counts as one request in flight until its load event: a quiet network while the browser parses
       // and runs the page's first scripts is not a settled page.
+      let inFlight = 1;
+      let settle = new SettleTracker(quietMs);
+      tracker = settle;
       settle.requestStarted();
-      page.once('load', () => settle.requestEnded());
-      page.on('request', () => settle.requestStarted());
-      page.on('requestfinished', () => settle.requestEnded());
-      page.on('requestfailed', () => settle.requestEnded());
+      const requestStarted = (): void => {
+        inFlight += 1;
+        settle.requestStarted();
+      };
+      const requestEnded = (): void => {
+        inFlight = Math.max(0, inFlight - 1);
+        settle.requestEnded();
+      };
+      page.once('load', requestEnded);
+      page.on('request', requestStarted);
+      page.on('requestfinished', requestEnded);
+      page.on('requestfailed', requestEnded);
 
       let title = '';
-      const readTitle = async (): Promise<void> => {
+      /** Reads the title; true when it changed since the last read. */
+      const readTitle = async (): Promise<boolean> => {
         // The title getter runs in Playwright's utility world, out of the page scripts' reach.
         const now = (await within(page.title(), 1_000)) ?? null;
-        if (now !== null && now !== title) {
-          title = now;
-          settle.titleChanged();
-        }
+        if (now === null || now === title) return false;
+        title = now;
+        settle.titleChanged();
+        return true;
       };
       const ended = new Promise<boolean>((resolve, reject) => {
         deadline = setTimeout(() => resolve(false), request.timeoutMs);
@@ -167,7 +178,20 @@ export class PlaywrightRenderer implements PageRenderer {
       };
       await readTitle();
       pollTitle();
-      const settled = await Promise.race([settle.settled.then(() => true), ended]);
+      let settled = false;
+      for (;;) {
+        if (!(await Promise.race([settle.settled.then(() => true), ended]))) break;
+        // Polling can lag on a busy machine: the title is read once more, and a change found now means the page was
+        // not quiet after all (the rule starts again, with the requests still in flight).
+        if (!(await readTitle())) {
+          settled = true;
+          break;
+        }
+        settle.dispose();
+        settle = new SettleTracker(quietMs);
+        tracker = settle;
+        for (let i = 0; i < inFlight; i += 1) settle.requestStarted();
+      }
       if (poll !== null) clearTimeout(poll);
       poll = null;
       return await this.#answer(page, title, settled, started);
