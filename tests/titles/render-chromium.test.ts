@@ -20,13 +20,14 @@ const pages: Record<string, string> = {
   '/after-json': html('<title>React App</title>', `<div id="root"></div><script>fetch('/api/title').then((r) => r.json()).then((d) => { document.title = d.title; });</script>`),
   '/timer': html('<title>Loading…</title>', `<script>setTimeout(() => { document.title = 'Six seconds later'; }, 6000);</script>`),
   '/push-state': html('', `<div id="app"></div><script>fetch('/api/title').then(() => { history.pushState({}, '', '/push-state/inbox'); document.title = 'Inbox (3)'; });</script>`),
-  '/forever': html('<title> </title>', `<script>let n = 0; setInterval(() => { document.title = 'tick ' + (n += 1); }, 100);</script>`),
+  // Both keep a request in flight that never ends, so they never settle however slowly a busy machine runs them.
+  '/forever': html('<title> </title>', `<script>fetch('/hang'); let n = 0; setInterval(() => { document.title = 'tick ' + (n += 1); }, 100);</script>`),
   '/alert': html('<title></title>', `<script>alert('hello'); confirm('sure?'); document.title = 'After the alert';</script>`),
   '/gallery': html(
     '<title>Vite + React + TS</title><style>@font-face { font-family: F; src: url(/font/f.woff2); } body { font-family: F; }</style>',
     `<div id="root"></div><script>for (let i = 0; i < 20; i += 1) { const img = document.createElement('img'); img.src = '/img/' + i + '.png'; document.body.append(img); } const v = document.createElement('video'); v.src = '/media/v.mp4'; v.autoplay = true; document.body.append(v); document.title = 'Gallery of 20';</script>`,
   ),
-  '/navigates': html('<title></title>', `<script>document.title = 'hop ' + location.search; setTimeout(() => { location.href = '/navigates?' + Date.now(); }, 50);</script>`),
+  '/navigates': html('<title></title>', `<script>fetch('/hang'); document.title = 'hop ' + location.search; setTimeout(() => { location.href = '/navigates?' + Date.now(); }, 50);</script>`),
   '/popup': html('<title></title>', `<script>window.open('/popup-target'); document.title = 'Opened a popup';</script>`),
   '/file': html('<title></title>', `<script>document.title = 'Before file'; location.href = 'file:///etc/hostname';</script>`),
   '/real': html('<title>Acme — Home</title>', `<script>document.title = 'Changed by script';</script>`),
@@ -46,6 +47,7 @@ beforeAll(async () => {
       return;
     }
     if (path === '/popup-target') hit('popup');
+    if (path === '/hang') return;
     if (path === '/api/title') {
       setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ title: 'From JSON: 京东 & <b>' })), 200);
       return;
