@@ -19,14 +19,15 @@ export const titleErrorCodes = [
 ] as const;
 export type TitleErrorCode = (typeof titleErrorCodes)[number];
 
-/** Warnings of a record whose title was still found: render mode's (docs/titles.md, "Render mode"). */
-export type TitleWarningCode =
-  /** The page was rendered, but its title or its requests were still changing at the render deadline. */
-  | 'RENDER_UNSETTLED'
-  /** The render failed (the browser crashed, the page could not be loaded); the title is the static one. */
-  | 'RENDER_FAILED'
-  /** The page needed rendering but no browser was found; the title is the static one. */
-  | 'RENDER_UNAVAILABLE';
+/**
+ * Warnings of a record whose title was still found: render mode's (docs/titles.md, "Render mode"); the app shows each
+ * in its language.
+ * - RENDER_UNSETTLED: the page was rendered, but its title or its requests were still changing at the render deadline.
+ * - RENDER_FAILED: the render failed (the browser crashed, the page could not be loaded); the title is the static one.
+ * - RENDER_UNAVAILABLE: the page needed rendering but no browser was found; the title is the static one.
+ */
+export const titleWarningCodes = ['RENDER_UNSETTLED', 'RENDER_FAILED', 'RENDER_UNAVAILABLE'] as const;
+export type TitleWarningCode = (typeof titleWarningCodes)[number];
 
 export interface RecordError<Code extends string = string> {
   code: Code;
