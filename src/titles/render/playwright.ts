@@ -8,7 +8,7 @@
  * http(s); dialogs are dismissed, popups closed, downloads refused, service workers blocked, permissions denied.
  * The page's scripts run in an ordinary sandboxed renderer of that browser, with nothing of Titlewave in reach.
  */
-import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Request as PlaywrightRequest, type Route } from 'playwright-core';
 import { SettleTracker, SETTLE_QUIET_MS, type PageRenderer, type RenderRequest, type RenderResult } from './renderer.js';
 
 /** Resource types never fetched: a title never depends on them, and they are most of a page's bytes. */
@@ -42,6 +42,15 @@ export function chromiumArgs(isRoot: boolean = process.getuid?.() === 0): string
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? 'aborted'));
+}
+
+/** Whether a request is the page's main frame's (a worker's request has no frame, and asking throws). */
+function isMainFrameRequest(request: PlaywrightRequest, page: Page): boolean {
+  try {
+    return request.frame() === page.mainFrame();
+  } catch {
+    return false;
+  }
 }
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
@@ -138,7 +147,12 @@ export class PlaywrightRenderer implements PageRenderer {
       let settle = new SettleTracker(quietMs);
       tracker = settle;
       settle.requestStarted();
-      const requestStarted = (): void => {
+      // Playwright's page.title() answers "Loading <url>" while the main frame is between documents: that is its
+      // placeholder, not the page's title, and is never taken for one (the main frame's navigations are kept here).
+      const navigations = new Set<string>();
+      const placeholder = (value: string): boolean => value.startsWith('Loading ') && navigations.has(value.slice('Loading '.length));
+      const requestStarted = (started: PlaywrightRequest): void => {
+        if (started.isNavigationRequest() && isMainFrameRequest(started, page)) navigations.add(started.url());
         inFlight += 1;
         settle.requestStarted();
       };
@@ -152,14 +166,15 @@ export class PlaywrightRenderer implements PageRenderer {
       page.on('requestfailed', requestEnded);
 
       let title = '';
-      /** Reads the title; true when it changed since the last read. */
-      const readTitle = async (): Promise<boolean> => {
+      /** Reads the title: whether it changed since the last read, or could not be read in time (a starved or busy page). */
+      const readTitle = async (): Promise<'changed' | 'same' | 'unread'> => {
         // The title getter runs in Playwright's utility world, out of the page scripts' reach.
         const now = (await within(page.title(), 1_000)) ?? null;
-        if (now === null || now === title) return false;
+        if (now === null || placeholder(now)) return 'unread';
+        if (now === title) return 'same';
         title = now;
         settle.titleChanged();
-        return true;
+        return 'changed';
       };
       const ended = new Promise<boolean>((resolve, reject) => {
         deadline = setTimeout(() => resolve(false), request.timeoutMs);
@@ -182,8 +197,9 @@ export class PlaywrightRenderer implements PageRenderer {
       for (;;) {
         if (!(await Promise.race([settle.settled.then(() => true), ended]))) break;
         // Polling can lag on a busy machine: the title is read once more, and a change found now means the page was
-        // not quiet after all (the rule starts again, with the requests still in flight).
-        if (!(await readTitle())) {
+        // not quiet after all (the rule starts again, with the requests still in flight). A read that does not answer
+        // in time confirms nothing either: a page too busy to say its title is not a quiet one.
+        if ((await readTitle()) === 'same') {
           settled = true;
           break;
         }
@@ -194,7 +210,7 @@ export class PlaywrightRenderer implements PageRenderer {
       }
       if (poll !== null) clearTimeout(poll);
       poll = null;
-      return await this.#answer(page, title, settled, started);
+      return await this.#answer(page, title, settled, started, placeholder);
     } finally {
       if (poll !== null) clearTimeout(poll);
       poll = null;
@@ -210,8 +226,9 @@ export class PlaywrightRenderer implements PageRenderer {
   }
 
   /** The title now (read once more; a page whose script never yields keeps the last title read). */
-  async #answer(page: Page, lastTitle: string, settled: boolean, started: number): Promise<RenderResult> {
-    const title = (await within(page.title(), lastReadMs)) ?? lastTitle;
+  async #answer(page: Page, lastTitle: string, settled: boolean, started: number, placeholder: (title: string) => boolean): Promise<RenderResult> {
+    const read = await within(page.title(), lastReadMs);
+    const title = read === undefined || placeholder(read) ? lastTitle : read;
     return { title, settled, ms: performance.now() - started, finalUrl: page.url() };
   }
 
