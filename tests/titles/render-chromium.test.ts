@@ -20,8 +20,9 @@ const pages: Record<string, string> = {
   '/after-json': html('<title>React App</title>', `<div id="root"></div><script>fetch('/api/title').then((r) => r.json()).then((d) => { document.title = d.title; });</script>`),
   '/timer': html('<title>Loading…</title>', `<script>setTimeout(() => { document.title = 'Six seconds later'; }, 6000);</script>`),
   '/push-state': html('', `<div id="app"></div><script>fetch('/api/title').then(() => { history.pushState({}, '', '/push-state/inbox'); document.title = 'Inbox (3)'; });</script>`),
-  // Both keep a request in flight that never ends, so they never settle however slowly a busy machine runs them.
-  '/forever': html('<title> </title>', `<script>fetch('/hang'); let n = 0; setInterval(() => { document.title = 'tick ' + (n += 1); }, 100);</script>`),
+  // Both keep a request in flight that never ends, and /forever changes its title every 20 ms, so they never settle
+  // however slowly a busy machine runs them.
+  '/forever': html('<title> </title>', `<script>fetch('/hang'); let n = 0; setInterval(() => { document.title = 'tick ' + (n += 1); }, 20);</script>`),
   '/alert': html('<title></title>', `<script>alert('hello'); confirm('sure?'); document.title = 'After the alert';</script>`),
   '/gallery': html(
     '<title>Vite + React + TS</title><style>@font-face { font-family: F; src: url(/font/f.woff2); } body { font-family: F; }</style>',
