@@ -9,7 +9,7 @@
  * The page's scripts run in an ordinary sandboxed renderer of that browser, with nothing of Titlewave in reach.
  */
 import { chromium, type Browser, type BrowserContext, type Page, type Request as PlaywrightRequest, type Route } from 'playwright-core';
-import { SettleTracker, SETTLE_QUIET_MS, type PageRenderer, type RenderRequest, type RenderResult } from './renderer.js';
+import { SettleTracker, SETTLE_QUIET_MS, within, type PageRenderer, type RenderRequest, type RenderResult } from './renderer.js';
 
 /** Resource types never fetched: a title never depends on them, and they are most of a page's bytes. */
 export const BLOCKED_RESOURCE_TYPES: ReadonlySet<string> = new Set(['image', 'font', 'media']);
@@ -53,21 +53,6 @@ function isMainFrameRequest(request: PlaywrightRequest, page: Page): boolean {
   }
 }
 
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      },
-    );
-  });
-}
 
 export class PlaywrightRenderer implements PageRenderer {
   #browser: Promise<Browser> | null = null;
