@@ -17,6 +17,7 @@ const BROWSER_SAFE = [
   'src/thumbs/options.ts',
   'src/thumbs/types.ts',
   'src/titles/defaults.ts',
+  'src/titles/render/renderer.ts',
   'src/titles/format.ts',
   'src/titles/input.ts',
   'src/titles/limits.ts',

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the benchmarks side by side with their peers and prints the ratios.
-// Usage: npm run bench [-- area...]   (areas: titles, primes, thumbs, app, cluster, listmode; default: all)
+// Usage: npm run bench [-- area...]   (areas: titles, primes, thumbs, app, cluster, render, listmode; default: all)
 // Each bench/<area>.mjs default-exports `async (log) => Row[]`, where a Row is
 // { name, ours, peer, unit, ratio, target, pass, note }; `ratio` is ours/peer (lower is better) unless the row says otherwise.
 import { existsSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = ['titles', 'primes', 'thumbs', 'app', 'cluster', 'listmode'];
+const all = ['titles', 'primes', 'thumbs', 'app', 'cluster', 'render', 'listmode'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const areas = wanted.length ? wanted : all;
 

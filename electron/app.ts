@@ -32,7 +32,7 @@ import { forwardServiceEvents, registerIpcHandlers } from './ipc.js';
 import { buildMenuTemplate } from './menu.js';
 import { RunMonitor, type NotificationRequest } from '../src/desktop/progress.js';
 import { APP_ENTRY_URL, PREVIEW_HOST, PREVIEW_SCHEME, handleProtocols, privilegedSchemes } from './protocols.js';
-import { isRenderContents } from './page-renderer.js';
+import { createHiddenWindowRenderer, isRenderContents } from './page-renderer.js';
 import { createUtilitySpawner } from './utility-spawner.js';
 import { BACKGROUND, createMainWindow, guardContents, hardenSession } from './window.js';
 import { loadWindowState, restorableBounds, trackWindowState } from '../src/desktop/window-state.js';
@@ -103,6 +103,8 @@ async function start(): Promise<void> {
     log: (message) => log(message),
     spawnWorker: createUtilitySpawner(utilityProcess),
     previewUrl: (token) => `${PREVIEW_SCHEME}://${PREVIEW_HOST}/${token}`,
+    // Render mode renders with the app's own Chromium: hidden windows in a session of their own.
+    createPageRenderer: (options) => createHiddenWindowRenderer(options),
   });
   handleProtocols(protocol, rendererDir, (token) => services.previewFile(token));
 

@@ -9,7 +9,7 @@
  * did not end cleanly (deadline, cancel, crash), so one page's leftovers never stay long.
  */
 import { session as electronSession, type BrowserWindow, type Session, type WebContents } from 'electron';
-import { SettleTracker, type PageRenderer, type RenderRequest, type RenderResult } from '../src/titles/render/renderer.js';
+import { SettleTracker, within, type PageRenderer, type RenderRequest, type RenderResult } from '../src/titles/render/renderer.js';
 import { createRenderWindow, RENDER_PARTITION } from './window.js';
 
 export { RENDER_PARTITION };
@@ -168,21 +168,6 @@ function closedError(): Error {
   return new Error('the page renderer was closed');
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      },
-    );
-  });
-}
 
 // TypeScript `private`, not `#fields`: electronegativity's parser cannot read class private fields in main.js.
 class HiddenWindowRenderer implements PageRenderer {
@@ -301,7 +286,7 @@ class HiddenWindowRenderer implements PageRenderer {
   /** Empties the window between two pages; false when it does not load `about:blank` in time (then it is replaced). */
   private async blank(window: BrowserWindow): Promise<boolean> {
     if (window.isDestroyed()) return false;
-    const loaded = await withTimeout(
+    const loaded = await within(
       window.webContents.loadURL('about:blank').then(() => true),
       BLANK_TIMEOUT_MS,
     );
@@ -404,7 +389,7 @@ class HiddenWindowRenderer implements PageRenderer {
         if (done) return;
         let read: unknown;
         try {
-          read = await withTimeout(contents.executeJavaScriptInIsolatedWorld(TITLE_WORLD_ID, [{ code: 'document.title' }]) as Promise<unknown>, TITLE_READ_TIMEOUT_MS);
+          read = await within(contents.executeJavaScriptInIsolatedWorld(TITLE_WORLD_ID, [{ code: 'document.title' }]) as Promise<unknown>, TITLE_READ_TIMEOUT_MS);
         } catch {
           // The contents went away (destroyed with the app) as the page settled.
           read = undefined;

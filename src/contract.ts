@@ -50,6 +50,8 @@ export const titlesSettingsSchema = z.object({
     .refine(isValidRate, { message: 'a rate is more than 0, a whole number above 1' })
     .nullable()
     .default(null),
+  /** Render mode (docs/titles.md): `auto` renders only pages whose static title is empty or an app shell's placeholder. */
+  render: z.enum(['auto', 'never', 'always']),
 });
 export type TitlesSettings = z.infer<typeof titlesSettingsSchema>;
 

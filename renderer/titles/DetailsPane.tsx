@@ -5,7 +5,7 @@ import { isWebUrl } from '../api.js';
 import { Button } from '../components/Button.js';
 import { useFormatters, useT } from '../i18n/index.js';
 import { titlesMessages } from '../i18n/titles.js';
-import { describeTitleError } from './error-text.js';
+import { describeTitleError, describeTitleWarning } from './error-text.js';
 import { TITLE_MAX_CHARS, TITLE_MAX_PX, titleKey, titleLength } from './filters.js';
 
 const sourceKey = { bom: 'sourceBom', http: 'sourceHttp', meta: 'sourceMeta', default: 'sourceDefault' } as const;
@@ -29,6 +29,7 @@ export function DetailsPane(props: {
   const format = useFormatters();
   const { record } = props;
   const error = record.error ? describeTitleError(t, record.error) : null;
+  const warning = record.warning ? describeTitleWarning(t, record.warning) : null;
   const title = titleKey(record);
   const length = title === null ? 0 : titleLength(title);
   const target = isWebUrl(record.finalUrl) ? record.finalUrl : isWebUrl(record.url) ? record.url : null;
@@ -76,6 +77,19 @@ export function DetailsPane(props: {
               {error.detail !== null ? row(t('detailErrorDetail'), <span className="details__detail">{error.detail}</span>, 'details__row--break') : null}
             </>
           ) : null}
+          {record.warning && warning ? (
+            <>
+              {row(
+                t('detailWarning'),
+                <span className="details__warning">
+                  {warning.text} <code className="details__code">{record.warning.code}</code>
+                </span>,
+              )}
+              {warning.detail !== null ? row(t('detailErrorDetail'), <span className="details__detail">{warning.detail}</span>, 'details__row--break') : null}
+            </>
+          ) : null}
+          {record.rendered ? row(t('detailRendered'), record.renderMs === null ? t('renderedIn', { duration: '—' }) : t('renderedIn', { duration: format.duration(record.renderMs) })) : null}
+          {record.rendered ? row(t('detailStaticTitle'), text(record.staticTitle)) : null}
           {row(t('detailStatus'), record.status === null ? text(null) : <span className={`status status--${statusTone(record.status)}`}>{record.status}</span>)}
           {row(t('detailFinalUrl'), text(record.finalUrl), 'details__row--break')}
           {row(

@@ -173,6 +173,20 @@ const fields: readonly ((context: FieldContext) => ReactNode)[] = [
       onChange={(value) => set('retries', value)}
     />
   ),
+  ({ settings, set, t }) => (
+    <SelectField
+      key="render"
+      className="settings__wide"
+      label={t('render')}
+      value={settings.render}
+      options={[
+        { value: 'auto', label: t('renderAuto') },
+        { value: 'never', label: t('renderNever') },
+        { value: 'always', label: t('renderAlways') },
+      ]}
+      onChange={(value) => set('render', value)}
+    />
+  ),
   ({ settings, set, t }) => {
     const problem = userAgentFieldProblem(settings.userAgent);
     return (

@@ -18,6 +18,7 @@ const labels: Record<SettingAdjustment['setting'], keyof (typeof titlesMessages)
   proxy: 'proxy',
   robots: 'robots',
   rate: 'rate',
+  render: 'render',
 };
 
 function valueText(setting: SettingAdjustment['setting'], value: unknown, t: TitlesTranslator, format: Formatters): string {

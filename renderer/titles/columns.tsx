@@ -48,7 +48,16 @@ export function titleColumns({ t, format, errorText }: ColumnContext): TitleColu
       width: 320,
       minWidth: 140,
       sortable: true,
-      render: (r) => (r.title === null ? <span className="muted">{t('noTitle')}</span> : <span className="cell-title">{r.title}</span>),
+      render: (r) => (
+        <>
+          {r.title === null ? <span className="muted">{t('noTitle')}</span> : <span className="cell-title">{r.title}</span>}
+          {r.rendered ? (
+            <span className="rendered-marker" title={t('renderedMarkerHint')}>
+              {t('renderedMarker')}
+            </span>
+          ) : null}
+        </>
+      ),
       text: (r) => r.title,
     },
     {

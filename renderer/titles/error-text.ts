@@ -3,9 +3,10 @@
  * from a few fixed sentences with details in them (seconds, a content type, a URL, the system's own error text); here
  * each sentence is recognised by its pattern and said again from the i18n tables with those details as parameters.
  * What the system said (e.g. "getaddrinfo ENOTFOUND example.invalid") is kept, verbatim, as the technical detail.
- * tests/e2e/titles-store.test.ts checks every `failure(...)` sentence in src/titles against these patterns.
+ * Render warnings are said the same way. tests/e2e/i18n-errors.test.ts checks every `failure(...)` sentence and every
+ * warning in src/titles against these patterns.
  */
-import type { RecordError, TitleErrorCode } from '../../src/titles/types.js';
+import type { RecordError, TitleErrorCode, TitleWarningCode } from '../../src/titles/types.js';
 import type { Translator } from '../i18n/index.js';
 import type { titlesMessages } from '../i18n/titles.js';
 
@@ -108,6 +109,23 @@ export const errorVariants: Record<TitleErrorCode, readonly Variant[]> = {
   ],
 };
 
+/** Each render warning's short name and its sentence when no variant matches. */
+export const warningLabelKeys: Record<TitleWarningCode, Key> = {
+  RENDER_UNSETTLED: 'warnRENDER_UNSETTLED',
+  RENDER_FAILED: 'warnRENDER_FAILED',
+  RENDER_UNAVAILABLE: 'warnRENDER_UNAVAILABLE',
+};
+
+/** The engine's warning sentences (src/titles/engine.ts), by code. */
+export const warningVariants: Record<TitleWarningCode, readonly Variant[]> = {
+  RENDER_UNSETTLED: [{ pattern: /^the title was still changing, or requests still going, after (?<seconds>[\d.]+) s; this is the title at that moment$/, key: 'warnUnsettled' }],
+  RENDER_FAILED: [{ pattern: /^the page could not be rendered \((?<detail>.*)\); this is its static title$/s, key: 'warnFailed' }],
+  RENDER_UNAVAILABLE: [
+    { pattern: /^this page needs a browser engine to show its title, and none was found$/, key: 'warnUnavailable' },
+    { pattern: /^this page needs a browser engine to show its title, and render mode does not go through a proxy$/, key: 'warnUnavailableProxy' },
+  ],
+};
+
 export interface ErrorText {
   /** The code's short name. */
   label: string;
@@ -117,21 +135,27 @@ export interface ErrorText {
   detail: string | null;
 }
 
-function isKnownCode(code: string): code is TitleErrorCode {
-  return Object.hasOwn(errorLabelKeys, code);
-}
-
-/** The error of a record in the user's language (an unknown code, from a newer engine, as the engine wrote it). */
-export function describeTitleError(t: T, error: RecordError): ErrorText {
-  if (!isKnownCode(error.code)) return { label: error.code, text: error.message, detail: null };
-  const label = t(errorLabelKeys[error.code]);
-  for (const variant of errorVariants[error.code]) {
+/** A code's error or warning said from its variants (an unknown code, from a newer engine, as the engine wrote it). */
+function describe(t: T, error: RecordError, labelKeys: Record<string, Key>, variants: Record<string, readonly Variant[]>): ErrorText {
+  if (!Object.hasOwn(labelKeys, error.code)) return { label: error.code, text: error.message, detail: null };
+  const label = t(labelKeys[error.code]!);
+  for (const variant of variants[error.code]!) {
     const match = variant.pattern.exec(error.message);
     if (!match) continue;
     const { detail, ...params } = match.groups ?? {};
     return { label, text: t(variant.key, params), detail: detail ?? null };
   }
   return { label, text: label, detail: error.message === '' ? null : error.message };
+}
+
+/** The error of a record in the user's language (an unknown code, from a newer engine, as the engine wrote it). */
+export function describeTitleError(t: T, error: RecordError): ErrorText {
+  return describe(t, error, errorLabelKeys, errorVariants);
+}
+
+/** The render warning of a record in the user's language. */
+export function describeTitleWarning(t: T, warning: RecordError): ErrorText {
+  return describe(t, warning, warningLabelKeys, warningVariants);
 }
 
 /** The reason an input line is not fetched (src/titles/input.ts), in the user's language. */

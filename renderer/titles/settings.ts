@@ -18,6 +18,7 @@ export const defaultTitlesSettings: TitlesSettings = {
   proxy: defaultTitlesOptions.proxy,
   robots: defaultTitlesOptions.robots,
   rate: defaultTitlesOptions.rate,
+  render: defaultTitlesOptions.render,
 };
 
 const storageKey = 'titlewave.titles.settings';

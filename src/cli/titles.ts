@@ -19,6 +19,8 @@ import { assertNotAnInput, checkOutputFile, PathProblem } from '../fs/paths.js';
 import { defaultTitlesOptions } from '../titles/defaults.js';
 import { cliTitlesLimits, isValidRate, userAgentProblem, type Limit } from '../titles/limits.js';
 import { DIRECT, ENVIRONMENT, environmentProxyProblem, proxySettingProblem } from '../titles/list-settings.js';
+import { browserCandidates, BrowserNotFoundError, findBrowser, installHint, type FoundBrowser } from '../titles/render/browser-path.js';
+import { DEFAULT_RENDER_TIMEOUT_MS, DEFAULT_RENDERERS, RENDER_MODES, type RenderMode } from '../titles/render/renderer.js';
 import { keepOnly, OutputNotResumableError, readExistingOutput, RecordEncoder, recordKey, type ExistingOutput, type RecordFormat } from '../titles/output.js';
 import { TextEncodingError } from '../titles/text-encoding.js';
 import type { TitlesJob, TitlesJobInit } from '../titles/engine.js';
@@ -52,6 +54,11 @@ interface TitlesFlags {
   robots: 'respect' | 'ignore';
   /** Requests per second per host. */
   rate?: number;
+  /** Render mode (default auto); undefined when not given. */
+  render?: RenderMode;
+  renderers: number;
+  renderTimeout: number;
+  browser?: string;
 }
 
 type OutputFormat = RecordFormat | 'text' | 'xlsx';
@@ -131,7 +138,8 @@ function textLine(record: TitleRecord): string {
   if (record.error !== null) return `ERR ${record.error.code}  ${where}  (${sanitizeForTerminal(record.error.message)})\n`;
   const title = record.title === null ? '(no title)' : sanitizeForTerminal(record.title);
   const moved = record.finalUrl !== null && record.redirects.length > 0 ? `  -> ${sanitizeForTerminal(record.finalUrl)}` : '';
-  return `${record.status ?? '---'}  ${title}  ${where}${moved}\n`;
+  const rendered = record.rendered ? `  (rendered${record.warning !== null ? `, ${record.warning.code}` : ''})` : record.warning !== null ? `  (${record.warning.code})` : '';
+  return `${record.status ?? '---'}  ${title}  ${where}${moved}${rendered}\n`;
 }
 
 function duration(ms: number): string {
@@ -205,6 +213,21 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
     const problem = environmentProxyProblem(process.env);
     if (problem !== null) usage(`${problem} (give --proxy URL, or --no-proxy to ignore the environment)`);
   }
+  if (flags.redis !== undefined && flags.render !== undefined && flags.render !== 'never') {
+    usage('--render is not available with --redis yet (the queue\'s workers fetch static titles only); leave --render out or give --render never');
+  }
+  const render: RenderMode = flags.redis !== undefined ? 'never' : (flags.render ?? 'auto');
+  let browser: FoundBrowser | null = null;
+  if (render !== 'never') {
+    try {
+      browser = findBrowser(flags.browser, process.env, browserCandidates());
+    } catch (error) {
+      if (error instanceof BrowserNotFoundError) usage(error.message);
+      throw error;
+    }
+    if (browser === null && render === 'always') usage(`--render always needs Chromium or Chrome, and none was found at the usual paths: ${installHint()}, or give its path with --browser PATH (or TITLEWAVE_BROWSER)`);
+  }
+  const rendering: Rendering = { mode: render, browser };
   const sitemaps = flags.sitemap !== undefined ? await refusing(() => prepareSitemaps(flags.sitemap as string[])) : null;
   // With only --sitemap, standard input is not read.
   const sources = sitemaps !== null && files.length === 0 ? [] : await refusing(() => prepareInputs(files));
@@ -213,8 +236,8 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   const queue = cluster !== null ? { start: cluster.startClusterTitles, target: await cluster.prepareClusterTitles(flags.redis as string) } : null;
 
   if (flags.output === undefined) {
-    if (format === 'xlsx') await runToWorkbookStream(sources, sitemaps, flags, io, io.stdout, queue);
-    else await runJob(sources, sitemaps, flags, format, io, { out: io.stdout, encoder: new RecordEncoder(format === 'text' ? 'jsonl' : format, null), known: null, record: null, queue, sitemapList: null });
+    if (format === 'xlsx') await runToWorkbookStream(sources, sitemaps, flags, rendering, io, io.stdout, queue);
+    else await runJob(sources, sitemaps, flags, rendering, format, io, { out: io.stdout, encoder: new RecordEncoder(format === 'text' ? 'jsonl' : format, null), known: null, record: null, queue, sitemapList: null });
     return;
   }
   const output = flags.output;
@@ -233,8 +256,8 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
   await refusing(() => assertNotAnInput(regular ? [output, ...besideOutput] : [output], inputs, '--output'));
   if (!regular) {
     const out = createWriteStream(output, { flags: 'a' });
-    if (xlsx) await runToWorkbookStream(sources, sitemaps, flags, io, out, queue);
-    else await runJob(sources, sitemaps, flags, format, io, { out, encoder: new RecordEncoder(recordFormat, null), known: null, record: null, queue, sitemapList: null });
+    if (xlsx) await runToWorkbookStream(sources, sitemaps, flags, rendering, io, out, queue);
+    else await runJob(sources, sitemaps, flags, rendering, format, io, { out, encoder: new RecordEncoder(recordFormat, null), known: null, record: null, queue, sitemapList: null });
     return;
   }
 
@@ -268,7 +291,7 @@ async function runTitles(files: string[], flags: TitlesFlags, command: Command, 
     await writeRunRecord(output, record);
     const out = handle.createWriteStream();
     const sitemapList = sitemaps !== null ? { path: sitemapListPathFor(output), resume: resuming, complete: record.sitemaps?.complete === true } : null;
-    const ended = await runJob(sources, sitemaps, flags, format, io, {
+    const ended = await runJob(sources, sitemaps, flags, rendering, format, io, {
       out,
       encoder: new RecordEncoder(recordFormat, continuing && existing !== null ? { records: existing.records } : null),
       known: existing?.keys ?? null,
@@ -316,11 +339,11 @@ async function writeWorkbookFile(journal: string, output: string, io: TitlesIo):
  * A workbook to a stream (standard output, a pipe): the records go to a temporary journal during the run, and the
  * workbook is written from it at the end (a zip cannot be read before it is finished anyway).
  */
-async function runToWorkbookStream(sources: readonly InputSource[], sitemaps: SitemapArgs | null, flags: TitlesFlags, io: TitlesIo, destination: Writable, queue: JobTarget['queue']): Promise<void> {
+async function runToWorkbookStream(sources: readonly InputSource[], sitemaps: SitemapArgs | null, flags: TitlesFlags, rendering: Rendering, io: TitlesIo, destination: Writable, queue: JobTarget['queue']): Promise<void> {
   const folder = await mkdtemp(join(tmpdir(), 'titlewave-xlsx-'));
   try {
     const journal = join(folder, 'records.jsonl');
-    const ended = await runJob(sources, sitemaps, flags, 'xlsx', io, { out: createWriteStream(journal), encoder: new RecordEncoder('jsonl', null), known: null, record: null, queue, sitemapList: null });
+    const ended = await runJob(sources, sitemaps, flags, rendering, 'xlsx', io, { out: createWriteStream(journal), encoder: new RecordEncoder('jsonl', null), known: null, record: null, queue, sitemapList: null });
     if (!ended.wroteRecords) return;
     const { writeXlsx } = await import('../titles/xlsx.js');
     // Through a PassThrough, so the workbook's end does not end standard output itself.
@@ -401,8 +424,14 @@ interface JobTarget {
   sitemapList: { path: string; resume: boolean; complete: boolean } | null;
 }
 
+/** Render mode as decided before the run: the mode, and the browser to render with (null: none, static titles only). */
+interface Rendering {
+  mode: RenderMode;
+  browser: FoundBrowser | null;
+}
+
 /** Runs the job; `wroteRecords`: the records reached their file (false when writing them failed). */
-async function runJob(sources: readonly InputSource[], sitemaps: SitemapArgs | null, flags: TitlesFlags, format: OutputFormat, io: TitlesIo, target: JobTarget): Promise<{ wroteRecords: boolean }> {
+async function runJob(sources: readonly InputSource[], sitemaps: SitemapArgs | null, flags: TitlesFlags, rendering: Rendering, format: OutputFormat, io: TitlesIo, target: JobTarget): Promise<{ wroteRecords: boolean }> {
   const { out, encoder, known, record } = target;
   let outputError: Error | null = null;
   // The reader of standard output went away (`| head`): stop quietly, as command-line tools do.
@@ -426,6 +455,9 @@ async function runJob(sources: readonly InputSource[], sitemaps: SitemapArgs | n
     proxy: flags.proxy === false ? DIRECT : (flags.proxy ?? ENVIRONMENT),
     robots: flags.robots,
     rate: flags.rate ?? null,
+    render: rendering.mode,
+    renderers: flags.renderers,
+    renderTimeoutMs: Math.round(flags.renderTimeout * 1000),
   };
   /** A line on standard error between progress redraws. */
   const notice = (text: string): void => {
@@ -553,6 +585,20 @@ async function runJob(sources: readonly InputSource[], sitemaps: SitemapArgs | n
         setImmediate(flush);
       }
     },
+    // Asked for when a page first needs rendering; playwright-core is loaded only then.
+    ...(rendering.mode !== 'never'
+      ? {
+          renderer: async () => {
+            if (rendering.browser === null) {
+              // `auto` without a browser: one notice, and those pages keep their static titles (RENDER_UNAVAILABLE).
+              io.stderr.write(`titles: some pages set their titles by script, and no Chromium or Chrome was found to render them: they keep their static titles (${installHint()}, or give --browser PATH)\n`);
+              return null;
+            }
+            const { createPlaywrightRenderer } = await import('../titles/render/playwright.js');
+            return createPlaywrightRenderer({ executablePath: rendering.browser.path });
+          },
+        }
+      : {}),
   };
   let job: (TitlesJob & { cancelEverywhere?: () => Promise<void> }) | null = null;
   job =
@@ -635,6 +681,10 @@ export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: 
     .option('-o, --output <file>', 'write records to this file instead of standard output')
     .option('--resume', 'continue the run in --output (same input): fetch only the URLs it has no record of')
     .option('--force', 'replace --output if it exists (never an input of the run)')
+    .addOption(new Option('--render <mode>', 'render pages in Chromium when their title is set by scripts: auto (only pages whose static title is empty or an app shell\'s placeholder), never, always (default: auto)').choices(RENDER_MODES as RenderMode[]))
+    .option('--renderers <n>', 'pages rendered at once', integer({ min: 1, max: 32 }), DEFAULT_RENDERERS)
+    .option('--render-timeout <seconds>', 'deadline of one render; then the title at that moment, with a RENDER_UNSETTLED warning', seconds, DEFAULT_RENDER_TIMEOUT_MS / 1000)
+    .option('--browser <path>', 'the Chromium or Chrome to render with (default: TITLEWAVE_BROWSER, then the usual install paths)')
     .addOption(new Option('--redis <url>', 'run on the workers of this Redis queue (redis://HOST:6379/0, rediss:// for TLS); see titlewave worker').env('TITLEWAVE_REDIS'))
     .option('--sitemap <url|file>', 'read the URLs of a sitemap, sitemap index, .xml.gz or robots.txt too (repeat for more)', sitemapArg)
     // Checked in runTitles: commander's message for a bad value would repeat it, password and all.
@@ -646,9 +696,11 @@ export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: 
       'after',
       `
 Records (one per distinct URL, as each finishes): index, url, finalUrl, status, title, ogTitle, description,
-canonical, lang, contentType, encoding, encodingSource, redirects, bytes, durationMs, attempts, error {code, message}.
+canonical, lang, contentType, encoding, encodingSource, redirects, bytes, durationMs, attempts, error {code, message},
+staticTitle (before scripts), rendered, renderMs, warning {code, message}.
 Error codes: INVALID_URL DNS CONNECT TLS TIMEOUT RESET TOO_MANY_REDIRECTS REDIRECT_LOOP NOT_HTML TOO_LARGE PROTOCOL
 NETWORK PROXY (the proxy refused or failed) ROBOTS (disallowed by robots.txt, with --robots respect).
+Warning codes: RENDER_UNSETTLED RENDER_FAILED RENDER_UNAVAILABLE.
 Without --proxy, HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are used as curl does (loopback goes direct).
 An .xlsx output is written when the run ends, from a journal of its records beside it (.FILE.titlewave-records.jsonl).
 Progress goes to standard error when it is a terminal; a one-line summary always ends the run.
@@ -664,7 +716,9 @@ Examples:
   titlewave titles urls.txt --output titles.csv --resume          # after a crash: fetch only what is missing
   cat urls.txt | titlewave titles --concurrency 100 --per-host 8 --timeout 5
   titlewave titles --sitemap https://example.com/sitemap.xml --output titles.xlsx
-  titlewave titles urls.txt --proxy socks5h://127.0.0.1:1080 --robots respect --rate 2`,
+  titlewave titles urls.txt --proxy socks5h://127.0.0.1:1080 --robots respect --rate 2
+  titlewave titles spa-urls.txt --render always --renderers 4 --render-timeout 15
+  titlewave titles urls.txt --browser /opt/google/chrome/chrome   # auto: render only app shells, with this browser`,
     )
     .action(async (files: string[], flags: TitlesFlags, command: Command) => {
       await runTitles(files, flags, command, io);

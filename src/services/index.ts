@@ -11,6 +11,8 @@ import { expandSitemapForApp } from './list-mode.js';
 import { CpuJobs } from './cpu-jobs.js';
 import { PreviewRegistry, type PreviewFile } from './previews.js';
 import { QueueRuns } from './queue-runs.js';
+import { pageRendererSource } from './page-renderer.js';
+import { stderrLog } from './run-meta.js';
 import { TitlesRuns } from './titles-runs.js';
 import type { Services, ServicesOptions } from './types.js';
 import { RefusalError, toError } from '../errors.js';
@@ -25,7 +27,13 @@ export function createServices(options: ServicesOptions): Services {
   const previews = new PreviewRegistry();
   // The local runs' events go on as they are, except their history list: it is announced with the queue runs in it.
   const titlesHub = new EventHub();
-  const titles = new TitlesRuns({ dataDir: options.dataDir, hub: titlesHub, ...(options.host ? { host: options.host } : {}), ...(options.log ? { log: options.log } : {}) });
+  const titles = new TitlesRuns({
+    dataDir: options.dataDir,
+    hub: titlesHub,
+    renderer: pageRendererSource(options.createPageRenderer, options.log ?? stderrLog),
+    ...(options.host ? { host: options.host } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
   const queue = new QueueRuns({
     dataDir: options.dataDir,
     hub,

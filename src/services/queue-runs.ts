@@ -821,8 +821,9 @@ export class QueueRuns {
     } catch (error) {
       this.log(`could not close the journal of run ${live.meta.id} (its last records may not be on disk): ${errorMessage(error)}`);
     }
-    await live.handle.close().catch(() => undefined);
+    // The run folder is free as soon as its journal is closed; closing the Redis connection can take a while.
     await this.release(live.lock, live.meta.id);
+    await live.handle.close().catch(() => undefined);
   }
 
   /** A lock let go; one that cannot be removed is logged (it would keep the run locked until this process ends). */

@@ -45,6 +45,8 @@ export const storedSettingsSchema = z.object({
   robots: z.enum(['respect', 'ignore']).default('ignore'),
   /** Requests per second per host; null: no limit. */
   rate: z.number().positive().nullable().default(null),
+  /** Runs saved before render mode read as `auto`, today's default; an unknown mode (a newer Titlewave's) too. */
+  render: z.enum(['auto', 'never', 'always']).catch('auto').default('auto'),
 });
 export type StoredSettings = z.output<typeof storedSettingsSchema>;
 
@@ -123,6 +125,12 @@ export const storedRecordSchema = z.looseObject({
   attempts: count.default(0),
   /** Codes stay open: a newer Titlewave may have more. */
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** Render mode's fields: a record written before them was not rendered. */
+  staticTitle: text,
+  rendered: z.boolean().default(false),
+  renderMs: z.number().min(0).nullable().default(null),
+  /** Codes stay open, as the error's. */
+  warning: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
 });
 
 /** A records.jsonl line's value as a record, or null when it is not one. */

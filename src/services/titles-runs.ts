@@ -14,6 +14,7 @@ import { defaultTitlesOptions } from '../titles/defaults.js';
 import { startTitlesJob, type TitlesJob } from '../titles/engine.js';
 import { isRetryableRecord } from '../titles/problems.js';
 import { runName } from '../titles/run-name.js';
+import type { PageRenderer } from '../titles/render/renderer.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
 import { distinctEntries, linesOf } from './entries.js';
 import type { EventHub } from './events.js';
@@ -67,6 +68,8 @@ export interface TitlesRunsOptions {
   host?: string;
   /** Where failures no command is waiting on are told (a meta.json that could not be saved); stderr by default. */
   log?: ServicesLog;
+  /** Render mode's browser engine for one run (see ServicesOptions.createPageRenderer); null when there is none. */
+  renderer?: () => Promise<PageRenderer | null>;
 }
 
 export function settingsToOptions(settings: TitlesSettings): Partial<TitlesOptions> {
@@ -79,6 +82,7 @@ export function settingsToOptions(settings: TitlesSettings): Partial<TitlesOptio
     proxy: settings.proxy,
     robots: settings.robots,
     rate: settings.rate,
+    render: settings.render,
   };
 }
 
@@ -109,6 +113,7 @@ export class TitlesRuns {
   readonly session: string;
   private readonly host: string;
   private readonly log: ServicesLog;
+  private readonly renderer: (() => Promise<PageRenderer | null>) | undefined;
   private readonly ownership: RunOwnership;
   private readonly live = new Map<string, Live>();
   private readonly locks = new Map<string, Promise<void>>();
@@ -118,6 +123,7 @@ export class TitlesRuns {
 
   constructor(options: TitlesRunsOptions) {
     this.log = options.log ?? stderrLog;
+    this.renderer = options.renderer;
     this.store = new RunStore(options.dataDir, this.log);
     this.hub = options.hub;
     this.session = options.session ?? randomBytes(8).toString('hex');
@@ -514,6 +520,7 @@ export class TitlesRuns {
       lines: linesOf(text),
       options: settingsToOptions(settings),
       signal: controller.signal,
+      ...(this.renderer ? { renderer: this.renderer } : {}),
       ...(skip ? { skip: (index: number) => skip(index) } : {}),
       onRecord: (record) => {
         // O(1) per record: the journal write and the event happen in the next batch.

@@ -1,5 +1,6 @@
 /** The services behind both hosts (Electron main and browser mode): one implementation of every service command. */
 import type { CommandArgs, CommandResult, EventName, Events, ServiceCommandName } from '../contract.js';
+import type { PageRenderer } from '../titles/render/renderer.js';
 import type { WorkerSpawner } from '../workers/types.js';
 import type { PreviewFile } from './previews.js';
 
@@ -23,6 +24,12 @@ export interface ServicesOptions {
   previewUrl?: (token: string) => string;
   /** The folder `thumbs.browse` keeps to (default: the user's home folder). */
   homeDir?: string;
+  /**
+   * Render mode's browser engine, made the first time a run needs a render and closed when that run ends: the
+   * desktop app passes its hidden windows (electron/page-renderer.ts). Absent (browser mode), the services drive an
+   * installed Chromium or Chrome with playwright-core (TITLEWAVE_BROWSER, then the usual paths).
+   */
+  createPageRenderer?: (options: { renderers: number }) => PageRenderer;
 }
 
 export interface Services {

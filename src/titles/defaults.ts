@@ -1,4 +1,5 @@
 /** Default settings of a titles run. Browser-safe: the renderer shows them as its defaults. */
+import { DEFAULT_RENDER_TIMEOUT_MS, DEFAULT_RENDERERS } from './render/renderer.js';
 import type { TitlesOptions } from './types.js';
 
 /** Says who we are (sites may log it) while looking enough like a browser that sites serve their normal page. */
@@ -18,4 +19,7 @@ export const defaultTitlesOptions: Readonly<TitlesOptions> = Object.freeze({
   proxy: 'environment',
   robots: 'ignore',
   rate: null,
+  render: 'auto',
+  renderers: DEFAULT_RENDERERS,
+  renderTimeoutMs: DEFAULT_RENDER_TIMEOUT_MS,
 });

@@ -13,6 +13,8 @@ import { DIRECT, ENVIRONMENT, environmentHasProxy } from './list-settings.js';
 import { createDispatcher, proxySettingProblem } from './proxy.js';
 import { HostPacer, PROXIED_RATE_GUARD_MS, RATE_GUARD_MS, rateWindow } from './rate.js';
 import { CANCELLED, RobotsRules, robotsToken } from './robots.js';
+import { renderReason } from './render/auto.js';
+import type { PageRenderer, RenderResult } from './render/renderer.js';
 import { HostScheduler } from './scheduler.js';
 import type { RecordError, TitleErrorCode, TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from './types.js';
 import { errorMessage } from '../errors.js';
@@ -37,6 +39,12 @@ export interface TitlesJobInit {
    * waits for a busy host while slots are free, reading goes on up to 8 times this, so other hosts get their turn.
    */
   lookahead?: number;
+  /**
+   * Render mode's browser engine, asked for the first time a page needs a render (never when none does); null when
+   * there is none (the page keeps its static title, with a RENDER_UNAVAILABLE warning). The job closes the renderer
+   * it was given when it ends. Without it, no page is rendered.
+   */
+  renderer?: () => Promise<PageRenderer | null>;
 }
 
 export interface TitlesJob {
@@ -51,6 +59,9 @@ export interface TitlesJob {
 
 type Entry = FetchEntry;
 
+/** RENDER_UNAVAILABLE's sentence in a run that goes through a proxy (renderer/titles/error-text.ts knows it). */
+export const proxiedRenderMessage = 'this page needs a browser engine to show its title, and render mode does not go through a proxy';
+
 /** Event-loop delay sampling interval; the monitor's samples include it, so it is subtracted from the figures. */
 const loopDelayResolutionMs = 2;
 /** Completions per 100 ms over the last 5 s give the rate. */
@@ -58,7 +69,7 @@ const rateBuckets = 50;
 const rateBucketMs = 100;
 
 function checkOptions(options: TitlesOptions): void {
-  const positive = ['concurrency', 'perHost', 'timeoutMs', 'maxBodyBytes'] as const;
+  const positive = ['concurrency', 'perHost', 'timeoutMs', 'maxBodyBytes', 'renderers', 'renderTimeoutMs'] as const;
   for (const key of positive) {
     if (!Number.isFinite(options[key]) || options[key] < 1) throw new RangeError(`titles option ${key} must be at least 1 (got ${options[key]})`);
   }
@@ -66,6 +77,7 @@ function checkOptions(options: TitlesOptions): void {
   for (const key of nonNegative) {
     if (!Number.isFinite(options[key]) || options[key] < 0) throw new RangeError(`titles option ${key} must be 0 or more (got ${options[key]})`);
   }
+  if (!['auto', 'never', 'always'].includes(options.render)) throw new RangeError(`titles option render must be auto, never or always (got ${String(options.render)})`);
   if (options.rate !== null) rateWindow(options.rate);
   if (options.robots !== 'respect' && options.robots !== 'ignore') throw new RangeError(`titles option robots must be respect or ignore (got ${String(options.robots)})`);
   const proxyProblem = proxySettingProblem(options.proxy);
@@ -110,6 +122,10 @@ function emptyRecord(entry: { index: number; line: string }, error: RecordError<
     durationMs: 0,
     attempts: 0,
     error,
+    staticTitle: null,
+    rendered: false,
+    renderMs: null,
+    warning: null,
   };
 }
 
@@ -133,7 +149,45 @@ function recordFrom(entry: FetchEntry, attempt: AttemptResult, attempts: number,
     durationMs: Math.round(durationMs),
     attempts,
     error: attempt.error === null ? null : { code: attempt.error.code, message: attempt.error.message },
+    staticTitle: page?.title ?? null,
+    rendered: false,
+    renderMs: null,
+    warning: null,
   };
+}
+
+/** A counting semaphore for render slots; waiters are refused when `signal` aborts. */
+class Slots {
+  #free: number;
+  readonly #waiters: (() => void)[] = [];
+  constructor(size: number) {
+    this.#free = size;
+  }
+  acquire(signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    if (this.#free > 0) {
+      this.#free -= 1;
+      return Promise.resolve(true);
+    }
+    return new Promise<boolean>((resolve) => {
+      const onAbort = (): void => {
+        const at = this.#waiters.indexOf(grant);
+        if (at !== -1) this.#waiters.splice(at, 1);
+        resolve(false);
+      };
+      const grant = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      };
+      this.#waiters.push(grant);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next !== undefined) next();
+    else this.#free += 1;
+  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -354,8 +408,69 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
     if (outstanding === 0 && inputDone && allSettled !== null) allSettled();
   };
 
+  // Render mode: pages whose static title is not the real one are loaded in a browser engine, `renderers` at a
+  // time, each holding a slot of the run and of its host like a request. Pause stops the renders in flight (they
+  // start again on resume); cancel ends them.
+  const renderSlots = new Slots(options.renderers);
+  const proxiedRun = options.proxy !== DIRECT && (options.proxy !== ENVIRONMENT || environmentHasProxy(process.env));
+  let rendererReady: Promise<PageRenderer | null> | null = null;
+  let renderPause = new AbortController();
+  const renderWith = (): Promise<PageRenderer | null> =>
+    (rendererReady ??= (init.renderer?.() ?? Promise.resolve(null)).catch((error: unknown) => {
+      process.emitWarning(`titles: the page renderer could not start: ${errorMessage(error)}`);
+      return null;
+    }));
+
+  /** The record with the rendered title, or null when the run was cancelled meanwhile. */
+  const renderRecord = async (record: TitleRecord): Promise<TitleRecord | null> => {
+    // The browser engine does not go through the run's proxy: rather than let its requests leave outside the proxy
+    // the user chose, such a page keeps its static title.
+    if (proxiedRun) return { ...record, warning: { code: 'RENDER_UNAVAILABLE', message: proxiedRenderMessage } };
+    const renderer = await renderWith();
+    if (renderer === null) return { ...record, warning: { code: 'RENDER_UNAVAILABLE', message: 'this page needs a browser engine to show its title, and none was found' } };
+    const url = record.finalUrl ?? record.url;
+    const host = new URL(url).host;
+    for (;;) {
+      if (!(await renderSlots.acquire(cancel.signal))) return null;
+      if (!(await scheduler.acquire(host, true))) {
+        renderSlots.release();
+        return null;
+      }
+      // The render loads the page now: the pacer (--rate, Crawl-delay) counts it as a request to its host.
+      scheduler.written(host, true);
+      const paused = renderPause.signal;
+      let result: RenderResult | null = null;
+      let failure: unknown = null;
+      try {
+        result = await renderer.render({ url, timeoutMs: options.renderTimeoutMs, signal: AbortSignal.any([cancel.signal, paused]) });
+      } catch (error) {
+        failure = error;
+      } finally {
+        scheduler.release(host);
+        renderSlots.release();
+      }
+      if (cancel.signal.aborted) return null;
+      if (result !== null) {
+        return {
+          ...record,
+          title: result.title,
+          rendered: true,
+          renderMs: Math.round(result.ms),
+          warning: result.settled ? null : { code: 'RENDER_UNSETTLED', message: `the title was still changing, or requests still going, after ${options.renderTimeoutMs / 1000} s; this is the title at that moment` },
+        };
+      }
+      // Paused mid-render: the render waits for resume (the scheduler grants nothing while paused), then starts over.
+      if (paused.aborted) continue;
+      return { ...record, warning: { code: 'RENDER_FAILED', message: `the page could not be rendered (${errorMessage(failure)}); this is its static title` } };
+    }
+  };
+
   const fetchEntry = async (entry: Entry): Promise<void> => {
-    const record = await fetcher.fetch(entry);
+    let record = await fetcher.fetch(entry);
+    if (record !== null && init.renderer !== undefined) {
+      const reason = renderReason(options.render, { status: record.status, html: record.error === null, failed: record.error !== null, title: record.title });
+      if (reason !== null) record = await renderRecord(record);
+    }
     if (record !== null) emit(record);
   };
 
@@ -446,12 +561,20 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
       eventLoopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - loopDelayResolutionMs),
     };
     await fetcher.close();
+    // The browser closes in the background: the run is over for the user once its last record is out.
+    if (rendererReady !== null) void rendererReady.then((renderer) => renderer?.close()).catch(() => undefined);
     return summary;
   };
 
   return {
-    pause: () => scheduler.pause(),
-    resume: () => scheduler.resume(),
+    pause: () => {
+      scheduler.pause();
+      renderPause.abort(new Error('paused'));
+    },
+    resume: () => {
+      if (renderPause.signal.aborted) renderPause = new AbortController();
+      scheduler.resume();
+    },
     progress,
     done: run(),
   };

@@ -24,6 +24,11 @@ export const csvColumns: readonly string[] = Object.freeze([
   'attempts',
   'errorCode',
   'errorMessage',
+  'staticTitle',
+  'rendered',
+  'renderMs',
+  'warningCode',
+  'warningMessage',
 ]);
 
 const byteOrderMark = '\uFEFF';
@@ -66,6 +71,11 @@ function csvCells(record: TitleRecord): string[] {
     number(record.attempts),
     text(record.error?.code ?? null),
     text(record.error?.message ?? null),
+    text(record.staticTitle),
+    record.rendered ? 'true' : 'false',
+    number(record.renderMs),
+    text(record.warning?.code ?? null),
+    text(record.warning?.message ?? null),
   ];
 }
 

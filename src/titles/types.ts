@@ -1,4 +1,5 @@
 /** Public types of the titles engine, shared by the CLI, the services, the IPC contract and the renderer. */
+import type { RenderMode } from './render/renderer.js';
 
 /** Documented error codes of a title record (see docs/titles.md "Error codes"); the app shows each in its language. */
 export const titleErrorCodes = [
@@ -19,6 +20,16 @@ export const titleErrorCodes = [
   'ROBOTS',
 ] as const;
 export type TitleErrorCode = (typeof titleErrorCodes)[number];
+
+/**
+ * Warnings of a record whose title was still found: render mode's (docs/titles.md, "Render mode"); the app shows each
+ * in its language.
+ * - RENDER_UNSETTLED: the page was rendered, but its title or its requests were still changing at the render deadline.
+ * - RENDER_FAILED: the render failed (the browser crashed, the page could not be loaded); the title is the static one.
+ * - RENDER_UNAVAILABLE: the page needed rendering but no browser was found; the title is the static one.
+ */
+export const titleWarningCodes = ['RENDER_UNSETTLED', 'RENDER_FAILED', 'RENDER_UNAVAILABLE'] as const;
+export type TitleWarningCode = (typeof titleWarningCodes)[number];
 
 export interface RecordError<Code extends string = string> {
   code: Code;
@@ -58,6 +69,14 @@ export interface TitleRecord {
   durationMs: number;
   attempts: number;
   error: RecordError<TitleErrorCode> | null;
+  /** The title in the HTML as served, before any script ran (equal to `title` unless the page was rendered). */
+  staticTitle: string | null;
+  /** `title` is what a browser engine showed once the page settled (render mode), not the static one. */
+  rendered: boolean;
+  /** How long the render took (null when the page was not rendered). */
+  renderMs: number | null;
+  /** Something to know about a title that was still found (render mode). */
+  warning: RecordError<TitleWarningCode> | null;
 }
 
 export interface TitlesOptions {
@@ -89,6 +108,12 @@ export interface TitlesOptions {
   robots: 'respect' | 'ignore';
   /** Requests per second per host (a fraction below 1: one per 1/N s); null: no limit (the default). */
   rate: number | null;
+  /** Render pages in a browser engine: `auto` only those whose static title looks like an app shell's (default). */
+  render: RenderMode;
+  /** Pages rendered at once (default 2). */
+  renderers: number;
+  /** Deadline of one render in milliseconds (default 10000). */
+  renderTimeoutMs: number;
 }
 
 export interface TitlesProgress {

@@ -37,6 +37,11 @@ const widths: Record<string, number> = {
   attempts: 9,
   errorCode: 18,
   errorMessage: 50,
+  staticTitle: 40,
+  rendered: 9,
+  renderMs: 10,
+  warningCode: 18,
+  warningMessage: 50,
 };
 
 /** Characters XML 1.0 cannot hold (exceljs drops C0 controls itself; these it would write as they are). */
@@ -62,7 +67,7 @@ function linkTarget(url: string): string | null {
 }
 
 /** The row of one record, in csvColumns order. */
-function rowOf(record: TitleRecord): ({ richText: { text: string }[] } | number | null)[] {
+function rowOf(record: TitleRecord): ({ richText: { text: string }[] } | number | boolean | null)[] {
   return [
     record.index,
     text(record.url),
@@ -82,6 +87,11 @@ function rowOf(record: TitleRecord): ({ richText: { text: string }[] } | number 
     record.attempts,
     text(record.error?.code ?? null),
     text(record.error?.message ?? null),
+    text(record.staticTitle),
+    record.rendered,
+    record.renderMs,
+    text(record.warning?.code ?? null),
+    text(record.warning?.message ?? null),
   ];
 }
 

@@ -16,7 +16,7 @@ import { startFlakyServer, type FlakyServer } from '../services/flaky-server.js'
 import { startWorker, stopProcess, waitFor, type Started } from './helpers.js';
 
 const PASSWORD = 'sekret-Pa55word';
-const settings = { concurrency: 16, perHost: 2, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore' as const, rate: null };
+const settings = { concurrency: 16, perHost: 2, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore' as const, rate: null, render: 'never' as const };
 
 let redis: RedisServer;
 let web: FixtureWeb;
@@ -363,7 +363,8 @@ describe('a titles run on the queue', () => {
     await waitFor(() => seen.updates(runId).filter((update) => update.state === 'done').length === 3, 30_000, 'the retried row');
     expect(flaky.hits('retry-1')).toBe(3);
     expect(flaky.hits('retry-2')).toBe(2);
-    await services.invoke('history.rename', [runId, 'Queue list']);
+    // The 'done' update comes a moment before the ended run's folder lock is let go.
+    await waitFor(() => services.invoke('history.rename', [runId, 'Queue list']).then(() => true, () => false), 10_000, 'the rename');
     expect(meta(dataDir, runId)).toMatchObject({ name: 'Queue list', queue: { url: `redis://:***@127.0.0.1:${redis.port}/0` } });
 
     // `titlewave runs --cancel` (or another app) cancels it on the queue: this producer stops, the run says cancelled.

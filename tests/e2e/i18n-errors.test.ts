@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PrimesErrorCode } from '../../src/primes/types.js';
 import type { ThumbsErrorCode } from '../../src/thumbs/types.js';
-import { titleErrorCodes, type TitleErrorCode } from '../../src/titles/types.js';
+import { titleErrorCodes, titleWarningCodes, type TitleErrorCode } from '../../src/titles/types.js';
 import { languages, translate, type MessageParams } from '../../renderer/i18n/index.js';
 import { primesMessages } from '../../renderer/i18n/primes.js';
 import { thumbsMessages } from '../../renderer/i18n/thumbs.js';
 import { titlesMessages } from '../../renderer/i18n/titles.js';
 import { describeThumbError, skipReasonText, thumbsErrorVariants } from '../../renderer/thumbs/error-text.js';
-import { describeTitleError, errorLabelKeys, errorVariants } from '../../renderer/titles/error-text.js';
+import { describeTitleError, describeTitleWarning, errorLabelKeys, errorVariants, warningLabelKeys, warningVariants } from '../../renderer/titles/error-text.js';
 import { skipReasons } from '../../src/thumbs/scan.js';
 import { repoRoot } from './helpers.js';
 
@@ -49,10 +49,16 @@ function englishIn(text: string): string[] {
 const sample: MessageParams = { seconds: '15', count: '10', max: '4', depth: '256', url: '⟨1⟩', type: '⟨2⟩', size: '64', coding: '⟨3⟩', scheme: '⟨4⟩', detail: '⟨5⟩', proxy: '⟨6⟩', host: '⟨7⟩', token: '⟨8⟩', status: '407', line: '3' };
 
 describe('error codes in both languages', () => {
-  it('has a short name and every sentence of each titles code, in Chinese without English words', () => {
+  it('has a short name and every sentence of each titles error and warning code, in Chinese without English words', () => {
     expect(Object.keys(errorLabelKeys).sort()).toEqual([...titleErrorCodes].sort());
-    for (const code of titleErrorCodes) {
-      const keys = [errorLabelKeys[code], ...errorVariants[code].map((variant) => variant.key)];
+    expect(Object.keys(warningLabelKeys).sort()).toEqual([...titleWarningCodes].sort());
+    const codes = [
+      ...titleErrorCodes.map((code) => [errorLabelKeys[code], errorVariants[code]] as const),
+      ...titleWarningCodes.map((code) => [warningLabelKeys[code], warningVariants[code]] as const),
+    ];
+    expect(codes.length).toBe(titleErrorCodes.length + 3);
+    for (const [labelKey, variants] of codes) {
+      const keys = [labelKey, ...variants.map((variant) => variant.key)];
       for (const key of keys) {
         for (const language of languages) {
           const text = translate(titlesMessages, language, key, sample);
@@ -150,5 +156,20 @@ describe('the titles engine’s sentences', () => {
       if (errorVariants[code].length > 0) expect(said.text, `${where}: ${code} "${message}" is not recognised`).not.toBe(label);
       expect(englishIn(said.text), `${where}: "${message}" → "${said.text}"`).toEqual([]);
     }
+  });
+
+  it('say every render warning in the user’s language', () => {
+    // `code: 'RENDER_…', message: '…' or `…``, as src/titles/engine.ts writes each warning.
+    const warnings = sentencesIn(join(repoRoot, 'src', 'titles'), (literal) => new RegExp(String.raw`code: '(RENDER_[A-Z_]+)', message: ${literal}`, 'g'));
+    expect(warnings.map(({ code }) => code).sort()).toEqual([...titleWarningCodes].sort());
+    const t = (key: keyof (typeof titlesMessages)['en'] & string, params?: MessageParams) => translate(titlesMessages, 'zh-CN', key, params);
+    for (const { code, message, where } of warnings) {
+      const said = describeTitleWarning(t, { code, message });
+      expect(said.text, `${where}: ${code} "${message}" is not recognised`).not.toBe(said.label);
+      expect(englishIn(said.text), `${where}: "${message}" → "${said.text}"`).toEqual([]);
+    }
+    // The failure's own words are the technical detail, not part of the sentence.
+    expect(describeTitleWarning(t, { code: 'RENDER_FAILED', message: 'the page could not be rendered (Target crashed); this is its static title' }).detail).toBe('Target crashed');
+    expect(describeTitleWarning(t, { code: 'RENDER_UNSETTLED', message: 'the title was still changing, or requests still going, after 2.5 s; this is the title at that moment' }).text).toContain('2.5');
   });
 });

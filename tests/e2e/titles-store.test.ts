@@ -44,6 +44,10 @@ function record(index: number, pick: (n: number) => number, failed = pick(5) ===
     durationMs: pick(5000),
     attempts: 1 + pick(3),
     error: failed ? { code: pick(2) ? 'TIMEOUT' : 'RESET', message: 'no answer in time' } : null,
+    staticTitle: null,
+    rendered: false,
+    renderMs: null,
+    warning: null,
   };
 }
 

@@ -16,7 +16,7 @@ import type { TitleRecord } from '../../src/titles/types.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
-const settings: TitlesSettings = { concurrency: 4, perHost: 4, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null };
+const settings: TitlesSettings = { concurrency: 4, perHost: 4, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null, render: 'never' };
 
 let web: FixtureWeb;
 const open: Services[] = [];
@@ -75,6 +75,10 @@ function recordFor(index: number, url: string, title: string): TitleRecord {
     durationMs: 5,
     attempts: 1,
     error: null,
+    staticTitle: title,
+    rendered: false,
+    renderMs: null,
+    warning: null,
   };
 }
 

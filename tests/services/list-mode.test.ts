@@ -13,7 +13,7 @@ import { createServices, type Services } from '../../src/services/index.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 import { startHttpProxy } from '../helpers/proxies.js';
 
-const settings: TitlesSettings = { concurrency: 8, perHost: 4, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null };
+const settings: TitlesSettings = { concurrency: 8, perHost: 4, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null, render: 'never' };
 const ns = 'http://www.sitemaps.org/schemas/sitemap/0.9';
 const urlset = (urls: string[]): string => `<?xml version="1.0"?><urlset xmlns="${ns}">${urls.map((url) => `<url><loc>${url}</loc></url>`).join('')}</urlset>`;
 
@@ -118,7 +118,7 @@ describe('list-mode settings in runs', () => {
     );
     const { services, updates } = await newServices(dataDir);
     const [run] = await services.invoke('history.list', []);
-    expect(run?.settings).toEqual({ ...oldSettings, proxy: 'environment', robots: 'ignore', rate: null });
+    expect(run?.settings).toEqual({ ...oldSettings, render: 'auto', proxy: 'environment', robots: 'ignore', rate: null });
     await services.invoke('history.resume', [id]);
     await expect.poll(() => updates.some((update) => update.runId === id && update.state === 'done'), { timeout: 20_000 }).toBe(true);
     const loaded = await services.invoke('history.load', [id]);

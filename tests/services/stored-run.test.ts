@@ -53,7 +53,9 @@ async function metaOf(dataDir: string, id: string): Promise<Record<string, unkno
 
 /** The fixture's settings as saved (before list mode), and as read: list mode's settings get their defaults. */
 const fixtureSaved = { concurrency: 4, perHost: 2, timeoutMs: 60_000, retries: 0, userAgent: 'Fixture/1' };
-const fixtureSettings: TitlesSettings = { ...fixtureSaved, proxy: 'environment', robots: 'ignore', rate: null };
+const fixtureSettings: TitlesSettings = { ...fixtureSaved, proxy: 'environment', robots: 'ignore', rate: null, render: 'never' };
+/** The fixture run on disk was saved before render mode: its settings read with today's default, `auto`. */
+const fixtureSettingsRead: TitlesSettings = { ...fixtureSettings, render: 'auto' };
 
 describe('a run written in format 1 (today’s main before this format)', () => {
   it('is listed and loads as it was written, without being rewritten by reading it', async () => {
@@ -61,7 +63,7 @@ describe('a run written in format 1 (today’s main before this format)', () => 
     const metaBefore = await readFile(join(dataDir, 'runs', fixtureId, 'meta.json'), 'utf8');
     const { services } = servicesFor(dataDir);
     expect(await services.invoke('history.list', [])).toEqual([
-      { id: fixtureId, name: 'fixture run (v1)', createdAt: '2026-12-03T09:53:46.094Z', total: 7, done: 5, failed: 1, state: 'interrupted', settings: fixtureSettings, elapsedMs: 186 },
+      { id: fixtureId, name: 'fixture run (v1)', createdAt: '2026-12-03T09:53:46.094Z', total: 7, done: 5, failed: 1, state: 'interrupted', settings: fixtureSettingsRead, elapsedMs: 186 },
     ]);
     const loaded = await services.invoke('history.load', [fixtureId]);
     expect(loaded.run).toMatchObject({ id: fixtureId, state: 'interrupted', done: 5, failed: 1 });
@@ -78,7 +80,8 @@ describe('a run written in format 1 (today’s main before this format)', () => 
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as TitleRecord);
-    expect(loaded.records).toEqual(lines.sort((a, b) => a.index - b.index));
+    // Written before render mode: its fields read as not rendered.
+    expect(loaded.records).toEqual(lines.sort((a, b) => a.index - b.index).map((line) => ({ ...line, staticTitle: null, rendered: false, renderMs: null, warning: null })));
     expect(loaded.records.map((r) => [r.index, r.title, r.status, r.error?.code ?? null])).toEqual([
       [0, 'Alpha — α & <b>', 200, null],
       [1, '标题 B 🐟', 200, null],
@@ -103,7 +106,7 @@ describe('a run written in format 1 (today’s main before this format)', () => 
       ]),
     );
     expect(updates.flatMap((u) => u.records)).toHaveLength(2);
-    expect(await metaOf(dataDir, fixtureId)).toMatchObject({ version: STORED_RUN_VERSION, writtenBy: packageInfo.version, name: 'fixture run (v1)', settings: fixtureSettings, state: 'done', done: 7, failed: 3 });
+    expect(await metaOf(dataDir, fixtureId)).toMatchObject({ version: STORED_RUN_VERSION, writtenBy: packageInfo.version, name: 'fixture run (v1)', settings: fixtureSettingsRead, state: 'done', done: 7, failed: 3 });
     const loaded = await services.invoke('history.load', [fixtureId]);
     expect(loaded.records.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(loaded.records[1]?.title).toBe('标题 B 🐟');
@@ -118,14 +121,14 @@ describe('a run saved with settings outside today’s limits', () => {
     // A run cancelled with 150 pages of one host left, then saved as a Titlewave with looser limits would have.
     const urls = Array.from({ length: 151 }, (_, i) => web.url(`/loose-${i}`));
     const first = servicesFor(dataDir);
-    const { runId } = await first.services.invoke('titles.start', [{ text: urls.join('\n'), settings: { concurrency: 1, perHost: 1, timeoutMs: 60_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null } }]);
+    const { runId } = await first.services.invoke('titles.start', [{ text: urls.join('\n'), settings: { concurrency: 1, perHost: 1, timeoutMs: 60_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null, render: 'never' as const } }]);
     await web.arrived(1);
     web.release();
     await expect.poll(() => first.updates.flatMap((u) => u.records).length).toBe(1);
     await first.services.invoke('titles.cancel', [runId]);
     await first.services.close();
     const meta = await metaOf(dataDir, runId);
-    const loose = { concurrency: 5000, perHost: 500, timeoutMs: 500, retries: 2, userAgent: `Loose/${'x'.repeat(600)}`, proxy: 'direct', robots: 'ignore', rate: null };
+    const loose = { concurrency: 5000, perHost: 500, timeoutMs: 500, retries: 2, userAgent: `Loose/${'x'.repeat(600)}`, proxy: 'direct', robots: 'ignore', rate: null, render: 'never' as const };
     await writeFile(join(dataDir, 'runs', runId, 'meta.json'), JSON.stringify({ ...meta, settings: loose }));
 
     const { services, updates } = servicesFor(dataDir);
@@ -149,7 +152,7 @@ describe('a run saved with settings outside today’s limits', () => {
   });
 
   it('settingsForToday keeps settings within the limits, and brings each other one to the nearest allowed value', () => {
-    const within = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: '', proxy: 'environment', robots: 'respect' as const, rate: 0.5 };
+    const within = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: '', proxy: 'environment', robots: 'respect' as const, rate: 0.5, render: 'never' as const };
     expect(settingsForToday(within)).toEqual({ settings: within, adjusted: [] });
     expect(settingsForToday({ ...within, concurrency: 0 as number, retries: 99 }).adjusted).toEqual([
       { setting: 'concurrency', stored: 0, used: 1 },
@@ -178,7 +181,7 @@ describe('the stored meta', () => {
 
   it('migrates format 1, gives settings added since their default, and reads no newer or broken meta', () => {
     expect(parseStoredMeta(v1)).toEqual({ ...v1, version: STORED_RUN_VERSION, writtenBy: null });
-    expect(parseStoredMeta({ ...v1, settings: fixtureSaved })?.settings).toEqual(fixtureSettings);
+    expect(parseStoredMeta({ ...v1, settings: fixtureSaved })?.settings).toEqual(fixtureSettingsRead);
     const { userAgent: _, ...withoutUserAgent } = fixtureSettings;
     expect(parseStoredMeta({ ...v1, settings: withoutUserAgent })?.settings).toEqual({ ...withoutUserAgent, userAgent: storedSettingsSchema.parse({}).userAgent });
     expect(parseStoredMeta({ ...v1, version: STORED_RUN_VERSION + 1, writtenBy: '9.0.0' })).toBeNull();
@@ -212,13 +215,17 @@ describe('stored records', () => {
       durationMs: 3,
       attempts: 1,
       error: null,
+      staticTitle: 'A',
+      rendered: false,
+      renderMs: null,
+      warning: null,
     };
     const lines = [
       full,
       // From an older Titlewave, without the fields added since.
       { index: 1, url: 'https://b.example/', status: 200, title: 'B', error: null },
       // From a newer one: a field this one does not know, and an encoding source it does not either.
-      { ...full, index: 2, title: 'C', rendered: { screenshot: 'c.png' }, encodingSource: 'sniffed' },
+      { ...full, index: 2, title: 'C', screenshot: { path: 'c.png' }, encodingSource: 'sniffed' },
       // Not records.
       { ...full, index: '3' },
       { ...full, index: 4, url: null },
@@ -230,8 +237,8 @@ describe('stored records', () => {
     const records = await store.readRecords('r', 10);
     expect(records.filter(Boolean).map((r) => r?.index)).toEqual([0, 1, 2]);
     expect(records[0]).toEqual(full);
-    expect(records[1]).toEqual({ ...full, index: 1, url: 'https://b.example/', finalUrl: null, title: 'B', lang: null, contentType: null, encoding: null, encodingSource: null, bytes: 0, durationMs: 0, attempts: 0 });
-    expect(records[2]).toEqual({ ...full, index: 2, title: 'C', rendered: { screenshot: 'c.png' }, encodingSource: null });
+    expect(records[1]).toEqual({ ...full, index: 1, url: 'https://b.example/', finalUrl: null, title: 'B', lang: null, contentType: null, encoding: null, encodingSource: null, bytes: 0, durationMs: 0, attempts: 0, staticTitle: null });
+    expect(records[2]).toEqual({ ...full, index: 2, title: 'C', screenshot: { path: 'c.png' }, encodingSource: null });
   });
 });
 

@@ -426,7 +426,9 @@ describe('titlewave titles: outputs and inputs (issue 11)', () => {
     const child = spawn(process.execPath, [cli, 'titles', list, '-o', out], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
-      await expect.poll(() => existsSync(lockPathFor(out)) && existsSync(recordFile(out)), { timeout: 20_000 }).toBe(true);
+      // A request arrived: the run is under way, its Ctrl+C handler in place (the run record is written a moment before).
+      const arrived = (): number => Array.from({ length: 4 }, (_, i) => web.hits(`/page/interrupted${i}?delay=10000`)).reduce((a, b) => a + b, 0);
+      await expect.poll(() => existsSync(lockPathFor(out)) && existsSync(recordFile(out)) && arrived() > 0, { timeout: 20_000 }).toBe(true);
       child.kill('SIGINT');
       expect(await exited).toBe(130);
     } finally {

@@ -70,6 +70,10 @@ describe('records', () => {
       durationMs: expect.any(Number) as number,
       attempts: 1,
       error: null,
+      staticTitle: web.titleFor('/page/fields'),
+      rendered: false,
+      renderMs: null,
+      warning: null,
     });
   });
 

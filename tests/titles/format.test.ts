@@ -29,6 +29,10 @@ function record(index: number, overrides: Partial<TitleRecord> = {}): TitleRecor
     durationMs: 56,
     attempts: 1,
     error: null,
+    staticTitle: `Title ${index}`,
+    rendered: false,
+    renderMs: null,
+    warning: null,
     ...overrides,
   };
 }

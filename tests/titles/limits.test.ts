@@ -8,7 +8,7 @@ import { parseCommandArgs, titlesSettingsSchema } from '../../src/contract.js';
 import { defaultTitlesOptions } from '../../src/titles/defaults.js';
 import { cliTitlesLimits, titlesLimits, userAgentProblem } from '../../src/titles/limits.js';
 
-const settings = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: '' };
+const settings = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: '', render: 'auto' as const };
 
 describe('titles settings limits', () => {
   it('are what the contract accepts, bound for bound', () => {
@@ -27,6 +27,8 @@ describe('titles settings limits', () => {
     const proxyOf = (length: number): string => `http://${'p'.repeat(length - 'http://'.length - ':3128'.length)}:3128`;
     expect(titlesSettingsSchema.safeParse({ ...settings, proxy: proxyOf(titlesLimits.proxyUrlLength) }).success).toBe(true);
     expect(titlesSettingsSchema.safeParse({ ...settings, proxy: proxyOf(titlesLimits.proxyUrlLength + 1) }).success).toBe(false);
+    for (const render of ['auto', 'never', 'always']) expect(titlesSettingsSchema.safeParse({ ...settings, render }).success, render).toBe(true);
+    for (const render of ['sometimes', '', undefined]) expect(titlesSettingsSchema.safeParse({ ...settings, render }).success, String(render)).toBe(false);
   });
 
   it('hold the engine’s defaults, and the CLI’s are wider or the same, never narrower', () => {

@@ -13,7 +13,7 @@ const work = mkdtempSync(join(tmpdir(), 'titlewave-xlsx-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function record(index: number, fields: Partial<TitleRecord> = {}): TitleRecord {
-  return { index, url: `https://example.com/${index}`, finalUrl: `https://example.com/${index}`, status: 200, title: `Title ${index}`, ogTitle: null, description: null, canonical: null, lang: 'en', contentType: 'text/html', encoding: 'UTF-8', encodingSource: 'http', redirects: [], bytes: 1000 + index, durationMs: 12, attempts: 1, error: null, ...fields };
+  return { index, url: `https://example.com/${index}`, finalUrl: `https://example.com/${index}`, status: 200, title: `Title ${index}`, ogTitle: null, description: null, canonical: null, lang: 'en', contentType: 'text/html', encoding: 'UTF-8', encodingSource: 'http', redirects: [], bytes: 1000 + index, durationMs: 12, attempts: 1, error: null, staticTitle: `Title ${index}`, rendered: false, renderMs: null, warning: null, ...fields };
 }
 
 async function write(records: TitleRecord[]): Promise<string> {
