@@ -352,14 +352,7 @@ export class QueueRuns {
         live.meta = { ...live.meta, name };
         await live.metaWriter.write(true);
       } else {
-        const lock = await this.ownership.lock(id, 'rename');
-        try {
-          const meta = await this.store.readMeta(id);
-          if (!isQueueMeta(meta)) throw new RefusalError('RUN_NOT_FOUND', `No run with id ${id}`);
-          await this.store.writeMeta({ ...meta, name }, true);
-        } finally {
-          await lock.release();
-        }
+        await this.ownership.renameStored(id, name, isQueueMeta);
       }
       this.onHistoryChanged();
     });

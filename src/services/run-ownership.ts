@@ -56,6 +56,23 @@ export class RunOwnership {
     }
   }
 
+  /**
+   * Another name for a run this process is not running: written in its meta.json under the run's lock, so it never
+   * races the owner's writes; refused while another process owns the run. `isKind` says the meta is the caller's kind
+   * of run (titles or queue).
+   */
+  async renameStored(id: string, name: string, isKind: (meta: RunMeta) => boolean): Promise<void> {
+    const lock = await this.lock(id, 'rename');
+    try {
+      const meta = await this.store.readMeta(id);
+      if (!meta || !isKind(meta)) throw new RefusalError('RUN_NOT_FOUND', `No run with id ${id}`);
+      if (this.isGoingUnlocked(meta)) throw ownedElsewhereError(null, 'rename');
+      await this.store.writeMeta({ ...meta, name }, true);
+    } finally {
+      await lock.release();
+    }
+  }
+
   /** Refuse a command for a run another live process owns (only that process can act on it). */
   async assertNotElsewhere(id: string, action: string): Promise<void> {
     const holder = await lockHolder(this.store.runDir(id));

@@ -311,15 +311,7 @@ export class TitlesRuns {
       live.meta = { ...live.meta, name };
       await live.metaWriter.write(true);
     } else {
-      const lock = await this.ownership.lock(id, 'rename');
-      try {
-        const meta = await this.store.readMeta(id);
-        if (!meta) throw new RefusalError('RUN_NOT_FOUND', `No run with id ${id}`);
-        if (this.ownership.isGoingUnlocked(meta)) throw ownedElsewhereError(null, 'rename');
-        await this.store.writeMeta({ ...meta, name }, true);
-      } finally {
-        await lock.release();
-      }
+      await this.ownership.renameStored(id, name, () => true);
     }
     this.historyChanged();
   }
