@@ -38,6 +38,10 @@ if (kind === 'sitemap') {
     durationMs: 87,
     attempts: 1,
     error: null,
+    staticTitle: `京东(JD.COM)-正品低价、品质保障 ${index} — a title of a usual length`,
+    rendered: false,
+    renderMs: null,
+    warning: null,
   });
   if (kind === 'xlsx') {
     const { writeXlsx } = await import('../dist/src/titles/xlsx.js');

@@ -87,9 +87,10 @@ function rowOf(record: TitleRecord): ({ richText: { text: string }[] } | number 
     record.attempts,
     text(record.error?.code ?? null),
     text(record.error?.message ?? null),
-    text(record.staticTitle),
-    record.rendered,
-    record.renderMs,
+    // Records written before render mode have none of its fields.
+    text(record.staticTitle ?? null),
+    record.rendered ?? false,
+    record.renderMs ?? null,
     text(record.warning?.code ?? null),
     text(record.warning?.message ?? null),
   ];

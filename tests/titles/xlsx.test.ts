@@ -63,6 +63,21 @@ describe('xlsx', () => {
     expect(row?.getCell(7).text).toBe('@SUM(1)\uFFFD');
   });
 
+  it('writes render mode’s columns, and a record from before render mode with them empty', async () => {
+    const { staticTitle: _s, rendered: _r, renderMs: _m, warning: _w, ...older } = record(1);
+    const file = await write([
+      record(0, { title: 'Dashboard', staticTitle: 'React App', rendered: true, renderMs: 812, warning: { code: 'RENDER_UNSETTLED', message: 'still changing' } }),
+      older as TitleRecord,
+    ]);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(file);
+    const sheet = workbook.getWorksheet('Titles');
+    const cell = (row: number, column: string): unknown => sheet?.getRow(row).getCell(csvColumns.indexOf(column) + 1).value ?? null;
+    expect([cell(2, 'staticTitle'), cell(2, 'rendered'), cell(2, 'renderMs'), cell(2, 'warningCode')].map((v) => (typeof v === 'object' && v !== null && 'richText' in v ? (v as { richText: { text: string }[] }).richText[0]?.text : v))).toEqual(['React App', true, 812, 'RENDER_UNSETTLED']);
+    expect([cell(3, 'staticTitle'), cell(3, 'rendered'), cell(3, 'renderMs'), cell(3, 'warningCode')]).toEqual([null, false, null, null]);
+    expect(sheet?.getRow(3).getCell(5).text).toBe('Title 1');
+  });
+
   it('keeps long cells within Excel’s 32,767 characters', async () => {
     const file = await write([record(0, { description: 'x'.repeat(40_000) })]);
     const workbook = new ExcelJS.Workbook();
