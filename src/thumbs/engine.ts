@@ -135,7 +135,9 @@ function inputOptions(): SharpOptions {
 function encoder(image: Sharp, options: ThumbsOptions, hasAlpha: boolean): Sharp {
   switch (options.format) {
     case 'png':
-      return image.png({ compressionLevel: 6 });
+      // Adaptive filtering (a PNG filter chosen per row, as Pillow and libpng's own tools do): thumbnails of photos a
+      // third smaller than unfiltered rows, for about 0.2 ms more per image (docs/thumbnails.md, "How it is fast").
+      return image.png({ compressionLevel: 6, adaptiveFiltering: true });
     case 'webp':
       return image.webp({ quality: options.quality });
     case 'jpeg':

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { link, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultThumbsOptions } from '../../src/thumbs/options.js';
@@ -238,6 +238,27 @@ describe('output formats, quality and metadata', () => {
     // JPEG has no alpha: the transparent half is put on white, not black.
     const jpegRight = await meanColour(join(here, 'thumbnails', 'f_64.jpg'));
     expect(jpegRight.r + jpegRight.g + jpegRight.b).toBeGreaterThan(3 * 100);
+  });
+
+  it('writes PNG rows with adaptive filters (a filter chosen per row), as Pillow does, not all unfiltered', async () => {
+    const here = await folder();
+    const input = join(here, 'filters.jpg');
+    await writeJpeg(input, 600, 400);
+    const record = await thumbnailFile({ index: 0, input, root: null, options: options({ sizes: [128] }) });
+    const png = await readFile(record.outputs[0]!.path);
+    // The image data: every IDAT chunk's payload, inflated; each row starts with its filter type (0 = none).
+    const chunks: Buffer[] = [];
+    for (let at = 8; at < png.length; ) {
+      const length = png.readUInt32BE(at);
+      if (png.toString('latin1', at + 4, at + 8) === 'IDAT') chunks.push(png.subarray(at + 8, at + 8 + length));
+      at += 12 + length;
+    }
+    const rows = inflateSync(Buffer.concat(chunks));
+    const { width, height, channels } = await sharp(png).metadata();
+    const stride = 1 + width! * channels!;
+    expect(rows.length).toBe(stride * height!);
+    const filters = new Set(Array.from({ length: height! }, (_, row) => rows[row * stride]));
+    expect([...filters].some((filter) => filter !== 0)).toBe(true);
   });
 
   it('uses the quality for lossy formats', async () => {
