@@ -6,7 +6,7 @@
 // (bench/peers/thumbs_pillow_floor.py). What a thumbnailer of this corpus cannot go below shows whether a target is
 // reachable at all: the floor's ratio to Pillow is printed next to titlewave's.
 // Equal output: titlewave and Pillow both write PNGs at zlib level 6 with a filter chosen per row (Pillow's default;
-// titlewave's since issue 14), so their files are about the same size (4.2 and 4.1 MB for the 450 thumbnails); the plain
+// titlewave's since issue 14), so their files are about the same size (4.3 and 4.1 MB for the 450 thumbnails); the plain
 // sharp script keeps sharp's default of unfiltered rows (6.5 MB). Sizes are the same boxes and pixel sizes; resampling
 // differs in kind only (Pillow: bicubic after JPEG draft mode and a box reduce; sharp: Lanczos 3 after shrink-on-load).
 // Every contender is timed as a whole process from its start: nothing is warm before the clock starts.
