@@ -3,15 +3,16 @@
 // (2 renderers, Debian's /usr/bin/chromium) must render exactly those 50 and cost at most the static run's time
 // (`--render never`, same list) plus 50 x (median render time) / renderers, + 15 %. Also printed: renders per second
 // (the 50 renders over the time they added) and the peak memory of the whole process tree (CLI + Chromium; Pss,
-// sampled from /proc, see treeRss); it must stay under 1 GiB with 2 renderers.
+// sampled from /proc, see treePss in proc-tree.mjs); it must stay under 1 GiB with 2 renderers.
 // Each contender runs RENDER_ROUNDS times (default 3), alternating; the best wall time counts (the machine is shared).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { treePss } from './proc-tree.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'dist', 'titlewave.cjs');
@@ -20,54 +21,6 @@ const rounds = Number(process.env.RENDER_ROUNDS ?? 3);
 const urls = 1000;
 const shells = 50;
 const renderers = 2;
-const pageSize = 4096;
-
-function processTree(pid) {
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) {
-    let tasks = [];
-    try {
-      tasks = readdirSync(`/proc/${all[i]}/task`);
-    } catch {
-      continue;
-    }
-    for (const task of tasks) {
-      try {
-        for (const child of readFileSync(`/proc/${all[i]}/task/${task}/children`, 'utf8').trim().split(/\s+/)) if (child) all.push(Number(child));
-      } catch {
-        // the task ended meanwhile
-      }
-    }
-  }
-  return all;
-}
-
-/**
- * The memory of the whole tree: the sum of each process's proportional set size (Pss, /proc/PID/smaps_rollup), i.e.
- * its resident memory with pages shared by N processes counted 1/N each. Chromium's processes share most of their
- * resident pages (the browser binary, fonts, shared memory between renderer and browser), so summing their RSS would
- * count the same memory once per process. Falls back to RSS where smaps_rollup cannot be read.
- */
-function treeRss(pid) {
-  let bytes = 0;
-  for (const member of processTree(pid)) {
-    try {
-      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${member}/smaps_rollup`, 'utf8'));
-      if (pss) {
-        bytes += Number(pss[1]) * 1024;
-        continue;
-      }
-    } catch {
-      // not readable, or ended meanwhile
-    }
-    try {
-      bytes += Number(readFileSync(`/proc/${member}/statm`, 'utf8').split(' ')[1]) * pageSize;
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return bytes;
-}
 
 function measure(args) {
   return new Promise((resolve, reject) => {
@@ -76,7 +29,7 @@ function measure(args) {
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, treeRss(child.pid))), 20);
+    const sampler = setInterval(() => (peak = Math.max(peak, treePss(child.pid))), 20);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearInterval(sampler);

@@ -15,54 +15,19 @@
 // Environment: THUMBS_ROUNDS (default 3), THUMBS_SWEEP=1 also times workers x libvips threads combinations,
 // THUMBS_OUT_DIR where the outputs go (default bench/.out/thumbs; removed at the end).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeThumbsCorpus } from './make-corpus-thumbs.mjs';
+import { treeRss } from './proc-tree.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const outRoot = process.env.THUMBS_OUT_DIR ?? join(here, '.out', 'thumbs');
 const cli = join(root, 'dist', 'titlewave.cjs'); // the installed command (package.json "bin")
 const python = '/usr/bin/python3';
-const pageSize = 4096;
-
-/** Process ids of `pid` and all its descendants (Linux /proc). */
-function processTree(pid) {
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) {
-    let tasks = [];
-    try {
-      tasks = readdirSync(`/proc/${all[i]}/task`);
-    } catch {
-      continue;
-    }
-    for (const task of tasks) {
-      try {
-        for (const child of readFileSync(`/proc/${all[i]}/task/${task}/children`, 'utf8').trim().split(/\s+/)) {
-          if (child) all.push(Number(child));
-        }
-      } catch {
-        // the task ended meanwhile
-      }
-    }
-  }
-  return all;
-}
-
-function treeRss(pid) {
-  let pages = 0;
-  for (const member of processTree(pid)) {
-    try {
-      pages += Number(readFileSync(`/proc/${member}/statm`, 'utf8').split(' ')[1]);
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return pages * pageSize;
-}
 
 /** Run a command; resolves with wall ms, peak tree RSS (bytes) and CPU seconds (user+sys of it and its children). */
 function measure(command, args, options = {}) {
