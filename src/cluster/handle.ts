@@ -7,6 +7,7 @@ import { checkRedis, createRedis, parseRedisUrl, type RedisInfo, type RedisTarge
 import { ClusterError } from './errors.js';
 import { getRun, listRuns, listWorkers, removeQueuedJobs, type RunInfo, type WorkerStatus } from './registry.js';
 import { keys, SCHEMA_VERSION } from './schema.js';
+import { within } from '../titles/render/renderer.js';
 import { cancelClusterRun, ClusterTitlesRun, titlesQueue, type ClusterTitlesInit } from './titles-producer.js';
 
 export interface ClusterHandle {
@@ -70,7 +71,7 @@ export async function openCluster(url: string): Promise<ClusterHandle> {
     startTitles: (init) => ClusterTitlesRun.start({ ...init, target }),
     close: async () => {
       // A Redis that went away would keep QUIT waiting forever: a second at most, then the socket is cut.
-      await Promise.race([client.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000))]);
+      await within(client.quit(), 1000);
       client.disconnect();
     },
   };

@@ -3,7 +3,7 @@
  * A run is a hash (`tw:run:<id>`) plus, while it goes, its done bitmap, its results stream and its host leases; when it
  * ends or is cancelled only the hash stays, as its summary, and expires.
  */
-import type { Queue } from 'bullmq';
+import type { Queue } from './bullmq.js';
 import type { Redis } from 'ioredis';
 import { INTERRUPTED_RUN_TTL_S, keys, PRODUCER_STALE_MS, SUMMARY_TTL_S, WORKER_STALE_MS, type RunKind, type RunState } from './schema.js';
 

@@ -11,11 +11,12 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Queue } from 'bullmq';
+import { Queue } from './bullmq.js';
 import type { Redis } from 'ioredis';
 import { processAlive } from '../fs/lock.js';
 import { invalidEntryRecord, resolveTitlesOptions, type TitlesJob } from '../titles/engine.js';
 import { EntryIndexer } from '../titles/input.js';
+import { within } from '../titles/render/renderer.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
 import { checkRedis, claimSchema, createRedis, redisOptions, type RedisTarget } from './connection.js';
 import { ClusterError } from './errors.js';
@@ -669,7 +670,8 @@ function produce(
     },
     { once: true },
   );
-  const bounded = (promise: Promise<unknown>): Promise<unknown> => Promise.race([promise.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000))]);
+  // A second at most for each (Redis may be gone); `within` clears its timer, so a producer that is done exits at once.
+  const bounded = (promise: Promise<unknown>): Promise<unknown> => within(promise, 1000);
 
   const cleanUp = async (): Promise<void> => {
     clearInterval(heartbeat);

@@ -9,11 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
-import { Worker, WaitingError, type Job } from 'bullmq';
+import { Worker, WaitingError, type Job } from './bullmq.js';
 import type { Redis } from 'ioredis';
 import { packageInfo } from '../package-info.js';
 import { createEntryFetcher, invalidEntryRecord, pacerFor, resolveTitlesOptions, type EntryFetcher, type FetchEntry } from '../titles/engine.js';
 import { parseInputLine } from '../titles/input.js';
+import { within } from '../titles/render/renderer.js';
 import type { TitleRecord } from '../titles/types.js';
 import { createWorkerPool } from '../workers/pool.js';
 import type { WorkerPool, WorkerSpawner } from '../workers/types.js';
@@ -353,10 +354,10 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       clearTimeout(grace);
       if (force !== null) clearTimeout(force);
       for (const context of [...runs.values()]) dropRun(context);
-      const bounded = <T>(promise: Promise<T>): Promise<unknown> => Promise.race([promise, new Promise((resolve) => setTimeout(resolve, 1000))]);
-      await bounded(leases.stop());
+      // A second at most for each (Redis may be gone); `within` clears its timer, so a stopped worker exits at once.
+      await within(leases.stop(), 1000);
       await pool?.close();
-      await bounded(removeWorker(client, name).catch(() => undefined));
+      await within(removeWorker(client, name), 1000);
       client.disconnect();
     })();
     return stopping;
