@@ -36,9 +36,20 @@ export class Slots {
   }
 }
 
-/** The leases one worker holds, renewed together; `onLost` when they could not be renewed in time. */
+/**
+ * The leases one worker holds, renewed together; `onLost` when they could not be renewed in time.
+ *
+ * A lease given back is kept until the end of this turn of the event loop: a request of the same host that starts
+ * meanwhile (the next one of the chunk, woken by the very release) takes it over without a round trip to Redis, and
+ * only the leases nobody took are removed, in one batch. In the steady state of a run a request then costs no lease
+ * command at all, where it cost two (take and give back). A lease kept that way still counts on the server, so the
+ * limit holds as before; it is never kept past the turn, so other workers wait for it no longer than that.
+ */
 export class HostLeases {
   readonly #held = new Map<string, Set<string>>();
+  /** Leases given back during this turn, by key: still held (and renewed), free to be taken over. */
+  readonly #spare = new Map<string, string[]>();
+  #dropScheduled = false;
   #sequence = 0;
   #timer: NodeJS.Timeout | null = null;
   #lastRenewed = Date.now();
@@ -68,6 +79,12 @@ export class HostLeases {
    * when the run (`runKey`) is no longer running.
    */
   async tryAcquire(key: string, runKey: string, limit: number): Promise<string | null | 'ended'> {
+    const spare = this.#spare.get(key);
+    const reused = spare?.pop();
+    if (reused !== undefined) {
+      if (spare?.length === 0) this.#spare.delete(key);
+      return reused;
+    }
     const id = `${this.owner}:${++this.#sequence}`;
     let granted: number;
     try {
@@ -88,11 +105,33 @@ export class HostLeases {
   }
 
   release(key: string, id: string): void {
-    const set = this.#held.get(key);
-    if (set === undefined || !set.delete(id)) return;
-    if (set.size === 0) this.#held.delete(key);
+    if (this.#held.get(key)?.has(id) !== true) return;
+    let spare = this.#spare.get(key);
+    if (spare === undefined) {
+      spare = [];
+      this.#spare.set(key, spare);
+    }
+    spare.push(id);
+    if (!this.#dropScheduled) {
+      this.#dropScheduled = true;
+      setImmediate(() => this.#dropSpare());
+    }
+  }
+
+  /** Leases given back and not taken over this turn: removed on the server, in one round trip. */
+  #dropSpare(): void {
+    this.#dropScheduled = false;
+    if (this.#spare.size === 0) return;
+    const pipeline = this.client.pipeline();
+    for (const [key, ids] of this.#spare) {
+      const set = this.#held.get(key);
+      for (const id of ids) set?.delete(id);
+      if (set?.size === 0) this.#held.delete(key);
+      pipeline.zrem(key, ...ids);
+    }
+    this.#spare.clear();
     // Fire and forget: a release that does not arrive expires with the lease.
-    this.client.zrem(key, id).catch(() => undefined);
+    pipeline.exec().catch(() => undefined);
   }
 
   async #renew(): Promise<void> {
@@ -122,6 +161,7 @@ export class HostLeases {
 
   #lose(): void {
     this.#held.clear();
+    this.#spare.clear();
     this.#lastRenewed = Date.now();
     this.onLost();
   }
@@ -132,6 +172,7 @@ export class HostLeases {
     this.#timer = null;
     const held = [...this.#held.entries()];
     this.#held.clear();
+    this.#spare.clear();
     await Promise.all(held.map(([key, ids]) => this.client.zrem(key, ...ids).catch(() => 0)));
   }
 }

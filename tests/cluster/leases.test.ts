@@ -1,0 +1,90 @@
+/**
+ * Host leases on a real redis-server: a lease given back is taken over by the next request of the same host without
+ * a round trip, counts against the limit until then, and is removed on the server when nobody took it.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HostLeases } from '../../src/cluster/leases.js';
+import { keys } from '../../src/cluster/schema.js';
+import { withScripts, type ClusterScripts } from '../../src/cluster/scripts.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+
+let redis: RedisServer;
+let client: Redis & ClusterScripts;
+let other: Redis & ClusterScripts;
+const runKey = keys.run('leases-test');
+const hostKey = keys.hostLeases('leases-test', 'a.example');
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  client = withScripts(new Redis(redis.url));
+  other = withScripts(new Redis(redis.url));
+  await client.hset(runKey, 'state', 'running');
+}, 30_000);
+
+afterAll(async () => {
+  client?.disconnect();
+  other?.disconnect();
+  await redis?.stop();
+});
+
+/** Commands the server has run so far. */
+async function commandsProcessed(): Promise<number> {
+  return Number(/total_commands_processed:(\d+)/.exec(await other.info('stats'))?.[1]);
+}
+
+/** The turn after this one, once what the leases sent at its end (on `client`) has been served. */
+const nextTurn = async (): Promise<void> => {
+  await new Promise((resolve) => setImmediate(resolve));
+  await client.ping();
+  await other.ping();
+};
+
+describe('host leases', () => {
+  it('hands a lease given back to the next request of the same host in the same turn, with no command to Redis', async () => {
+    const leases = new HostLeases(client, 'w1', 5000, () => undefined);
+    const first = await leases.tryAcquire(hostKey, runKey, 2);
+    expect(first).toEqual(expect.any(String));
+    const before = await commandsProcessed();
+    leases.release(hostKey, first as string);
+    const second = await leases.tryAcquire(hostKey, runKey, 2);
+    expect(second).toBe(first);
+    // INFO itself is one command: nothing else reached the server in between.
+    expect((await commandsProcessed()) - before).toBe(1);
+    expect(await other.zcard(hostKey)).toBe(1);
+    leases.release(hostKey, second as string);
+    await leases.stop();
+  });
+
+  it('keeps counting a lease given back until the turn ends, then removes it on the server', async () => {
+    const leases = new HostLeases(client, 'w1', 5000, () => undefined);
+    const otherLeases = new HostLeases(other, 'w2', 5000, () => undefined);
+    const held = await leases.tryAcquire(hostKey, runKey, 1);
+    expect(held).toEqual(expect.any(String));
+    leases.release(hostKey, held as string);
+    // Asked in the same turn: the lease still counts, so the limit of 1 holds.
+    const meanwhile = otherLeases.tryAcquire(hostKey, runKey, 1);
+    expect(await meanwhile).toBeNull();
+    await nextTurn();
+    expect(await other.zcard(hostKey)).toBe(0);
+    expect(leases.count).toBe(0);
+    const after = await otherLeases.tryAcquire(hostKey, runKey, 1);
+    expect(after).toEqual(expect.any(String));
+    otherLeases.release(hostKey, after as string);
+    await nextTurn();
+    expect(await other.zcard(hostKey)).toBe(0);
+    await Promise.all([leases.stop(), otherLeases.stop()]);
+  });
+
+  it('never hands over a lease it no longer holds: after a stop the next request asks Redis', async () => {
+    const leases = new HostLeases(client, 'w1', 5000, () => undefined);
+    const held = await leases.tryAcquire(hostKey, runKey, 1);
+    leases.release(hostKey, held as string);
+    await leases.stop();
+    expect(await other.zcard(hostKey)).toBe(0);
+    const again = await leases.tryAcquire(hostKey, runKey, 1);
+    expect(again).not.toBe(held);
+    expect(await other.zcard(hostKey)).toBe(1);
+    await leases.stop();
+  });
+});
