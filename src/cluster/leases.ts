@@ -36,20 +36,25 @@ export class Slots {
   }
 }
 
+/** How long a lease given back is kept for a request of its host that waits on this worker (see HostLeases). */
+export const LEASE_HOLD_MS = 50;
+
 /**
  * The leases one worker holds, renewed together; `onLost` when they could not be renewed in time.
  *
- * A lease given back is kept until the end of this turn of the event loop: a request of the same host that starts
- * meanwhile (the next one of the chunk, woken by the very release) takes it over without a round trip to Redis, and
- * only the leases nobody took are removed, in one batch. In the steady state of a run a request then costs no lease
- * command at all, where it cost two (take and give back). A lease kept that way still counts on the server, so the
- * limit holds as before; it is never kept past the turn, so other workers wait for it no longer than that.
+ * A lease given back is kept a moment for the next request of the same host on this worker, which takes it over
+ * without a round trip to Redis: until the end of this turn of the event loop, or for at most LEASE_HOLD_MS when
+ * requests of that host wait here (they get a slot of this worker in turn, round-robin over its hosts). Only the
+ * leases nobody took are removed, in one batch. In the steady state of a run most requests then cost no lease command
+ * at all, where each cost two (take and give back). A kept lease still counts on the server, so the per-host limit
+ * holds exactly as before; other workers wait for it no longer than the hold.
  */
 export class HostLeases {
   readonly #held = new Map<string, Set<string>>();
-  /** Leases given back during this turn, by key: still held (and renewed), free to be taken over. */
-  readonly #spare = new Map<string, string[]>();
+  /** Leases given back and not yet removed, by key: still held (and renewed), free to be taken over until `until`. */
+  readonly #spare = new Map<string, { id: string; until: number }[]>();
   #dropScheduled = false;
+  #holdTimer: NodeJS.Timeout | null = null;
   #sequence = 0;
   #timer: NodeJS.Timeout | null = null;
   #lastRenewed = Date.now();
@@ -83,7 +88,7 @@ export class HostLeases {
     const reused = spare?.pop();
     if (reused !== undefined) {
       if (spare?.length === 0) this.#spare.delete(key);
-      return reused;
+      return reused.id;
     }
     const id = `${this.owner}:${++this.#sequence}`;
     let granted: number;
@@ -104,34 +109,58 @@ export class HostLeases {
     return id;
   }
 
-  release(key: string, id: string): void {
+  /** Gives a lease back; `waiting`: requests of its host wait on this worker, so it is kept for them a moment. */
+  release(key: string, id: string, waiting = false): void {
     if (this.#held.get(key)?.has(id) !== true) return;
     let spare = this.#spare.get(key);
     if (spare === undefined) {
       spare = [];
       this.#spare.set(key, spare);
     }
-    spare.push(id);
+    spare.push({ id, until: waiting ? Date.now() + LEASE_HOLD_MS : 0 });
     if (!this.#dropScheduled) {
       this.#dropScheduled = true;
-      setImmediate(() => this.#dropSpare());
+      setImmediate(() => {
+        this.#dropScheduled = false;
+        this.#dropSpare();
+      });
     }
   }
 
-  /** Leases given back and not taken over this turn: removed on the server, in one round trip. */
+  /** Removes on the server, in one round trip, the leases given back that nobody took and whose hold is over. */
   #dropSpare(): void {
-    this.#dropScheduled = false;
-    if (this.#spare.size === 0) return;
+    const now = Date.now();
     const pipeline = this.client.pipeline();
-    for (const [key, ids] of this.#spare) {
+    let dropped = 0;
+    let nextUntil = Infinity;
+    for (const [key, spare] of this.#spare) {
+      const kept = spare.filter((lease) => lease.until > now);
+      for (const lease of kept) nextUntil = Math.min(nextUntil, lease.until);
+      if (kept.length === spare.length) continue;
       const set = this.#held.get(key);
+      const ids = spare.filter((lease) => lease.until <= now).map((lease) => lease.id);
       for (const id of ids) set?.delete(id);
       if (set?.size === 0) this.#held.delete(key);
       pipeline.zrem(key, ...ids);
+      dropped += ids.length;
+      if (kept.length === 0) this.#spare.delete(key);
+      else this.#spare.set(key, kept);
     }
-    this.#spare.clear();
     // Fire and forget: a release that does not arrive expires with the lease.
-    pipeline.exec().catch(() => undefined);
+    if (dropped > 0) pipeline.exec().catch(() => undefined);
+    if (nextUntil !== Infinity && this.#holdTimer === null) {
+      this.#holdTimer = setTimeout(() => {
+        this.#holdTimer = null;
+        this.#dropSpare();
+      }, Math.max(1, nextUntil - now));
+      this.#holdTimer.unref();
+    }
+  }
+
+  #clearSpare(): void {
+    this.#spare.clear();
+    if (this.#holdTimer !== null) clearTimeout(this.#holdTimer);
+    this.#holdTimer = null;
   }
 
   async #renew(): Promise<void> {
@@ -161,7 +190,7 @@ export class HostLeases {
 
   #lose(): void {
     this.#held.clear();
-    this.#spare.clear();
+    this.#clearSpare();
     this.#lastRenewed = Date.now();
     this.onLost();
   }
@@ -172,7 +201,7 @@ export class HostLeases {
     this.#timer = null;
     const held = [...this.#held.entries()];
     this.#held.clear();
-    this.#spare.clear();
+    this.#clearSpare();
     await Promise.all(held.map(([key, ids]) => this.client.zrem(key, ...ids).catch(() => 0)));
   }
 }
@@ -238,7 +267,8 @@ export class ClusterGate implements SlotGate {
     const ids = this.#leaseIds.get(host);
     const id = ids?.pop();
     if (ids !== undefined && ids.length === 0) this.#leaseIds.delete(host);
-    if (id !== undefined) this.leases.release(keys.hostLeases(this.runId, host), id);
+    // Kept a moment for this worker's next request of the host, when one waits (see HostLeases).
+    if (id !== undefined) this.leases.release(keys.hostLeases(this.runId, host), id, this.#local.waiting(host) > 0);
   }
 
   async acquire(host: string, front: boolean): Promise<boolean> {

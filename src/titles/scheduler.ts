@@ -46,6 +46,12 @@ export class HostScheduler {
     return this.#inFlight;
   }
 
+  /** Requests waiting for a slot on `host` (not yet granted). */
+  waiting(host: string): number {
+    const state = this.#hosts.get(host);
+    return state === undefined ? 0 : state.queue.length - state.queueHead;
+  }
+
   /** True when no more requests can start now: all global slots taken, or paused. */
   get saturated(): boolean {
     return this.#paused || this.#inFlight >= this.concurrency;

@@ -1,10 +1,11 @@
 /**
  * Host leases on a real redis-server: a lease given back is taken over by the next request of the same host without
- * a round trip, counts against the limit until then, and is removed on the server when nobody took it.
+ * a round trip, counts against the limit until then, and is removed on the server when nobody took it (at the end of
+ * the turn, or after a short hold when a request of its host waits on that worker).
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HostLeases } from '../../src/cluster/leases.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { HostLeases, LEASE_HOLD_MS } from '../../src/cluster/leases.js';
 import { keys } from '../../src/cluster/schema.js';
 import { withScripts, type ClusterScripts } from '../../src/cluster/scripts.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -74,6 +75,32 @@ describe('host leases', () => {
     await nextTurn();
     expect(await other.zcard(hostKey)).toBe(0);
     await Promise.all([leases.stop(), otherLeases.stop()]);
+  });
+
+  it('keeps a lease given back for a request of its host that waits here, up to LEASE_HOLD_MS, still counting it', async () => {
+    // The hold is read from the clock: frozen here, and moved by hand.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const leases = new HostLeases(client, 'w1', 5000, () => undefined);
+      const otherLeases = new HostLeases(other, 'w2', 5000, () => undefined);
+      const held = await leases.tryAcquire(hostKey, runKey, 1);
+      leases.release(hostKey, held as string, true);
+      await nextTurn();
+      // Past the turn: still held for this worker's waiting request, so the other worker is refused.
+      expect(await other.zcard(hostKey)).toBe(1);
+      expect(await otherLeases.tryAcquire(hostKey, runKey, 1)).toBeNull();
+      expect(await leases.tryAcquire(hostKey, runKey, 1)).toBe(held);
+      // Given back again and not taken: gone once the hold is over.
+      leases.release(hostKey, held as string, true);
+      await nextTurn();
+      expect(await other.zcard(hostKey)).toBe(1);
+      vi.setSystemTime(Date.now() + LEASE_HOLD_MS);
+      await vi.waitFor(async () => expect(await other.zcard(hostKey)).toBe(0), { timeout: 10_000, interval: 20 });
+      expect(leases.count).toBe(0);
+      await Promise.all([leases.stop(), otherLeases.stop()]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('never hands over a lease it no longer holds: after a stop the next request asks Redis', async () => {
