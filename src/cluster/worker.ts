@@ -59,6 +59,10 @@ interface RunContext {
   fetcher: EntryFetcher;
   jobs: number;
   idleSince: number;
+  /** Results of this run's jobs not committed yet: (index, record, failed) triples, committed together. */
+  pending: (string | number)[];
+  /** The last commit of the run (they go one after the other). */
+  committing: Promise<void>;
 }
 
 interface ActiveJob {
@@ -119,6 +123,27 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     return committed;
   };
 
+  /**
+   * Commits what the run's jobs have fetched so far, in one script call for all of them (not one per job: a worker
+   * holds several jobs of a run at once). Resolves once those results are in Redis; a run that ended meanwhile is
+   * dropped, which stops its requests.
+   */
+  const commitRun = (context: RunContext): Promise<void> => {
+    const items = context.pending;
+    context.pending = [];
+    const committing = context.committing
+      .catch(() => undefined)
+      .then(async () => {
+        if (items.length > 0 && (await commit(context.id, items)) < 0) dropRun(context);
+      });
+    context.committing = committing;
+    return committing;
+  };
+  // Results reach the producer at most about 100 ms after their request.
+  const committer = setInterval(() => {
+    for (const context of runs.values()) if (context.pending.length > 0) void commitRun(context).catch(() => undefined);
+  }, 100);
+
   let titlesWorker: Worker | null = null;
   const runContext = async (runId: string): Promise<RunContext | null> => {
     const existing = runs.get(runId);
@@ -140,7 +165,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       },
       pacerFor(titlesOptions),
     );
-    const context: RunContext = { id: runId, perHost: titlesOptions.perHost, controller, gate, fetcher: createEntryFetcher(titlesOptions, gate, controller.signal), jobs: 0, idleSince: Date.now() };
+    const context: RunContext = { id: runId, perHost: titlesOptions.perHost, controller, gate, fetcher: createEntryFetcher(titlesOptions, gate, controller.signal), jobs: 0, idleSince: Date.now(), pending: [], committing: Promise.resolve() };
     runs.set(runId, context);
     // Enough jobs at once to fill the requests in flight, one more to overlap a job's start with another's end.
     if (titlesWorker !== null) {
@@ -208,29 +233,14 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     const todo = entries.filter((_, i) => bits?.[i]?.[1] !== 1);
     const entry = track(job, runId, signal, context.controller.signal);
     context.jobs += 1;
-    let pending: (string | number)[] = [];
-    let committed = 0;
+    let records = 0;
     let failed = 0;
-    let flushing: Promise<void> = Promise.resolve();
-    const flush = (): Promise<void> => {
-      const items = pending;
-      pending = [];
-      flushing = flushing.then(async () => {
-        const result = await commit(runId, items);
-        if (result < 0) {
-          // Cancelled or finished meanwhile: stop fetching for it.
-          dropRun(context);
-          entry.controller.abort(new Error('run ended'));
-        } else committed += result;
-      });
-      return flushing;
-    };
     const add = (record: TitleRecord): void => {
+      records += 1;
       if (record.error !== null) failed += 1;
-      pending.push(record.index, JSON.stringify(record), record.error === null ? '0' : '1');
+      context.pending.push(record.index, JSON.stringify(record), record.error === null ? '0' : '1');
     };
     for (const record of invalid) add(record);
-    const ticker = setInterval(() => void flush().catch(() => undefined), 100);
     try {
       await Promise.all(
         todo.map(async (item) => {
@@ -239,14 +249,14 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
         }),
       );
     } finally {
-      clearInterval(ticker);
       context.jobs -= 1;
       context.idleSince = Date.now();
     }
-    await flush();
+    // This job's results (and whatever the run's other jobs have ready) are in Redis before the job completes.
+    await commitRun(context);
     await finish(job, token, entry);
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
-    options.onJob?.(`titles ${runId} chunk ${job.data.c}: ${committed} record${committed === 1 ? '' : 's'} (${failed} with errors), ${entries.length - todo.length} already done, ${seconds} s`);
+    options.onJob?.(`titles ${runId} chunk ${job.data.c}: ${records} record${records === 1 ? '' : 's'} (${failed} with errors), ${entries.length - todo.length} already done, ${seconds} s`);
   };
 
   const processPrimes = async (job: Job<PrimesJobData>, token?: string, signal?: AbortSignal): Promise<void> => {
@@ -332,6 +342,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       clearInterval(heartbeat);
+      clearInterval(committer);
       const closing = Promise.all([titlesWorker?.close(), primesWorker.close()]);
       const grace = setTimeout(() => {
         for (const job of active.values()) {
