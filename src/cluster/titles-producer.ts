@@ -72,6 +72,8 @@ export interface ClusterTitlesEvents {
 const DEFAULT_WINDOW = 20_000;
 /** A producer stopped while Redis is gone would wait for it forever: its connections are cut after this long. */
 const STOP_FORCE_MS = 2000;
+const TRIM_RECORDS = 1000;
+const TRIM_MS = 250;
 const RATE_BUCKETS = 50;
 const RATE_BUCKET_MS = 100;
 
@@ -422,7 +424,15 @@ function produce(
     }
     return records;
   };
+  // Trimmed in batches (every TRIM_RECORDS records or TRIM_MS): each trim waits for the caller's output to be written,
+  // and the stream keeps the records until then anyway, so trimming after every read cost a write and a round trip
+  // for a few records. A run that ends deletes its stream; one that stops leaves the rest for the next attach.
+  let untrimmed = 0;
+  let trimmedAt = performance.now();
   const trim = async (): Promise<void> => {
+    if (untrimmed < TRIM_RECORDS && performance.now() - trimmedAt < TRIM_MS) return;
+    untrimmed = 0;
+    trimmedAt = performance.now();
     await init.settled?.();
     const [ms, seq] = lastId.split('-');
     await client.xtrim(keys.out(id), 'MINID', `${ms}-${Number(seq) + 1}`);
@@ -452,6 +462,7 @@ function produce(
       }
       if (reply === null || reply.length === 0) continue;
       for (const record of parseEntries(reply[0]?.[1] ?? [])) {
+        untrimmed += 1;
         returned(record.index);
         deliver(record);
       }
