@@ -426,11 +426,13 @@ function produce(
   };
   // Trimmed in batches (every TRIM_RECORDS records or TRIM_MS): each trim waits for the caller's output to be written,
   // and the stream keeps the records until then anyway, so trimming after every read cost a write and a round trip
-  // for a few records. A run that ends deletes its stream; one that stops leaves the rest for the next attach.
+  // for a few records. A run that ends deletes its stream; one that stops trims what it has written before it goes
+  // (`force`), so that a later attach finds only records it has not seen (Retry failed must not get old failures).
   let untrimmed = 0;
   let trimmedAt = performance.now();
-  const trim = async (): Promise<void> => {
-    if (untrimmed < TRIM_RECORDS && performance.now() - trimmedAt < TRIM_MS) return;
+  const trim = async (force = false): Promise<void> => {
+    if (!force && untrimmed < TRIM_RECORDS && performance.now() - trimmedAt < TRIM_MS) return;
+    if (lastId === '0-0') return;
     untrimmed = 0;
     trimmedAt = performance.now();
     await init.settled?.();
@@ -726,6 +728,7 @@ function produce(
       if (!cancelled) {
         // Stopped here; the run stays on the queue for --resume (shown as interrupted at once). A moment for the user
         // to say "cancel it there too" (a second Ctrl+C) before this resolves.
+        await trim(true).catch(() => undefined);
         await client.hset(keys.run(id), { total, inputDone: inputDone ? 1 : 0, done, failed, producerSeenAt: 0 }).catch(() => undefined);
         if ((init.stopGraceMs ?? 0) > 0) {
           init.onNotice?.(`stopped; the run stays on the queue (--resume continues it); interrupt again within ${((init.stopGraceMs ?? 0) / 1000).toFixed(0)} s to cancel it there`);
