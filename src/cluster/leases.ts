@@ -36,25 +36,27 @@ export class Slots {
   }
 }
 
-/** How long a lease given back is kept for a request of its host that waits on this worker (see HostLeases). */
+/** How long a lease given back is kept for the next request of its host on this worker (see HostLeases). */
+export const LEASE_SPARE_MS = 10;
+/** The same when requests of that host already wait on this worker for a slot. */
 export const LEASE_HOLD_MS = 50;
 
 /**
  * The leases one worker holds, renewed together; `onLost` when they could not be renewed in time.
  *
  * A lease given back is kept a moment for the next request of the same host on this worker, which takes it over
- * without a round trip to Redis: until the end of this turn of the event loop, or for at most LEASE_HOLD_MS when
- * requests of that host wait here (they get a slot of this worker in turn, round-robin over its hosts). Only the
- * leases nobody took are removed, in one batch. In the steady state of a run most requests then cost no lease command
- * at all, where each cost two (take and give back). A kept lease still counts on the server, so the per-host limit
- * holds exactly as before; other workers wait for it no longer than the hold.
+ * without a round trip to Redis: LEASE_SPARE_MS, or LEASE_HOLD_MS when requests of that host wait here (they get a
+ * slot of this worker in turn, round-robin over its hosts). The leases nobody took are removed together, in one round
+ * trip. In the steady state of a run most requests then cost no lease command at all, where each cost two (take and
+ * give back). A kept lease still counts on the server, so the per-host limit holds exactly as before; other workers
+ * wait for it no longer than the hold.
  */
 export class HostLeases {
   readonly #held = new Map<string, Set<string>>();
   /** Leases given back and not yet removed, by key: still held (and renewed), free to be taken over until `until`. */
   readonly #spare = new Map<string, { id: string; until: number }[]>();
-  #dropScheduled = false;
-  #holdTimer: NodeJS.Timeout | null = null;
+  #dropTimer: NodeJS.Timeout | null = null;
+  #dropAt = Infinity;
   #sequence = 0;
   #timer: NodeJS.Timeout | null = null;
   #lastRenewed = Date.now();
@@ -109,7 +111,7 @@ export class HostLeases {
     return id;
   }
 
-  /** Gives a lease back; `waiting`: requests of its host wait on this worker, so it is kept for them a moment. */
+  /** Gives a lease back; `waiting`: requests of its host wait on this worker, so it is kept for them a little longer. */
   release(key: string, id: string, waiting = false): void {
     if (this.#held.get(key)?.has(id) !== true) return;
     let spare = this.#spare.get(key);
@@ -117,17 +119,24 @@ export class HostLeases {
       spare = [];
       this.#spare.set(key, spare);
     }
-    spare.push({ id, until: waiting ? Date.now() + LEASE_HOLD_MS : 0 });
-    if (!this.#dropScheduled) {
-      this.#dropScheduled = true;
-      setImmediate(() => {
-        this.#dropScheduled = false;
-        this.#dropSpare();
-      });
-    }
+    const until = Date.now() + (waiting ? LEASE_HOLD_MS : LEASE_SPARE_MS);
+    spare.push({ id, until });
+    this.#dropAfter(until);
   }
 
-  /** Removes on the server, in one round trip, the leases given back that nobody took and whose hold is over. */
+  #dropAfter(until: number): void {
+    if (until >= this.#dropAt) return;
+    if (this.#dropTimer !== null) clearTimeout(this.#dropTimer);
+    this.#dropAt = until;
+    this.#dropTimer = setTimeout(() => {
+      this.#dropTimer = null;
+      this.#dropAt = Infinity;
+      this.#dropSpare();
+    }, Math.max(1, until - Date.now()));
+    this.#dropTimer.unref();
+  }
+
+  /** Removes on the server, in one round trip, the leases given back that nobody took and whose time is over. */
   #dropSpare(): void {
     const now = Date.now();
     const pipeline = this.client.pipeline();
@@ -148,19 +157,14 @@ export class HostLeases {
     }
     // Fire and forget: a release that does not arrive expires with the lease.
     if (dropped > 0) pipeline.exec().catch(() => undefined);
-    if (nextUntil !== Infinity && this.#holdTimer === null) {
-      this.#holdTimer = setTimeout(() => {
-        this.#holdTimer = null;
-        this.#dropSpare();
-      }, Math.max(1, nextUntil - now));
-      this.#holdTimer.unref();
-    }
+    if (nextUntil !== Infinity) this.#dropAfter(nextUntil);
   }
 
   #clearSpare(): void {
     this.#spare.clear();
-    if (this.#holdTimer !== null) clearTimeout(this.#holdTimer);
-    this.#holdTimer = null;
+    if (this.#dropTimer !== null) clearTimeout(this.#dropTimer);
+    this.#dropTimer = null;
+    this.#dropAt = Infinity;
   }
 
   async #renew(): Promise<void> {
