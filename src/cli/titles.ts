@@ -588,6 +588,8 @@ async function runJob(sources: readonly InputSource[], sitemaps: SitemapArgs | n
     // Asked for when a page first needs rendering; playwright-core is loaded only then.
     ...(rendering.mode !== 'never'
       ? {
+          // No browser: pages are not looked through for signs of an app shell (they could not be rendered anyway).
+          bodySignals: rendering.browser !== null,
           renderer: async () => {
             if (rendering.browser === null) {
               // `auto` without a browser: one notice, and those pages keep their static titles (RENDER_UNAVAILABLE).

@@ -244,8 +244,8 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     try {
       await Promise.all(
         todo.map(async (item) => {
-          const record = await context.fetcher.fetch(item, entry.controller.signal);
-          if (record !== null) add(record);
+          const fetched = await context.fetcher.fetch(item, entry.controller.signal);
+          if (fetched !== null) add(fetched.record);
         }),
       );
     } finally {

@@ -14,6 +14,7 @@ import { createDispatcher, proxySettingProblem } from './proxy.js';
 import { HostPacer, PROXIED_RATE_GUARD_MS, RATE_GUARD_MS, rateWindow } from './rate.js';
 import { CANCELLED, RobotsRules, robotsToken } from './robots.js';
 import { renderReason } from './render/auto.js';
+import { bodySignalBytes, type BodySignal } from './render/body-signals.js';
 import type { PageRenderer, RenderResult } from './render/renderer.js';
 import { HostScheduler } from './scheduler.js';
 import type { RecordError, TitleErrorCode, TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from './types.js';
@@ -45,6 +46,12 @@ export interface TitlesJobInit {
    * it was given when it ends. Without it, no page is rendered.
    */
   renderer?: () => Promise<PageRenderer | null>;
+  /**
+   * Look into the first bytes of pages for render mode's body signals (render/body-signals.ts) in `auto`; default
+   * true when there is a renderer. False where it is known up front that no page can be rendered (no browser found):
+   * the signals then cost nothing and change nothing.
+   */
+  bodySignals?: boolean;
 }
 
 export interface TitlesJob {
@@ -226,10 +233,16 @@ export interface FetchEntry {
   host: string;
 }
 
+/** What fetching an entry gives: its record, and render mode's body signal of its page (null when none). */
+export interface FetchedEntry {
+  record: TitleRecord;
+  bodySignal: BodySignal | null;
+}
+
 /** Fetches entries through a gate, with retries and backoff: the request side of a titles run. */
 export interface EntryFetcher {
   /** The entry's record, or null when it was cancelled (by the fetcher's signal or `signal`): no record then. */
-  fetch(entry: FetchEntry, signal?: AbortSignal): Promise<TitleRecord | null>;
+  fetch(entry: FetchEntry, signal?: AbortSignal): Promise<FetchedEntry | null>;
   /** Close the fetcher's connections. */
   close(): Promise<void>;
 }
@@ -248,9 +261,10 @@ export function invalidEntryRecord(index: number, line: string, reason: string):
 
 /**
  * A fetcher over one keep-alive undici Agent. Every request waits on `gate` for its slot; `signal` cancels all of
- * them (in-flight requests abort, waiting ones never start).
+ * them (in-flight requests abort, waiting ones never start). `signalBytes`: how much of a page to look through for
+ * render mode's body signals (0: none; a page is then read no further than its title needs).
  */
-export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signal: AbortSignal): EntryFetcher {
+export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signal: AbortSignal, signalBytes = 0): EntryFetcher {
   // Direct, through a proxy, or as the environment says (src/titles/proxy.ts).
   const { dispatcher, proxied } = createDispatcher(options.proxy, { connections: options.perHost, connectTimeoutMs: options.timeoutMs });
   const sharedGroup = new AttemptGroup(signal);
@@ -278,6 +292,7 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
     options,
     headers,
     crossOriginHeaders: withoutCredentials(headers),
+    signalBytes,
     moveHost: (from, to) => gate.move(from, to),
     releaseHost: (host) => gate.release(host),
     releaseEarly: (host) => {
@@ -302,7 +317,7 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
     } } : {}),
   };
 
-  const fetch = async (entry: FetchEntry, entrySignal?: AbortSignal): Promise<TitleRecord | null> => {
+  const fetch = async (entry: FetchEntry, entrySignal?: AbortSignal): Promise<FetchedEntry | null> => {
     const stop = entrySignal === undefined ? signal : AbortSignal.any([signal, entrySignal]);
     const attemptGroup = entrySignal === undefined ? sharedGroup : new AttemptGroup(stop);
     // From the first request on: time spent waiting for a free slot is the run's, not this URL's.
@@ -313,7 +328,7 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
       // Asked before the first request: a disallowed URL is never requested.
       const verdict = await robots.check(entry.url, null, stop);
       if (verdict === CANCELLED || stop.aborted) return null;
-      if (verdict !== null) return emptyRecord(entry, { code: verdict.code, message: verdict.message });
+      if (verdict !== null) return { record: emptyRecord(entry, { code: verdict.code, message: verdict.message }), bodySignal: null };
     }
     for (;;) {
       if (stop.aborted || !(await gate.acquire(entry.host, attempts > 0))) return null;
@@ -341,7 +356,7 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
         if (stop.aborted) return null;
         continue;
       }
-      return recordFrom(entry, attempt, attempts, bytes, performance.now() - started);
+      return { record: recordFrom(entry, attempt, attempts, bytes, performance.now() - started), bodySignal: attempt.page?.bodySignal ?? null };
     }
   };
 
@@ -359,7 +374,8 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
 
   const scheduler = new HostScheduler(options.concurrency, options.perHost, pacerFor(options));
   cancel.signal.addEventListener('abort', () => scheduler.close(), { once: true });
-  const fetcher = createEntryFetcher(options, scheduler, cancel.signal);
+  // Body signals are looked for only where they can change something: `auto`, with a browser engine to render in.
+  const fetcher = createEntryFetcher(options, scheduler, cancel.signal, options.render === 'auto' && init.renderer !== undefined && init.bodySignals !== false ? bodySignalBytes : 0);
   const loopDelay = monitorEventLoopDelay({ resolution: loopDelayResolutionMs });
   loopDelay.enable();
 
@@ -468,9 +484,10 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
   };
 
   const fetchEntry = async (entry: Entry): Promise<void> => {
-    let record = await fetcher.fetch(entry);
-    if (record !== null && init.renderer !== undefined) {
-      const reason = renderReason(options.render, { status: record.status, html: record.error === null, failed: record.error !== null, title: record.title });
+    const fetched = await fetcher.fetch(entry);
+    let record = fetched?.record ?? null;
+    if (fetched !== null && record !== null && init.renderer !== undefined) {
+      const reason = renderReason(options.render, { status: record.status, html: record.error === null, failed: record.error !== null, title: record.title, bodySignal: fetched.bodySignal });
       if (reason !== null) record = await renderRecord(record);
     }
     if (record !== null) emit(record);

@@ -18,6 +18,11 @@ import { toError } from '../errors.js';
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 /** After the answer is known, read up to this much more so the connection can be reused; beyond it, close it. */
 const drainLimit = 64 * 1024;
+/**
+ * How long after the answer is known the first bytes of a page are still waited for, for render mode's body signals:
+ * a body that streams slowly (or stalls) is looked through as far as it came, and its record is not held up longer.
+ */
+const signalWaitMs = 500;
 /** Parse at most this much of a body at a time, so a big head or a long search for a title never blocks the loop. */
 const sliceBytes = 16 * 1024;
 /** Parsing done back to back by all attempts together, at most, before the event loop gets a turn. */
@@ -136,6 +141,11 @@ async function feed(reader: PageReader, bytes: Uint8Array, control: AttemptContr
   let size = reader.bytes === 0 ? 1024 : sliceBytes;
   let offset = 0;
   while ((offset < bytes.length && reader.wantsMore) || reader.backlog > 0) {
+    if (reader.collecting) {
+      // The answer is known: the rest is only kept for body signals (no parsing, so no parse turn).
+      reader.push(bytes.subarray(offset));
+      return;
+    }
     const turn = parseTurns.take(control.deadline);
     if (turn !== null) await turn;
     try {
@@ -228,6 +238,8 @@ export interface AttemptContext {
   headers: string[];
   /** The same without credentials (Authorization, Cookie, Proxy-Authorization): sent after a redirect to another origin. */
   crossOriginHeaders: string[];
+  /** Bytes of a page, from its first, kept for render mode's body signals when its head holds a script; 0: none. */
+  signalBytes: number;
   /**
    * Before every redirect: move the slot this request holds to the next hop's host, or, on the same host, wait for
    * its pacing (requests per second); false when the run is closing.
@@ -345,6 +357,11 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   get failed(): boolean {
     return this.#error !== null;
+  }
+
+  /** `next()` answers at once: a chunk is queued, or the response has ended or failed. */
+  get ready(): boolean {
+    return this.#queue.length > 0 || this.#ended || this.#error !== null;
   }
 
   /** The response has ended and every body chunk has been taken with `next()`. */
@@ -479,6 +496,7 @@ export class AttemptControl {
 }
 
 const aborted = Symbol('aborted');
+const late = Symbol('late');
 
 /**
  * The attempts in flight, aborted together on cancel (one listener on the run's signal for all of them: adding and
@@ -662,7 +680,7 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
         result.error = decoders;
         return result;
       }
-      reader = new PageReader(currentUrl, contentType, options.maxBodyBytes);
+      reader = new PageReader(currentUrl, contentType, options.maxBodyBytes, ctx.signalBytes);
       await readBody(response, decoders, reader, responseHeaders['content-length'], result, control, options.maxBodyBytes);
       const page = reader.end();
       result.page = page;
@@ -707,10 +725,11 @@ async function drain(response: Exchange, lengthHeader: string | string[] | undef
 }
 
 /**
- * Feed the body (through its decoders, if any) into the reader until the reader knows the answer, then keep the
- * connection if little is left. At most `maxWireBytes` are read while the answer is unknown (a compressed body that
- * inflates to nothing would otherwise be read forever). Throws network, decoding and abort errors only while the
- * answer is still unknown.
+ * Feed the body (through its decoders, if any) into the reader until the reader knows the answer (and has the page's
+ * first bytes for body signals, when it wants them: for at most `signalWaitMs` more), then keep the connection if
+ * little is left. At most `maxWireBytes` are read while the answer is unknown (a compressed body that inflates to
+ * nothing would otherwise be read forever). Throws network, decoding and abort errors only while the answer is still
+ * unknown.
  */
 async function readBody(
   response: Exchange,
@@ -731,6 +750,26 @@ async function readBody(
     for (const decoder of decoders) decoder.destroy();
   };
   let decoding: Promise<void> | null = null;
+  /** When collecting for body signals ends, at the latest (set when the answer becomes known). */
+  let collectUntil: number | null = null;
+  let collectTimer: NodeJS.Timeout | null = null;
+  /** The next body chunk; while collecting for body signals, `late` once the wait is over (collecting then stops). */
+  const nextChunk = (): Promise<Buffer | null | typeof late> => {
+    if (!reader.collecting) return response.next();
+    collectUntil ??= performance.now() + signalWaitMs;
+    if (response.ready) return response.next();
+    const next = response.next();
+    // Settled either way below; a failure after the wait is no one's concern.
+    next.catch(() => undefined);
+    return Promise.race([
+      next,
+      new Promise<typeof late>((resolve) => {
+        collectTimer = setTimeout(() => resolve(late), Math.max(0, (collectUntil as number) - performance.now()));
+      }),
+    ]).finally(() => {
+      if (collectTimer !== null) clearTimeout(collectTimer);
+    });
+  };
   if (first !== undefined && last !== undefined) {
     for (let i = 0; i + 1 < decoders.length; i += 1) (decoders[i] as Transform).pipe(decoders[i + 1] as Transform);
     for (const decoder of decoders)
@@ -755,9 +794,15 @@ async function readBody(
   }
 
   try {
-    for (let bytes = await response.next(); bytes !== null; bytes = await response.next()) {
+    for (let bytes = await nextChunk(); bytes !== null; bytes = await nextChunk()) {
       // After a deadline or a cancel, what was already queued is not read.
       if (control.reason !== null) break;
+      if (bytes === late) {
+        // Body signals get what came in time; the rest of a slow body is not waited for.
+        reader.cap();
+        response.abort(dropped);
+        break;
+      }
       result.bytes += bytes.length;
       received += bytes.length;
       if (reader.wantsMore && decodeError === null) {
@@ -784,13 +829,15 @@ async function readBody(
     else stopDecoders();
     if (decoding !== null) await decoding;
   } catch (error) {
-    if (reader.wantsMore) throw error;
+    if (reader.answerPending) throw error;
   } finally {
     if (decoding !== null) {
       stopDecoders();
       await decoding;
     }
   }
-  if (control.reason !== null && reader.wantsMore) throw control.reason;
-  if (decodeError !== null && reader.wantsMore) throw decodeError;
+  if (control.reason !== null && reader.answerPending) throw control.reason;
+  if (decodeError !== null && reader.answerPending) throw decodeError;
+  // A body that failed, or was cut, while only its first bytes were being kept for body signals: what came is looked through.
+  if (reader.collecting) reader.cap();
 }

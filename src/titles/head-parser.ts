@@ -147,6 +147,8 @@ const appendElementOriginal = (Parser.prototype as unknown as ParserInternals)._
 export class HeadParser {
   /** The head is over (a <body> or <frameset> exists): metadata after this point is not taken. */
   #bodyStarted = false;
+  /** A <script> element was parsed (in the head, when the title is there: parsing stops at the body then). */
+  #sawScript = false;
   /** A <frameset> replaced the body: no <title> can follow. */
   #framesetStarted = false;
   /** Nesting went deeper than maxDepth: parsing stopped with what was read. */
@@ -210,6 +212,11 @@ export class HeadParser {
   /** The markup was nested too deep to go on (see maxDepth): the answer is what was read before. */
   get overflowed(): boolean {
     return this.#overflowed;
+  }
+
+  /** A <script> element was parsed before the answer was complete (render mode's body signals need one). */
+  get sawScript(): boolean {
+    return this.#sawScript;
   }
 
   /** A complete <title> element (its end tag read) is in the document. */
@@ -352,6 +359,7 @@ export class HeadParser {
         parser.#checkDepth();
         if (namespaceURI === NS.HTML) {
           if (tagName === 'body') parser.#bodyStarted = true;
+          else if (tagName === 'script') parser.#sawScript = true;
           else if (tagName === 'frameset') {
             parser.#bodyStarted = true;
             parser.#framesetStarted = true;

@@ -10,6 +10,7 @@
 import { TextDecoder } from '@exodus/bytes/encoding.js';
 import { bomEncoding, encodingForLabel, isUnknownType, MetaCharsetScanner, sniffLength, sniffsAsHtml, type ContentType } from './charset.js';
 import { HeadParser, type HeadInfo } from './head-parser.js';
+import { findBodySignal, type BodySignal } from './render/body-signals.js';
 import type { EncodingSource } from './types.js';
 
 /** The encoding of a page that declares none (the HTML standard's default for most locales). */
@@ -27,9 +28,15 @@ export interface PageResult extends HeadInfo {
   cappedBy: 'bytes' | 'nesting' | null;
   /** A complete <title> element had been read (its end tag too) when reading stopped. */
   titleRead: boolean;
+  /** Render mode's sign that the static title may not be the real one (render/body-signals.ts); null when none was looked for or found. */
+  bodySignal: BodySignal | null;
 }
 
-type Phase = 'sniff' | 'scan' | 'parse' | 'done';
+/**
+ * sniff: is it HTML; scan: which encoding; parse: the head; signals: the answer is known, and the page's first bytes
+ * are kept for render mode's body signals; done.
+ */
+type Phase = 'sniff' | 'scan' | 'parse' | 'signals' | 'done';
 
 function joined(chunks: Uint8Array[], length: number): Uint8Array {
   return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, length);
@@ -59,12 +66,22 @@ export class PageReader {
   readonly #parser: HeadParser;
   readonly #httpEncoding: string | null;
   readonly #unknownType: boolean;
+  /** The page's first bytes, as taken (views, not copies), while they may be needed for body signals; else null. */
+  #kept: Uint8Array[] | null = null;
+  #keptLength = 0;
+  #bodySignal: BodySignal | null = null;
 
+  /**
+   * `signalBytes`: look for render mode's body signals in the first that many bytes, when the head holds a script
+   * (0: never; the reader then reads no further than the answer needs).
+   */
   constructor(
     url: string,
     contentType: ContentType | null,
     private readonly maxBytes: number,
+    private readonly signalBytes = 0,
   ) {
+    if (signalBytes > 0) this.#kept = [];
     this.#parser = new HeadParser(url);
     this.#unknownType = isUnknownType(contentType);
     const charset = contentType?.charset ?? null;
@@ -77,6 +94,16 @@ export class PageReader {
     return this.#phase !== 'done' && !this.#inputEnded;
   }
 
+  /** The answer is known and the reader only collects the page's first bytes for body signals: no parse turn needed. */
+  get collecting(): boolean {
+    return this.#phase === 'signals' && !this.#inputEnded;
+  }
+
+  /** The answer (HTML or not, encoding, title, metadata) still needs bytes: `wantsMore`, less body-signal collecting. */
+  get answerPending(): boolean {
+    return this.wantsMore && this.#phase !== 'signals';
+  }
+
   /** Bytes taken but not parsed yet (see `work`). */
   get backlog(): number {
     return this.#phase === 'done' ? 0 : this.#queued;
@@ -85,12 +112,20 @@ export class PageReader {
   /** Take a piece of the body, and parse it unless `parse` is false (then `work` parses it). */
   push(chunk: Uint8Array, parse = true): void {
     if (!this.wantsMore || chunk.length === 0) return;
+    if (this.#phase === 'signals') {
+      if (chunk.length > this.signalBytes - this.bytes) chunk = chunk.subarray(0, this.signalBytes - this.bytes);
+      this.bytes += chunk.length;
+      this.#keep(chunk);
+      if (this.bytes >= this.signalBytes) this.#phase = 'done';
+      return;
+    }
     const room = this.maxBytes - this.bytes;
     if (chunk.length >= room) {
       chunk = chunk.subarray(0, room);
       this.#capped = true;
     }
     this.bytes += chunk.length;
+    if (this.#kept !== null) this.#keep(chunk);
     this.#take(chunk, false);
     if (this.#capped) this.endInput();
     if (parse) this.work(Infinity);
@@ -150,13 +185,17 @@ export class PageReader {
     this.#queue = [];
     this.#queued = 0;
     if (!this.#notHtml) this.#parser.end();
+    if (this.#kept !== null) {
+      if (!this.#notHtml && this.#parser.sawScript && this.#encoding !== null) this.#bodySignal = findBodySignal(joined(this.#kept, this.#keptLength), this.#encoding);
+      this.#kept = null;
+    }
     const cappedBy = this.#parser.complete ? null : this.#parser.overflowed ? 'nesting' : this.#capped ? 'bytes' : null;
     // An empty body of unknown type is an empty page, not a non-HTML resource.
     if ((this.bytes === 0 && this.#unknownType) || this.#notHtml) {
       const html = this.bytes === 0 && this.#unknownType;
-      return { html, encoding: null, encodingSource: null, cappedBy: html ? null : cappedBy, titleRead: false, title: null, ogTitle: null, description: null, canonical: null, lang: null };
+      return { html, encoding: null, encodingSource: null, cappedBy: html ? null : cappedBy, titleRead: false, bodySignal: null, title: null, ogTitle: null, description: null, canonical: null, lang: null };
     }
-    return { html: true, encoding: this.#encoding, encodingSource: this.#source, cappedBy, titleRead: this.#parser.titleRead, ...this.#parser.result() };
+    return { html: true, encoding: this.#encoding, encodingSource: this.#source, cappedBy, titleRead: this.#parser.titleRead, bodySignal: this.#bodySignal, ...this.#parser.result() };
   }
 
   #take(chunk: Uint8Array, last: boolean): void {
@@ -184,6 +223,18 @@ export class PageReader {
     for (const held of this.#held) this.#enqueue(held);
     this.#held = [];
     this.#heldLength = 0;
+  }
+
+  #keep(chunk: Uint8Array): void {
+    const kept = this.#kept as Uint8Array[];
+    const room = this.signalBytes - this.#keptLength;
+    if (room <= 0) return;
+    const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.#keptLength += piece.length;
+    // Pieces are mostly slices of one network chunk, one after the other: one view of them all, so no copy is made.
+    const last = kept[kept.length - 1];
+    if (last !== undefined && last.buffer === piece.buffer && last.byteOffset + last.byteLength === piece.byteOffset) kept[kept.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + piece.byteLength);
+    else kept.push(piece);
   }
 
   #enqueue(chunk: Uint8Array): void {
@@ -230,9 +281,11 @@ export class PageReader {
     }
     if (text !== '') this.#parser.write(text);
     if (this.#parser.complete || this.#parser.overflowed) {
-      this.#phase = 'done';
       this.#queue = [];
       this.#queued = 0;
+      // A page whose head holds no script gives no body signal (render/body-signals.ts): its bytes are let go.
+      if (this.#kept !== null && !this.#parser.sawScript) this.#kept = null;
+      this.#phase = this.#kept !== null && this.#parser.complete && !this.#inputEnded && this.bytes < this.signalBytes ? 'signals' : 'done';
     }
   }
 }

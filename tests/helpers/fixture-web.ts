@@ -5,11 +5,12 @@
  *
  * Routes (on every host; `?query` parameters are optional):
  *   /page/<anything>?delay=MS&size=BYTES&status=N&title=T&titleAt=head|body|none&gzip=1|br=1|deflate=1|deflate=raw
- *                    &type=MIME|none&fill=text|run|comment|attr|nest|tags
+ *                    &type=MIME|none&fill=text|run|comment|attr|nest|tags&script=1
  *                                  an HTML page (UTF-8) whose title is `fixture.titleFor(path, host)` unless `title=`;
  *                                  `fill` is what fills its body: paragraphs of text (the default), one run of CJK
  *                                  text with no space or tag, one comment, one attribute value, <div>s nested
- *                                  without end, or small elements (<div><span>x</span></div> again and again)
+ *                                  without end, or small elements (<div><span>x</span></div> again and again);
+ *                                  `script=1` puts a <script defer src> in its head, as an app's page has
  *   /status/<code>                 an HTML error page with that status, titled "Error <code>"
  *   /redirect/<n>/<rest>           302 to /redirect/<n-1>/<rest>, and at 0 to /page/<rest>
  *   /redirect-host/<host>/<rest>   301 to /page/<rest> on fixture host number <host>
@@ -214,7 +215,7 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
     const titleAt = query.get('titleAt') ?? 'head';
     const titleTag = titleAt === 'none' ? '' : `<title>${escapeHtml(title)}</title>`;
     const head = Buffer.from(
-      `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">${titleAt === 'head' ? titleTag : ''}<meta name="description" content="A fixture page"></head><body>\n`,
+      `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">${titleAt === 'head' ? titleTag : ''}<meta name="description" content="A fixture page">${query.get('script') === '1' ? '<script defer src="/static/app.js"></script>' : ''}</head><body>\n`,
     );
     const tail = Buffer.from(`${titleAt === 'body' ? titleTag : ''}</body></html>\n`);
     const fill = bodyFill(query.get('fill') ?? 'text', Math.max(0, size - head.length - tail.length));

@@ -32,7 +32,14 @@ const pages: Record<string, string> = {
   '/popup': html('<title></title>', `<script>window.open('/popup-target'); document.title = 'Opened a popup';</script>`),
   '/file': html('<title></title>', `<script>document.title = 'Before file'; location.href = 'file:///etc/hostname';</script>`),
   '/real': html('<title>Acme — Home</title>', `<script>document.title = 'Changed by script';</script>`),
+  // Real-looking static titles, with a script in the head: the body decides (render/body-signals.ts).
+  '/shell-mount': html('<title>Acme Shop</title><script defer src="/shell.js"></script>', '<div id="root"></div>'),
+  '/shell-noscript': html('<title>我的商店</title><script defer src="/shell.js"></script>', '<noscript>您需要启用 JavaScript 才能运行此应用。</noscript><main></main>'),
+  '/shell-content': html('<title>Acme Blog</title><script defer src="/shell.js"></script>', '<div id="root"><h1>Posts</h1><p>First post.</p></div><noscript><img src="/pixel.gif?noscript=1" alt=""></noscript>'),
+  '/shell-far': html('<title>Acme Docs</title><script defer src="/shell.js"></script>', `${'<p>A long page of documentation, paragraph after paragraph.</p>\n'.repeat(1200)}<div id="app"></div>`),
 };
+/** The app of the /shell-* pages: it names the view it shows once it has started. */
+const shellScript = `document.title = document.title + ' — Dashboard';`;
 
 let server: Server;
 let base: string;
@@ -49,6 +56,10 @@ beforeAll(async () => {
     }
     if (path === '/popup-target') hit('popup');
     if (path === '/hang') return;
+    if (path === '/shell.js') {
+      response.writeHead(200, { 'content-type': 'text/javascript' }).end(shellScript);
+      return;
+    }
     if (path === '/api/title') {
       setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ title: 'From JSON: 京东 & <b>' })), 200);
       return;
@@ -125,6 +136,21 @@ describe('render mode in Chromium', () => {
     expect(records.get('/real')).toMatchObject({ title: 'Acme — Home', staticTitle: 'Acme — Home', rendered: false, renderMs: null, warning: null });
     // The oracle's own load did request them: the fixture counts what arrives.
     expect(hits.get('blocked-kinds') ?? 0).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('auto renders a page with a real static title when its body is an app shell, and only then', async () => {
+    const shells = ['/shell-mount', '/shell-noscript'];
+    const records = await run([...shells, '/shell-content', '/shell-far'], { render: 'auto' });
+    const oracle = await chromiumTitles(shells);
+    for (const path of shells) {
+      const record = records.get(path) as TitleRecord;
+      expect({ path, title: record.title, rendered: record.rendered, warning: record.warning }).toEqual({ path, title: oracle.get(path), rendered: true, warning: null });
+    }
+    expect(records.get('/shell-mount')).toMatchObject({ staticTitle: 'Acme Shop', title: 'Acme Shop — Dashboard' });
+    expect(records.get('/shell-noscript')).toMatchObject({ staticTitle: '我的商店', title: '我的商店 — Dashboard' });
+    // Content in #root and a tracking pixel in <noscript>; a mount point beyond the bytes looked at: not rendered.
+    expect(records.get('/shell-content')).toMatchObject({ title: 'Acme Blog', rendered: false, renderMs: null, warning: null });
+    expect(records.get('/shell-far')).toMatchObject({ title: 'Acme Docs', rendered: false, renderMs: null, warning: null });
   }, 120_000);
 
   it('always renders pages with a real static title too; never renders none', async () => {

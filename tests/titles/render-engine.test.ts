@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proxiedRenderMessage, startTitlesJob, type TitlesJob } from '../../src/titles/engine.js';
 import { isPlaceholderTitle, renderReason } from '../../src/titles/render/auto.js';
@@ -22,11 +23,36 @@ const pages: Record<string, { status?: number; type?: string; body: string }> = 
   '/text': { type: 'text/plain', body: 'hello' },
 };
 
+/** Real-looking static titles and a script in the head: the body decides in `auto` (render/body-signals.ts). */
+const head = (title: string): string => `<!doctype html><html><head><title>${title}</title><script defer src="/static/js/main.js"></script></head>`;
+const craNoscript = '<noscript>You need to enable JavaScript to run this app.</noscript>';
+const shellPages: Record<string, { status?: number; type?: string; body: string }> = {
+  '/shell-mount': { body: `${head('Acme Shop')}<body><div id="root"></div></body></html>` },
+  '/shell-cra': { body: `${head('Acme Shop')}<body>${craNoscript}<div id="root"></div></body></html>` },
+  '/shell-noscript': { body: `${head('我的商店')}<body><noscript>您需要启用 JavaScript 才能运行此应用。</noscript><main></main></body></html>` },
+  '/shell-gzip': { body: `${head('Acme Shop')}<body><div id="__next"></div></body></html>` },
+  '/shell-content': { body: `${head('Acme Blog')}<body><div id="root"><h1>Posts</h1><p>First post.</p></div></body></html>` },
+  '/shell-pixel': { body: `${head('Acme Blog')}<body><noscript><img height="1" width="1" src="https://www.facebook.com/tr?id=1&ev=PageView&noscript=1"/></noscript><p>Posts</p></body></html>` },
+  '/shell-far': { body: `${head('Acme Docs')}<body>${'<p>A long page of documentation, paragraph after paragraph.</p>\n'.repeat(1200)}<div id="app"></div></body></html>` },
+  '/shell-late-script': { body: `<!doctype html><html><head><title>Acme Shop</title></head><body><div id="root"></div><script src="/static/js/main.js"></script></body></html>` },
+};
+
 let server: Server;
 let base: string;
 beforeAll(async () => {
   server = createServer((request, response) => {
-    const page = pages[(request.url ?? '/').split('?')[0] as string] ?? { status: 404, body: '' };
+    const path = (request.url ?? '/').split('?')[0] as string;
+    const page = pages[path] ?? shellPages[path] ?? { status: 404, body: '' };
+    if (path === '/shell-stall' || path === '/shell-stall-content') {
+      // The head and the start of the body, then nothing more, ever (a stalled or slowly streamed body).
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.write(`${head('Acme Stream')}<body>${path === '/shell-stall' ? '<div id="root"></div>' : '<p>Posts</p>'}`);
+      return;
+    }
+    if (path === '/shell-gzip') {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip' }).end(gzipSync(page.body));
+      return;
+    }
     response.writeHead(page.status ?? 200, { 'content-type': page.type ?? 'text/html; charset=utf-8' }).end(page.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -86,12 +112,13 @@ async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void
   }
 }
 
-function start(paths: string[], renderer: PageRenderer | null, options: Partial<TitlesOptions> = {}, signal?: AbortSignal): { job: TitlesJob; records: Map<string, TitleRecord> } {
+function start(paths: string[], renderer: PageRenderer | null, options: Partial<TitlesOptions> = {}, signal?: AbortSignal, bodySignals?: boolean): { job: TitlesJob; records: Map<string, TitleRecord> } {
   const records = new Map<string, TitleRecord>();
   const job = startTitlesJob({
     lines: paths.map((path) => base + path),
     options,
     ...(signal ? { signal } : {}),
+    ...(bodySignals !== undefined ? { bodySignals } : {}),
     onRecord: (record) => records.set(new URL(record.url).pathname + new URL(record.url).search, record),
     renderer: async () => renderer,
   });
@@ -112,6 +139,13 @@ describe('the auto rule', () => {
     expect(renderReason('always', { ...ok, title: 'Acme shop' })).toBe('always');
     expect(renderReason('always', { ...ok, status: 500, title: 'Acme shop' })).toBeNull();
     expect(renderReason('never', { ...ok, title: null })).toBeNull();
+    // A body signal makes any title a candidate in auto; it changes nothing in never, or for an error page.
+    expect(renderReason('auto', { ...ok, title: 'Acme shop', bodySignal: 'mount-point' })).toBe('mount-point');
+    expect(renderReason('auto', { ...ok, title: 'Acme shop', bodySignal: 'noscript' })).toBe('noscript');
+    expect(renderReason('auto', { ...ok, title: 'React App', bodySignal: 'noscript' })).toBe('placeholder');
+    expect(renderReason('auto', { ...ok, title: 'Acme shop', bodySignal: null })).toBeNull();
+    expect(renderReason('never', { ...ok, title: 'Acme shop', bodySignal: 'mount-point' })).toBeNull();
+    expect(renderReason('auto', { ...ok, status: 404, title: 'Acme shop', bodySignal: 'mount-point' })).toBeNull();
     expect(isPlaceholderTitle('React App')).toBe(true);
     expect(isPlaceholderTitle('Reactive Apps')).toBe(false);
   });
@@ -140,6 +174,41 @@ describe('render mode in the engine', () => {
     expect(records.get('/blank')?.warning?.message).toContain('ERR_CONNECTION_RESET');
     for (const path of ['/real', '/missing', '/text']) expect(records.get(path)).toMatchObject({ rendered: false, renderMs: null, warning: null });
     expect(records.get('/real')).toMatchObject({ title: 'Acme shop', staticTitle: 'Acme shop' });
+  });
+
+  it('auto renders pages with a real title whose body is an app shell, and no other', async () => {
+    const renderer = new HeldRenderer();
+    const shells = ['/shell-mount', '/shell-cra', '/shell-noscript', '/shell-gzip'];
+    const others = ['/shell-content', '/shell-pixel', '/shell-far', '/shell-late-script', '/real'];
+    const { job, records } = start([...shells, ...others], renderer, { render: 'auto', renderers: 8 });
+    await until(() => records.size === others.length && renderer.pending.length === shells.length);
+    expect(renderer.pending.map((p) => new URL(p.request.url).pathname).sort()).toEqual([...shells].sort());
+    for (const entry of [...renderer.pending]) entry.answer({});
+    await job.done;
+    expect(records.get('/shell-mount')).toMatchObject({ staticTitle: 'Acme Shop', title: 'Rendered /shell-mount', rendered: true });
+    expect(records.get('/shell-noscript')).toMatchObject({ staticTitle: '我的商店', rendered: true });
+    for (const path of others) expect(records.get(path), path).toMatchObject({ rendered: false, renderMs: null, warning: null });
+    expect(records.get('/shell-far')).toMatchObject({ title: 'Acme Docs' });
+  });
+
+  it('looks through a body that stalls after its title as far as it came, without an error or a wait for the timeout', async () => {
+    const renderer = new HeldRenderer();
+    const { job, records } = start(['/shell-stall', '/shell-stall-content'], renderer, { render: 'auto', timeoutMs: 5_000, retries: 0 });
+    await until(() => records.size === 1 && renderer.pending.length === 1);
+    expect(new URL(renderer.pending[0]?.request.url ?? '').pathname).toBe('/shell-stall');
+    renderer.pending[0]?.answer({});
+    await job.done;
+    expect(records.get('/shell-stall')).toMatchObject({ staticTitle: 'Acme Stream', rendered: true, error: null });
+    expect(records.get('/shell-stall-content')).toMatchObject({ title: 'Acme Stream', rendered: false, error: null, warning: null });
+  });
+
+  it('looks for no body signal in never, nor when told no page can be rendered', async () => {
+    const shells = ['/shell-mount', '/shell-cra'];
+    const never = start(shells, new HeldRenderer(), { render: 'never' });
+    await never.job.done;
+    const unavailable = start(shells, null, { render: 'auto' }, undefined, false);
+    await unavailable.job.done;
+    for (const records of [never.records, unavailable.records]) for (const path of shells) expect(records.get(path)).toMatchObject({ title: 'Acme Shop', rendered: false, warning: null });
   });
 
   it('never asks for a renderer when no page needs one, and never renders with render: never', async () => {

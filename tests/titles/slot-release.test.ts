@@ -40,7 +40,7 @@ describe('slot release', () => {
     try {
       const record = await fetcher.fetch(entryFor('/page/small?size=4096'));
       events.push('record');
-      expect(record?.title).toBe('Fixture /page/small on host 0');
+      expect(record?.record.title).toBe('Fixture /page/small on host 0');
       expect(events).toEqual(['release', 'turn after release', 'record']);
     } finally {
       await fetcher.close();
@@ -54,7 +54,7 @@ describe('slot release', () => {
     try {
       const record = await fetcher.fetch(entryFor('/page/zipped?gzip=1'));
       events.push('record');
-      expect(record?.title).toBe('Fixture /page/zipped on host 0');
+      expect(record?.record.title).toBe('Fixture /page/zipped on host 0');
       expect(events.slice(0, 2)).toEqual(['release', 'record']);
     } finally {
       await fetcher.close();
@@ -85,7 +85,7 @@ describe('slot release', () => {
           }),
         ),
       );
-      expect(records.map((record) => record?.title)).toEqual(Array.from({ length: 12 }, (_, i) => `Fixture /page/many${i} on host 0`));
+      expect(records.map((fetched) => fetched?.record.title)).toEqual(Array.from({ length: 12 }, (_, i) => `Fixture /page/many${i} on host 0`));
       expect(releases).toBe(12);
       expect(heldUnparsed).toBe(0);
     } finally {

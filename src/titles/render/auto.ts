@@ -1,9 +1,12 @@
 /**
  * Render mode's `auto` rule: which pages are worth loading in a browser engine. Only a page whose static answer is a
- * 2xx HTML page, read without error, whose static title is not the real one: no title at all, an empty or
- * whitespace title, or the placeholder an app-shell template ships with. A page with any other static title is never
- * rendered in `auto` (docs/titles.md, "Render mode"). Browser-safe: imports nothing but types.
+ * 2xx HTML page, read without error, whose static title may not be the real one: no title at all, an empty or
+ * whitespace title, the placeholder an app-shell template ships with, or, whatever the title, a body signal of an
+ * app shell (an empty mount point or a `<noscript>` asking for JavaScript; render/body-signals.ts finds them). A page
+ * with any other static title and no body signal is never rendered in `auto` (docs/titles.md, "Render mode").
+ * Browser-safe: imports nothing but types.
  */
+import type { BodySignal } from './body-signals.js';
 import type { RenderMode } from './renderer.js';
 
 /**
@@ -62,13 +65,16 @@ export interface StaticAnswer {
   /** The static fetch failed (its record carries an error). */
   failed: boolean;
   title: string | null;
+  /** The page's body signal, when one was looked for and found. */
+  bodySignal?: BodySignal | null;
 }
 
 /** Why a page is rendered, or null when it is not: the `auto` rule, `always`, or `never`. */
-export function renderReason(mode: RenderMode, answer: StaticAnswer): 'always' | 'no-title' | 'empty-title' | 'placeholder' | null {
+export function renderReason(mode: RenderMode, answer: StaticAnswer): 'always' | 'no-title' | 'empty-title' | 'placeholder' | BodySignal | null {
   if (mode === 'never' || answer.failed || !answer.html || answer.status === null || answer.status < 200 || answer.status > 299) return null;
   if (mode === 'always') return 'always';
   if (answer.title === null) return 'no-title';
   if (answer.title.trim() === '') return 'empty-title';
-  return isPlaceholderTitle(answer.title) ? 'placeholder' : null;
+  if (isPlaceholderTitle(answer.title)) return 'placeholder';
+  return answer.bodySignal ?? null;
 }
