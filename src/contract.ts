@@ -50,8 +50,12 @@ export const titlesSettingsSchema = z.object({
     .refine(isValidRate, { message: 'a rate is more than 0, a whole number above 1' })
     .nullable()
     .default(null),
-  /** Render mode (docs/titles.md): `auto` renders only pages whose static title is empty or an app shell's placeholder. */
+  /** Render mode (docs/titles.md): `auto` renders only pages whose static title may not be the real one (an app shell's). */
   render: z.enum(['auto', 'never', 'always']),
+  /** Pages rendered at once. */
+  renderers: limit(titlesLimits.renderers),
+  /** The deadline of one render; then the title at that moment, with RENDER_UNSETTLED. */
+  renderTimeoutMs: limit(titlesLimits.renderTimeoutMs),
 });
 export type TitlesSettings = z.infer<typeof titlesSettingsSchema>;
 

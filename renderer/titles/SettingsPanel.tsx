@@ -28,7 +28,9 @@ const userAgentErrorKey: Record<UserAgentProblem, 'userAgentTooLong' | 'userAgen
 };
 
 /** Whole seconds shown for a limit in milliseconds: the field counts whole seconds. */
-const secondsLimit = { min: Math.max(1, Math.ceil(titlesLimits.timeoutMs.min / 1000)), max: Math.floor(titlesLimits.timeoutMs.max / 1000) };
+const inSeconds = (limit: Limit): Limit => ({ min: Math.max(1, Math.ceil(limit.min / 1000)), max: Math.floor(limit.max / 1000) });
+const secondsLimit = inSeconds(titlesLimits.timeoutMs);
+const renderSecondsLimit = inSeconds(titlesLimits.renderTimeoutMs);
 
 /** A rate as typed: null for empty (no limit), the number when valid, undefined when not. */
 function parseRate(text: string): number | null | undefined {
@@ -185,6 +187,32 @@ const fields: readonly ((context: FieldContext) => ReactNode)[] = [
         { value: 'always', label: t('renderAlways') },
       ]}
       onChange={(value) => set('render', value)}
+    />
+  ),
+  // Render mode's two limits; they have nothing to limit when no page is rendered.
+  ({ settings, set, t, range }) => (
+    <NumberField
+      key="renderers"
+      label={t('renderers')}
+      hint={t('renderersHint')}
+      value={settings.renderers}
+      {...titlesLimits.renderers}
+      rangeError={range(titlesLimits.renderers)}
+      disabled={settings.render === 'never'}
+      onChange={(value) => set('renderers', value)}
+    />
+  ),
+  ({ settings, set, t, range }) => (
+    <NumberField
+      key="renderTimeout"
+      label={t('renderTimeout')}
+      hint={t('renderTimeoutHint')}
+      unit={t('seconds')}
+      value={Math.round(settings.renderTimeoutMs / 1000)}
+      {...renderSecondsLimit}
+      rangeError={range(renderSecondsLimit)}
+      disabled={settings.render === 'never'}
+      onChange={(value) => set('renderTimeoutMs', value * 1000)}
     />
   ),
   ({ settings, set, t }) => {

@@ -19,6 +19,8 @@ const labels: Record<SettingAdjustment['setting'], keyof (typeof titlesMessages)
   robots: 'robots',
   rate: 'rate',
   render: 'render',
+  renderers: 'renderers',
+  renderTimeoutMs: 'renderTimeout',
 };
 
 function valueText(setting: SettingAdjustment['setting'], value: unknown, t: TitlesTranslator, format: Formatters): string {
@@ -26,7 +28,7 @@ function valueText(setting: SettingAdjustment['setting'], value: unknown, t: Tit
   // A proxy URL may hold a password: named by what it is, never shown.
   if (setting === 'proxy') return value === DIRECT ? t('proxyDirect') : value === ENVIRONMENT ? t('proxyEnvironment') : t('proxyUrl');
   if (typeof value !== 'number') return String(value);
-  return setting === 'timeoutMs' ? format.duration(value) : format.number(value);
+  return setting === 'timeoutMs' || setting === 'renderTimeoutMs' ? format.duration(value) : format.number(value);
 }
 
 /** The toast for a run that was started again with `adjusted` settings; null when none were. */

@@ -19,6 +19,8 @@ export const defaultTitlesSettings: TitlesSettings = {
   robots: defaultTitlesOptions.robots,
   rate: defaultTitlesOptions.rate,
   render: defaultTitlesOptions.render,
+  renderers: defaultTitlesOptions.renderers,
+  renderTimeoutMs: defaultTitlesOptions.renderTimeoutMs,
 };
 
 const storageKey = 'titlewave.titles.settings';

@@ -70,9 +70,8 @@ const integer = ({ min, max }: Limit) => (value: string): number => {
   return number;
 };
 
-const seconds = (value: string): number => {
+const seconds = ({ min, max }: Limit) => (value: string): number => {
   const number = Number(value);
-  const { min, max } = cliTitlesLimits.timeoutMs;
   const ms = Math.round(number * 1000);
   if (value.trim() === '' || !Number.isFinite(number) || ms < min || ms > max) throw new InvalidArgumentError(`expected seconds, from ${min / 1000} to ${max / 1000} (e.g. 15 or 2.5).`);
   return number;
@@ -675,7 +674,7 @@ export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: 
     .argument('[FILE...]', 'files of URLs, one per line ("-" or none: standard input)')
     .option('-c, --concurrency <n>', 'requests in flight overall', integer(cliTitlesLimits.concurrency), defaults.concurrency)
     .option('--per-host <n>', 'requests in flight per host', integer(cliTitlesLimits.perHost), defaults.perHost)
-    .option('-t, --timeout <seconds>', 'deadline for each request, body included', seconds, defaults.timeoutMs / 1000)
+    .option('-t, --timeout <seconds>', 'deadline for each request, body included', seconds(cliTitlesLimits.timeoutMs), defaults.timeoutMs / 1000)
     .option('-r, --retries <n>', 'retries after network errors, timeouts and 429/502/503/504', integer(cliTitlesLimits.retries), defaults.retries)
     .option('-A, --user-agent <text>', 'User-Agent header', userAgent, defaults.userAgent)
     .option('-H, --header <"Name: value">', 'extra request header (repeat for more)', header)
@@ -684,8 +683,8 @@ export function registerTitlesCommand(program: Command, io: TitlesIo = { stdin: 
     .option('--resume', 'continue the run in --output (same input): fetch only the URLs it has no record of')
     .option('--force', 'replace --output if it exists (never an input of the run)')
     .addOption(new Option('--render <mode>', 'render pages in Chromium when their title is set by scripts: auto (only pages whose static title is empty or an app shell\'s placeholder), never, always (default: auto)').choices(RENDER_MODES as RenderMode[]))
-    .option('--renderers <n>', 'pages rendered at once', integer({ min: 1, max: 32 }), DEFAULT_RENDERERS)
-    .option('--render-timeout <seconds>', 'deadline of one render; then the title at that moment, with a RENDER_UNSETTLED warning', seconds, DEFAULT_RENDER_TIMEOUT_MS / 1000)
+    .option('--renderers <n>', 'pages rendered at once', integer(cliTitlesLimits.renderers), DEFAULT_RENDERERS)
+    .option('--render-timeout <seconds>', 'deadline of one render; then the title at that moment, with a RENDER_UNSETTLED warning', seconds(cliTitlesLimits.renderTimeoutMs), DEFAULT_RENDER_TIMEOUT_MS / 1000)
     .option('--browser <path>', 'the Chromium or Chrome to render with (default: TITLEWAVE_BROWSER, then the usual install paths)')
     .addOption(new Option('--redis <url>', 'run on the workers of this Redis queue (redis://HOST:6379/0, rediss:// for TLS); see titlewave worker').env('TITLEWAVE_REDIS'))
     .option('--sitemap <url|file>', 'read the URLs of a sitemap, sitemap index, .xml.gz or robots.txt too (repeat for more)', sitemapArg)

@@ -4,12 +4,18 @@
  * usual install paths). Made only when a run first needs a render; the run closes it when it ends.
  */
 import { findBrowser } from '../titles/render/browser-path.js';
-import { DEFAULT_RENDERERS, type PageRenderer } from '../titles/render/renderer.js';
+import type { PageRenderer } from '../titles/render/renderer.js';
 import { errorMessage } from '../errors.js';
 import type { ServicesLog } from './run-meta.js';
 
-export function pageRendererSource(createPageRenderer: ((options: { renderers: number }) => PageRenderer) | undefined, log: ServicesLog): () => Promise<PageRenderer | null> {
-  if (createPageRenderer !== undefined) return async () => createPageRenderer({ renderers: DEFAULT_RENDERERS });
+/** What a run asks of its page renderer: how many pages it renders at once (its `renderers` setting). */
+export interface PageRendererOptions {
+  renderers: number;
+}
+
+export function pageRendererSource(createPageRenderer: ((options: PageRendererOptions) => PageRenderer) | undefined, log: ServicesLog): (options: PageRendererOptions) => Promise<PageRenderer | null> {
+  // The run's renderers: the host's pool has that many pages (the engine renders no more at once with any renderer).
+  if (createPageRenderer !== undefined) return async (options) => createPageRenderer(options);
   return async () => {
     let path: string;
     try {

@@ -47,6 +47,9 @@ export const storedSettingsSchema = z.object({
   rate: z.number().positive().nullable().default(null),
   /** Runs saved before render mode read as `auto`, today's default; an unknown mode (a newer Titlewave's) too. */
   render: z.enum(['auto', 'never', 'always']).catch('auto').default('auto'),
+  /** Runs saved before these two were settings used the defaults, which they read as. */
+  renderers: z.number().int().min(1).default(defaultTitlesOptions.renderers),
+  renderTimeoutMs: z.number().int().min(1).default(defaultTitlesOptions.renderTimeoutMs),
 });
 export type StoredSettings = z.output<typeof storedSettingsSchema>;
 

@@ -15,6 +15,7 @@ import { startTitlesJob, type TitlesJob } from '../titles/engine.js';
 import { isRetryableRecord } from '../titles/problems.js';
 import { runName } from '../titles/run-name.js';
 import type { PageRenderer } from '../titles/render/renderer.js';
+import type { PageRendererOptions } from './page-renderer.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
 import { distinctEntries, linesOf } from './entries.js';
 import type { EventHub } from './events.js';
@@ -69,7 +70,7 @@ export interface TitlesRunsOptions {
   /** Where failures no command is waiting on are told (a meta.json that could not be saved); stderr by default. */
   log?: ServicesLog;
   /** Render mode's browser engine for one run (see ServicesOptions.createPageRenderer); null when there is none. */
-  renderer?: () => Promise<PageRenderer | null>;
+  renderer?: (options: PageRendererOptions) => Promise<PageRenderer | null>;
 }
 
 export function settingsToOptions(settings: TitlesSettings): Partial<TitlesOptions> {
@@ -83,6 +84,8 @@ export function settingsToOptions(settings: TitlesSettings): Partial<TitlesOptio
     robots: settings.robots,
     rate: settings.rate,
     render: settings.render,
+    renderers: settings.renderers,
+    renderTimeoutMs: settings.renderTimeoutMs,
   };
 }
 
@@ -113,7 +116,7 @@ export class TitlesRuns {
   readonly session: string;
   private readonly host: string;
   private readonly log: ServicesLog;
-  private readonly renderer: (() => Promise<PageRenderer | null>) | undefined;
+  private readonly renderer: ((options: PageRendererOptions) => Promise<PageRenderer | null>) | undefined;
   private readonly ownership: RunOwnership;
   private readonly live = new Map<string, Live>();
   private readonly locks = new Map<string, Promise<void>>();
@@ -508,11 +511,12 @@ export class TitlesRuns {
       this.hub.emit('titles.update', update);
     });
     live.throttle = throttle;
+    const renderer = this.renderer;
     const job = startTitlesJob({
       lines: linesOf(text),
       options: settingsToOptions(settings),
       signal: controller.signal,
-      ...(this.renderer ? { renderer: this.renderer } : {}),
+      ...(renderer ? { renderer: () => renderer({ renderers: settings.renderers }) } : {}),
       ...(skip ? { skip: (index: number) => skip(index) } : {}),
       onRecord: (record) => {
         // O(1) per record: the journal write and the event happen in the next batch.

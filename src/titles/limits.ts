@@ -21,6 +21,13 @@ export const titlesLimits = Object.freeze({
   /** The whole-request deadline, in milliseconds: a second to ten minutes (the settings panel takes whole seconds). */
   timeoutMs: Object.freeze({ min: 1000, max: 600_000 }),
   retries: Object.freeze({ min: 0, max: 10 }),
+  /**
+   * Pages rendered at once (render mode). Each is a browser page with its own renderer process, a hundred MiB or more:
+   * eight keep the app's whole process tree within a couple of GiB.
+   */
+  renderers: Object.freeze({ min: 1, max: 8 }),
+  /** The deadline of one render, in milliseconds: a second to two minutes (the settings panel takes whole seconds). */
+  renderTimeoutMs: Object.freeze({ min: 1000, max: 120_000 }),
   /** Characters of a User-Agent. */
   userAgentLength: 500,
   /** Requests per second per host, at most (list mode's rate): more than this per host is no limit at all. */
@@ -40,6 +47,8 @@ export const cliTitlesLimits = Object.freeze({
   concurrency: Object.freeze({ min: 1, max: 10_000 }),
   perHost: Object.freeze({ min: 1, max: 1000 }),
   timeoutMs: Object.freeze({ min: 100, max: 600_000 }),
+  renderers: Object.freeze({ min: 1, max: 32 }),
+  renderTimeoutMs: Object.freeze({ min: 100, max: 600_000 }),
 });
 
 export type UserAgentProblem = 'tooLong' | 'control' | 'notLatin1';

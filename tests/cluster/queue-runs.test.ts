@@ -16,7 +16,7 @@ import { startFlakyServer, type FlakyServer } from '../services/flaky-server.js'
 import { startWorker, stopProcess, waitFor, type Started } from './helpers.js';
 
 const PASSWORD = 'sekret-Pa55word';
-const settings = { concurrency: 16, perHost: 2, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore' as const, rate: null, render: 'never' as const };
+const settings = { concurrency: 16, perHost: 2, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore' as const, rate: null, render: 'never' as const, renderers: 2, renderTimeoutMs: 10_000 };
 
 let redis: RedisServer;
 let web: FixtureWeb;

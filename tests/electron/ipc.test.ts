@@ -54,7 +54,7 @@ function setup() {
   return { handlers, services, serviceCalls, hostCalls, call, mainFrame, webContents, refused, dispose, closeWindow: () => (current = null) };
 }
 
-const settings = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: 'Titlewave', render: 'auto' as const };
+const settings = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: 'Titlewave', render: 'auto' as const, renderers: 2, renderTimeoutMs: 10_000 };
 
 describe('registration', () => {
   it('registers exactly one handler per command of the contract, and removes them all', () => {

@@ -118,7 +118,7 @@ describe('the bridge (window.api over the WebSocket)', () => {
     expect(Object.isFrozen(api)).toBe(true);
 
     // Calls made while the socket is still connecting are sent once it opens, and answered in any order.
-    const settings = { concurrency: 8, perHost: 2, timeoutMs: 5000, retries: 1, userAgent: '', proxy: 'direct', robots: 'ignore' as const, rate: null, render: 'never' as const };
+    const settings = { concurrency: 8, perHost: 2, timeoutMs: 5000, retries: 1, userAgent: '', proxy: 'direct', robots: 'ignore' as const, rate: null, render: 'never' as const, renderers: 2, renderTimeoutMs: 10_000 };
     const [list, started, failed] = await Promise.allSettled([
       api.invoke('history.list'),
       api.invoke('titles.start', { text: 'a.example', settings, name: 'n1' }),

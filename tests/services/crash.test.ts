@@ -16,7 +16,7 @@ import type { TitleRecord } from '../../src/titles/types.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
-const settings: TitlesSettings = { concurrency: 4, perHost: 4, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null, render: 'never' };
+const settings: TitlesSettings = { concurrency: 4, perHost: 4, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null, render: 'never', renderers: 2, renderTimeoutMs: 10_000 };
 
 let web: FixtureWeb;
 const open: Services[] = [];

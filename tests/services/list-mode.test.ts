@@ -13,7 +13,7 @@ import { createServices, type Services } from '../../src/services/index.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 import { startHttpProxy } from '../helpers/proxies.js';
 
-const settings: TitlesSettings = { concurrency: 8, perHost: 4, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null, render: 'never' };
+const settings: TitlesSettings = { concurrency: 8, perHost: 4, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null, render: 'never', renderers: 2, renderTimeoutMs: 10_000 };
 const ns = 'http://www.sitemaps.org/schemas/sitemap/0.9';
 const urlset = (urls: string[]): string => `<?xml version="1.0"?><urlset xmlns="${ns}">${urls.map((url) => `<url><loc>${url}</loc></url>`).join('')}</urlset>`;
 

@@ -53,7 +53,7 @@ async function metaOf(dataDir: string, id: string): Promise<Record<string, unkno
 
 /** The fixture's settings as saved (before list mode), and as read: list mode's settings get their defaults. */
 const fixtureSaved = { concurrency: 4, perHost: 2, timeoutMs: 60_000, retries: 0, userAgent: 'Fixture/1' };
-const fixtureSettings: TitlesSettings = { ...fixtureSaved, proxy: 'environment', robots: 'ignore', rate: null, render: 'never' };
+const fixtureSettings: TitlesSettings = { ...fixtureSaved, proxy: 'environment', robots: 'ignore', rate: null, render: 'never', renderers: 2, renderTimeoutMs: 10_000 };
 /** The fixture run on disk was saved before render mode: its settings read with today's default, `auto`. */
 const fixtureSettingsRead: TitlesSettings = { ...fixtureSettings, render: 'auto' };
 
@@ -121,14 +121,14 @@ describe('a run saved with settings outside today’s limits', () => {
     // A run cancelled with 150 pages of one host left, then saved as a Titlewave with looser limits would have.
     const urls = Array.from({ length: 151 }, (_, i) => web.url(`/loose-${i}`));
     const first = servicesFor(dataDir);
-    const { runId } = await first.services.invoke('titles.start', [{ text: urls.join('\n'), settings: { concurrency: 1, perHost: 1, timeoutMs: 60_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null, render: 'never' as const } }]);
+    const { runId } = await first.services.invoke('titles.start', [{ text: urls.join('\n'), settings: { concurrency: 1, perHost: 1, timeoutMs: 60_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null, render: 'never' as const, renderers: 2, renderTimeoutMs: 10_000 } }]);
     await web.arrived(1);
     web.release();
     await expect.poll(() => first.updates.flatMap((u) => u.records).length).toBe(1);
     await first.services.invoke('titles.cancel', [runId]);
     await first.services.close();
     const meta = await metaOf(dataDir, runId);
-    const loose = { concurrency: 5000, perHost: 500, timeoutMs: 500, retries: 2, userAgent: `Loose/${'x'.repeat(600)}`, proxy: 'direct', robots: 'ignore', rate: null, render: 'never' as const };
+    const loose = { concurrency: 5000, perHost: 500, timeoutMs: 500, retries: 2, userAgent: `Loose/${'x'.repeat(600)}`, proxy: 'direct', robots: 'ignore', rate: null, render: 'never' as const, renderers: 2, renderTimeoutMs: 10_000 };
     await writeFile(join(dataDir, 'runs', runId, 'meta.json'), JSON.stringify({ ...meta, settings: loose }));
 
     const { services, updates } = servicesFor(dataDir);
@@ -152,7 +152,7 @@ describe('a run saved with settings outside today’s limits', () => {
   });
 
   it('settingsForToday keeps settings within the limits, and brings each other one to the nearest allowed value', () => {
-    const within = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: '', proxy: 'environment', robots: 'respect' as const, rate: 0.5, render: 'never' as const };
+    const within = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: '', proxy: 'environment', robots: 'respect' as const, rate: 0.5, render: 'never' as const, renderers: 2, renderTimeoutMs: 10_000 };
     expect(settingsForToday(within)).toEqual({ settings: within, adjusted: [] });
     expect(settingsForToday({ ...within, concurrency: 0 as number, retries: 99 }).adjusted).toEqual([
       { setting: 'concurrency', stored: 0, used: 1 },
@@ -160,6 +160,14 @@ describe('a run saved with settings outside today’s limits', () => {
     ]);
     // More than titlesLimits.rateMax a second per host is no limit at all.
     expect(settingsForToday({ ...within, rate: 5000 }).adjusted).toEqual([{ setting: 'rate', stored: 5000, used: null }]);
+    // Render settings saved by the CLI's looser limits (32 renderers, a deadline of a tenth of a second).
+    expect(settingsForToday({ ...within, renderers: 32, renderTimeoutMs: 100 })).toEqual({
+      settings: { ...within, renderers: 8, renderTimeoutMs: 1000 },
+      adjusted: [
+        { setting: 'renderers', stored: 32, used: 8 },
+        { setting: 'renderTimeoutMs', stored: 100, used: 1000 },
+      ],
+    });
   });
 });
 
@@ -184,6 +192,9 @@ describe('the stored meta', () => {
     expect(parseStoredMeta({ ...v1, settings: fixtureSaved })?.settings).toEqual(fixtureSettingsRead);
     const { userAgent: _, ...withoutUserAgent } = fixtureSettings;
     expect(parseStoredMeta({ ...v1, settings: withoutUserAgent })?.settings).toEqual({ ...withoutUserAgent, userAgent: storedSettingsSchema.parse({}).userAgent });
+    // Runs saved before the render settings were settings read with the defaults the engine used for them.
+    const { renderers: _r, renderTimeoutMs: _rt, ...beforeRenderSettings } = fixtureSettings;
+    expect(parseStoredMeta({ ...v1, settings: beforeRenderSettings })?.settings).toEqual({ ...beforeRenderSettings, renderers: 2, renderTimeoutMs: 10_000 });
     expect(parseStoredMeta({ ...v1, version: STORED_RUN_VERSION + 1, writtenBy: '9.0.0' })).toBeNull();
     expect(parseStoredMeta({ ...v1, version: 0 })).toBeNull();
     expect(parseStoredMeta({ ...v1, total: -1 })).toBeNull();

@@ -18,7 +18,7 @@ import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 
 type Update = Events['titles.update'];
 
-const settings: TitlesSettings = { concurrency: 8, perHost: 8, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null, render: 'never' };
+const settings: TitlesSettings = { concurrency: 8, perHost: 8, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null, render: 'never', renderers: 2, renderTimeoutMs: 10_000 };
 
 let web: FixtureWeb;
 /** /<status>/<name>: answers <status> the first time, then a page (the fixture web's /flaky keeps its status). */

@@ -16,7 +16,7 @@ import { startFlakyServer, type FlakyServer } from './flaky-server.js';
 
 type Update = Events['titles.update'];
 
-const settings: TitlesSettings = { concurrency: 8, perHost: 8, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null, render: 'never' };
+const settings: TitlesSettings = { concurrency: 8, perHost: 8, timeoutMs: 10_000, retries: 0, userAgent: '', proxy: 'direct', robots: 'ignore', rate: null, render: 'never', renderers: 2, renderTimeoutMs: 10_000 };
 
 let web: FixtureWeb;
 let flaky: FlakyServer;

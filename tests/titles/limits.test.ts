@@ -8,11 +8,11 @@ import { parseCommandArgs, titlesSettingsSchema } from '../../src/contract.js';
 import { defaultTitlesOptions } from '../../src/titles/defaults.js';
 import { cliTitlesLimits, titlesLimits, userAgentProblem } from '../../src/titles/limits.js';
 
-const settings = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: '', render: 'auto' as const };
+const settings = { concurrency: 64, perHost: 6, timeoutMs: 15_000, retries: 2, userAgent: '', render: 'auto' as const, renderers: 2, renderTimeoutMs: 10_000 };
 
 describe('titles settings limits', () => {
   it('are what the contract accepts, bound for bound', () => {
-    for (const key of ['concurrency', 'perHost', 'timeoutMs', 'retries'] as const) {
+    for (const key of ['concurrency', 'perHost', 'timeoutMs', 'retries', 'renderers', 'renderTimeoutMs'] as const) {
       const { min, max } = titlesLimits[key];
       expect(titlesSettingsSchema.safeParse({ ...settings, [key]: min }).success, `${key} ${min}`).toBe(true);
       expect(titlesSettingsSchema.safeParse({ ...settings, [key]: max }).success, `${key} ${max}`).toBe(true);
@@ -33,7 +33,7 @@ describe('titles settings limits', () => {
 
   it('hold the engine’s defaults, and the CLI’s are wider or the same, never narrower', () => {
     expect(titlesSettingsSchema.safeParse({ ...settings, ...defaultTitlesOptions, userAgent: defaultTitlesOptions.userAgent }).success).toBe(true);
-    for (const key of ['concurrency', 'perHost', 'timeoutMs', 'retries'] as const) {
+    for (const key of ['concurrency', 'perHost', 'timeoutMs', 'retries', 'renderers', 'renderTimeoutMs'] as const) {
       expect(cliTitlesLimits[key].min).toBeLessThanOrEqual(titlesLimits[key].min);
       expect(cliTitlesLimits[key].max).toBeGreaterThanOrEqual(titlesLimits[key].max);
     }
