@@ -2,11 +2,13 @@
  * The results grid's columns, in one list (add a column here): header, default and smallest width, how a cell
  * shows, and its tooltip text. Widths are the user's once they resize (remembered per column id).
  */
-import type { TitleRecord } from '../../src/titles/types.js';
+import type { ReactNode } from 'react';
+import type { RecordError, TitleRecord, TitleWarningCode } from '../../src/titles/types.js';
 import type { GridColumn } from '../components/DataGrid.js';
 import type { Formatters, Translator } from '../i18n/index.js';
 import type { titlesMessages } from '../i18n/titles.js';
 import { statusTone } from './DetailsPane.js';
+import { describeTitleWarning } from './error-text.js';
 import type { ColumnId } from './store.js';
 import { urlDisplay } from './url-display.js';
 import { UrlText } from './UrlText.js';
@@ -22,7 +24,24 @@ export interface ColumnContext {
 
 export type TitleColumn = GridColumn<TitleRecord> & { id: ColumnId };
 
+/** The words of a render warning's marker in the grid: a title column is narrow. */
+const warningMarkerKeys: Record<TitleWarningCode, 'warnMarkerRENDER_UNSETTLED' | 'warnMarkerRENDER_FAILED' | 'warnMarkerRENDER_UNAVAILABLE'> = {
+  RENDER_UNSETTLED: 'warnMarkerRENDER_UNSETTLED',
+  RENDER_FAILED: 'warnMarkerRENDER_FAILED',
+  RENDER_UNAVAILABLE: 'warnMarkerRENDER_UNAVAILABLE',
+};
+
 export function titleColumns({ t, format, errorText }: ColumnContext): TitleColumn[] {
+  /** A render warning's marker beside the title; its sentence on hover (and in the details). */
+  const warningMarker = (warning: RecordError): ReactNode => {
+    const text = describeTitleWarning(t, warning);
+    const key = Object.hasOwn(warningMarkerKeys, warning.code) ? warningMarkerKeys[warning.code as TitleWarningCode] : null;
+    return (
+      <span className="rendered-marker rendered-marker--warning" title={text.text}>
+        {key === null ? text.label : t(key)}
+      </span>
+    );
+  };
   return [
     {
       id: 'url',
@@ -48,15 +67,17 @@ export function titleColumns({ t, format, errorText }: ColumnContext): TitleColu
       width: 320,
       minWidth: 140,
       sortable: true,
+      // The title gives way (cut with an ellipsis) before its markers do.
       render: (r) => (
-        <>
+        <span className="title-cell">
           {r.title === null ? <span className="muted">{t('noTitle')}</span> : <span className="cell-title">{r.title}</span>}
           {r.rendered ? (
             <span className="rendered-marker" title={t('renderedMarkerHint')}>
               {t('renderedMarker')}
             </span>
           ) : null}
-        </>
+          {r.warning !== null ? warningMarker(r.warning) : null}
+        </span>
       ),
       text: (r) => r.title,
     },

@@ -115,7 +115,12 @@ it('takes the render settings, and a page that never settles shows its warning i
     await waitForRunEnd(page, 1, 60_000);
     const row = page.getByRole('grid').locator('[role="row"]', { hasText: /tick \d+/ });
     await poll(() => row.count()).toBe(1);
-    await expect(row.locator('.rendered-marker').textContent()).resolves.toBe(zh ? '已渲染' : 'rendered');
+    await expect(row.locator('.rendered-marker:not(.rendered-marker--warning)').textContent()).resolves.toBe(zh ? '已渲染' : 'rendered');
+    // The warning's short name beside it, its sentence on hover.
+    const marker = row.locator('.rendered-marker--warning');
+    await expect(marker.textContent()).resolves.toBe(zh ? '未稳定' : 'unsettled');
+    await expect(marker.getAttribute('title')).resolves.toMatch(zh ? /^2 秒后标题仍在变化/ : /^The title was still changing, or requests were still going, after 2 seconds/);
+    await shot(page, `render-unsettled-row-${name}`);
     await row.getByText(/^tick \d+$/).click();
     const details = page.getByRole('complementary', { name: zh ? '详细信息' : 'Details' });
     await expect(details.locator('.details__row', { hasText: zh ? 'HTML 中的标题' : 'Title in the HTML' }).locator('dd').textContent()).resolves.toBe('Loading…');
