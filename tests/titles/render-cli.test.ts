@@ -17,7 +17,13 @@ let server: Server;
 let base: string;
 beforeAll(async () => {
   server = createServer((request, response) => {
-    const body = request.url?.startsWith('/spa') === true ? '<title>React App</title><div id="root"></div><script>document.title = "Dashboard — =SUM(1)"</script>' : '<title>Plain page</title>';
+    const body =
+      request.url?.startsWith('/spa') === true
+        ? '<title>React App</title><div id="root"></div><script>document.title = "Dashboard — =SUM(1)"</script>'
+        : request.url?.startsWith('/shell') === true
+          ? // A real-looking title, a head script and an empty mount point: a body signal (render/body-signals.ts).
+            '<title>Acme Shop</title><script>addEventListener("DOMContentLoaded", () => { document.title = "Acme Shop — Orders"; })</script><div id="root"></div>'
+          : '<title>Plain page</title>';
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -74,25 +80,28 @@ describe('titlewave titles --render', () => {
 
   it('auto without a browser keeps static titles, says so once, and marks the pages that needed one', async () => {
     const out = join(work, 'no-browser.jsonl');
-    const { code, stderr } = await inProcess(['titles', urlFile([`${base}/spa`, `${base}/spa?2`, `${base}/plain`]), '-o', out]);
+    const { code, stderr } = await inProcess(['titles', urlFile([`${base}/spa`, `${base}/spa?2`, `${base}/plain`, `${base}/shell`]), '-o', out]);
     expect(code).toBe(0);
     expect(stderr.match(/no Chromium or Chrome was found/g)).toHaveLength(1);
     const records = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as TitleRecord).sort((a, b) => a.index - b.index);
+    // A body signal is not looked for without a browser: the shell's title may well be its real one.
     expect(records.map((r) => [r.title, r.rendered, r.warning?.code ?? null])).toEqual([
       ['React App', false, 'RENDER_UNAVAILABLE'],
       ['React App', false, 'RENDER_UNAVAILABLE'],
       ['Plain page', false, null],
+      ['Acme Shop', false, null],
     ]);
   });
 
   it('renders the app shell in the browser given by --browser, and the CSV carries the new columns', async () => {
     const out = join(work, 'rendered.csv');
-    const { code, stderr } = await inProcess(['titles', urlFile([`${base}/spa`, `${base}/plain`]), '--browser', '/usr/bin/chromium', '-o', out]);
+    const { code, stderr } = await inProcess(['titles', urlFile([`${base}/spa`, `${base}/plain`, `${base}/shell`]), '--browser', '/usr/bin/chromium', '-o', out]);
     expect(code, stderr).toBe(0);
     const rows = (parse(readFileSync(out, 'utf8').replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[]).sort((a, b) => Number(a.index) - Number(b.index));
     expect(rows.map((row) => [row.title, row.staticTitle, row.rendered, row.warningCode])).toEqual([
       ['Dashboard — =SUM(1)', 'React App', 'true', ''],
       ['Plain page', 'Plain page', 'false', ''],
+      ['Acme Shop — Orders', 'Acme Shop', 'true', ''],
     ]);
     expect(Number(rows[0]?.renderMs)).toBeGreaterThan(0);
   }, 60_000);
