@@ -69,6 +69,7 @@ export class PageReader {
   /** The page's first bytes, as taken (views, not copies), while they may be needed for body signals; else null. */
   #kept: Uint8Array[] | null = null;
   #keptLength = 0;
+  readonly #signalBytes: number;
   #bodySignal: BodySignal | null = null;
 
   /**
@@ -79,9 +80,11 @@ export class PageReader {
     url: string,
     contentType: ContentType | null,
     private readonly maxBytes: number,
-    private readonly signalBytes = 0,
+    signalBytes = 0,
   ) {
-    if (signalBytes > 0) this.#kept = [];
+    // Never more than the page's cap.
+    this.#signalBytes = Math.min(signalBytes, maxBytes);
+    if (this.#signalBytes > 0) this.#kept = [];
     this.#parser = new HeadParser(url);
     this.#unknownType = isUnknownType(contentType);
     const charset = contentType?.charset ?? null;
@@ -113,10 +116,10 @@ export class PageReader {
   push(chunk: Uint8Array, parse = true): void {
     if (!this.wantsMore || chunk.length === 0) return;
     if (this.#phase === 'signals') {
-      if (chunk.length > this.signalBytes - this.bytes) chunk = chunk.subarray(0, this.signalBytes - this.bytes);
+      if (chunk.length > this.#signalBytes - this.bytes) chunk = chunk.subarray(0, this.#signalBytes - this.bytes);
       this.bytes += chunk.length;
       this.#keep(chunk);
-      if (this.bytes >= this.signalBytes) this.#phase = 'done';
+      if (this.bytes >= this.#signalBytes) this.#phase = 'done';
       return;
     }
     const room = this.maxBytes - this.bytes;
@@ -227,7 +230,7 @@ export class PageReader {
 
   #keep(chunk: Uint8Array): void {
     const kept = this.#kept as Uint8Array[];
-    const room = this.signalBytes - this.#keptLength;
+    const room = this.#signalBytes - this.#keptLength;
     if (room <= 0) return;
     const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
     this.#keptLength += piece.length;
@@ -285,7 +288,7 @@ export class PageReader {
       this.#queued = 0;
       // A page whose head holds no script gives no body signal (render/body-signals.ts): its bytes are let go.
       if (this.#kept !== null && !this.#parser.sawScript) this.#kept = null;
-      this.#phase = this.#kept !== null && this.#parser.complete && !this.#inputEnded && this.bytes < this.signalBytes ? 'signals' : 'done';
+      this.#phase = this.#kept !== null && this.#parser.complete && !this.#inputEnded && this.bytes < this.#signalBytes ? 'signals' : 'done';
     }
   }
 }

@@ -118,7 +118,7 @@ describe('list-mode settings in runs', () => {
     );
     const { services, updates } = await newServices(dataDir);
     const [run] = await services.invoke('history.list', []);
-    expect(run?.settings).toEqual({ ...oldSettings, render: 'auto', proxy: 'environment', robots: 'ignore', rate: null });
+    expect(run?.settings).toEqual({ ...oldSettings, render: 'auto', renderers: 2, renderTimeoutMs: 10_000, proxy: 'environment', robots: 'ignore', rate: null });
     await services.invoke('history.resume', [id]);
     await expect.poll(() => updates.some((update) => update.runId === id && update.state === 'done'), { timeout: 20_000 }).toBe(true);
     const loaded = await services.invoke('history.load', [id]);

@@ -106,6 +106,14 @@ describe('the page reader and body signals', () => {
     expect(reader.end()).toMatchObject({ title: 'My Shop', bodySignal: null, cappedBy: null });
   });
 
+  it('reads no further than the page cap, however many bytes body signals would look at', () => {
+    const reader = new PageReader('http://example.test/', parseContentType('text/html; charset=utf-8'), 2048, bodySignalBytes);
+    const bytes = utf8(shell('My Shop', script, '<p>' + 'x'.repeat(10_000) + '</p><div id="root"></div>'));
+    for (let at = 0; at < bytes.length && reader.wantsMore; at += 512) reader.push(bytes.subarray(at, at + 512));
+    expect(reader.bytes).toBe(2048);
+    expect(reader.end()).toMatchObject({ title: 'My Shop', bodySignal: null, cappedBy: null });
+  });
+
   it('keeps the title, whatever it finds', () => {
     expect(read(shell('Acme &amp; Co', script, '<div id="root"></div>'), bodySignalBytes, 7)).toMatchObject({ title: 'Acme & Co', bodySignal: 'mount-point', titleRead: true });
   });
