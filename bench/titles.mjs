@@ -183,7 +183,11 @@ async function correctness(work, log) {
 
   const oursOut = join(work, 'corpus.ours.jsonl');
   await run(process.execPath, [cli, 'titles', list, '--retries', '0', '--output', oursOut, '--force']);
-  const ours = readJsonl(oursOut).filter((r) => r.title === expected.get(r.url)).length;
+  const oursRecords = readJsonl(oursOut);
+  const ours = oursRecords.filter((r) => r.title === expected.get(r.url)).length;
+  for (const r of oursRecords) {
+    if (r.title !== expected.get(r.url)) log(`correctness: ours wrong on ${decodeURIComponent(r.url.split('/case/')[1])}: ${JSON.stringify(r.title)} (static ${JSON.stringify(r.staticTitle)}, rendered ${r.rendered}${r.warning ? `, ${r.warning.code}` : ''}), Chromium ${JSON.stringify(expected.get(r.url))}`);
+  }
 
   const peerOut = join(work, 'corpus.peer.jsonl');
   await run(python, [peer, list, '16', '8'], { stdoutFile: peerOut });

@@ -24,6 +24,8 @@ export const BLANK_TIMEOUT_MS = 2_000;
  * page's world; 999 is Electron's preload world, unused without a preload.)
  */
 export const TITLE_WORLD_ID = 1_001;
+/** The title as records have it: null when the document has no HTML <title> element (document.title is "" then). */
+export const TITLE_SCRIPT = "document.getElementsByTagNameNS('http://www.w3.org/1999/xhtml', 'title').length === 0 ? null : document.title";
 
 /**
  * Request types that cannot change a title, cost bandwidth, or reach out for the page: images, fonts, media and
@@ -323,7 +325,7 @@ class HiddenWindowRenderer implements PageRenderer {
         contents.off('render-process-gone', onGone);
         resolve(outcome);
       };
-      const result = (title: string, settled: boolean): RenderResult => ({
+      const result = (title: string | null, settled: boolean): RenderResult => ({
         title,
         settled,
         ms: Math.max(0, Math.round(performance.now() - started)),
@@ -389,13 +391,13 @@ class HiddenWindowRenderer implements PageRenderer {
         if (done) return;
         let read: unknown;
         try {
-          read = await within(contents.executeJavaScriptInIsolatedWorld(TITLE_WORLD_ID, [{ code: 'document.title' }]) as Promise<unknown>, TITLE_READ_TIMEOUT_MS);
+          read = await within(contents.executeJavaScriptInIsolatedWorld(TITLE_WORLD_ID, [{ code: TITLE_SCRIPT }]) as Promise<unknown>, TITLE_READ_TIMEOUT_MS);
         } catch {
           // The contents went away (destroyed with the app) as the page settled.
           read = undefined;
         }
         // A page that cannot answer now (a script loop) keeps its announced title, and its window is replaced.
-        if (typeof read === 'string') finish({ result: result(read, true), reusable: true });
+        if (typeof read === 'string' || read === null) finish({ result: result(read, true), reusable: true });
         else finish({ result: result(announcedTitle, true), reusable: false });
       });
 

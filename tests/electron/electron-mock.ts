@@ -26,6 +26,8 @@ export class FakeWebContents extends EventEmitter {
   stopped = 0;
   /** What `document.title` answers in the title world; null: the page never answers (a script loop). */
   documentTitle: string | null = '';
+  /** Whether the document has an HTML <title> element (without one, the title script answers null). */
+  titleElement = true;
   readonly scriptsRun: { worldId: number; code: string }[] = [];
   /** about:blank never finishes loading (a stuck window). */
   blankHangs = false;
@@ -80,7 +82,7 @@ export class FakeWebContents extends EventEmitter {
     if (this.destroyed) throw new Error('Object has been destroyed');
     for (const script of scripts) this.scriptsRun.push({ worldId, code: script.code });
     const title = this.documentTitle;
-    return title === null ? new Promise(() => undefined) : Promise.resolve(title);
+    return title === null ? new Promise(() => undefined) : Promise.resolve(this.titleElement ? title : null);
   }
 
   send(channel: string, payload: unknown): void {

@@ -8,7 +8,7 @@ import type { RenderRequest } from '../../src/titles/render/renderer.js';
 
 vi.mock('electron', async () => (await import('./electron-mock.js')).electronModule);
 
-const { createHiddenWindowRenderer, isRenderContents, isRequestBlocked, BLANK_TIMEOUT_MS, RENDER_PARTITION, TITLE_READ_TIMEOUT_MS, TITLE_WORLD_ID } = await import(
+const { createHiddenWindowRenderer, isRenderContents, isRequestBlocked, BLANK_TIMEOUT_MS, RENDER_PARTITION, TITLE_READ_TIMEOUT_MS, TITLE_SCRIPT, TITLE_WORLD_ID } = await import(
   '../../electron/page-renderer.js'
 );
 const electron = await import('./electron-mock.js');
@@ -270,7 +270,20 @@ describe('settle and deadline', () => {
     expect(render.error).toBeUndefined();
     expect(render.value).toMatchObject({ title: 'Inbox (3)', settled: true, finalUrl: PAGE });
     expect(render.value?.ms).toBe(3_800);
-    expect(contents.scriptsRun).toEqual([{ worldId: TITLE_WORLD_ID, code: 'document.title' }]);
+    expect(contents.scriptsRun).toEqual([{ worldId: TITLE_WORLD_ID, code: TITLE_SCRIPT }]);
+  });
+
+  it('answers null for a document with no HTML <title> element, as records say for a static page', async () => {
+    const pages = renderer({ renderers: 1 });
+    const render = watch(pages.render(request()));
+    const window = windowAt(0);
+    window.webContents.titleElement = false;
+    loadPage(window);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(render.error).toBeUndefined();
+    expect(render.value).toMatchObject({ title: null, settled: true });
+    // The script asks for the HTML namespace's <title>: an SVG <title> is not the document's.
+    expect(TITLE_SCRIPT).toContain("getElementsByTagNameNS('http://www.w3.org/1999/xhtml', 'title')");
   });
 
   it('waits for the document to stop loading, and counts a redirected request once', async () => {

@@ -32,6 +32,10 @@ const pages: Record<string, string> = {
   '/popup': html('<title></title>', `<script>window.open('/popup-target'); document.title = 'Opened a popup';</script>`),
   '/file': html('<title></title>', `<script>document.title = 'Before file'; location.href = 'file:///etc/hostname';</script>`),
   '/real': html('<title>Acme — Home</title>', `<script>document.title = 'Changed by script';</script>`),
+  // No HTML <title> before or after scripts (an SVG one is not the document's): null, as for a static page; an empty
+  // one stays ''.
+  '/no-title': html('', `<svg><title>An icon</title></svg><script>document.body.dataset.ran = '1';</script>`),
+  '/empty-title': html('<title></title>', `<script>document.body.dataset.ran = '1';</script>`),
   // Real-looking static titles, with a script in the head: the body decides (render/body-signals.ts).
   '/shell-mount': html('<title>Acme Shop</title><script defer src="/shell.js"></script>', '<div id="root"></div>'),
   '/shell-noscript': html('<title>我的商店</title><script defer src="/shell.js"></script>', '<noscript>您需要启用 JavaScript 才能运行此应用。</noscript><main></main>'),
@@ -156,6 +160,9 @@ describe('render mode in Chromium', () => {
   it('always renders pages with a real static title too; never renders none', async () => {
     const always = await run(['/real', '/after-load'], { render: 'always' });
     expect(always.get('/real')).toMatchObject({ title: 'Changed by script', staticTitle: 'Acme — Home', rendered: true });
+    const none = await run(['/no-title', '/empty-title'], { render: 'always' });
+    expect(none.get('/no-title')).toMatchObject({ title: null, staticTitle: null, rendered: true, warning: null });
+    expect(none.get('/empty-title')).toMatchObject({ title: '', staticTitle: '', rendered: true, warning: null });
     const never = await run(['/real', '/after-load'], { render: 'never' });
     expect(never.get('/after-load')).toMatchObject({ title: '', staticTitle: '', rendered: false, warning: null });
   }, 120_000);

@@ -11,6 +11,8 @@
 import { chromium, type Browser, type BrowserContext, type Page, type Request as PlaywrightRequest, type Route } from 'playwright-core';
 import { SettleTracker, SETTLE_QUIET_MS, within, type PageRenderer, type RenderRequest, type RenderResult } from './renderer.js';
 
+const XHTML = 'http://www.w3.org/1999/xhtml';
+
 /** Resource types never fetched: a title never depends on them, and they are most of a page's bytes. */
 export const BLOCKED_RESOURCE_TYPES: ReadonlySet<string> = new Set(['image', 'font', 'media']);
 /** How often the title is read while the page settles. */
@@ -214,7 +216,10 @@ export class PlaywrightRenderer implements PageRenderer {
   async #answer(page: Page, lastTitle: string, settled: boolean, started: number, placeholder: (title: string) => boolean): Promise<RenderResult> {
     const read = await within(page.title(), lastReadMs);
     const title = read === undefined || placeholder(read) ? lastTitle : read;
-    return { title, settled, ms: performance.now() - started, finalUrl: page.url() };
+    // "" is an empty <title> or none at all; a record says null for none, as for a static page. Locators query in
+    // Playwright's utility world, out of the page scripts' reach.
+    const none = title === '' && (await within(page.locator(`xpath=//*[local-name()="title" and namespace-uri()="${XHTML}"]`).count(), lastReadMs)) === 0;
+    return { title: none ? null : title, settled, ms: performance.now() - started, finalUrl: page.url() };
   }
 
   async close(): Promise<void> {

@@ -26,8 +26,11 @@ export interface RenderRequest {
 }
 
 export interface RenderResult {
-  /** `document.title` when the page settled, or at the deadline. */
-  title: string;
+  /**
+   * `document.title` when the page settled, or at the deadline; null when the document has no HTML <title> element
+   * (document.title is then "", which records keep for an empty title).
+   */
+  title: string | null;
   /** False when the deadline came first (the record then carries a warning that the title did not settle). */
   settled: boolean;
   /** From the start of the load to the answer. */
