@@ -7,7 +7,6 @@
  * site may be in trouble. Redirects are followed (up to 5); at most 500 KiB of it is read. Node only.
  */
 import zlib from 'node:zlib';
-import robotsParserModule from 'robots-parser';
 import { failure, type Failure } from './errors.js';
 import { fetchSmall, SmallFetchError, type SmallFetchOptions } from './fetch-small.js';
 import { errorMessage } from '../errors.js';
@@ -28,7 +27,11 @@ interface Robot {
   getCrawlDelay(ua?: string): number | undefined;
   getSitemaps(): string[];
 }
-export const robotsParser = robotsParserModule as unknown as (url: string, text: string) => Robot;
+/** robots-parser, loaded the first time a robots.txt is read (runs that read none do not pay for it at start-up). */
+export async function loadRobotsParser(): Promise<(url: string, text: string) => Robot> {
+  const module = await import('robots-parser');
+  return module.default as unknown as (url: string, text: string) => Robot;
+}
 
 /** What robots.txt says for one origin. */
 interface RobotsEntry {
@@ -151,7 +154,7 @@ export class RobotsRules {
       entry = { robot: null, disallowAll: null, crawlDelayMs: 0, size: 64 };
     } else {
       const text = decode(answer.body, answer.encoding);
-      const robot = robotsParser(robotsUrl, text);
+      const robot = (await loadRobotsParser())(robotsUrl, text);
       const delay = robot.getCrawlDelay(this.token);
       entry = { robot, disallowAll: null, crawlDelayMs: typeof delay === 'number' && Number.isFinite(delay) && delay > 0 ? delay * 1000 : 0, size: 64 + text.length };
     }

@@ -14,10 +14,10 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { SaxesParser, type SaxesTagNS } from 'saxes';
+import type { SaxesParser, SaxesTagNS } from 'saxes';
 import type { Dispatcher } from 'undici';
 import { fetchSmall, SmallFetchError, withoutCredentialHeaders } from './fetch-small.js';
-import { robotsParser } from './robots.js';
+import { loadRobotsParser } from './robots.js';
 import { errorMessage } from '../errors.js';
 
 export interface SitemapLimits {
@@ -153,6 +153,8 @@ async function* inflated(chunks: AsyncIterable<Buffer>, limits: SitemapLimits, t
  * reach the run before the file is read to its end.
  */
 async function* parseFile(file: OpenedFile, limits: SitemapLimits, totals: { bytes: number }): AsyncGenerator<Found> {
+  // Loaded when a sitemap is read, not at every run's start-up.
+  const [{ SaxesParser: Parser }, robotsParser] = await Promise.all([import('saxes'), loadRobotsParser()]);
   const bytes = inflated(file.chunks, limits, totals);
   const decoder = new TextDecoder('utf-8');
   let kind: 'xml' | 'robots' | 'text' | null = null;
@@ -165,7 +167,7 @@ async function* parseFile(file: OpenedFile, limits: SitemapLimits, totals: { byt
   let locTooLong = false;
 
   const startXml = (): SaxesParser<{ xmlns: true }> => {
-    const xml = new SaxesParser({ xmlns: true, position: true });
+    const xml = new Parser({ xmlns: true, position: true });
     // Element path by local name; the sitemap vocabulary only counts in the root's namespace.
     const path: string[] = [];
     let rootKind: 'urlset' | 'sitemapindex' | null = null;
