@@ -67,6 +67,20 @@ function extensionOf(name: string): string | null {
 
 export function createHostHandlers(deps: HostDependencies): HostHandlers {
   const t = (key: Parameters<typeof shellText>[1]) => shellText(deps.getLanguage(), key);
+  /** The save dialog, in the documents folder, filtered by the name's extension; false when the user cancels. */
+  const saveAs = async (suggestedName: string, data: string | Buffer): Promise<boolean> => {
+    const name = safeFileName(suggestedName);
+    const extension = extensionOf(name);
+    const result = await deps.dialogs.showSave({
+      title: t('exportTitle'),
+      defaultPath: join(deps.documentsDir, name),
+      filters: extension ? [{ name: extension.toUpperCase(), extensions: [extension] }, { name: t('allFiles'), extensions: ['*'] }] : [],
+      properties: ['createDirectory', 'showOverwriteConfirmation'],
+    });
+    if (result.canceled || !result.filePath) return false;
+    await writeTextFileAtomic(result.filePath, data);
+    return true;
+  };
 
   return {
     async 'app.info'() {
@@ -100,17 +114,7 @@ export function createHostHandlers(deps: HostDependencies): HostHandlers {
     },
 
     async 'dialog.saveText'({ suggestedName, text }) {
-      const name = safeFileName(suggestedName);
-      const extension = extensionOf(name);
-      const result = await deps.dialogs.showSave({
-        title: t('exportTitle'),
-        defaultPath: join(deps.documentsDir, name),
-        filters: extension ? [{ name: extension.toUpperCase(), extensions: [extension] }, { name: t('allFiles'), extensions: ['*'] }] : [],
-        properties: ['createDirectory', 'showOverwriteConfirmation'],
-      });
-      if (result.canceled || !result.filePath) return false;
-      await writeTextFileAtomic(result.filePath, text);
-      return true;
+      return saveAs(suggestedName, text);
     },
 
     async 'dialog.openSitemapFile'() {
@@ -129,17 +133,7 @@ export function createHostHandlers(deps: HostDependencies): HostHandlers {
     },
 
     async 'dialog.saveBytes'({ suggestedName, base64 }) {
-      const name = safeFileName(suggestedName);
-      const extension = extensionOf(name);
-      const result = await deps.dialogs.showSave({
-        title: t('exportTitle'),
-        defaultPath: join(deps.documentsDir, name),
-        filters: extension ? [{ name: extension.toUpperCase(), extensions: [extension] }, { name: t('allFiles'), extensions: ['*'] }] : [],
-        properties: ['createDirectory', 'showOverwriteConfirmation'],
-      });
-      if (result.canceled || !result.filePath) return false;
-      await writeTextFileAtomic(result.filePath, Buffer.from(base64, 'base64'));
-      return true;
+      return saveAs(suggestedName, Buffer.from(base64, 'base64'));
     },
 
     async 'dialog.choosePaths'({ folders }) {

@@ -49,9 +49,11 @@ function redirectsCell(record: TitleRecord): string {
   return record.redirects.map((hop) => `${hop.status} ${hop.url}`).join(' -> ');
 }
 
-function csvCells(record: TitleRecord): string[] {
-  const text = (value: string | null): string => (value === null ? '' : neutralise(value));
-  const number = (value: number | null): string => (value === null ? '' : String(value));
+/**
+ * A record's cells in csvColumns order, each made by the writer's own text, number and boolean cell (CSV here, the
+ * .xlsx workbook in xlsx.ts). Records written before render mode have none of its fields: their cells are empty.
+ */
+export function recordCells<T>(record: TitleRecord, text: (value: string | null) => T, number: (value: number | null) => T, boolean: (value: boolean) => T): T[] {
   return [
     number(record.index),
     text(record.url),
@@ -71,12 +73,21 @@ function csvCells(record: TitleRecord): string[] {
     number(record.attempts),
     text(record.error?.code ?? null),
     text(record.error?.message ?? null),
-    text(record.staticTitle),
-    record.rendered ? 'true' : 'false',
-    number(record.renderMs),
+    text(record.staticTitle ?? null),
+    boolean(record.rendered ?? false),
+    number(record.renderMs ?? null),
     text(record.warning?.code ?? null),
     text(record.warning?.message ?? null),
   ];
+}
+
+function csvCells(record: TitleRecord): string[] {
+  return recordCells(
+    record,
+    (value) => (value === null ? '' : neutralise(value)),
+    (value) => (value === null ? '' : String(value)),
+    (value) => (value ? 'true' : 'false'),
+  );
 }
 
 /** The header line, starting with a UTF-8 byte order mark so Excel reads the file as UTF-8 (Chinese titles show right). */

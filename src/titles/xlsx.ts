@@ -6,7 +6,7 @@
  * Node only (exceljs is loaded when a workbook is written).
  */
 import type { Writable } from 'node:stream';
-import { csvColumns } from './format.js';
+import { csvColumns, recordCells } from './format.js';
 import { parseInputLine } from './input.js';
 import type { TitleRecord } from './types.js';
 
@@ -68,32 +68,7 @@ function linkTarget(url: string): string | null {
 
 /** The row of one record, in csvColumns order. */
 function rowOf(record: TitleRecord): ({ richText: { text: string }[] } | number | boolean | null)[] {
-  return [
-    record.index,
-    text(record.url),
-    text(record.finalUrl),
-    record.status,
-    text(record.title),
-    text(record.ogTitle),
-    text(record.description),
-    text(record.canonical),
-    text(record.lang),
-    text(record.contentType),
-    text(record.encoding),
-    text(record.encodingSource),
-    text(record.redirects.map((hop) => `${hop.status} ${hop.url}`).join(' -> ')),
-    record.bytes,
-    record.durationMs,
-    record.attempts,
-    text(record.error?.code ?? null),
-    text(record.error?.message ?? null),
-    // Records written before render mode have none of its fields.
-    text(record.staticTitle ?? null),
-    record.rendered ?? false,
-    record.renderMs ?? null,
-    text(record.warning?.code ?? null),
-    text(record.warning?.message ?? null),
-  ];
+  return recordCells<{ richText: { text: string }[] } | number | boolean | null>(record, text, (value) => value, (value) => value);
 }
 
 export interface XlsxWriter {
