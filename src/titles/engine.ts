@@ -9,7 +9,7 @@ import { defaultTitlesOptions } from './defaults.js';
 import { failure, isRetryableStatus } from './errors.js';
 import { AttemptGroup, runAttempt, withoutCredentials, type AttemptContext, type AttemptResult } from './fetch.js';
 import { EntryIndexer } from './input.js';
-import { DIRECT, ENVIRONMENT, environmentHasProxy } from './list-settings.js';
+import { goesThroughProxy } from './list-settings.js';
 import { createDispatcher, proxySettingProblem } from './proxy.js';
 import { HostPacer, PROXIED_RATE_GUARD_MS, RATE_GUARD_MS, rateWindow } from './rate.js';
 import { CANCELLED, RobotsRules, robotsToken } from './robots.js';
@@ -94,8 +94,7 @@ function checkOptions(options: TitlesOptions): void {
 /** The pace a run's scheduler keeps: requests per second per host, and robots.txt's Crawl-delay when respected. */
 export function pacerFor(options: TitlesOptions, env: NodeJS.ProcessEnv = process.env): HostPacer | null {
   if (options.rate === null && options.robots !== 'respect') return null;
-  const direct = options.proxy === DIRECT || (options.proxy === ENVIRONMENT && !environmentHasProxy(env));
-  return new HostPacer({ perSecond: options.rate, guardMs: direct ? RATE_GUARD_MS : PROXIED_RATE_GUARD_MS });
+  return new HostPacer({ perSecond: options.rate, guardMs: goesThroughProxy(options.proxy, env) ? PROXIED_RATE_GUARD_MS : RATE_GUARD_MS });
 }
 
 /** Request headers: ours, then the user's (any case) on top. */
@@ -430,7 +429,7 @@ export function startTitlesJob(init: TitlesJobInit): TitlesJob {
   // time, each holding a slot of the run and of its host like a request. Pause stops the renders in flight (they
   // start again on resume); cancel ends them.
   const renderSlots = new Slots(options.renderers);
-  const proxiedRun = options.proxy !== DIRECT && (options.proxy !== ENVIRONMENT || environmentHasProxy(process.env));
+  const proxiedRun = goesThroughProxy(options.proxy, process.env);
   let rendererReady: Promise<PageRenderer | null> | null = null;
   let renderPause = new AbortController();
   const renderWith = (): Promise<PageRenderer | null> =>

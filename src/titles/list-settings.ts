@@ -71,3 +71,8 @@ export function environmentProxyProblem(env: Readonly<Record<string, string | un
 export function environmentHasProxy(env: Readonly<Record<string, string | undefined>>): boolean {
   return ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY'].some((name) => (env[name]?.trim() ?? '') !== '');
 }
+
+/** Whether a run with this proxy setting can send requests through a proxy (a URL, or one the environment names). */
+export function goesThroughProxy(setting: string, env: Readonly<Record<string, string | undefined>>): boolean {
+  return setting !== DIRECT && (setting !== ENVIRONMENT || environmentHasProxy(env));
+}

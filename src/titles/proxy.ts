@@ -200,7 +200,8 @@ function isLoopback(hostname: string): boolean {
  * unset (as curl reads them; the lower-case name first), directly for NO_PROXY's hosts and loopback.
  */
 class EnvironmentDispatcher extends Dispatcher {
-  readonly #direct: Dispatcher;
+  /** Where requests go that no proxy takes (also the whole dispatcher when the environment names no proxy). */
+  readonly direct: Dispatcher;
   readonly #http: Dispatcher | null;
   readonly #https: Dispatcher | null;
   readonly #noProxy: NoProxyEntry[] | 'all';
@@ -213,7 +214,7 @@ class EnvironmentDispatcher extends Dispatcher {
     };
     const all = read('all_proxy');
     const build = (value: string | undefined): Dispatcher | null => (value === undefined ? null : proxyDispatcher(parseProxyUrl(withScheme(value)), options));
-    this.#direct = new Agent(agentOptions(options));
+    this.direct = new Agent(agentOptions(options));
     this.#http = build(read('http_proxy') ?? all);
     const https = read('https_proxy');
     this.#https = https !== undefined ? build(https) : all !== undefined && read('http_proxy') === undefined ? this.#http : build(all);
@@ -226,11 +227,9 @@ class EnvironmentDispatcher extends Dispatcher {
   }
 
   #route(origin: string): Dispatcher {
-    // No proxy in the environment (the usual case): no URL to parse per request.
-    if (this.#http === null && this.#https === null) return this.#direct;
     const url = new URL(origin);
     const proxy = url.protocol === 'https:' ? this.#https : this.#http;
-    if (proxy === null || isLoopback(url.hostname) || this.#bypass(url)) return this.#direct;
+    if (proxy === null || isLoopback(url.hostname) || this.#bypass(url)) return this.direct;
     return proxy;
   }
 
@@ -265,7 +264,7 @@ class EnvironmentDispatcher extends Dispatcher {
   }
 
   async #all(each: (dispatcher: Dispatcher) => Promise<void>): Promise<void> {
-    const distinct = new Set([this.#direct, this.#http, this.#https].filter((dispatcher) => dispatcher !== null));
+    const distinct = new Set([this.direct, this.#http, this.#https].filter((dispatcher) => dispatcher !== null));
     await Promise.all([...distinct].map((dispatcher) => each(dispatcher).catch(() => undefined)));
   }
 }
@@ -278,7 +277,8 @@ export function createDispatcher(setting: ProxySetting, options: ConnectionOptio
   if (setting === DIRECT) return { dispatcher: new Agent(agentOptions(options)), proxied: false };
   if (setting === ENVIRONMENT) {
     const dispatcher = new EnvironmentDispatcher(env, options);
-    return { dispatcher, proxied: dispatcher.proxied };
+    // No proxy named: the plain Agent, without a routing layer in front of every request.
+    return dispatcher.proxied ? { dispatcher, proxied: true } : { dispatcher: dispatcher.direct, proxied: false };
   }
   return { dispatcher: proxyDispatcher(parseProxyUrl(setting), options), proxied: true };
 }
