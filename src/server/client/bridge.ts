@@ -248,26 +248,22 @@ function browserLanguage(): Language {
 
 /**
  * A hidden file input, clicked synchronously: browsers open a file chooser only inside a user activation, so this
- * must run in the same task as the click that called `invoke`. Resolves null when the user cancels.
+ * must run in the same task as the click that called `invoke`. Resolves with the files picked, or null when the user cancels.
  */
-function openTextFiles(): Promise<{ name: string; text: string }[] | null> {
+function chooseFiles(accept: string, multiple: boolean): Promise<File[] | null> {
   const input = document.createElement('input');
   input.type = 'file';
-  input.multiple = true;
-  input.accept = '.txt,.csv,text/plain,text/csv';
+  input.multiple = multiple;
+  input.accept = accept;
   input.hidden = true;
   document.body.append(input);
-  const result = new Promise<{ name: string; text: string }[] | null>((resolve, reject) => {
+  const chosen = new Promise<File[] | null>((resolve) => {
     input.addEventListener(
       'change',
       () => {
         const files = [...(input.files ?? [])];
         input.remove();
-        if (files.length === 0) return resolve(null);
-        // Decoded as the desktop app and the CLI do (UTF-16 by its byte order mark), not with file.text() (UTF-8 only).
-        Promise.all(files.map(async (file) => ({ name: file.name, text: decodeTextFile(new Uint8Array(await file.arrayBuffer()), file.name) }))).then(resolve, (error: unknown) =>
-          reject(new Error(`Could not read the file: ${errorMessage(error)}`)),
-        );
+        resolve(files.length === 0 ? null : files);
       },
       { once: true },
     );
@@ -281,7 +277,19 @@ function openTextFiles(): Promise<{ name: string; text: string }[] | null> {
     );
   });
   input.click();
-  return result;
+  return chosen;
+}
+
+/** URL lists the user picks (chooseFiles runs before the first await, inside the click's activation). */
+async function openTextFiles(): Promise<{ name: string; text: string }[] | null> {
+  const files = await chooseFiles('.txt,.csv,text/plain,text/csv', true);
+  if (files === null) return null;
+  try {
+    // Decoded as the desktop app and the CLI do (UTF-16 by its byte order mark), not with file.text() (UTF-8 only).
+    return await Promise.all(files.map(async (file) => ({ name: file.name, text: decodeTextFile(new Uint8Array(await file.arrayBuffer()), file.name) })));
+  } catch (error) {
+    throw new Error(`Could not read the file: ${errorMessage(error)}`);
+  }
 }
 
 /** Bytes as base64, in slices (String.fromCharCode over megabytes at once would overflow the stack). */
@@ -292,38 +300,15 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 /** A sitemap file the user picks (read as bytes: it may be gzip), like openTextFiles inside the click's activation. */
-function openSitemapFile(): Promise<{ name: string; base64: string } | null> {
-  const input = document.createElement('input');
-  input.type = 'file';
-  input.accept = '.xml,.gz,.txt,application/xml,text/xml,application/gzip,text/plain';
-  input.hidden = true;
-  document.body.append(input);
-  const result = new Promise<{ name: string; base64: string } | null>((resolve, reject) => {
-    input.addEventListener(
-      'change',
-      () => {
-        const file = input.files?.[0];
-        input.remove();
-        if (file === undefined) return resolve(null);
-        if (file.size > MAX_SITEMAP_UPLOAD_BYTES) return reject(new Error(`${file.name} is over ${MAX_SITEMAP_UPLOAD_BYTES / 2 ** 20} MiB`));
-        file.arrayBuffer().then(
-          (buffer) => resolve({ name: file.name, base64: toBase64(new Uint8Array(buffer)) }),
-          (error: unknown) => reject(new Error(`Could not read the file: ${errorMessage(error)}`)),
-        );
-      },
-      { once: true },
-    );
-    input.addEventListener(
-      'cancel',
-      () => {
-        input.remove();
-        resolve(null);
-      },
-      { once: true },
-    );
-  });
-  input.click();
-  return result;
+async function openSitemapFile(): Promise<{ name: string; base64: string } | null> {
+  const file = (await chooseFiles('.xml,.gz,.txt,application/xml,text/xml,application/gzip,text/plain', false))?.[0];
+  if (file === undefined) return null;
+  if (file.size > MAX_SITEMAP_UPLOAD_BYTES) throw new Error(`${file.name} is over ${MAX_SITEMAP_UPLOAD_BYTES / 2 ** 20} MiB`);
+  try {
+    return { name: file.name, base64: toBase64(new Uint8Array(await file.arrayBuffer())) };
+  } catch (error) {
+    throw new Error(`Could not read the file: ${errorMessage(error)}`);
+  }
 }
 
 /** Download bytes (an .xlsx export) under the suggested name. */
