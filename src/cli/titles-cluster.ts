@@ -12,7 +12,8 @@ import type { RedisTarget } from '../cluster/connection.js';
 
 /** Parses the URL and checks the server before the command touches any file (a bad URL or server exits 1). */
 export async function prepareClusterTitles(url: string): Promise<RedisTarget> {
-  const { parseRedisUrl, checkRedis } = await import('../cluster/index.js');
+  // The modules themselves, not src/cluster/index.js: that one also loads the worker side and with it the HTTP client.
+  const { parseRedisUrl, checkRedis } = await import('../cluster/connection.js');
   const target = parseRedisUrl(url);
   await checkRedis(target);
   return target;
@@ -37,7 +38,7 @@ export function runIdForOutput(output: string | undefined): string | null {
 export async function startClusterTitles(
   init: TitlesJobInit & { target: RedisTarget; output: string | undefined; resume: boolean; settled?: () => Promise<void>; notice: (message: string) => void },
 ): Promise<TitlesJob & { cancelEverywhere(): Promise<void> }> {
-  const { ClusterTitlesRun } = await import('../cluster/index.js');
+  const { ClusterTitlesRun } = await import('../cluster/titles-producer.js');
   const runId = runIdForOutput(init.output);
   const run = await ClusterTitlesRun.start({
     target: init.target,

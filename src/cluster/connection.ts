@@ -4,7 +4,8 @@
  * common misconfiguration into one clear line within seconds: unreachable, wrong or missing password, TLS failure,
  * a Redis that evicts keys, and a Redis used by Titlewave of another schema version.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { Redis } from './bullmq.js';
 import { ClusterError } from './errors.js';
 import { keys, SCHEMA_VERSION } from './schema.js';
 import { errorMessage } from '../errors.js';

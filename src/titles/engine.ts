@@ -5,19 +5,19 @@
  */
 import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { defaultTitlesOptions } from './defaults.js';
 import { failure, isRetryableStatus } from './errors.js';
 import { AttemptGroup, runAttempt, withoutCredentials, type AttemptContext, type AttemptResult } from './fetch.js';
 import { EntryIndexer } from './input.js';
 import { goesThroughProxy } from './list-settings.js';
-import { createDispatcher, proxySettingProblem } from './proxy.js';
-import { HostPacer, PROXIED_RATE_GUARD_MS, RATE_GUARD_MS, rateWindow } from './rate.js';
+import { createDispatcher } from './proxy.js';
+import { HostPacer, PROXIED_RATE_GUARD_MS, RATE_GUARD_MS } from './rate.js';
 import { CANCELLED, RobotsRules, robotsToken } from './robots.js';
 import { renderReason } from './render/auto.js';
 import { bodySignalBytes, type BodySignal } from './render/body-signals.js';
 import type { PageRenderer, RenderResult } from './render/renderer.js';
 import { HostScheduler } from './scheduler.js';
-import type { RecordError, TitleErrorCode, TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from './types.js';
+import { emptyRecord, invalidEntryRecord, resolveTitlesOptions } from './options.js';
+import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from './types.js';
 import { errorMessage } from '../errors.js';
 
 export { defaultTitlesOptions } from './defaults.js';
@@ -66,6 +66,8 @@ export interface TitlesJob {
 
 type Entry = FetchEntry;
 
+export { invalidEntryRecord, resolveTitlesOptions } from './options.js';
+
 /** RENDER_UNAVAILABLE's sentence in a run that goes through a proxy (renderer/titles/error-text.ts knows it). */
 export const proxiedRenderMessage = 'this page needs a browser engine to show its title, and render mode does not go through a proxy';
 
@@ -74,22 +76,6 @@ const loopDelayResolutionMs = 2;
 /** Completions per 100 ms over the last 5 s give the rate. */
 const rateBuckets = 50;
 const rateBucketMs = 100;
-
-function checkOptions(options: TitlesOptions): void {
-  const positive = ['concurrency', 'perHost', 'timeoutMs', 'maxBodyBytes', 'renderers', 'renderTimeoutMs'] as const;
-  for (const key of positive) {
-    if (!Number.isFinite(options[key]) || options[key] < 1) throw new RangeError(`titles option ${key} must be at least 1 (got ${options[key]})`);
-  }
-  const nonNegative = ['retries', 'maxRedirects', 'retryBaseMs', 'maxRetryDelayMs'] as const;
-  for (const key of nonNegative) {
-    if (!Number.isFinite(options[key]) || options[key] < 0) throw new RangeError(`titles option ${key} must be 0 or more (got ${options[key]})`);
-  }
-  if (!['auto', 'never', 'always'].includes(options.render)) throw new RangeError(`titles option render must be auto, never or always (got ${String(options.render)})`);
-  if (options.rate !== null) rateWindow(options.rate);
-  if (options.robots !== 'respect' && options.robots !== 'ignore') throw new RangeError(`titles option robots must be respect or ignore (got ${String(options.robots)})`);
-  const proxyProblem = proxySettingProblem(options.proxy);
-  if (proxyProblem !== null) throw new RangeError(`titles option proxy: ${proxyProblem}`);
-}
 
 /** The pace a run's scheduler keeps: requests per second per host, and robots.txt's Crawl-delay when respected. */
 export function pacerFor(options: TitlesOptions, env: NodeJS.ProcessEnv = process.env): HostPacer | null {
@@ -107,32 +93,6 @@ function requestHeaders(options: TitlesOptions): string[] {
   for (const [name, value] of Object.entries(options.headers)) headers[name.toLowerCase()] = value;
   // Flat [name, value, ...]: the cheapest form for undici to write, request after request.
   return Object.entries(headers).flat();
-}
-
-function emptyRecord(entry: { index: number; line: string }, error: RecordError<TitleErrorCode> | null): TitleRecord {
-  return {
-    index: entry.index,
-    url: entry.line,
-    finalUrl: null,
-    status: null,
-    title: null,
-    ogTitle: null,
-    description: null,
-    canonical: null,
-    lang: null,
-    contentType: null,
-    encoding: null,
-    encodingSource: null,
-    redirects: [],
-    bytes: 0,
-    durationMs: 0,
-    attempts: 0,
-    error,
-    staticTitle: null,
-    rendered: false,
-    renderMs: null,
-    warning: null,
-  };
 }
 
 function recordFrom(entry: FetchEntry, attempt: AttemptResult, attempts: number, bytes: number, durationMs: number): TitleRecord {
@@ -244,18 +204,6 @@ export interface EntryFetcher {
   fetch(entry: FetchEntry, signal?: AbortSignal): Promise<FetchedEntry | null>;
   /** Close the fetcher's connections. */
   close(): Promise<void>;
-}
-
-/** The run's options: defaults under the given ones, checked (RangeError for a bad value). */
-export function resolveTitlesOptions(partial?: Partial<TitlesOptions>): TitlesOptions {
-  const options: TitlesOptions = { ...defaultTitlesOptions, ...partial, headers: { ...defaultTitlesOptions.headers, ...partial?.headers } };
-  checkOptions(options);
-  return options;
-}
-
-/** The record of an entry that is not an http(s) URL: nothing is requested. */
-export function invalidEntryRecord(index: number, line: string, reason: string): TitleRecord {
-  return emptyRecord({ index, line }, { code: 'INVALID_URL', message: reason });
 }
 
 /**
