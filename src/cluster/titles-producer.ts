@@ -670,20 +670,28 @@ function produce(
   client.on('ready', onReady);
 
   // Stopped (closing the app, Ctrl+C) while Redis does not answer: its commands would wait for it forever. After a
-  // moment the connections are cut, so the producer ends within seconds; the run stays on the queue as it was, and what
-  // was not written yet stays in its stream for the next attach.
+  // moment the connections are cut and the producer gives up waiting (`forced`), so it ends within seconds; the run
+  // stays on the queue as it was, and what was not written yet stays in its stream for the next attach. Cutting is not
+  // enough by itself: a client whose Redis is gone (not just silent) is waiting to reconnect, and ioredis then leaves
+  // its commands pending for ever, disconnect() or not (redis/ioredis#2169).
   let forceTimer: NodeJS.Timeout | null = null;
-  stop.signal.addEventListener(
-    'abort',
-    () => {
-      forceTimer = setTimeout(() => {
-        reader.disconnect();
-        client.disconnect();
-        void queue.disconnect().catch(() => undefined);
-      }, STOP_FORCE_MS);
-    },
-    { once: true },
-  );
+  /** Set when the connections were cut: nothing more is asked of Redis. */
+  let cut = false;
+  const forced = new Promise<void>((resolve) => {
+    stop.signal.addEventListener(
+      'abort',
+      () => {
+        forceTimer = setTimeout(() => {
+          cut = true;
+          reader.disconnect();
+          client.disconnect();
+          void queue.disconnect().catch(() => undefined);
+          resolve();
+        }, STOP_FORCE_MS);
+      },
+      { once: true },
+    );
+  });
   // A second at most for each (Redis may be gone); `within` clears its timer, so a producer that is done exits at once.
   const bounded = (promise: Promise<unknown>): Promise<unknown> => within(promise, 1000);
 
@@ -695,8 +703,8 @@ function produce(
     client.off('reconnecting', onReconnecting);
     client.off('ready', onReady);
     reader.disconnect();
-    await bounded(queue.close());
-    await bounded(client.quit());
+    if (!cut) await bounded(queue.close());
+    if (!cut) await bounded(client.quit());
     client.disconnect();
     void queue.disconnect().catch(() => undefined);
   };
@@ -716,7 +724,7 @@ function produce(
         }
         await readBacklog();
       }
-      await Promise.all([feed(), readRecords()]);
+      await Promise.race([Promise.all([feed(), readRecords()]), forced]);
       flushBatch();
       if (!stop.signal.aborted && !cancelled) {
         await init.settled?.();
@@ -729,8 +737,8 @@ function produce(
       if (!cancelled) {
         // Stopped here; the run stays on the queue for --resume (shown as interrupted at once). A moment for the user
         // to say "cancel it there too" (a second Ctrl+C) before this resolves.
-        await trim(true).catch(() => undefined);
-        await client.hset(keys.run(id), { total, inputDone: inputDone ? 1 : 0, done, failed, producerSeenAt: 0 }).catch(() => undefined);
+        if (!cut) await bounded(trim(true).catch(() => undefined));
+        if (!cut) await bounded(client.hset(keys.run(id), { total, inputDone: inputDone ? 1 : 0, done, failed, producerSeenAt: 0 }).catch(() => undefined));
         if ((init.stopGraceMs ?? 0) > 0) {
           init.onNotice?.(`stopped; the run stays on the queue (--resume continues it); interrupt again within ${((init.stopGraceMs ?? 0) / 1000).toFixed(0)} s to cancel it there`);
           await new Promise<void>((resolve) => {
@@ -758,9 +766,16 @@ function produce(
     stop.abort(new Error('cancelled'));
     for (const waiter of cancelWaiters.splice(0)) waiter();
     const canceller = createRedis(init.target);
+    // With Redis gone its commands would wait for ever (see `forced`): after a moment the cancel gives up, and says so.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'gave up'>((resolve) => {
+      timer = setTimeout(() => resolve('gave up'), STOP_FORCE_MS);
+    });
     try {
-      await cancelClusterRun(canceller, init.target, id, { ...summary(), cancelled: true });
+      const outcome = await Promise.race([cancelClusterRun(canceller, init.target, id, { ...summary(), cancelled: true }), gaveUp]);
+      if (outcome === 'gave up') init.onNotice?.(`could not reach Redis to cancel the run there; it stays on the queue until \`titlewave runs --redis URL --cancel ${id}\` removes it`);
     } finally {
+      clearTimeout(timer);
       canceller.disconnect();
     }
     self.setState('cancelled');

@@ -236,3 +236,44 @@ describe('interrupting the producer', () => {
     }
   }, 60_000);
 });
+
+describe('interrupting the producer when Redis is gone', () => {
+  // Not silent but gone: the producer's clients wait to reconnect, and ioredis leaves their commands pending for ever.
+  const startOrphanedRun = async (tag: string): Promise<{ producer: Started; lone: RedisServer; worker: Started }> => {
+    const lone = await startRedisServer();
+    const worker = await startWorker(lone.url, `lone-${tag}`, ['--concurrency', '4']);
+    const input = join(dir, `${tag}.txt`);
+    writeFileSync(input, urlList(40, tag).map((url) => `${url}?delay=150`).join('\n'));
+    const out = join(dir, `${tag}.jsonl`);
+    const producer = startCli(['titles', input, '--output', out, '--per-host', '1', '--redis', lone.url]);
+    await waitFor(() => readFileSync(out, { encoding: 'utf8', flag: 'a+' }).includes('\n'), 20_000, 'the first record');
+    await lone.stop();
+    await waitFor(() => producer.stderr().includes('lost the connection to Redis'), 10_000, 'the producer to see Redis gone');
+    return { producer, lone, worker };
+  };
+  const exitsWithin = async (producer: Started, ms: number): Promise<number | null> => {
+    const timer = setTimeout(() => producer.child.kill('SIGKILL'), ms);
+    const code = await producer.exited;
+    clearTimeout(timer);
+    return code;
+  };
+
+  it('Ctrl+C once ends the producer within seconds', async () => {
+    const { producer, worker } = await startOrphanedRun('gone-1');
+    producer.child.kill('SIGINT');
+    // SIGKILL (exit 128) after 15 s: before the fix it never ended.
+    expect(await exitsWithin(producer, 15_000), producer.stderr()).toBe(130);
+    expect(producer.stderr()).toMatch(/stays on the queue \(--resume continues it\)/);
+    await stopProcess(worker);
+  }, 60_000);
+
+  it('Ctrl+C twice ends it too, and says the run could not be cancelled on the queue', async () => {
+    const { producer, worker } = await startOrphanedRun('gone-2');
+    producer.child.kill('SIGINT');
+    await waitFor(() => producer.stderr().includes('interrupt again'), 10_000, 'the first interrupt');
+    producer.child.kill('SIGINT');
+    expect(await exitsWithin(producer, 15_000), producer.stderr()).toBe(130);
+    expect(producer.stderr()).toMatch(/could not reach Redis to cancel the run there; it stays on the queue until `titlewave runs --redis URL --cancel t-[0-9a-f]+` removes it/);
+    await stopProcess(worker);
+  }, 60_000);
+});
