@@ -260,20 +260,28 @@ describe('interrupting the producer when Redis is gone', () => {
 
   it('Ctrl+C once ends the producer within seconds', async () => {
     const { producer, worker } = await startOrphanedRun('gone-1');
-    producer.child.kill('SIGINT');
-    // SIGKILL (exit 128) after 15 s: before the fix it never ended.
-    expect(await exitsWithin(producer, 15_000), producer.stderr()).toBe(130);
-    expect(producer.stderr()).toMatch(/stays on the queue \(--resume continues it\)/);
-    await stopProcess(worker);
+    try {
+      producer.child.kill('SIGINT');
+      // SIGKILL (exit 128) after 15 s: before the fix it never ended.
+      expect(await exitsWithin(producer, 15_000), producer.stderr()).toBe(130);
+      expect(producer.stderr()).toMatch(/stays on the queue \(--resume continues it\)/);
+    } finally {
+      producer.child.kill('SIGKILL');
+      await stopProcess(worker);
+    }
   }, 60_000);
 
   it('Ctrl+C twice ends it too, and says the run could not be cancelled on the queue', async () => {
     const { producer, worker } = await startOrphanedRun('gone-2');
-    producer.child.kill('SIGINT');
-    await waitFor(() => producer.stderr().includes('interrupt again'), 10_000, 'the first interrupt');
-    producer.child.kill('SIGINT');
-    expect(await exitsWithin(producer, 15_000), producer.stderr()).toBe(130);
-    expect(producer.stderr()).toMatch(/could not reach Redis to cancel the run there; it stays on the queue until `titlewave runs --redis URL --cancel t-[0-9a-f]+` removes it/);
-    await stopProcess(worker);
+    try {
+      producer.child.kill('SIGINT');
+      await waitFor(() => producer.stderr().includes('interrupt again'), 10_000, 'the first interrupt');
+      producer.child.kill('SIGINT');
+      expect(await exitsWithin(producer, 15_000), producer.stderr()).toBe(130);
+      expect(producer.stderr()).toMatch(/could not reach Redis to cancel the run there; it stays on the queue until `titlewave runs --redis URL --cancel t-[0-9a-f]+` removes it/);
+    } finally {
+      producer.child.kill('SIGKILL');
+      await stopProcess(worker);
+    }
   }, 60_000);
 });
