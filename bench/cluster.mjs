@@ -132,11 +132,16 @@ async function measure(log) {
     // ---- Scaling: 20,000 URLs on 40 hosts × 100 ms (capacity 320 at per-host 8), 1, 2 and 4 workers × 50.
     const big = await startFixture(work, { hosts: 40, delayMs: 100, trackHits: false });
     const scale = urlFile(work, 's', big.origins, 500);
+    // Each count's best of SCALE_ROUNDS runs (BENCH_SCALE_ROUNDS, default 2): like every figure here, other work on a
+    // shared machine only ever slows a run down, and one run of 4 workers on 2 cores is at its mercy.
+    const SCALE_ROUNDS = Math.max(1, Number(process.env.BENCH_SCALE_ROUNDS ?? 2));
     const times = {};
     for (const n of [1, 2, 4]) {
       workers = await startWorkers(redis.url, n, 50);
-      times[n] = await titlewaveRun(redis, scale.file, scale.count, work, 8);
-      log(`scaling: ${n} worker(s): ${times[n].toFixed(2)} s (ideal ${(scale.count / (50 * n)) * 0.1} s)`);
+      const runs = [];
+      for (let round = 0; round < SCALE_ROUNDS; round += 1) runs.push(await titlewaveRun(redis, scale.file, scale.count, work, 8));
+      times[n] = Math.min(...runs);
+      log(`scaling: ${n} worker(s): ${runs.map((t) => t.toFixed(2)).join(', ')} s (ideal ${(scale.count / (50 * n)) * 0.1} s)`);
       await Promise.all(workers.map(stop));
     }
     await big.close();
@@ -145,7 +150,7 @@ async function measure(log) {
       [2, 4],
     ]) {
       const speedup = times[a] / times[b];
-      rows.push({ name: `Cluster scaling: 20,000 URLs, ${a} → ${b} workers`, ours: times[b], peer: times[a], unit: 's', ratio: speedup, target: '≥ 1.8× faster', pass: speedup >= 1.8, note: 'ratio = speed-up' });
+      rows.push({ name: `Cluster scaling: 20,000 URLs, ${a} → ${b} workers`, ours: times[b], peer: times[a], unit: 's', ratio: speedup, target: '≥ 1.8× faster', pass: speedup >= 1.8, note: `ratio = speed-up; best of ${SCALE_ROUNDS} each` });
     }
 
     // ---- Redis memory per queued URL: 1,000,000 URLs waiting (no worker), 1000 hosts.
