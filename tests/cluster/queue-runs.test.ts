@@ -300,6 +300,26 @@ describe('a titles run on the queue', () => {
     await close(second.services);
   }, 90_000);
 
+  it('closes within seconds when Redis is gone, not just silent (ioredis would wait to reconnect for ever), and the run stays interrupted', async () => {
+    const lone = await startRedisServer();
+    const dataDir = newDataDir();
+    const first = open(dataDir);
+    try {
+      await first.services.invoke('cluster.setSettings', [{ runOn: 'queue', url: lone.url }]);
+      const { runId } = await first.services.invoke('titles.start', [{ text: urlList(60, 'g', '?delay=100').join('\n'), settings, target: 'queue' }]);
+      await waitFor(() => first.seen.updates(runId).length > 0, 20_000, 'the run to start');
+      await lone.stop();
+      await waitFor(() => first.seen.workers(runId).some((view) => view.connection === 'reconnecting'), 10_000, 'the run to see Redis gone');
+      const started = Date.now();
+      await close(first.services);
+      // The producer gives up on Redis 2 s after it is stopped; before, close() never resolved.
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(meta(dataDir, runId).state).toBe('interrupted');
+    } finally {
+      await lone.stop();
+    }
+  }, 60_000);
+
   it('pauses (its waiting jobs leave the queue), resumes, and cancels on the queue leaving only the summary', async () => {
     const dataDir = newDataDir();
     const { services, seen } = open(dataDir);
