@@ -766,10 +766,15 @@ function produce(
     stop.abort(new Error('cancelled'));
     for (const waiter of cancelWaiters.splice(0)) waiter();
     const canceller = createRedis(init.target);
-    // With Redis gone its commands would wait for ever (see `forced`): after a moment the cancel gives up, and says so.
+    // With Redis gone its commands would wait for ever (see `forced`): the cancel gives up, and says so, when the
+    // canceller has no connection 2 s after it started or loses it later. A cancel that is slow but connected (a huge
+    // queue) goes on to its end.
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<'gave up'>((resolve) => {
-      timer = setTimeout(() => resolve('gave up'), STOP_FORCE_MS);
+      timer = setTimeout(() => {
+        if (canceller.status !== 'ready') resolve('gave up');
+        else canceller.once('reconnecting', () => resolve('gave up'));
+      }, STOP_FORCE_MS);
     });
     try {
       const outcome = await Promise.race([cancelClusterRun(canceller, init.target, id, { ...summary(), cancelled: true }), gaveUp]);
