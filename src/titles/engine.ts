@@ -6,7 +6,8 @@
 import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { failure, isRetryableStatus } from './errors.js';
-import { AttemptGroup, runAttempt, withoutCredentials, type AttemptContext, type AttemptResult } from './fetch.js';
+import { AttemptGroup, runAttempt, type AttemptContext, type AttemptResult } from './fetch.js';
+import { withoutCredentialHeaders } from './redirects.js';
 import { EntryIndexer } from './input.js';
 import { goesThroughProxy } from './list-settings.js';
 import { createDispatcher } from './proxy.js';
@@ -238,7 +239,7 @@ export function createEntryFetcher(options: TitlesOptions, gate: SlotGate, signa
     dispatcher,
     options,
     headers,
-    crossOriginHeaders: withoutCredentials(headers),
+    crossOriginHeaders: withoutCredentialHeaders(headers),
     signalBytes,
     moveHost: (from, to) => gate.move(from, to),
     releaseHost: (host) => gate.release(host),

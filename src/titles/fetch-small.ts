@@ -7,9 +7,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { classifyNetworkError, failure, type Failure } from './errors.js';
+import { redirectStatuses, redirectTarget, withoutCredentialHeaders } from './redirects.js';
 import { toError } from '../errors.js';
-
-const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
 export interface SmallFetchOptions {
   dispatcher: Dispatcher;
@@ -137,19 +136,6 @@ class Collector implements Dispatcher.DispatchHandler {
 
 class Deadline extends Error {}
 
-/** Headers that carry credentials: they go to the origin they were given for only (as the page fetches do). */
-const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorization']);
-
-/** `headers` without Authorization, Cookie and Proxy-Authorization (any case). */
-export function withoutCredentialHeaders(headers: string[] | Record<string, string>): string[] | Record<string, string> {
-  if (Array.isArray(headers)) {
-    const kept: string[] = [];
-    for (let i = 0; i + 1 < headers.length; i += 2) if (!credentialHeaders.has((headers[i] as string).toLowerCase())) kept.push(headers[i] as string, headers[i + 1] as string);
-    return kept;
-  }
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeaders.has(name.toLowerCase())));
-}
-
 /**
  * Fetch `url` whole (up to maxBytes), following redirects; credentials in the headers are dropped for good once a
  * redirect leaves the origin. Throws SmallFetchError.
@@ -192,14 +178,8 @@ export async function fetchSmall(url: string, options: SmallFetchOptions): Promi
       }
       const location = collector.headers.location;
       if (redirectStatuses.has(collector.status) && location !== undefined) {
-        let next: URL;
-        try {
-          next = new URL(Array.isArray(location) ? (location[0] as string) : location, current);
-        } catch {
-          throw new SmallFetchError(failure('PROTOCOL', `redirect to an invalid URL: ${String(Array.isArray(location) ? location[0] : location).slice(0, 200)}`));
-        }
-        if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new SmallFetchError(failure('PROTOCOL', `redirect to a non-http(s) URL: ${next.protocol}`));
-        next.hash = '';
+        const next = redirectTarget(Array.isArray(location) ? (location[0] as string) : location, current);
+        if (!(next instanceof URL)) throw new SmallFetchError(next);
         if (visited.has(next.href)) throw new SmallFetchError(failure('REDIRECT_LOOP', `redirect loop: ${next.href} was already visited`));
         if (hop + 1 > options.maxRedirects) throw new SmallFetchError(failure('TOO_MANY_REDIRECTS', `more than ${options.maxRedirects} redirects`));
         if (next.origin !== current.origin) headers = withoutCredentialHeaders(headers);

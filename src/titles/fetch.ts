@@ -12,10 +12,10 @@ import { isHtmlType, isUnknownType, parseContentType } from './charset.js';
 import { classifyNetworkError, failure, isRetryableStatus, parseRetryAfter, type Failure } from './errors.js';
 import { maxDepth } from './head-parser.js';
 import { PageReader, type PageResult } from './page.js';
+import { redirectStatuses, redirectTarget } from './redirects.js';
 import type { RedirectHop, TitlesOptions } from './types.js';
 import { toError } from '../errors.js';
 
-const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 /** After the answer is known, read up to this much more so the connection can be reused; beyond it, close it. */
 const drainLimit = 64 * 1024;
 /**
@@ -31,8 +31,6 @@ const turnBudgetMs = 8;
 const idleGapMs = 1;
 /** Content codings undone at most ("gzip, gzip, ..." a thousand times would be a thousand inflaters). */
 const maxCodings = 4;
-/** Request headers that carry credentials: not sent on to another origin after a redirect (as browsers and fetch do). */
-const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
 interface Waiter {
   deadline: number;
@@ -260,16 +258,6 @@ export interface AttemptContext {
   robotsCheck?(url: string, host: string): Promise<Failure | null | 'cancelled'>;
   /** Requests go through a proxy: a 407 answer is the proxy's, not the site's. */
   proxied?: boolean;
-}
-
-/** Request headers (flat) without the ones that carry credentials. */
-export function withoutCredentials(headers: string[]): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i + 1 < headers.length; i += 2) {
-    const name = headers[i] as string;
-    if (!credentialHeaders.has(name.toLowerCase())) kept.push(name, headers[i + 1] as string);
-  }
-  return kept;
 }
 
 export interface AttemptResult {
@@ -594,18 +582,11 @@ export async function runAttempt(url: string, host: string, ctx: AttemptContext,
       if (redirectStatuses.has(response.status) && location !== undefined) {
         await drain(response, responseHeaders['content-length'], result);
         result.redirects.push({ url: currentUrl, status: response.status });
-        let next: URL;
-        try {
-          next = new URL(location, currentUrl);
-        } catch {
-          result.error = failure('PROTOCOL', `redirect to an invalid URL: ${location.slice(0, 200)}`);
+        const next = redirectTarget(location, currentUrl);
+        if (!(next instanceof URL)) {
+          result.error = next;
           return result;
         }
-        if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-          result.error = failure('PROTOCOL', `redirect to a non-http(s) URL: ${next.protocol}`);
-          return result;
-        }
-        next.hash = '';
         visited ??= new Set([url]);
         if (visited.has(next.href)) {
           result.finalUrl = next.href;

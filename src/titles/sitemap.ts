@@ -16,7 +16,8 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { SaxesParser, SaxesTagNS } from 'saxes';
 import type { Dispatcher } from 'undici';
-import { fetchSmall, SmallFetchError, withoutCredentialHeaders } from './fetch-small.js';
+import { fetchSmall, SmallFetchError } from './fetch-small.js';
+import { withoutCredentialHeaders } from './redirects.js';
 import { loadRobotsParser } from './robots.js';
 import { errorMessage } from '../errors.js';
 
