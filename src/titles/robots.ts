@@ -68,17 +68,36 @@ export interface RobotsGate {
 /** The check was cut short by a cancel: no verdict (nothing is cached, no record is due). */
 export const CANCELLED = Symbol('cancelled');
 
-function decode(body: Buffer, encoding: string | undefined): string {
-  const coding = (encoding ?? '').trim().toLowerCase();
-  let bytes = body;
+/**
+ * The first `max` bytes of a compressed body, inflated a chunk at a time and no further: a bomb costs a chunk past the
+ * cap, not its inflated size. null for a body that is not what its coding says (or is cut where it cannot be read).
+ */
+async function inflatedPrefix(body: Buffer, coding: 'br' | 'zlib', max: number): Promise<Buffer | null> {
+  const inflater = coding === 'br' ? zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH }) : zlib.createUnzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const chunks: Buffer[] = [];
+  let length = 0;
+  inflater.end(body);
   try {
-    if (coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate') bytes = zlib.unzipSync(body, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: ROBOTS_MAX_BYTES });
-    else if (coding === 'br') bytes = zlib.brotliDecompressSync(body, { finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH, maxOutputLength: ROBOTS_MAX_BYTES });
-  } catch (error) {
-    // Past the cap, keep what the cap allows; a corrupt body parses as nothing (allow all).
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') return '';
-    bytes = zlib.unzipSync(body, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: ROBOTS_MAX_BYTES * 4 }).subarray(0, ROBOTS_MAX_BYTES);
+    for await (const chunk of inflater as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= max) break;
+    }
+  } catch {
+    return null;
+  } finally {
+    inflater.destroy();
   }
+  return Buffer.concat(chunks).subarray(0, max);
+}
+
+async function decode(body: Buffer, encoding: string | undefined): Promise<string> {
+  const coding = (encoding ?? '').trim().toLowerCase();
+  let bytes: Buffer | null = body;
+  if (coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate') bytes = await inflatedPrefix(body, 'zlib', ROBOTS_MAX_BYTES);
+  else if (coding === 'br') bytes = await inflatedPrefix(body, 'br', ROBOTS_MAX_BYTES);
+  // A corrupt body parses as nothing (allow all); past the cap, what the cap allows is kept.
+  if (bytes === null) return '';
   let text = new TextDecoder('utf-8').decode(bytes.subarray(0, ROBOTS_MAX_BYTES));
   // A file cut at the cap keeps only its whole lines.
   if (bytes.length >= ROBOTS_MAX_BYTES) text = text.slice(0, Math.max(0, text.lastIndexOf('\n')));
@@ -153,7 +172,7 @@ export class RobotsRules {
       // Missing (4xx), or a redirect chain too long: everything is allowed.
       entry = { robot: null, disallowAll: null, crawlDelayMs: 0, size: 64 };
     } else {
-      const text = decode(answer.body, answer.encoding);
+      const text = await decode(answer.body, answer.encoding);
       const robot = (await loadRobotsParser())(robotsUrl, text);
       const delay = robot.getCrawlDelay(this.token);
       entry = { robot, disallowAll: null, crawlDelayMs: typeof delay === 'number' && Number.isFinite(delay) && delay > 0 ? delay * 1000 : 0, size: 64 + text.length };

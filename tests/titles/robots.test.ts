@@ -103,6 +103,15 @@ describe('robots.txt', () => {
     expect(records.map((record) => record.error?.code ?? null)).toEqual(['ROBOTS', null]);
   });
 
+  it('reads the first 500 KiB of a brotli or gzip robots.txt that inflates past them, a bomb too, and nothing more', async () => {
+    // Rules first, then filler: over the cap once inflated. The bomb inflates to 256 MiB from a few hundred KiB.
+    const rules = 'User-agent: *\nDisallow: /no\n';
+    const br = await startSite(text(zlib.brotliCompressSync(`${rules}${'# filler\n'.repeat(120_000)}`), { 'content-encoding': 'br' }));
+    const bomb = await startSite(text(zlib.gzipSync(Buffer.concat([Buffer.from(rules), Buffer.alloc(256 * 2 ** 20, '#')]), { level: 9 }), { 'content-encoding': 'gzip' }));
+    const records = await titles([`${br.origin}/no`, `${br.origin}/yes`, `${bomb.origin}/no`, `${bomb.origin}/yes`]);
+    expect(records.map((record) => record.error?.code ?? null)).toEqual(['ROBOTS', null, 'ROBOTS', null]);
+  });
+
   it('disallows everything when robots.txt is unreachable (5xx, or no answer in time), as RFC 9309 says', async () => {
     const failing = await startSite((response) => response.writeHead(503).end('busy'));
     const silent = await startSite(() => undefined);
