@@ -39,17 +39,20 @@ afterAll(async () => {
   await removeDir(dataDir);
 });
 
+/** Each test looks at the app in light, in dark, and in Chinese. */
+const looks = [
+  ['light', {}],
+  ['dark', { colorScheme: 'dark' as const }],
+  ['zh-CN', { locale: 'zh-CN' }],
+] as const;
+
 async function shot(page: Page, name: string): Promise<void> {
   if (!screenshots) return;
   await page.screenshot({ path: join(screenshots, `${name}.png`) });
 }
 
 it('renders only the app shells (auto), marks them in the grid, and shows the title in the HTML in the details', async () => {
-  for (const [name, options] of [
-    ['light', {}],
-    ['dark', { colorScheme: 'dark' as const }],
-    ['zh-CN', { locale: 'zh-CN' }],
-  ] as const) {
+  for (const [name, options] of looks) {
     const zh = name === 'zh-CN';
     const { page, context, errors } = await openApp(browser, serve.url, { viewport: { width: 1024, height: 700 }, ...options });
     const setting = page.getByLabel(zh ? '用浏览器引擎渲染页面' : 'Render pages in a browser engine');
@@ -87,11 +90,7 @@ it('renders only the app shells (auto), marks them in the grid, and shows the ti
 }, 180_000);
 
 it('takes the render settings, and a page that never settles shows its warning in the details, in words', async () => {
-  for (const [name, options] of [
-    ['light', {}],
-    ['dark', { colorScheme: 'dark' as const }],
-    ['zh-CN', { locale: 'zh-CN' }],
-  ] as const) {
+  for (const [name, options] of looks) {
     const zh = name === 'zh-CN';
     const { page, context, errors } = await openApp(browser, serve.url, { viewport: { width: 1024, height: 700 }, ...options });
     const renderers = page.getByLabel(zh ? '同时渲染数' : 'Renders at once');
