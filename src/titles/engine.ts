@@ -67,8 +67,6 @@ export interface TitlesJob {
 
 type Entry = FetchEntry;
 
-export { invalidEntryRecord, resolveTitlesOptions } from './options.js';
-
 /** RENDER_UNAVAILABLE's sentence in a run that goes through a proxy (renderer/titles/error-text.ts knows it). */
 export const proxiedRenderMessage = 'this page needs a browser engine to show its title, and render mode does not go through a proxy';
 

@@ -4,7 +4,8 @@
  * the gate: an immediate queued when the slot comes back has run before the record is made. No clocks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEntryFetcher, resolveTitlesOptions, type FetchEntry, type SlotGate } from '../../src/titles/engine.js';
+import { createEntryFetcher, type FetchEntry, type SlotGate } from '../../src/titles/engine.js';
+import { resolveTitlesOptions } from '../../src/titles/options.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 
 let web: FixtureWeb;
