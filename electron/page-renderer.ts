@@ -9,7 +9,8 @@
  * did not end cleanly (deadline, cancel, crash), so one page's leftovers never stay long.
  */
 import { session as electronSession, type BrowserWindow, type Session, type WebContents } from 'electron';
-import { SettleTracker, within, type PageRenderer, type RenderRequest, type RenderResult } from '../src/titles/render/renderer.js';
+import { SettleTracker, type PageRenderer, type RenderRequest, type RenderResult } from '../src/titles/render/renderer.js';
+import { within } from '../src/within.js';
 import { createRenderWindow, RENDER_PARTITION } from './window.js';
 
 export { RENDER_PARTITION };

@@ -7,7 +7,7 @@ import { checkRedis, createRedis, parseRedisUrl, type RedisInfo, type RedisTarge
 import { ClusterError } from './errors.js';
 import { getRun, listRuns, listWorkers, removeQueuedJobs, type RunInfo, type WorkerStatus } from './registry.js';
 import { keys, SCHEMA_VERSION } from './schema.js';
-import { within } from '../titles/render/renderer.js';
+import { within } from '../within.js';
 import { cancelClusterRun, ClusterTitlesRun, titlesQueue, type ClusterTitlesInit } from './titles-producer.js';
 
 export interface ClusterHandle {

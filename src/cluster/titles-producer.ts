@@ -17,7 +17,7 @@ import { processAlive } from '../fs/lock.js';
 import type { TitlesJob } from '../titles/engine.js';
 import { invalidEntryRecord, resolveTitlesOptions } from '../titles/options.js';
 import { EntryIndexer } from '../titles/input.js';
-import { within } from '../titles/render/renderer.js';
+import { within } from '../within.js';
 import type { TitleRecord, TitlesOptions, TitlesProgress, TitlesSummary } from '../titles/types.js';
 import { checkRedis, claimSchema, createRedis, redisOptions, type RedisTarget } from './connection.js';
 import { ClusterError } from './errors.js';

@@ -15,7 +15,7 @@ import { packageInfo } from '../package-info.js';
 import { createEntryFetcher, pacerFor, type EntryFetcher, type FetchEntry } from '../titles/engine.js';
 import { invalidEntryRecord, resolveTitlesOptions } from '../titles/options.js';
 import { parseInputLine } from '../titles/input.js';
-import { within } from '../titles/render/renderer.js';
+import { within } from '../within.js';
 import type { TitleRecord } from '../titles/types.js';
 import { createWorkerPool } from '../workers/pool.js';
 import type { WorkerPool, WorkerSpawner } from '../workers/types.js';

@@ -9,7 +9,8 @@
  * The page's scripts run in an ordinary sandboxed renderer of that browser, with nothing of Titlewave in reach.
  */
 import { chromium, type Browser, type BrowserContext, type Page, type Request as PlaywrightRequest, type Route } from 'playwright-core';
-import { SettleTracker, SETTLE_QUIET_MS, within, type PageRenderer, type RenderRequest, type RenderResult } from './renderer.js';
+import { SettleTracker, SETTLE_QUIET_MS, type PageRenderer, type RenderRequest, type RenderResult } from './renderer.js';
+import { within } from '../../within.js';
 
 const XHTML = 'http://www.w3.org/1999/xhtml';
 

@@ -97,20 +97,3 @@ export class SettleTracker {
     }, this.#quietMs);
   }
 }
-
-/** `promise`'s value, or undefined when it fails or takes longer than `ms`: a browser's answer that may never come. */
-export function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      },
-    );
-  });
-}
