@@ -48,7 +48,9 @@ await build({
 // a package: a native addon, found beside its JavaScript fallback as before.
 await build({
   stdin: {
-    contents: "const { Queue, Worker, WaitingError } = require('bullmq');\nconst { Redis } = require('ioredis');\nmodule.exports = { Queue, Worker, WaitingError, Redis };\n",
+    // BullMQ's ES module build, so that the bundler can leave out what is not used (flows, queue events, the job
+    // scheduler's cron parser): the CommonJS build's index requires every class. ioredis is CommonJS only.
+    contents: "export { Queue, Worker, WaitingError } from 'bullmq/dist/esm/index.js';\nexport { Redis } from 'ioredis';\n",
     resolveDir: root,
     sourcefile: 'queue-library.cjs',
     loader: 'js',
