@@ -219,16 +219,17 @@ export const ResultsPanel = memo(function ResultsPanel(props: ResultsPanelProps)
             {t('shownOf', { shown: format.number(rowCount), total: format.number(total) })}
           </span>
         ) : null}
-        <span className="results__spacer" />
-        {selectedVisible > 0 ? <span className="results__selected">{t('selectedCount', { count: selectedVisible, formatted: format.number(selectedVisible) })}</span> : null}
-        {props.canRetry && selectedVisible > 0 ? (
-          <Button size="small" needsHost onClick={() => props.onRetryRows(selectedInView())}>
-            {t('retrySelected')}
+        <div className="results__actions">
+          {selectedVisible > 0 ? <span className="results__selected">{t('selectedCount', { count: selectedVisible, formatted: format.number(selectedVisible) })}</span> : null}
+          {props.canRetry && selectedVisible > 0 ? (
+            <Button size="small" needsHost onClick={() => props.onRetryRows(selectedInView())}>
+              {t('retrySelected')}
+            </Button>
+          ) : null}
+          <Button size="small" shortcut={`${modKey}+C`} disabled={selectedVisible === 0} onClick={() => void copySelected()}>
+            {t('copy')}
           </Button>
-        ) : null}
-        <Button size="small" shortcut={`${modKey}+C`} disabled={selectedVisible === 0} onClick={() => void copySelected()}>
-          {t('copy')}
-        </Button>
+        </div>
       </div>
       {total > 0 ? <FilterBar chosen={filters} count={(filter) => view.records.count(filter)} onToggle={toggleFilter} onClear={clearFilters} version={version} /> : null}
       <div className={`results__body${detailsOpen && activeRecord ? ' results__body--details' : ''}`}>
