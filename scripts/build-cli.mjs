@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The installed `titlewave` command: src/cli/launcher.ts -> dist/titlewave.cjs, one CommonJS file with the primes
-// checker bundled in (see the launcher for why). What it loads only for other commands, or for lists too long to
-// check in this process, stays the ES module build from tsc (dist/src/): the CLI (./main.js) and the worker pool
-// (../workers/pool.js, which finds the worker entry from its own location). Those dynamic import()s are kept as they
-// are, not turned into require(), which cannot load an ES module on Node 20.
+// checker bundled in (see the launcher for why). `titles` runs from a second bundle, dist/titlewave-titles.cjs: the
+// command, its engine and the packages they use in one CommonJS file. What the launcher loads for any other command,
+// or for lists too long to check in this process, stays the ES module build from tsc (dist/src/): the CLI
+// (./main.js) and the worker pool (../workers/pool.js, which finds the worker entry from its own location). Those
+// dynamic import()s are kept as they are, not turned into require(), which cannot load an ES module on Node 20.
+import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,6 +18,40 @@ const keptAsModules = new Map([
   ['../workers/pool.js', './src/workers/pool.js'],
 ]);
 
+/**
+ * `import.meta.url` in a bundled module: the URL of its tsc-compiled twin in dist/src/, which is beside the bundles.
+ * A module finds files from its own location (BullMQ's bundle next to src/cluster/bullmq.js, package.json up the
+ * tree); in a CommonJS bundle import.meta is empty, and one URL for the whole bundle would send each such lookup to
+ * the wrong folder.
+ */
+const moduleUrls = {
+  name: 'module-urls',
+  setup(builder) {
+    builder.onLoad({ filter: /[/\\]src[/\\].*\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const twin = relative(join(root, 'src'), args.path).replace(/\.ts$/, '.js').split('\\').join('/');
+      return { contents: source.replaceAll('import.meta.url', `__moduleUrl(${JSON.stringify(`src/${twin}`)})`), loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * The top of a bundle: `__moduleUrl(twin)`, which moduleUrls writes in, for a path from dist/ (the bundles' folder).
+ * A banner goes before esbuild's own "use strict", so it says it again: the bundled ES modules are strict code.
+ */
+const moduleUrlBanner = `"use strict";\nconst __moduleUrl = (twin) => require('node:url').pathToFileURL(require('node:path').join(__dirname, twin)).href;`;
+
+const keptModules = {
+  name: 'kept-as-modules',
+  setup(builder) {
+    builder.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const kept = keptAsModules.get(args.path);
+      return kept ? { path: kept, external: true } : undefined;
+    });
+  },
+};
+
 await build({
   entryPoints: [join(root, 'src/cli/launcher.ts')],
   outfile: join(root, 'dist/titlewave.cjs'),
@@ -25,20 +61,30 @@ await build({
   target: 'node20',
   packages: 'external',
   supported: { 'dynamic-import': true },
-  banner: { js: '#!/usr/bin/env node' },
+  banner: { js: `#!/usr/bin/env node\n${moduleUrlBanner}` },
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [
-    {
-      name: 'kept-as-modules',
-      setup(builder) {
-        builder.onResolve({ filter: /^\.\.?\// }, (args) => {
-          const kept = keptAsModules.get(args.path);
-          return kept ? { path: kept, external: true } : undefined;
-        });
-      },
-    },
-  ],
+  plugins: [keptModules, moduleUrls],
+});
+
+// `titles`: the command, the engine, the queue producer and the packages they load, as one CommonJS file that the
+// launcher require()s. Node loads the ES module build as some 160 files (module graph, resolution, a lexer pass over
+// each CommonJS package it imports): 80 to 100 ms of CPU before the first request, against a few ms for one file.
+// What a run loads only when it needs it stays a package, imported on first use: the browser for render mode, the
+// .xlsx writer, list mode's parsers and SOCKS client, BullMQ (its own bundle, beside src/cluster/bullmq.js), sharp.
+await build({
+  entryPoints: [join(root, 'src/cli/titles.ts')],
+  outfile: join(root, 'dist/titlewave-titles.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['playwright-core', 'exceljs', 'socks', 'saxes', 'robots-parser', 'csv-parse', 'bullmq', 'ioredis', 'sharp'],
+  supported: { 'dynamic-import': true },
+  banner: { js: moduleUrlBanner },
+  legalComments: 'eof',
+  logLevel: 'warning',
+  plugins: [moduleUrls],
 });
 
 // BullMQ and ioredis as one CommonJS file next to the compiled src/cluster/bullmq.js, which loads it (and the plain

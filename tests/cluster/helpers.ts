@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/package-info.js';
 
-export const cliPath = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
+export const cliPath = join(packageRoot, 'dist', 'titlewave.cjs'); // the installed command
 
 export interface Started {
   child: ChildProcess;

@@ -13,7 +13,7 @@ import { refusedUrl, startFixtureWeb, type FixtureWeb } from '../helpers/fixture
 import { startHttpProxy } from '../helpers/proxies.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const cli = join(root, 'dist', 'titlewave.cjs'); // the installed command
 const work = mkdtempSync(join(tmpdir(), 'titlewave-listmode-'));
 let web: FixtureWeb;
 let counter = 0;

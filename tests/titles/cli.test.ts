@@ -14,7 +14,7 @@ import type { TitleRecord } from '../../src/titles/types.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const cli = join(root, 'dist', 'titlewave.cjs'); // the installed command
 const work = mkdtempSync(join(tmpdir(), 'titlewave-cli-'));
 let web: FixtureWeb;
 let counter = 0;
