@@ -15,6 +15,7 @@ const root = join(here, '..');
 const cli = join(root, 'dist', 'titlewave.cjs'); // the installed command (package.json "bin")
 const peer = join(here, 'peers', 'titles_aiohttp.py');
 const undiciPeer = join(here, 'peers', 'titles_undici.mjs');
+const floorPeer = join(here, 'peers', 'titles_floor.mjs');
 const python = '/usr/bin/python3';
 
 /** Bundle the TypeScript fixture server and the corpus once, into a scratch folder. */
@@ -88,8 +89,11 @@ function parseSummary(stderr) {
   return { p99: p99 ? Number(p99[1]) : null, rssMiB: rss ? Number(rss[1]) : null, runMs: runTime ? Number(runTime[1]) * (runTime[2] === 's' ? 1000 : 1) : null };
 }
 
+/** The run as the sites saw it, in s: from the first request in to the last answer out, over every port. */
+const siteSpan = (stats) => (Math.max(...stats.map((s) => s.lastAnswerAt ?? -Infinity)) - Math.min(...stats.map((s) => s.firstRequestAt ?? Infinity))) / 1000;
+
 /** One load scenario: the same URL list through ours, then through the peer. */
-async function scenario(work, log, { name, hosts, delayMs, pageBytes, count, concurrency, perHost, peerToo = true, sharedPeerToo = false, undiciToo = false }) {
+async function scenario(work, log, { name, hosts, delayMs, pageBytes, count, concurrency, perHost, peerToo = true, sharedPeerToo = false, undiciToo = false, floorToo = false }) {
   const fixture = await startFixture(work, { hosts, delayMs, pageBytes, trackHits: false });
   const urls = Array.from({ length: count }, (_, i) => `${fixture.origins[i % hosts]}/page/${i}`);
   const expected = urls.map((_, i) => `Fixture /page/${i} on host ${i % hosts}`);
@@ -102,7 +106,8 @@ async function scenario(work, log, { name, hosts, delayMs, pageBytes, count, con
   const oursRecords = readJsonl(oursOut);
   const oursRight = oursRecords.filter((r) => r.title === expected[r.index]).length;
   const summary = parseSummary(ours.stderr);
-  log(`${name}: ours ${(ours.ms / 1000).toFixed(2)} s (run ${(summary.runMs / 1000).toFixed(2)} s, CPU ${ours.cpuS} s), ${oursRight}/${count} titles right, event-loop p99 ${summary.p99} ms, peak RSS ${summary.rssMiB} MiB, max per host ${Math.max(...oursStats.map((s) => s.maxActive))}`);
+  const oursSpan = siteSpan(oursStats);
+  log(`${name}: ours ${(ours.ms / 1000).toFixed(2)} s (run ${(summary.runMs / 1000).toFixed(2)} s, at the sites ${oursSpan.toFixed(3)} s, CPU ${ours.cpuS} s), ${oursRight}/${count} titles right, event-loop p99 ${summary.p99} ms, peak RSS ${summary.rssMiB} MiB, max per host ${Math.max(...oursStats.map((s) => s.maxActive))}`);
 
   let peerResult = null;
   if (peerToo) {
@@ -129,11 +134,18 @@ async function scenario(work, log, { name, hosts, delayMs, pageBytes, count, con
     const undiciOut = join(work, `${name}.undici.jsonl`);
     const minimal = await run(process.execPath, [undiciPeer, list, String(concurrency), String(perHost)], { stdoutFile: undiciOut });
     const byUrl = new Map(urls.map((url, i) => [url, expected[i]]));
-    peerResult.undici = { ms: minimal.ms, cpuS: minimal.cpuS, right: readJsonl(undiciOut).filter((r) => r.title === byUrl.get(r.url)).length };
-    log(`${name}: minimal undici + regex ${(minimal.ms / 1000).toFixed(2)} s (CPU ${minimal.cpuS} s), ${peerResult.undici.right}/${count} titles right`);
+    peerResult.undici = { ms: minimal.ms, cpuS: minimal.cpuS, right: readJsonl(undiciOut).filter((r) => r.title === byUrl.get(r.url)).length, span: siteSpan(await fixture.stats()) };
+    log(`${name}: minimal undici + regex ${(minimal.ms / 1000).toFixed(2)} s (at the sites ${peerResult.undici.span.toFixed(3)} s, CPU ${minimal.cpuS} s), ${peerResult.undici.right}/${count} titles right`);
+  }
+  if (floorToo && peerResult !== null) {
+    // What the fixture web and the machine allow any client: raw keep-alive sockets, no HTTP library, no titles.
+    await fixture.reset();
+    const floor = await run(process.execPath, [floorPeer, list, String(concurrency), String(perHost)]);
+    peerResult.floor = { ms: floor.ms, span: siteSpan(await fixture.stats()) };
+    log(`${name}: floor (raw sockets) ${(floor.ms / 1000).toFixed(2)} s (at the sites ${peerResult.floor.span.toFixed(3)} s)`);
   }
   await fixture.close();
-  return { ours: { ms: ours.ms, cpuS: ours.cpuS, right: oursRight, ...summary, maxPerHost: Math.max(...oursStats.map((s) => s.maxActive)) }, peer: peerResult, count, perHost };
+  return { ours: { ms: ours.ms, cpuS: ours.cpuS, right: oursRight, ...summary, span: oursSpan, maxPerHost: Math.max(...oursStats.map((s) => s.maxActive)) }, peer: peerResult, count, perHost };
 }
 
 /**
@@ -225,25 +237,31 @@ export default async function titlesBench(log) {
       for (const r of runs) if (r.peer.shared && (!peer.shared || r.peer.shared.ms < peer.shared.ms)) peer.shared = r.peer.shared;
       // The minimal undici client is compared on CPU seconds: its best is its least CPU time.
       for (const r of runs) if (r.peer.undici && (!peer.undici || r.peer.undici.cpuS < peer.undici.cpuS)) peer.undici = r.peer.undici;
+      const spans = (pick) => runs.map(pick).filter((span) => span !== undefined);
       // Least CPU seconds of ours over the runs (the wall-time best above need not be the least CPU).
       const oursCpuS = Math.min(...runs.map((r) => r.ours.cpuS ?? Infinity));
-      return { ...runs[0], ours: { ...ours, leastCpuS: oursCpuS }, peer, maxPerHost: { ours: Math.max(...runs.map((r) => r.ours.maxPerHost)), peer: Math.max(...runs.map((r) => r.peer.maxPerHost)) } };
+      // Shortest span at the sites of each (the wall-time best need not be the shortest span).
+      const leastSpan = { ours: Math.min(...spans((r) => r.ours.span)), undici: Math.min(...spans((r) => r.peer.undici?.span)), floor: Math.min(...spans((r) => r.peer.floor?.span)) };
+      return { ...runs[0], ours: { ...ours, leastCpuS: oursCpuS }, peer, leastSpan, maxPerHost: { ours: Math.max(...runs.map((r) => r.ours.maxPerHost)), peer: Math.max(...runs.map((r) => r.peer.maxPerHost)) } };
     };
     // TITLES_BENCH_ONLY=load,no-title,correctness runs only those parts (default: all).
     const only = process.env.TITLES_BENCH_ONLY?.split(',');
     const want = (part) => only === undefined || only.includes(part);
     if (want('load')) {
-      const latency = await best({ name: 'latency', ...limits, delayMs: 100, pageBytes: 2048, count: 5000, undiciToo: true }, 'runMs');
+      const latency = await best({ name: 'latency', ...limits, delayMs: 100, pageBytes: 2048, count: 5000, undiciToo: true, floorToo: true }, 'runMs');
       const idealS = (latency.count / limits.concurrency) * 0.1;
+      // The run as the sites see it (first request in to last answer out, from the fixture's clock, to the ms): the
+      // CLI's own summary rounds to 0.1 s, too coarse for a 3 % target.
+      const { leastSpan } = latency;
       rows.push({
-        name: 'latency-bound: the run against the ideal (5,000 / 100 in flight x 100 ms = 5 s)',
-        ours: latency.ours.runMs / 1000,
+        name: 'latency-bound: the run at the sites against the ideal (5,000 / 100 in flight x 100 ms = 5 s)',
+        ours: leastSpan.ours,
         peer: idealS,
         unit: 's',
-        ratio: latency.ours.runMs / 1000 / idealS,
+        ratio: leastSpan.ours / idealS,
         target: '<= 1.03x ideal',
-        pass: latency.ours.runMs / 1000 <= 1.03 * idealS && latency.ours.right === latency.count,
-        note: `best of ${repeats}; a free slot must start its next request at once; minimal undici + regex client (whole process) ${(latency.peer.undici.ms / 1000).toFixed(2)} s`,
+        pass: leastSpan.ours <= 1.03 * idealS && latency.ours.right === latency.count,
+        note: `best of ${repeats}; a free slot must start its next request at once; the floor (raw sockets, no HTTP library) ${leastSpan.floor.toFixed(3)} s = ${(leastSpan.floor / idealS).toFixed(3)}x ideal, ours ${(leastSpan.ours / leastSpan.floor).toFixed(3)}x the floor; minimal undici + regex client ${leastSpan.undici.toFixed(3)} s`,
       });
       rows.push({
         name: 'latency-bound: 5,000 URLs, 20 hosts, 100 ms, 100 in flight, 8 per host, against the aiohttp script',

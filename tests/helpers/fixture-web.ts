@@ -64,6 +64,9 @@ export interface PortStats {
   active: number;
   /** Most requests answered at the same time since start (or `resetStats`). */
   maxActive: number;
+  /** When the first request since start (or `resetStats`) arrived, and when the last answer was sent: ms, epoch. */
+  firstRequestAt: number | null;
+  lastAnswerAt: number | null;
 }
 
 export interface FixtureCase {
@@ -441,12 +444,16 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
   };
 
   for (let host = 0; host < hostCount; host += 1) {
-    const portStats: PortStats = { host, port: 0, requests: 0, connections: 0, active: 0, maxActive: 0 };
+    const portStats: PortStats = { host, port: 0, requests: 0, connections: 0, active: 0, maxActive: 0, firstRequestAt: null, lastAnswerAt: null };
     const hits = new Map<string, number>();
     const server = createServer((req, res) => {
       portStats.requests += 1;
       portStats.active += 1;
+      portStats.firstRequestAt ??= performance.timeOrigin + performance.now();
       if (portStats.active > portStats.maxActive) portStats.maxActive = portStats.active;
+      res.on('finish', () => {
+        portStats.lastAnswerAt = performance.timeOrigin + performance.now();
+      });
       res.on('close', () => {
         portStats.active -= 1;
       });
@@ -481,6 +488,8 @@ export async function startFixtureWeb(options: FixtureWebOptions = {}): Promise<
         s.requests = 0;
         s.connections = 0;
         s.maxActive = s.active;
+        s.firstRequestAt = null;
+        s.lastAnswerAt = null;
       }
       for (const hits of hitCounts) hits.clear();
       flakyCounts.clear();
