@@ -229,9 +229,12 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       if (parsed.kind === 'url') entries.push({ index, line: parsed.line, url: parsed.url, host: parsed.host });
       else invalid.push(invalidEntryRecord(index, line, parsed.kind === 'invalid' ? parsed.reason : 'blank line'));
     }
-    // Entries that already have their result (this job ran before, on a worker that died) are not fetched again.
-    const bits = await client.pipeline(entries.map((entry) => ['getbit', keys.done(runId), entry.index])).exec();
-    const todo = entries.filter((_, i) => bits?.[i]?.[1] !== 1);
+    // Entries that already have their result (this job ran before, on a worker that died or handed it back) are not
+    // fetched again. A job started for the first time (BullMQ counts every start) has none: the producer queues only
+    // entries without a result, and an attaching producer removes its predecessor's jobs and waits out their workers
+    // first. So only a restarted job asks, and a fresh one saves its round trip (and Redis a GETBIT per URL).
+    const bits = job.attemptsStarted > 1 ? await client.pipeline(entries.map((entry) => ['getbit', keys.done(runId), entry.index])).exec() : null;
+    const todo = bits === null ? entries : entries.filter((_, i) => bits[i]?.[1] !== 1);
     const entry = track(job, runId, signal, context.controller.signal);
     context.jobs += 1;
     let records = 0;
