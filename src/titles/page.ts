@@ -40,8 +40,7 @@ type Phase = 'sniff' | 'scan' | 'parse' | 'signals' | 'done';
 
 /**
  * Bytes decoded and parsed at a time. Parsing stops as soon as the head is read, so the rest of a big network chunk
- * (a whole page, often) is never decoded: on 50 KB pages, decoding every byte to a string was a twentieth of the run's
- * CPU.
+ * (a whole page, often) is never decoded to a string.
  */
 const PARSE_STEP = 8192;
 
