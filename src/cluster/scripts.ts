@@ -31,21 +31,35 @@ return committed
 `;
 
 /**
- * Take one lease on a host, if fewer than the limit are live. KEYS: the host's lease set, the run hash. ARGV: limit,
- * lease id, time to live (ms). Expiry uses the server's clock, so the machines' clocks never matter. Returns 1 or 0,
- * or -1 when the run is no longer running (no key is created for an ended run).
+ * Take leases on hosts, one per request asked for, each if fewer than its limit are live (the requests of one turn of a
+ * worker's event loop, in one round trip). KEYS: the run hash, then each request's host lease set (a host may come more
+ * than once). ARGV: time to live (ms), then each request's limit and lease id. Expiry uses the server's clock, so the
+ * machines' clocks never matter. Returns 1 or 0 per request, or -1 when the run is no longer running (no key is
+ * created for an ended run).
  */
-const acquireLease = `
-if redis.call('HGET', KEYS[2], 'state') ~= 'running' then return -1 end
+const acquireLeases = `
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return -1 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
-  return 1
+local ttl = tonumber(ARGV[1])
+local swept = {}
+local granted = {}
+for k = 2, #KEYS do
+  local key = KEYS[k]
+  if not swept[key] then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+    swept[key] = true
+  end
+  local at = k * 2 - 2
+  if redis.call('ZCARD', key) < tonumber(ARGV[at]) then
+    redis.call('ZADD', key, now + ttl, ARGV[at + 1])
+    redis.call('PEXPIRE', key, ttl * 2)
+    granted[k - 1] = 1
+  else
+    granted[k - 1] = 0
+  end
 end
-return 0
+return granted
 `;
 
 /**
@@ -77,14 +91,14 @@ return renewed
 
 export interface ClusterScripts {
   commitResults(runKey: string, doneKey: string, outKey: string, byWorkerKey: string, worker: string, ...items: (string | number)[]): Promise<number>;
-  acquireLease(hostKey: string, runKey: string, limit: number, leaseId: string, ttlMs: number): Promise<number>;
+  acquireLeases(numberOfKeys: number, ...args: (string | number)[]): Promise<number | number[]>;
   renewLeases(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
 }
 
 /** Defines the scripts on a client (ioredis sends EVALSHA, and the script itself when the server lacks it). */
 export function withScripts(client: Redis): Redis & ClusterScripts {
   client.defineCommand('commitResults', { numberOfKeys: 4, lua: commitResults });
-  client.defineCommand('acquireLease', { numberOfKeys: 2, lua: acquireLease });
+  client.defineCommand('acquireLeases', { lua: acquireLeases });
   client.defineCommand('renewLeases', { lua: renewLeases });
   return client as Redis & ClusterScripts;
 }

@@ -34,6 +34,14 @@ async function commandsProcessed(): Promise<number> {
   return Number(/total_commands_processed:(\d+)/.exec(await other.info('stats'))?.[1]);
 }
 
+/** Lease script calls the server has run so far. */
+async function scriptCalls(): Promise<number> {
+  const stats = await other.info('commandstats');
+  let calls = 0;
+  for (const match of stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)) calls += Number(match[1]);
+  return calls;
+}
+
 /** The turn after this one, once what the leases sent at its end (on `client`) has been served. */
 const nextTurn = async (): Promise<void> => {
   await new Promise((resolve) => setImmediate(resolve));
@@ -108,6 +116,42 @@ describe('host leases', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('takes the leases asked for in one turn in one script call, the limit holding across them', async () => {
+    const leases = new HostLeases(client, 'w1', 5000, () => undefined);
+    const otherHost = keys.hostLeases('leases-test', 'b.example');
+    // Loads the script on the server first, so the count below is of calls alone.
+    await leases.tryAcquire(otherHost, runKey, 1);
+    await leases.stop();
+    const before = await scriptCalls();
+    const asked = await Promise.all([
+      leases.tryAcquire(hostKey, runKey, 2),
+      leases.tryAcquire(otherHost, runKey, 1),
+      leases.tryAcquire(hostKey, runKey, 2),
+      leases.tryAcquire(hostKey, runKey, 2),
+    ]);
+    expect((await scriptCalls()) - before).toBe(1);
+    expect(asked.map((id) => typeof id)).toEqual(['string', 'string', 'string', 'object']);
+    expect(asked[3]).toBeNull();
+    expect(new Set(asked.slice(0, 3)).size).toBe(3);
+    expect(await other.zcard(hostKey)).toBe(2);
+    expect(await other.zcard(otherHost)).toBe(1);
+    expect(leases.count).toBe(3);
+    await leases.stop();
+    expect(await other.zcard(hostKey)).toBe(0);
+    expect(await other.zcard(otherHost)).toBe(0);
+  });
+
+  it('answers every lease asked for in the turn with "ended" once the run is no longer running', async () => {
+    const endedRun = keys.run('leases-ended');
+    await client.hset(endedRun, 'state', 'cancelled');
+    const leases = new HostLeases(client, 'w1', 5000, () => undefined);
+    const ended = keys.hostLeases('leases-ended', 'a.example');
+    expect(await Promise.all([leases.tryAcquire(ended, endedRun, 2), leases.tryAcquire(ended, endedRun, 2)])).toEqual(['ended', 'ended']);
+    expect(await other.exists(ended)).toBe(0);
+    expect(leases.count).toBe(0);
+    await leases.stop();
   });
 
   it('never hands over a lease it no longer holds: after a stop the next request asks Redis', async () => {
