@@ -49,7 +49,7 @@ export interface ClusterTitlesInit {
   settled?: () => Promise<void>;
   /** URLs queued or in flight at most (default 20,000). */
   window?: number;
-  /** URLs per job (default: twice the per-host limit, from 8 to 64). */
+  /** URLs per job (default: four times the per-host limit, from 8 to 64). */
   chunkSize?: number;
   /** URLs of one host queued or in flight at most (default: 4 chunks, at least 8 × per-host). */
   hostCap?: number;
@@ -289,7 +289,7 @@ function produce(
   { id, client, reader, queue, attached, producerName }: Plumbing,
 ): { done: Promise<TitlesSummary>; progress: () => TitlesProgress; cancel: () => Promise<void>; queued: () => number } {
   const window = Math.max(1, init.window ?? DEFAULT_WINDOW);
-  const chunkSize = Math.max(1, init.chunkSize ?? Math.min(64, Math.max(8, options.perHost * 2)));
+  const chunkSize = Math.max(1, init.chunkSize ?? Math.min(64, Math.max(8, options.perHost * 4)));
   const lookahead = Math.max(window, 1000);
   // A host never has more than this many URLs queued or in flight, so a list sorted by host still reaches the others.
   const hostCap = init.hostCap ?? Math.max(chunkSize * 4, options.perHost * 8);
