@@ -3,7 +3,7 @@
  * alone on the server, so two workers holding the same job (one of them presumed dead after a lock timeout) can never
  * both get a result in, and a host's lease count can never pass its limit.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 /**
  * Commit results of a run. KEYS: run hash, done bitmap, out stream, by-worker hash. ARGV: worker name, then triples
@@ -93,6 +93,11 @@ export interface ClusterScripts {
   commitResults(runKey: string, doneKey: string, outKey: string, byWorkerKey: string, worker: string, ...items: (string | number)[]): Promise<number>;
   acquireLeases(numberOfKeys: number, ...args: (string | number)[]): Promise<number | number[]>;
   renewLeases(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
+}
+
+/** The same scripts in a pipeline (ioredis defines them there too). */
+export interface ClusterPipelineScripts {
+  acquireLeases(numberOfKeys: number, ...args: (string | number)[]): ChainableCommander;
 }
 
 /** Defines the scripts on a client (ioredis sends EVALSHA, and the script itself when the server lacks it). */
