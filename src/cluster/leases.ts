@@ -4,7 +4,7 @@
  * a lease expires unless its worker renews it, so a worker killed mid-request frees its slots after the lease time.
  * A worker that cannot renew its leases in time (it lost Redis) stops its requests before they could outlive them.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { HostPacer } from '../titles/rate.js';
 import { HostScheduler } from '../titles/scheduler.js';
 import type { SlotGate } from '../titles/engine.js';
@@ -39,6 +39,15 @@ export class Slots {
 /** How long a lease given back is kept for a request of its host that waits on this worker for a slot (see HostLeases). */
 export const LEASE_HOLD_MS = 50;
 
+/** A lease given back and kept on this worker until `until` (ms since the epoch), or END_OF_TURN. */
+interface SpareLease {
+  id: string;
+  until: number;
+}
+
+/** `until` of a spare lease kept only to the end of the event loop's turn (removed with the turn's asks). */
+const END_OF_TURN = 0;
+
 interface LeaseAsk {
   key: string;
   limit: number;
@@ -62,11 +71,8 @@ interface LeaseAsk {
  */
 export class HostLeases {
   readonly #held = new Map<string, Set<string>>();
-  /**
-   * Leases given back and not yet removed, by key: still held (and renewed), free to be taken over until `until`
-   * (0: until the end of this turn).
-   */
-  readonly #spare = new Map<string, { id: string; until: number }[]>();
+  /** Leases given back and not yet removed, by key: still held (and renewed), free to be taken over until `until`. */
+  readonly #spare = new Map<string, SpareLease[]>();
   #dropTimer: NodeJS.Timeout | null = null;
   #dropAt = Infinity;
   #sequence = 0;
@@ -142,19 +148,9 @@ export class HostLeases {
 
   #sendTurn(): void {
     this.#turnScheduled = false;
-    const pipeline = this.client.pipeline() as ReturnType<Redis['pipeline']> & ClusterPipelineScripts;
-    let commands = 0;
-    for (const [key, spare] of this.#spare) {
-      const kept = spare.filter((lease) => lease.until !== 0);
-      if (kept.length === spare.length) continue;
-      const ids = spare.filter((lease) => lease.until === 0).map((lease) => lease.id);
-      this.#forget(key, ids);
-      pipeline.zrem(key, ...ids);
-      commands += 1;
-      if (kept.length === 0) this.#spare.delete(key);
-      else this.#spare.set(key, kept);
-    }
-    const removals = commands;
+    const pipeline = this.client.pipeline() as ChainableCommander & ClusterPipelineScripts;
+    const removals = this.#removeSpare(pipeline, (lease) => lease.until === END_OF_TURN);
+    let commands = removals;
     const batches: LeaseAsk[][] = [];
     for (const [runKey, asks] of this.#asks) {
       const args: (string | number)[] = [runKey, ...asks.map((ask) => ask.key), this.ttlMs];
@@ -179,10 +175,22 @@ export class HostLeases {
     );
   }
 
-  #forget(key: string, ids: string[]): void {
-    const set = this.#held.get(key);
-    for (const id of ids) set?.delete(id);
-    if (set?.size === 0) this.#held.delete(key);
+  /** Takes the spare leases `over` picks off this worker's books and adds their removal to `pipeline`: one ZREM per key. */
+  #removeSpare(pipeline: ChainableCommander, over: (lease: SpareLease) => boolean): number {
+    let commands = 0;
+    for (const [key, spare] of this.#spare) {
+      const ids = spare.filter(over).map((lease) => lease.id);
+      if (ids.length === 0) continue;
+      const set = this.#held.get(key);
+      for (const id of ids) set?.delete(id);
+      if (set?.size === 0) this.#held.delete(key);
+      pipeline.zrem(key, ...ids);
+      commands += 1;
+      const kept = spare.filter((lease) => !over(lease));
+      if (kept.length === 0) this.#spare.delete(key);
+      else this.#spare.set(key, kept);
+    }
+    return commands;
   }
 
   /** Gives a lease back; `waiting`: requests of its host wait on this worker, so it is kept for them a little longer. */
@@ -194,7 +202,7 @@ export class HostLeases {
       this.#spare.set(key, spare);
     }
     if (!waiting) {
-      spare.push({ id, until: 0 });
+      spare.push({ id, until: END_OF_TURN });
       this.#endOfTurn();
       return;
     }
@@ -219,22 +227,12 @@ export class HostLeases {
   #dropSpare(): void {
     const now = Date.now();
     const pipeline = this.client.pipeline();
-    let dropped = 0;
-    let nextUntil = Infinity;
-    for (const [key, spare] of this.#spare) {
-      // Those kept to the end of the turn (0) are the turn's to remove.
-      const kept = spare.filter((lease) => lease.until > now || lease.until === 0);
-      for (const lease of kept) if (lease.until !== 0) nextUntil = Math.min(nextUntil, lease.until);
-      if (kept.length === spare.length) continue;
-      const ids = spare.filter((lease) => lease.until <= now && lease.until !== 0).map((lease) => lease.id);
-      this.#forget(key, ids);
-      pipeline.zrem(key, ...ids);
-      dropped += ids.length;
-      if (kept.length === 0) this.#spare.delete(key);
-      else this.#spare.set(key, kept);
-    }
+    // Those kept to the end of the turn are the turn's to remove.
+    const removed = this.#removeSpare(pipeline, (lease) => lease.until !== END_OF_TURN && lease.until <= now);
     // Fire and forget: a release that does not arrive expires with the lease.
-    if (dropped > 0) pipeline.exec().catch(() => undefined);
+    if (removed > 0) pipeline.exec().catch(() => undefined);
+    let nextUntil = Infinity;
+    for (const spare of this.#spare.values()) for (const lease of spare) if (lease.until !== END_OF_TURN) nextUntil = Math.min(nextUntil, lease.until);
     if (nextUntil !== Infinity) this.#dropAfter(nextUntil);
   }
 
