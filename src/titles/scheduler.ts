@@ -39,11 +39,6 @@ export class HostScheduler {
     private readonly concurrency: number,
     private readonly perHost: number,
     private readonly pacer: HostPacer | null = null,
-    /**
-     * A slot given back passes straight to the next request of the same host when one waits (no pacer only), instead
-     * of going round the ring: the cluster's host leases then pass from request to request on one worker.
-     */
-    private readonly sticky = false,
   ) {}
 
   /** Requests holding a slot. */
@@ -81,19 +76,9 @@ export class HostScheduler {
 
   /** Give back the slots taken by `acquire` (or moved by `move`). */
   release(host: string): void {
-    if (this.sticky && this.#handOver(host)) return;
     this.#inFlight -= 1;
     this.#leaveHost(host);
     this.#pump();
-  }
-
-  /** Sticky: the released slots go to the host's next waiting request, if any (redirects still go first). */
-  #handOver(host: string): boolean {
-    const state = this.#hosts.get(host);
-    if (state === undefined || this.pacer !== null || this.#paused || this.#closed || state.movers.length > 0) return false;
-    if (state.queue.length === state.queueHead) return false;
-    this.#takeWaiter(state).resolve(true);
-    return true;
   }
 
   /** The first request queued on a host, out of its queue. */

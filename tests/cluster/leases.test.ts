@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HostLeases, LEASE_HOLD_MS } from '../../src/cluster/leases.js';
+import { ClusterGate, HostLeases, LEASE_HOLD_MS, Slots } from '../../src/cluster/leases.js';
 import { keys } from '../../src/cluster/schema.js';
 import { withScripts, type ClusterScripts } from '../../src/cluster/scripts.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -158,6 +158,29 @@ describe('host leases', () => {
     const again = await leases.tryAcquire(hostKey, runKey, 1);
     expect(again).not.toBe(held);
     expect(await other.zcard(hostKey)).toBe(1);
+    await leases.stop();
+  });
+});
+
+describe('cluster gate', () => {
+  it('gives a slot that comes back to the next host round the ring, not back to the host that gave it', async () => {
+    const run = 'gate-round';
+    await client.hset(keys.run(run), 'state', 'running');
+    const leases = new HostLeases(client, 'w1', 5000, () => undefined);
+    const controller = new AbortController();
+    const gate = new ClusterGate(run, 4, new Slots(2), leases, controller.signal, () => undefined);
+    const order: string[] = [];
+    const ask = (host: string): void => void gate.acquire(host, false).then((ok) => ok && order.push(host));
+    for (const host of ['a', 'b', 'a', 'b']) ask(host);
+    await vi.waitFor(() => expect(order).toEqual(['a', 'b']));
+    // A request of 'b' waits, but the slot 'b' gives back goes to 'a', whose turn it is; then 'b' has its turn.
+    gate.release('b');
+    await vi.waitFor(() => expect(order).toEqual(['a', 'b', 'a']));
+    gate.release('a');
+    await vi.waitFor(() => expect(order).toEqual(['a', 'b', 'a', 'b']));
+    // One lease each is live on the server: the ones given back were taken over or removed.
+    await vi.waitFor(async () => expect([await other.zcard(keys.hostLeases(run, 'a')), await other.zcard(keys.hostLeases(run, 'b'))]).toEqual([1, 1]));
+    controller.abort();
     await leases.stop();
   });
 });

@@ -324,11 +324,12 @@ describe('a titles run on the queue', () => {
     const dataDir = newDataDir();
     const { services, seen } = open(dataDir);
     await services.invoke('cluster.setSettings', [{ runOn: 'queue', url: redis.url }]);
-    // Per host 4: each worker holds a few jobs at once (concurrency 8 / 4 per host), the queue holds more.
+    // Per host 4: each worker holds 4 jobs of 16 URLs at once (concurrency 8, 4 per host), the queue holds more (up to
+    // 64 URLs per host are dealt).
     const urls = urlList(300, 'c', '?delay=150');
     const { runId } = await services.invoke('titles.start', [{ text: urls.join('\n'), settings: { ...settings, perHost: 4 }, target: 'queue' }]);
     await waitFor(() => seen.updates(runId).some((update) => update.records.length > 0), 20_000, 'some records');
-    expect(await waitingJobsOf(runId)).toBeGreaterThan(0);
+    await waitFor(async () => (await waitingJobsOf(runId)) > 0, 10_000, 'jobs waiting in the queue');
     await services.invoke('titles.pause', [runId]);
     expect(await waitingJobsOf(runId)).toBe(0);
     expect(seen.updates(runId).at(-1)?.state).toBe('paused');

@@ -40,44 +40,6 @@ describe('HostScheduler', () => {
     expect(granted.slice(4)).toEqual(['x', 'y', 'z', 'big']);
   });
 
-  it('sticky: a freed slot goes to the next request of the same host, ahead of the ring', async () => {
-    const scheduler = new HostScheduler(4, 4, null, true);
-    const hosts = [...Array.from({ length: 6 }, () => 'big'), 'x'];
-    const { granted } = track(scheduler, hosts);
-    await settle();
-    expect(granted).toEqual(['big', 'big', 'big', 'big']);
-    // The two 'big' requests still queued take the first two slots given back; then the ring turns again (to 'x').
-    for (let i = 0; i < 3; i += 1) {
-      scheduler.release('big');
-      await settle();
-    }
-    expect(granted.slice(4)).toEqual(['big', 'big', 'x']);
-    expect(scheduler.inFlight).toBe(4);
-    expect(scheduler.waiting('big')).toBe(0);
-  });
-
-  it('sticky: redirects waiting for the host still go first, and a paused scheduler hands nothing over', async () => {
-    const scheduler = new HostScheduler(2, 1, null, true);
-    const { granted } = track(scheduler, ['a', 'b', 'a']);
-    await settle();
-    expect(granted).toEqual(['a', 'b']);
-    // 'b' redirects to 'a': it waits for a's slot, ahead of the 'a' request not yet started.
-    let moved = false;
-    void scheduler.move('b', 'a').then((ok) => (moved = ok));
-    scheduler.release('a');
-    await settle();
-    expect(moved).toBe(true);
-    expect(granted).toEqual(['a', 'b']);
-    scheduler.pause();
-    scheduler.release('a');
-    await settle();
-    expect(granted).toEqual(['a', 'b']);
-    expect(scheduler.inFlight).toBe(0);
-    scheduler.resume();
-    await settle();
-    expect(granted).toEqual(['a', 'b', 'a']);
-  });
-
   it('pause stops new grants; resume restarts them', async () => {
     const scheduler = new HostScheduler(1, 1);
     const { granted } = track(scheduler, ['a', 'b']);
