@@ -42,6 +42,8 @@ export async function startClusterTitles(
   const runId = runIdForOutput(init.output);
   const run = await ClusterTitlesRun.start({
     target: init.target,
+    // prepareClusterTitles checked it moments ago.
+    checked: true,
     lines: init.lines,
     ...(init.options !== undefined ? { options: init.options } : {}),
     ...(runId !== null ? { runId } : {}),

@@ -27,6 +27,8 @@ import { keys, PREFIX, PRIMES_QUEUE, PRODUCER_STALE_MS, RUN_ID_PATTERN, SCHEMA_V
 
 export interface ClusterTitlesInit {
   target: RedisTarget;
+  /** The caller checked this Redis just before (the CLI does, before it touches a file): not checked again. */
+  checked?: boolean;
   /** Raw input lines, as for the local engine. */
   lines: AsyncIterable<string> | Iterable<string>;
   options?: Partial<TitlesOptions>;
@@ -222,7 +224,7 @@ export class ClusterTitlesRun extends EventEmitter<ClusterTitlesEvents> {
     const options = resolveTitlesOptions(init.options);
     const id = init.runId ?? newRunId();
     if (!RUN_ID_PATTERN.test(id)) throw new ClusterError('NO_RUN', `not a run id: ${JSON.stringify(id.slice(0, 80))}`);
-    await checkRedis(target);
+    if (init.checked !== true) await checkRedis(target);
     const client = createRedis(target);
     const reader = createRedis(target);
     const queue = titlesQueue(target);
