@@ -7,6 +7,9 @@
  * dist/src/cli/main.js.
  */
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { defaultCacheDir } from '../services/data-dir.js';
+import { enableCompileCache } from './compile-cache.js';
 import { reportFailure, runPlainPrimesCheck } from './entry.js';
 
 const argv = process.argv.slice(2);
@@ -21,6 +24,8 @@ function runTitles(): Promise<number> {
 runPlainPrimesCheck(argv)
   .then(async (done) => {
     if (done) return;
+    // Not for the plain primes check above: it loads no bundle, and its whole-process time is a figure.
+    enableCompileCache(join(defaultCacheDir(), 'compile-cache'));
     if (argv[0] === 'titles') process.exitCode = await runTitles();
     // Any other command: the ES module CLI (left as an import() by the bundler), which sets the exit status itself.
     else await import('./main.js');
