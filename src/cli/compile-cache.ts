@@ -8,12 +8,12 @@
  * used. On Node 20 a bundle is compiled here, with `vm.Script`'s cached data, if it has no dynamic `import()`: there
  * vm.Script can run one only through an experimental loader that prints a warning, so the titles bundle (which loads
  * a few packages on first use) compiles as Node compiles it. The cache is the user's own (a folder only they may
- * open), keyed by the bundle's whole content (V8 itself checks only its length), and holds one entry per bundle. A
- * cache that cannot be read or written is left alone: the bundle compiles as it always did. NODE_DISABLE_COMPILE_CACHE=1
- * turns it off, as it does Node's own.
+ * open, and read only if nobody else may write in it), keyed by the bundle's whole content (V8 itself checks only its
+ * length), and holds one entry per bundle. A cache that cannot be read or written is left alone: the bundle compiles
+ * as it always did. NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does Node's own.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -56,7 +56,7 @@ function installBundleCache(dir: string): void {
     const key = `${name}-${createHash('sha256').update(process.version).update(process.arch).update(content).digest('hex').slice(0, 32)}.bin`;
     let cachedData: Buffer | undefined;
     try {
-      cachedData = readFileSync(join(dir, key));
+      if (onlyMine(dir)) cachedData = readFileSync(join(dir, key));
     } catch {
       // Not cached yet.
     }
@@ -73,10 +73,20 @@ function installBundleCache(dir: string): void {
   };
 }
 
+/**
+ * Whether code in `dir` can only have come from this user: the folder is theirs and nobody else may write in it. A
+ * cache is code that runs; one another account could have put there is not read (and not written: see writeEntry).
+ */
+function onlyMine(dir: string): boolean {
+  const stats = statSync(dir);
+  return typeof process.getuid !== 'function' || (stats.uid === process.getuid() && (stats.mode & 0o022) === 0);
+}
+
 /** Writes one bundle's cache (whole or not at all) and removes that bundle's older entries. */
 function writeEntry(dir: string, name: string, key: string, script: Script): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!onlyMine(dir)) return;
     const temporary = join(dir, `.${key}.${process.pid}.tmp`);
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, join(dir, key));

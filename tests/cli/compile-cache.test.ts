@@ -4,7 +4,8 @@
  * leaves everything else in its folder alone.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +111,24 @@ describe('the CLI code cache', () => {
     expect(load()).toEqual({ how: expected, value: 'lazy', twice: 42, builtin: 'function' });
     expect(load()).toEqual({ how: expected, value: 'lazy', twice: 42, builtin: 'function' });
     if (expected === 'bundles') expect(() => readdirSync(cacheDir)).toThrow();
+  });
+
+  it('neither reads nor writes a cache in a folder others may write in', () => {
+    writeBundle('aaaa');
+    load();
+    if (expected === 'node') return;
+    const [entry] = entries();
+    // Another account plants V8's code of 'aaaa' under the name the cache gives the bundle with 'bbbb' (same length,
+    // so V8 itself would take it): read, it would run the planted code.
+    writeBundle('bbbb');
+    const key = `titlewave-titles-${createHash('sha256').update(process.version).update(process.arch).update(readFileSync(bundle)).digest('hex').slice(0, 32)}.bin`;
+    writeFileSync(join(cacheDir, key), readFileSync(join(cacheDir, entry as string)));
+    chmodSync(cacheDir, 0o777);
+    expect(load().value).toBe('bbbb');
+    expect(entries().sort()).toEqual([entry, key].sort());
+    // The folder is the user's alone again: now the planted entry is read, which is what the check above prevents.
+    chmodSync(cacheDir, 0o700);
+    expect(load().value).toBe('aaaa');
   });
 
   it('is off with NODE_DISABLE_COMPILE_CACHE=1', () => {
