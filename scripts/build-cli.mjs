@@ -80,7 +80,9 @@ await build({
   outfile: join(root, 'dist/titlewave-titles.cjs'),
   ...shared,
   external: ['playwright-core', 'exceljs', 'socks', 'saxes', 'robots-parser', 'csv-parse', 'bullmq', 'ioredis', 'sharp'],
-  supported: { 'dynamic-import': true },
+  // The packages it loads on first use are CommonJS (or have a CommonJS build): require()d, not import()ed, so the
+  // bundle has no dynamic import() and the CLI's code cache can hold it on Node 20 too (see src/cli/compile-cache.ts).
+  supported: { 'dynamic-import': false },
   banner: { js: moduleUrlBanner },
   legalComments: 'eof',
   plugins: [moduleUrls],

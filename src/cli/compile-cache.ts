@@ -6,8 +6,8 @@
  *
  * Node 22.1 and later have this built in (`module.enableCompileCache`), which also covers ES modules; there it is
  * used. On Node 20 a bundle is compiled here, with `vm.Script`'s cached data, if it has no dynamic `import()`: there
- * vm.Script can run one only through an experimental loader that prints a warning, so the titles bundle (which loads
- * a few packages on first use) compiles as Node compiles it. The cache is the user's own (a folder only they may
+ * vm.Script can run one only through an experimental loader that prints a warning (so the titles bundle require()s the
+ * packages it loads on first use; scripts/build-cli.mjs). The cache is the user's own (a folder only they may
  * open, and read only if nobody else may write in it), keyed by the bundle's whole content (V8 itself checks only its
  * length), and holds one entry per bundle. A cache that cannot be read or written is left alone: the bundle compiles
  * as it always did. NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does Node's own.
