@@ -33,6 +33,13 @@ export function enableCompileCache(dir: string, env: NodeJS.ProcessEnv = process
   if (env.NODE_DISABLE_COMPILE_CACHE === '1') return 'off';
   const builtIn = (Module as unknown as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
   if (typeof builtIn === 'function') {
+    // Node's own cache, in a folder made and checked here as for ours.
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (!onlyMine(dir)) return 'off';
+    } catch {
+      return 'off';
+    }
     builtIn(dir);
     return 'node';
   }
