@@ -34,12 +34,7 @@ export function enableCompileCache(dir: string, env: NodeJS.ProcessEnv = process
   const builtIn = (Module as unknown as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
   if (typeof builtIn === 'function') {
     // Node's own cache, in a folder made and checked here as for ours.
-    try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      if (!onlyMine(dir)) return 'off';
-    } catch {
-      return 'off';
-    }
+    if (!ownFolder(dir)) return 'off';
     builtIn(dir);
     return 'node';
   }
@@ -60,7 +55,7 @@ function installBundleCache(dir: string): void {
   prototype._compile = function (this: Module, content: string, filename: string): unknown {
     if (!BUNDLE.test(filename) || content.includes('import(')) return compile.call(this, content, filename);
     const name = basename(filename, '.cjs');
-    const key = `${name}-${createHash('sha256').update(process.version).update(process.arch).update(content).digest('hex').slice(0, 32)}.bin`;
+    const key = cacheEntryName(name, content);
     let cachedData: Buffer | undefined;
     try {
       if (onlyMine(dir)) cachedData = readFileSync(join(dir, key));
@@ -80,20 +75,34 @@ function installBundleCache(dir: string): void {
   };
 }
 
+/** A bundle's entry in the cache: its name, and a hash of the Node that compiled it and of its whole content. */
+export function cacheEntryName(name: string, content: string | Buffer): string {
+  return `${name}-${createHash('sha256').update(process.version).update(process.arch).update(content).digest('hex').slice(0, 32)}.bin`;
+}
+
 /**
  * Whether code in `dir` can only have come from this user: the folder is theirs and nobody else may write in it. A
- * cache is code that runs; one another account could have put there is not read (and not written: see writeEntry).
+ * cache is code that runs; one another account could have put there is not read (and not written: see ownFolder).
  */
 function onlyMine(dir: string): boolean {
   const stats = statSync(dir);
   return typeof process.getuid !== 'function' || (stats.uid === process.getuid() && (stats.mode & 0o022) === 0);
 }
 
-/** Writes one bundle's cache (whole or not at all) and removes that bundle's older entries. */
-function writeEntry(dir: string, name: string, key: string, script: Script): void {
+/** Makes `dir` (0700) if it is missing; whether a cache may go in it (onlyMine). */
+function ownFolder(dir: string): boolean {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!onlyMine(dir)) return;
+    return onlyMine(dir);
+  } catch {
+    return false;
+  }
+}
+
+/** Writes one bundle's cache (whole or not at all) and removes that bundle's older entries. */
+function writeEntry(dir: string, name: string, key: string, script: Script): void {
+  if (!ownFolder(dir)) return;
+  try {
     const temporary = join(dir, `.${key}.${process.pid}.tmp`);
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, join(dir, key));

@@ -6,9 +6,7 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
   const home = homedir();
   if (platform === 'win32') return join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'titlewave');
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'titlewave');
-  // XDG base directories: only an absolute XDG_DATA_HOME counts (the spec says to ignore relative ones).
-  const xdg = env.XDG_DATA_HOME;
-  return join(xdg && xdg.startsWith('/') ? xdg : join(home, '.local', 'share'), 'titlewave');
+  return join(xdgBase(env.XDG_DATA_HOME, join(home, '.local', 'share')), 'titlewave');
 }
 
 /** Where Titlewave keeps what it can make again (the CLI's compiled code): the platform's per-user cache folder. */
@@ -16,6 +14,10 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, platform: 
   const home = homedir();
   if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'titlewave', 'Cache');
   if (platform === 'darwin') return join(home, 'Library', 'Caches', 'titlewave');
-  const xdg = env.XDG_CACHE_HOME;
-  return join(xdg && xdg.startsWith('/') ? xdg : join(home, '.cache'), 'titlewave');
+  return join(xdgBase(env.XDG_CACHE_HOME, join(home, '.cache')), 'titlewave');
+}
+
+/** An XDG base directory: only an absolute value counts (the spec says to ignore relative ones). */
+function xdgBase(value: string | undefined, fallback: string): string {
+  return value && value.startsWith('/') ? value : fallback;
 }

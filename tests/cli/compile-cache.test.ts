@@ -4,13 +4,13 @@
  * leaves everything else in its folder alone.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cacheEntryName } from '../../src/cli/compile-cache.js';
 
 const compiled = pathToFileURL(join(fileURLToPath(new URL('../..', import.meta.url)), 'dist', 'src', 'cli', 'compile-cache.js')).href;
 /** Node 22.1 and later cache with their own code; this machine's Node 20 with the module's. */
@@ -121,7 +121,7 @@ describe('the CLI code cache', () => {
     // Another account plants V8's code of 'aaaa' under the name the cache gives the bundle with 'bbbb' (same length,
     // so V8 itself would take it): read, it would run the planted code.
     writeBundle('bbbb');
-    const key = `titlewave-titles-${createHash('sha256').update(process.version).update(process.arch).update(readFileSync(bundle)).digest('hex').slice(0, 32)}.bin`;
+    const key = cacheEntryName('titlewave-titles', readFileSync(bundle));
     writeFileSync(join(cacheDir, key), readFileSync(join(cacheDir, entry as string)));
     chmodSync(cacheDir, 0o777);
     expect(load().value).toBe('bbbb');
