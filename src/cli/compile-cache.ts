@@ -9,7 +9,8 @@
  * vm.Script can run one only through an experimental loader that prints a warning (so the titles bundle require()s the
  * packages it loads on first use; scripts/build-cli.mjs). The cache is the user's own (a folder only they may
  * open, and read only if nobody else may write in it), keyed by the bundle's whole content (V8 itself checks only its
- * length), and holds one entry per bundle. A cache that cannot be read or written is left alone: the bundle compiles
+ * length) and by its path (V8 keeps the file name it compiled a cache with: a stack trace from an entry another copy
+ * of the bundle wrote would name that copy), and holds one entry per bundle and path. A cache that cannot be read or written is left alone: the bundle compiles
  * as it always did. NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does Node's own.
  */
 import { createHash } from 'node:crypto';
@@ -48,14 +49,14 @@ export function enableCompileCache(dir: string, env: NodeJS.ProcessEnv = process
 function installBundleCache(dir: string): void {
   const prototype = Module.prototype as unknown as { _compile: Compile };
   const compile = prototype._compile;
-  const toWrite: { name: string; key: string; script: Script }[] = [];
+  const toWrite: { prefix: string; key: string; script: Script }[] = [];
   const write = (): void => {
-    for (const entry of toWrite.splice(0)) writeEntry(dir, entry.name, entry.key, entry.script);
+    for (const entry of toWrite.splice(0)) writeEntry(dir, entry.prefix, entry.key, entry.script);
   };
   prototype._compile = function (this: Module, content: string, filename: string): unknown {
     if (!BUNDLE.test(filename) || content.includes('import(')) return compile.call(this, content, filename);
     const name = basename(filename, '.cjs');
-    const key = cacheEntryName(name, content);
+    const key = cacheEntryName(name, filename, content);
     let cachedData: Buffer | undefined;
     try {
       if (onlyMine(dir)) cachedData = readFileSync(join(dir, key));
@@ -68,16 +69,24 @@ function installBundleCache(dir: string): void {
         setTimeout(write, WRITE_AFTER_MS).unref();
         process.once('exit', write);
       }
-      toWrite.push({ name, key, script });
+      toWrite.push({ prefix: entryPrefix(name, filename), key, script });
     }
     const wrapper = script.runInThisContext({ displayErrors: true }) as ModuleWrapper;
     return wrapper.call(this.exports, this.exports, createRequire(filename), this, filename, dirname(filename));
   };
 }
 
-/** A bundle's entry in the cache: its name, and a hash of the Node that compiled it and of its whole content. */
-export function cacheEntryName(name: string, content: string | Buffer): string {
-  return `${name}-${createHash('sha256').update(process.version).update(process.arch).update(content).digest('hex').slice(0, 32)}.bin`;
+/**
+ * A bundle's entry in the cache: its name, a hash of its path (entryPrefix), and a hash of the Node that compiled it
+ * and of its whole content.
+ */
+export function cacheEntryName(name: string, filename: string, content: string | Buffer): string {
+  return `${entryPrefix(name, filename)}${createHash('sha256').update(process.version).update(process.arch).update(content).digest('hex').slice(0, 32)}.bin`;
+}
+
+/** What every entry of the bundle at `filename` starts with: newer ones replace older ones, other copies keep theirs. */
+function entryPrefix(name: string, filename: string): string {
+  return `${name}-${createHash('sha256').update(filename).digest('hex').slice(0, 8)}-`;
 }
 
 /**
@@ -99,15 +108,15 @@ function ownFolder(dir: string): boolean {
   }
 }
 
-/** Writes one bundle's cache (whole or not at all) and removes that bundle's older entries. */
-function writeEntry(dir: string, name: string, key: string, script: Script): void {
+/** Writes one bundle's cache (whole or not at all) and removes the older entries of that bundle at that path. */
+function writeEntry(dir: string, prefix: string, key: string, script: Script): void {
   if (!ownFolder(dir)) return;
   try {
     const temporary = join(dir, `.${key}.${process.pid}.tmp`);
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, join(dir, key));
     for (const file of readdirSync(dir)) {
-      if (file !== key && file.startsWith(`${name}-`) && file.endsWith('.bin')) rmSync(join(dir, file), { force: true });
+      if (file !== key && file.startsWith(prefix) && file.endsWith('.bin')) rmSync(join(dir, file), { force: true });
     }
   } catch {
     // A cache is only a cache: the next start compiles again.

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheEntryName } from '../../src/cli/compile-cache.js';
@@ -29,23 +29,28 @@ beforeEach(() => {
 afterEach(() => rmSync(work, { recursive: true, force: true }));
 
 /** A bundle-like CommonJS file: a value, a relative require, a require of a built-in module. */
-function writeBundle(value: string): void {
-  writeFileSync(join(work, 'helper.cjs'), 'exports.twice = (n) => n * 2;\n');
-  writeFileSync(bundle, `const { twice } = require('./helper.cjs');\nexports.value = ${JSON.stringify(value)};\nexports.twice = twice(21);\nexports.builtin = () => typeof require('node:path').join;\n`);
+function writeBundle(value: string, path = bundle): void {
+  writeFileSync(join(dirname(path), 'helper.cjs'), 'exports.twice = (n) => n * 2;\n');
+  writeFileSync(path, `const { twice } = require('./helper.cjs');\nexports.value = ${JSON.stringify(value)};\nexports.twice = twice(21);\nexports.builtin = () => typeof require('node:path').join;\nexports.where = () => new Error('here').stack.split('\\n')[1];\n`);
 }
 
 function load(env: NodeJS.ProcessEnv = {}): { how: string; value: string; twice: number; builtin: string } {
+  return loadWhere(env).loaded;
+}
+
+/** Loads the bundle in a new process; what it exports, and the place its stack traces name. */
+function loadWhere(env: NodeJS.ProcessEnv = {}): { loaded: { how: string; value: string; twice: number; builtin: string }; where: string } {
   const script = `import { enableCompileCache } from ${JSON.stringify(compiled)};
 import { createRequire } from 'node:module';
 const how = enableCompileCache(process.env.CACHE_DIR);
 const loaded = createRequire(import.meta.url)(process.env.BUNDLE);
-console.log(JSON.stringify({ how, value: loaded.value, twice: loaded.twice, builtin: await loaded.builtin() }));`;
+console.log(JSON.stringify({ loaded: { how, value: loaded.value, twice: loaded.twice, builtin: await loaded.builtin() }, where: loaded.where() }));`;
   const { NODE_DISABLE_COMPILE_CACHE: _, ...rest } = process.env;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...rest, CACHE_DIR: cacheDir, BUNDLE: bundle, ...env }, encoding: 'utf8' });
   // Nothing on the terminal but what the program prints: no warning, no error.
   expect(child.stderr).toBe('');
   expect(child.status).toBe(0);
-  return JSON.parse(child.stdout) as { how: string; value: string; twice: number; builtin: string };
+  return JSON.parse(child.stdout) as { loaded: { how: string; value: string; twice: number; builtin: string }; where: string };
 }
 
 const entries = (): string[] => readdirSync(cacheDir).filter((file) => file.endsWith('.bin'));
@@ -56,7 +61,7 @@ describe('the CLI code cache', () => {
     expect(load()).toEqual({ how: expected, value: 'first', twice: 42, builtin: 'function' });
     if (expected === 'node') return; // Node's own cache: its files are Node's business.
     const [entry] = entries();
-    expect(entries()).toEqual([expect.stringMatching(/^titlewave-titles-[0-9a-f]{32}\.bin$/)]);
+    expect(entries()).toEqual([expect.stringMatching(/^titlewave-titles-[0-9a-f]{8}-[0-9a-f]{32}\.bin$/)]);
     expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
     const first = statSync(join(cacheDir, entry as string));
     expect(first.mode & 0o777).toBe(0o600);
@@ -90,6 +95,22 @@ describe('the CLI code cache', () => {
     expect(readFileSync(path).toString('latin1')).not.toBe('not a code cache');
   });
 
+  it('keeps an entry per copy of a bundle, so that a stack trace names the copy that ran', () => {
+    writeBundle('same');
+    const copy = join(work, 'copy', 'titlewave-titles.cjs');
+    mkdirSync(dirname(copy));
+    writeBundle('same', copy);
+    expect(loadWhere().where).toContain(bundle);
+    const original = bundle;
+    bundle = copy;
+    // Same content: one cache would serve both, and V8 would name the first copy in the second one's traces.
+    expect(loadWhere().where).toContain(copy);
+    expect(loadWhere().where).toContain(copy);
+    bundle = original;
+    expect(loadWhere().where).toContain(original);
+    if (expected === 'bundles') expect(entries()).toHaveLength(2);
+  });
+
   it('leaves other files in its folder alone, and caches nothing but the bundles', () => {
     mkdirSync(cacheDir, { recursive: true });
     writeFileSync(join(cacheDir, 'queue-library-0123456789abcdef0123456789abcdef.bin'), 'another bundle');
@@ -121,7 +142,7 @@ describe('the CLI code cache', () => {
     // Another account plants V8's code of 'aaaa' under the name the cache gives the bundle with 'bbbb' (same length,
     // so V8 itself would take it): read, it would run the planted code.
     writeBundle('bbbb');
-    const key = cacheEntryName('titlewave-titles', readFileSync(bundle));
+    const key = cacheEntryName('titlewave-titles', bundle, readFileSync(bundle));
     writeFileSync(join(cacheDir, key), readFileSync(join(cacheDir, entry as string)));
     chmodSync(cacheDir, 0o777);
     expect(load().value).toBe('bbbb');
