@@ -8,6 +8,7 @@
  * new job, lets the ones it holds finish for `graceMs`, and hands the rest back to the queue.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { availableParallelism, hostname } from 'node:os';
 import { Worker, WaitingError, type Job } from './bullmq.js';
 import type { Redis } from 'ioredis';
@@ -72,6 +73,8 @@ interface ActiveJob {
   controller: AbortController;
   /** Set when the job is to go back to the queue rather than complete (stop, lost leases). */
   handBack: boolean;
+  /** Out of `active`, and its listeners off the job's and the run's signals; safe to call again. */
+  untrack: () => void;
 }
 
 const RATE_WINDOW_MS = 5000;
@@ -167,6 +170,8 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     const settings = run.settings as ClusterTitlesSettings;
     const titlesOptions = resolveTitlesOptions({ ...settings, concurrency });
     const controller = new AbortController();
+    // One listener per job held (at most `concurrency` of them, each taken off when its job ends) and the run's own few.
+    setMaxListeners(concurrency + 10, controller.signal);
     const gate = new ClusterGate(
       runId,
       titlesOptions.perHost,
@@ -206,18 +211,33 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     throw new WaitingError();
   };
 
+  /**
+   * A job in hand: in `active` (status, stop, lost locks) and cancelled with its BullMQ signal or its run, until
+   * `untrack`. The run's signal lives as long as the run, so each job takes its listener off again: a run of a
+   * million URLs would otherwise keep one listener per job it ever held.
+   */
   const track = (job: Job, runId: string, signal: AbortSignal | undefined, runSignal: AbortSignal | null): ActiveJob => {
     const controller = new AbortController();
-    const entry: ActiveJob = { runId, controller, handBack: false };
     const abort = (): void => controller.abort(new Error('cancelled'));
     signal?.addEventListener('abort', abort, { once: true });
     runSignal?.addEventListener('abort', abort, { once: true });
+    const entry: ActiveJob = {
+      runId,
+      controller,
+      handBack: false,
+      untrack: () => {
+        signal?.removeEventListener('abort', abort);
+        runSignal?.removeEventListener('abort', abort);
+        if (active.get(job.id as string) === entry) active.delete(job.id as string);
+      },
+    };
     active.set(job.id as string, entry);
     return entry;
   };
 
+  /** After the job's work: back to the queue when it is to be handed back, else it completes. */
   const finish = async (job: Job, token: string | undefined, entry: ActiveJob): Promise<void> => {
-    active.delete(job.id as string);
+    entry.untrack();
     if (entry.handBack && entry.controller.signal.aborted) {
       await job.moveToWait(token).catch(() => undefined);
       throw new WaitingError();
@@ -258,19 +278,24 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     };
     for (const record of invalid) add(record);
     try {
-      await Promise.all(
-        todo.map(async (item) => {
-          const fetched = await context.fetcher.fetch(item, entry.controller.signal);
-          if (fetched !== null) add(fetched.record);
-        }),
-      );
+      try {
+        await Promise.all(
+          todo.map(async (item) => {
+            const fetched = await context.fetcher.fetch(item, entry.controller.signal);
+            if (fetched !== null) add(fetched.record);
+          }),
+        );
+      } finally {
+        context.jobs -= 1;
+        context.idleSince = Date.now();
+      }
+      // This job's results (and whatever the run's other jobs have ready) are in Redis before the job completes.
+      await commitRun(context);
+      await finish(job, token, entry);
     } finally {
-      context.jobs -= 1;
-      context.idleSince = Date.now();
+      // However the job ended (a failed commit too), it lets go of its run.
+      entry.untrack();
     }
-    // This job's results (and whatever the run's other jobs have ready) are in Redis before the job completes.
-    await commitRun(context);
-    await finish(job, token, entry);
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     options.onJob?.(`titles ${runId} chunk ${job.data.c}: ${records} record${records === 1 ? '' : 's'} (${failed} with errors), ${entries.length - todo.length} already done, ${seconds} s`);
   };
@@ -286,14 +311,18 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     primesInFlight += 1;
     let result: Awaited<ReturnType<WorkerPool['run']>> | null = null;
     try {
-      result = await pool.run('primes.sieve', { from, to, mode }, { signal: entry.controller.signal });
-    } catch (error) {
-      if (!entry.controller.signal.aborted) throw error;
+      try {
+        result = await pool.run('primes.sieve', { from, to, mode }, { signal: entry.controller.signal });
+      } catch (error) {
+        if (!entry.controller.signal.aborted) throw error;
+      } finally {
+        primesInFlight -= 1;
+      }
+      if (result !== null) await commit(runId, [task, JSON.stringify({ t: task, ...(result as object) }), '0']);
+      await finish(job, token, entry);
     } finally {
-      primesInFlight -= 1;
+      entry.untrack();
     }
-    if (result !== null) await commit(runId, [task, JSON.stringify({ t: task, ...(result as object) }), '0']);
-    await finish(job, token, entry);
     if (result !== null) options.onJob?.(`primes ${runId} task ${task} [${from}, ${to}]: ${(result as { count: number }).count} primes, ${((result as { ms: number }).ms / 1000).toFixed(2)} s`);
   };
 

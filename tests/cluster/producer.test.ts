@@ -68,3 +68,13 @@ describe('the producer', () => {
     }
   }, 60_000);
 });
+
+describe('a worker holding many jobs of one run', () => {
+  it('lets go of each job: the run’s signal keeps no listener per job it ever held (Node would warn of a leak)', async () => {
+    // 60 jobs of 2 URLs, so each worker goes through far more than the 10 jobs it holds at once.
+    const run = await ClusterTitlesRun.start({ target: parseRedisUrl(redis.url), lines: urlList(30, 'listeners'), options: { perHost: 2 }, chunkSize: 2, onRecord: () => undefined });
+    const summary = await run.done;
+    expect(summary.done).toBe(120);
+    for (const worker of workers) expect(worker.stderr()).not.toMatch(/MaxListenersExceeded|memory leak/);
+  }, 60_000);
+});
