@@ -10,8 +10,9 @@
  * packages it loads on first use; scripts/build-cli.mjs). The cache is the user's own (a folder only they may
  * open, and read only if nobody else may write in it), keyed by the bundle's whole content (V8 itself checks only its
  * length) and by its path (V8 keeps the file name it compiled a cache with: a stack trace from an entry another copy
- * of the bundle wrote would name that copy), and holds one entry per bundle and path. A cache that cannot be read or written is left alone: the bundle compiles
- * as it always did. NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does Node's own.
+ * of the bundle wrote would name that copy), and holds one entry per bundle and path, for at most MAX_COPIES paths. A
+ * cache that cannot be read or written is left alone: the bundle compiles as it always did.
+ * NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does Node's own.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,11 @@ import { Script } from 'node:vm';
 
 /** The bundles the cache is for; anything else compiles as Node compiles it. */
 const BUNDLE = /[\\/](titlewave-titles|queue-library)\.cjs$/;
+/**
+ * Copies of a bundle (installs, checkouts) whose entries are kept, the newest written; an older one compiles afresh
+ * when it runs again. Each entry is 1-2 MB.
+ */
+const MAX_COPIES = 4;
 /** Long enough for a run's start-up code to have been compiled, so that the cache holds it. */
 const WRITE_AFTER_MS = 1000;
 
@@ -49,9 +55,9 @@ export function enableCompileCache(dir: string, env: NodeJS.ProcessEnv = process
 function installBundleCache(dir: string): void {
   const prototype = Module.prototype as unknown as { _compile: Compile };
   const compile = prototype._compile;
-  const toWrite: { prefix: string; key: string; script: Script }[] = [];
+  const toWrite: { name: string; prefix: string; key: string; script: Script }[] = [];
   const write = (): void => {
-    for (const entry of toWrite.splice(0)) writeEntry(dir, entry.prefix, entry.key, entry.script);
+    for (const entry of toWrite.splice(0)) writeEntry(dir, entry, entry.script);
   };
   prototype._compile = function (this: Module, content: string, filename: string): unknown {
     if (!BUNDLE.test(filename) || content.includes('import(')) return compile.call(this, content, filename);
@@ -69,7 +75,7 @@ function installBundleCache(dir: string): void {
         setTimeout(write, WRITE_AFTER_MS).unref();
         process.once('exit', write);
       }
-      toWrite.push({ prefix: entryPrefix(name, filename), key, script });
+      toWrite.push({ name, prefix: entryPrefix(name, filename), key, script });
     }
     const wrapper = script.runInThisContext({ displayErrors: true }) as ModuleWrapper;
     return wrapper.call(this.exports, this.exports, createRequire(filename), this, filename, dirname(filename));
@@ -108,16 +114,24 @@ function ownFolder(dir: string): boolean {
   }
 }
 
-/** Writes one bundle's cache (whole or not at all) and removes the older entries of that bundle at that path. */
-function writeEntry(dir: string, prefix: string, key: string, script: Script): void {
+/**
+ * Writes one bundle's cache (whole or not at all), removes the older entries of that bundle at that path, and keeps
+ * the entries of MAX_COPIES paths at most (the newest).
+ */
+function writeEntry(dir: string, { name, prefix, key }: { name: string; prefix: string; key: string }, script: Script): void {
   if (!ownFolder(dir)) return;
   try {
     const temporary = join(dir, `.${key}.${process.pid}.tmp`);
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, join(dir, key));
+    const others: { file: string; written: number }[] = [];
     for (const file of readdirSync(dir)) {
-      if (file !== key && file.startsWith(prefix) && file.endsWith('.bin')) rmSync(join(dir, file), { force: true });
+      if (file === key || !file.startsWith(`${name}-`) || !file.endsWith('.bin')) continue;
+      if (file.startsWith(prefix)) rmSync(join(dir, file), { force: true });
+      else others.push({ file, written: statSync(join(dir, file)).mtimeMs });
     }
+    others.sort((a, b) => b.written - a.written);
+    for (const { file } of others.slice(MAX_COPIES - 1)) rmSync(join(dir, file), { force: true });
   } catch {
     // A cache is only a cache: the next start compiles again.
   }

@@ -111,6 +111,19 @@ describe('the CLI code cache', () => {
     if (expected === 'bundles') expect(entries()).toHaveLength(2);
   });
 
+  it('keeps the entries of four copies of a bundle at most, the newest', () => {
+    const copies = [1, 2, 3, 4, 5].map((n) => join(work, `copy${n}`, 'titlewave-titles.cjs'));
+    for (const copy of copies) {
+      mkdirSync(dirname(copy));
+      writeBundle('same', copy);
+      bundle = copy;
+      expect(loadWhere().where).toContain(copy);
+    }
+    if (expected === 'node') return;
+    const names = (paths: string[]): string[] => paths.map((path) => cacheEntryName('titlewave-titles', path, readFileSync(path))).sort();
+    expect(entries().sort()).toEqual(names(copies.slice(1)));
+  });
+
   it('leaves other files in its folder alone, and caches nothing but the bundles', () => {
     mkdirSync(cacheDir, { recursive: true });
     writeFileSync(join(cacheDir, 'queue-library-0123456789abcdef0123456789abcdef.bin'), 'another bundle');
