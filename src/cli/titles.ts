@@ -558,10 +558,12 @@ async function runJob(sources: readonly InputSource[], sitemaps: SitemapArgs | n
   // one; records not written yet are fetched again by --resume. Backpressure: when the output cannot keep up, no new
   // requests start until it drains.
   let pending = '';
-  let flushScheduled = false;
+  /** The batch's timer; cleared by a flush that comes first, so that none keeps the process alive after the run. */
+  let flushTimer: NodeJS.Timeout | null = null;
   let waitingForOutput = false;
   const flush = (): void => {
-    flushScheduled = false;
+    if (flushTimer !== null) clearTimeout(flushTimer);
+    flushTimer = null;
     if (pending === '') return;
     const ok = write(out, pending);
     pending = '';
@@ -587,10 +589,7 @@ async function runJob(sources: readonly InputSource[], sitemaps: SitemapArgs | n
     onRecord: (titleRecord) => {
       pending += format === 'text' ? textLine(titleRecord) : encoder.record(titleRecord);
       if (pending.length >= 64 * 1024) flush();
-      else if (!flushScheduled) {
-        flushScheduled = true;
-        setTimeout(flush, RECORD_FLUSH_MS);
-      }
+      else flushTimer ??= setTimeout(flush, RECORD_FLUSH_MS);
     },
     // Asked for when a page first needs rendering; playwright-core is loaded only then.
     ...(rendering.mode !== 'never'
