@@ -2,12 +2,13 @@
  * The producer of a titles run on the queue (ClusterTitlesRun) in this process, worked by real `titlewave worker`
  * processes: what it leaves behind when it is done, and how it deals a list to the queue.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterTitlesRun } from '../../src/cluster/titles-producer.js';
 import { parseRedisUrl } from '../../src/cluster/connection.js';
 import type { TitleRecord } from '../../src/titles/types.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { watchOwnTimers } from '../helpers/own-timers.js';
 import { startWorker, stopProcess, type Started } from './helpers.js';
 
 let redis: RedisServer;
@@ -30,38 +31,17 @@ function urlList(perHost: number, tag: string): string[] {
   return urls;
 }
 
-/**
- * Records the timers of a second or more that Titlewave's own code (src/) sets from now on; `pending()` lists those
- * neither fired nor cleared that would keep the process alive (ref'ed). A producer that is done must not make the
- * process that ran it wait. (The libraries' own short-lived ones, such as ioredis's guard on a closing socket, are
- * theirs to keep.)
- */
-function watchOwnTimers(): { pending: () => string[]; stop: () => void } {
-  const created: { timer: NodeJS.Timeout; where: string }[] = [];
-  const original = globalThis.setTimeout;
-  const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-    const timer = original(callback, ms, ...args);
-    // The caller: the first frame that is neither this wrapper nor vitest's spy.
-    const caller = (new Error().stack ?? '').split('\n').slice(1).find((frame) => !frame.includes('producer.test.ts') && !frame.includes('@vitest')) ?? '';
-    if ((ms ?? 0) >= 1000 && caller.includes('/src/')) created.push({ timer, where: `${ms} ms ${caller.trim()}` });
-    return timer;
-  }) as typeof setTimeout);
-  return {
-    // A Timeout that fired or was cleared is destroyed (Node's own flag).
-    pending: () => created.filter(({ timer }) => !(timer as unknown as { _destroyed: boolean })._destroyed && timer.hasRef()).map(({ where }) => where),
-    stop: () => spy.mockRestore(),
-  };
-}
-
 describe('the producer', () => {
   it('leaves no timer behind once done, so the process that ran it exits at once', async () => {
-    const timers = watchOwnTimers();
+    // Timers of a second or more set by src/: a producer that is done must not make the process that ran it wait.
+    const timers = watchOwnTimers({ from: '/src/', minMs: 1000 });
     try {
       const records: TitleRecord[] = [];
       const run = await ClusterTitlesRun.start({ target: parseRedisUrl(redis.url), lines: urlList(10, 'exit'), options: { perHost: 2 }, onRecord: (record) => records.push(record) });
       const summary = await run.done;
       expect(summary.done).toBe(40);
       expect(records).toHaveLength(40);
+      expect(timers.created()).toBeGreaterThan(0);
       expect(timers.pending()).toEqual([]);
     } finally {
       timers.stop();

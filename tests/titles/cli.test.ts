@@ -12,6 +12,7 @@ import { registerTitlesCommand, titlesMain } from '../../src/cli/titles.js';
 import { acquireLock, lockPathFor } from '../../src/fs/lock.js';
 import type { TitleRecord } from '../../src/titles/types.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
+import { watchOwnTimers } from '../helpers/own-timers.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'titlewave.cjs'); // the installed command
@@ -115,22 +116,16 @@ describe('titlewave titles, in process', () => {
   });
 
   it('writes records in batches and leaves no batch timer behind when the run is done', async () => {
-    const timers: NodeJS.Timeout[] = [];
-    const original = globalThis.setTimeout;
-    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-      const timer = original(callback, ms, ...args);
-      if ((new Error().stack ?? '').includes('/src/cli/titles.ts')) timers.push(timer);
-      return timer;
-    }) as typeof setTimeout);
+    const timers = watchOwnTimers({ from: '/src/cli/titles.ts' });
     const out = path('batched.jsonl');
     const urls = [0, 1, 2, 3, 4, 5].map((n) => web.url(`/page/batch-${n}`));
     const { code } = await inProcess(['titles', urlFile(urls), '--output', out]);
     expect(code).toBe(0);
     expect(readJsonl(out).map((record) => record.title).sort()).toEqual(urls.map((url) => web.titleFor(new URL(url).pathname)).sort());
-    // The batch timer was used, and none is left to keep the process alive once the run is done (a Timeout that fired
-    // or was cleared is destroyed: Node's own flag).
-    expect(timers.length).toBeGreaterThan(0);
-    expect(timers.filter((timer) => !(timer as unknown as { _destroyed: boolean })._destroyed && timer.hasRef())).toEqual([]);
+    // The batch timer was used, and none is left to keep the process alive once the run is done.
+    expect(timers.created()).toBeGreaterThan(0);
+    expect(timers.pending()).toEqual([]);
+    timers.stop();
   });
 
   it('never overwrites an existing output file without --resume or --force', async () => {
