@@ -87,7 +87,9 @@ describe('failures on the way', () => {
   it('a worker killed with SIGKILL mid-run loses and duplicates nothing; its jobs go to the others', async () => {
     web.resetStats();
     const victim = await startWorker(redis.url, 'victim', ['--concurrency', '8']);
-    const urls = urlList(30, 'k').map((url) => `${url}?delay=150`);
+    // 24 jobs of up to 16 URLs (6 hosts x 60): more than the three other workers hold at once (4 each at concurrency 8
+    // and per-host 4), so the victim gets jobs whoever fetches first.
+    const urls = urlList(60, 'k').map((url) => `${url}?delay=150`);
     const input = join(dir, 'k.txt');
     writeFileSync(input, urls.join('\n'));
     const out = join(dir, 'k.jsonl');
