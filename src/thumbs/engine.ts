@@ -60,7 +60,8 @@ interface PlannedOutput {
 }
 
 function oneLine(message: string): string {
-  const line = message.replace(/\s+/g, ' ').trim();
+  // libvips ends some messages with a colon and no detail ("Input file has corrupt header:").
+  const line = message.replace(/\s+/g, ' ').trim().replace(/\s*:$/, '');
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }
 

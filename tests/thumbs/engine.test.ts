@@ -358,6 +358,14 @@ describe('hostile and broken files', () => {
     expect(await readdir(join(here))).not.toContain('thumbnails');
   });
 
+  it('says what is wrong with a PNG cut inside its header, without a dangling colon', async () => {
+    const here = await folder();
+    const input = join(here, 'header-only.png');
+    await writeFile(input, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const record = await thumbnailFile({ index: 0, input, root: null, options: options() });
+    expect(record.error).toEqual({ code: 'CORRUPT', message: 'the image cannot be decoded: Input file has corrupt header' });
+  });
+
   it('gives a fake image (text named .jpg) a CORRUPT record and an unknown file UNSUPPORTED', async () => {
     const here = await folder();
     await writeFile(join(here, 'fake.jpg'), 'this is not a JPEG at all\n');
